@@ -1,0 +1,33 @@
+// Bundles the CLI (and, once it exists, the Action) into dist/. Deterministic: the same sources
+// give the same bytes, so a test can rebuild into a temp folder and compare with what is committed.
+import { build } from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
+
+const entryPoints = { cli: path.join(root, 'src/bin.ts') };
+if (existsSync(path.join(root, 'src/action/main.ts'))) entryPoints.action = path.join(root, 'src/action/main.ts');
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints,
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  minify: true,
+  legalComments: 'linked',
+  sourcemap: false,
+  logLevel: 'warning',
+  banner: {
+    // Some bundled CommonJS dependencies call require(); give them one.
+    js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);",
+  },
+});

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+/** The executable: wires the real process to main(). The only place that sets the exit code. */
+import { main } from './cli/main.js';
+import { processIo } from './cli/io.js';
+import { ExitCode } from './errors.js';
+
+const controller = new AbortController();
+let interrupted = false;
+process.on('SIGINT', () => {
+  if (interrupted) process.exit(ExitCode.Interrupted);
+  interrupted = true;
+  controller.abort();
+});
+
+const io = { ...processIo(), signal: controller.signal };
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = interrupted ? ExitCode.Interrupted : code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`hubspot-secrets: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = ExitCode.Error;
+  },
+);

@@ -1,0 +1,72 @@
+/**
+ * The CLI: argv in, exit code out. Never calls process.exit; only src/bin.ts touches the process.
+ */
+import yargs, { type Argv } from 'yargs';
+import { ExitCode, isUserError, UsageError } from '../errors.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { rulesCommand } from './commands/rules.js';
+import { scanCommand } from './commands/scan.js';
+import { DASH, type Io } from './io.js';
+
+/** A subcommand: yargs builder plus a run function returning the exit code. */
+export interface Command<A = any> {
+  command: string | string[];
+  describe: string;
+  builder: (y: Argv) => Argv<any>;
+  run(args: A, io: Io): Promise<number>;
+}
+
+export const COMMANDS: Command[] = [scanCommand, rulesCommand];
+
+const EPILOGUE = `Exit codes: ${ExitCode.Clean} no findings, ${ExitCode.Findings} findings, ${ExitCode.Error} usage/config/git/internal error, ${ExitCode.Interrupted} interrupted.
+Secrets are never printed in full unless you pass --show-secrets.`;
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let pending: Promise<number> | undefined;
+  let helpText = '';
+  const parser = yargs()
+    .scriptName(TOOL_NAME)
+    .usage(`$0 <command> [options]\n\nKeeps HubSpot credentials out of git.`)
+    .exitProcess(false)
+    .strict()
+    .version(TOOL_VERSION)
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, (io.stdout as { columns?: number }).columns ?? 100))
+    .epilogue(EPILOGUE)
+    .demandCommand(1, 'Name a command (scan, rules …); see --help.')
+    .recommendCommands()
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  for (const cmd of COMMANDS) {
+    parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
+      pending = cmd.run(args, io);
+    });
+  }
+  try {
+    await parser.parseAsync(argv.map((a) => (a === '-' ? DASH : a)), {}, (_err, _args, output) => {
+      if (output) helpText += output;
+    });
+    if (helpText) io.stdout.write(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
+    if (!pending) return ExitCode.Clean;
+    return await pending;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export function reportError(err: unknown, io: Io): number {
+  if (isUserError(err)) {
+    io.stderr.write(`${TOOL_NAME}: ${err.message}\n`);
+    if (err instanceof UsageError) io.stderr.write(`Run '${TOOL_NAME} --help' for usage.\n`);
+    return err.exitCode;
+  }
+  if (err instanceof Error && err.name === 'YError') {
+    io.stderr.write(`${TOOL_NAME}: ${err.message}\nRun '${TOOL_NAME} --help' for usage.\n`);
+    return ExitCode.Error;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  io.stderr.write(`${TOOL_NAME}: internal error: ${e.stack ?? e.message}\nNothing may be concluded from this run. Please report it.\n`);
+  return ExitCode.Error;
+}

@@ -1,0 +1,24 @@
+/** Previews and fingerprints: what may leave the process instead of a secret. Pure. */
+import { createHash } from 'node:crypto';
+import type { CompiledRule } from './types.js';
+
+/**
+ * `pat-na1-…3c4d`: the rule's non-secret prefix, an ellipsis, the last 4 characters. Short
+ * values show less, so that no preview ever holds more than a quarter of the secret.
+ */
+export function redact(secret: string, rule?: CompiledRule): string {
+  const prefix = rule?.previewPrefix?.exec(secret)?.[0] ?? '';
+  const rest = secret.slice(prefix.length);
+  const tail = rest.length >= 16 ? 4 : rest.length >= 8 ? 2 : 0;
+  return `${prefix}…${tail ? rest.slice(-tail) : ''}`;
+}
+
+/** Hash of rule, secret and path: stable when lines move, never reversible to the secret. */
+export function fingerprint(ruleId: string, secret: string, path: string): string {
+  return createHash('sha256').update(`${ruleId}\0${secret}\0${path}`).digest('hex').slice(0, 32);
+}
+
+/** Hash of a secret alone, for de-duplicating verification without keeping the secret as a key. */
+export function secretHash(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}

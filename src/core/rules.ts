@@ -1,0 +1,103 @@
+/**
+ * Compiles rule specs (rules/*.json, custom rules from a config) into a RuleSet.
+ * Pure: no I/O. Schema validation lives in rule-schema.ts so the hot path never loads ajv.
+ */
+import type { CompiledContext, CompiledRule, ContextSpec, RuleSet, RuleSpec } from './types.js';
+import { VALIDATORS } from './validators.js';
+
+/**
+ * Macros usable in `patterns` (and context patterns) as `{{name}}`. They keep rules readable and
+ * make every rule agree on what a UUID, a hublet or an assignment looks like.
+ */
+export const MACROS: Readonly<Record<string, string>> = {
+  /** A region code: na1, na2, eu1, ap1 … and ones not seen yet. */
+  hublet: '[a-z]{2}\\d{1,2}',
+  /** A UUID (any version) with a boundary after it. */
+  uuid: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])',
+  /** `<hublet>-xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (refresh tokens, developer keys); first group 4 or 8. */
+  hubhex:
+    '[a-z]{2}\\d{1,2}-[0-9a-f]{4}(?:[0-9a-f]{4})?-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])',
+  /** No identifier character (nor `-`, so not inside a longer dashed token) right before. */
+  start: '(?<![0-9a-z_-])',
+  /**
+   * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, a space (CLI flags), `>` (XML),
+   * with optional (escaped) quotes and brackets, a YAML block scalar (`key: >-` then the value on
+   * the next line), or a Kubernetes `name: X` / `value: …` pair.
+   */
+  assign:
+    '(?:(?:\\\\?["\'`\\]])?(?:[ \\t]{0,8}(?::=|=>|[:=(,])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|>|:[ \\t]*[>|][-+]?[ \\t]*\\r?\\n[ \\t]*|["\']?[ \\t]*\\r?\\n[ \\t]*(?:-[ \\t]*)?value[ \\t]*:[ \\t]*["\']?)',
+};
+
+const MACRO_RE = /\{\{([a-z]+)\}\}/g;
+
+export class RuleCompileError extends Error {
+  constructor(
+    readonly ruleId: string,
+    message: string,
+  ) {
+    super(`rule ${ruleId}: ${message}`);
+    this.name = 'RuleCompileError';
+  }
+}
+
+export function expandMacros(source: string, ruleId = '?'): string {
+  return source.replace(MACRO_RE, (_, name: string) => {
+    const body = MACROS[name];
+    if (body === undefined) throw new RuleCompileError(ruleId, `unknown macro {{${name}}}`);
+    return body;
+  });
+}
+
+function compileRegex(source: string, flags: string, ruleId: string, what: string): RegExp {
+  try {
+    return new RegExp(expandMacros(source, ruleId), flags);
+  } catch (err) {
+    if (err instanceof RuleCompileError) throw err;
+    throw new RuleCompileError(ruleId, `${what} is not a valid regular expression: ${(err as Error).message}`);
+  }
+}
+
+function compileContext(spec: ContextSpec, ruleId: string, defaultPath: boolean): CompiledContext {
+  return {
+    re: compileRegex(spec.pattern, 'i', ruleId, 'context pattern'),
+    before: spec.before ?? 300,
+    after: spec.after ?? 300,
+    path: spec.path ?? defaultPath,
+  };
+}
+
+export function compileRule(spec: RuleSpec): CompiledRule {
+  const flags = `${spec.flags ?? 'i'}gd`;
+  const patterns = spec.patterns.map((p, i) => {
+    const re = compileRegex(p, flags, spec.id, `patterns[${i}]`);
+    if (!/\(\?<secret>/.test(re.source)) {
+      throw new RuleCompileError(spec.id, `patterns[${i}] has no named group (?<secret>…)`);
+    }
+    return re;
+  });
+  const validators = (spec.validators ?? []).map((name) => {
+    const fn = VALIDATORS[name];
+    if (!fn) throw new RuleCompileError(spec.id, `unknown validator "${name}" (known: ${Object.keys(VALIDATORS).join(', ')})`);
+    return fn;
+  });
+  return {
+    spec,
+    id: spec.id,
+    keywords: spec.keywords.map((k) => k.toLowerCase()),
+    patterns,
+    require: (spec.context?.require ?? []).map((c) => compileContext(c, spec.id, true)),
+    forbid: (spec.context?.forbid ?? []).map((c) => compileContext(c, spec.id, false)),
+    allow: (spec.allow ?? []).map((a, i) => compileRegex(a, 'i', spec.id, `allow[${i}]`)),
+    previewPrefix: spec.previewPrefix ? compileRegex(`^(?:${spec.previewPrefix})`, 'i', spec.id, 'previewPrefix') : null,
+    validators,
+  };
+}
+
+/** Compile a set of rules; ids must be unique. Later specs with the same id replace earlier ones. */
+export function compileRules(specs: readonly RuleSpec[]): RuleSet {
+  const byId = new Map<string, CompiledRule>();
+  for (const spec of specs) byId.set(spec.id, compileRule(spec));
+  const rules = [...byId.values()];
+  const keywords = [...new Set(rules.flatMap((r) => r.keywords))];
+  return { rules, byId, keywords };
+}

@@ -1,0 +1,101 @@
+/**
+ * Bytes → text as the user's editor would show it, and offset → line/column. Pure.
+ */
+
+export type TextEncodingName = 'utf8' | 'utf8-bom' | 'utf16le' | 'utf16be' | 'latin1';
+
+export type Decoded =
+  | { kind: 'text'; text: string; encoding: TextEncodingName }
+  | { kind: 'binary'; reason: string };
+
+const SNIFF = 8192;
+
+function swap16(buf: Uint8Array): Buffer {
+  const out = Buffer.alloc(buf.length - (buf.length % 2));
+  for (let i = 0; i + 1 < buf.length; i += 2) {
+    out[i] = buf[i + 1]!;
+    out[i + 1] = buf[i]!;
+  }
+  return out;
+}
+
+/** Share of even (LE) or odd (BE) positions that are NUL in the first bytes: UTF-16 without a BOM. */
+function utf16Guess(buf: Uint8Array): 'le' | 'be' | null {
+  const n = Math.min(buf.length, SNIFF) & ~1;
+  if (n < 8) return null;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (buf[i] === 0) evenNul++;
+    if (buf[i + 1] === 0) oddNul++;
+  }
+  const pairs = n / 2;
+  if (oddNul > pairs * 0.7 && evenNul < pairs * 0.1) return 'le';
+  if (evenNul > pairs * 0.7 && oddNul < pairs * 0.1) return 'be';
+  return null;
+}
+
+/**
+ * Decode file content. UTF-8 (with or without BOM), UTF-16 LE/BE (with BOM, or ASCII-heavy without),
+ * and anything else with a NUL or many control bytes in its first 8 KiB is binary.
+ */
+export function decodeBytes(buf: Uint8Array): Decoded {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) {
+    return { kind: 'text', text: b.subarray(2).toString('utf16le'), encoding: 'utf16le' };
+  }
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) {
+    return { kind: 'text', text: swap16(b.subarray(2)).toString('utf16le'), encoding: 'utf16be' };
+  }
+  if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) {
+    return { kind: 'text', text: b.subarray(3).toString('utf8'), encoding: 'utf8-bom' };
+  }
+  const head = b.subarray(0, SNIFF);
+  if (head.includes(0)) {
+    const guess = utf16Guess(b);
+    if (guess === 'le') return { kind: 'text', text: b.toString('utf16le'), encoding: 'utf16le' };
+    if (guess === 'be') return { kind: 'text', text: swap16(b).toString('utf16le'), encoding: 'utf16be' };
+    return { kind: 'binary', reason: 'NUL byte' };
+  }
+  let control = 0;
+  for (const byte of head) {
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1b) control++;
+  }
+  if (head.length > 0 && control / head.length > 0.1) return { kind: 'binary', reason: 'control bytes' };
+  return { kind: 'text', text: b.toString('utf8'), encoding: 'utf8' };
+}
+
+/** Offsets → 1-based line and column (UTF-16 code units, as SARIF and editors count). `\r\n`, `\n`, `\r` end lines. */
+export class LineIndex {
+  private starts: number[] | null = null;
+  constructor(private readonly text: string) {}
+
+  private build(): number[] {
+    const starts = [0];
+    const t = this.text;
+    const re = /\r\n?|\n/g;
+    for (let m = re.exec(t); m; m = re.exec(t)) starts.push(m.index + m[0].length);
+    return starts;
+  }
+
+  position(offset: number): { line: number; column: number } {
+    const starts = (this.starts ??= this.build());
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+
+  /** The full text of a 1-based line, without its line end. */
+  lineText(line: number): string {
+    const starts = (this.starts ??= this.build());
+    const s = starts[line - 1];
+    if (s === undefined) return '';
+    const e = starts[line] ?? this.text.length;
+    return this.text.slice(s, e).replace(/\r?\n$|\r$/, '');
+  }
+}

@@ -1,0 +1,138 @@
+/** Shared types of the detection core. Nothing here does I/O. */
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+
+/** A context check: `pattern` must (require) or must not (forbid) occur near the secret. */
+export interface ContextSpec {
+  /** Regular expression source, matched case-insensitively. */
+  pattern: string;
+  /** Characters before the match start that are searched. Default 300. */
+  before?: number;
+  /** Characters after the match end that are searched. Default 300. */
+  after?: number;
+  /** Also try the pattern against the file path. Default true for require, false for forbid. */
+  path?: boolean;
+}
+
+/** A rule exactly as written in `rules/*.json` (and in a config's custom rules). */
+export interface RuleSpec {
+  $schema?: string;
+  id: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  /** Lower-case literals; a rule runs only on text containing at least one (case-insensitive). */
+  keywords: string[];
+  /** One or more regular expressions, each with a named group `secret`. Macros: see rules.ts. */
+  patterns: string[];
+  /** Regex flags besides the ones the engine adds (`g`, `d`). Default `i`. */
+  flags?: string;
+  context?: { require?: ContextSpec[]; forbid?: ContextSpec[] };
+  /** Minimum Shannon entropy (bits per char) of the secret's random part. */
+  entropy?: number;
+  /** Names of validators in src/core/validators.ts that the secret must pass. */
+  validators?: string[];
+  /** Regexes (case-insensitive) that mark a matched secret as a known placeholder. */
+  allow?: string[];
+  /** Regex matching the non-secret prefix kept in previews (e.g. `pat-na1-`). */
+  previewPrefix?: string;
+  /** When two findings overlap, the higher priority wins. */
+  priority: number;
+  /** Name of the live verifier (src/verify), or null when no side-effect-free check exists. */
+  verifier: string | null;
+  remediation: {
+    summary: string;
+    steps: string[];
+  };
+  docs: string;
+}
+
+export interface CompiledContext {
+  re: RegExp;
+  before: number;
+  after: number;
+  path: boolean;
+}
+
+export interface CompiledRule {
+  spec: RuleSpec;
+  id: string;
+  keywords: string[];
+  patterns: RegExp[];
+  require: CompiledContext[];
+  forbid: CompiledContext[];
+  allow: RegExp[];
+  previewPrefix: RegExp | null;
+  validators: ((secret: string) => boolean)[];
+}
+
+export interface RuleSet {
+  rules: CompiledRule[];
+  byId: Map<string, CompiledRule>;
+  /** Every keyword of every rule, lower-case, deduplicated. */
+  keywords: string[];
+}
+
+/** How the secret was encoded where it was found. */
+export type Encoding = 'plain' | 'base64' | 'url' | 'escaped';
+
+/** What the pure core returns: offsets and positions in the text it was given. */
+export interface Match {
+  ruleId: string;
+  /** The raw secret. Callers must redact it before it leaves the process. */
+  secret: string;
+  /** Offsets of the secret (or of the encoded run holding it) in the input text. */
+  start: number;
+  end: number;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  encoding: Encoding;
+}
+
+export type VerificationStatus = 'active' | 'inactive' | 'unknown' | 'not-checkable' | 'not-checked';
+
+export interface Verification {
+  status: VerificationStatus;
+  hubId?: number;
+  appId?: number;
+  userId?: number;
+  user?: string;
+  scopes?: string[];
+  /** Scopes judged over-broad (write / delete / sensitive). */
+  broadScopes?: string[];
+  expiresIn?: number;
+  reason?: string;
+}
+
+export interface CommitInfo {
+  sha: string;
+  author?: string;
+  email?: string;
+  date?: string;
+  /** True when the secret is in the commit message rather than a file. */
+  message?: boolean;
+}
+
+/** A finding as reporters see it: positions, redacted preview, fingerprint, provenance. */
+export interface Finding {
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  path: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** Redacted preview, or the raw secret when the user asked for --show-secrets. */
+  secret: string;
+  fingerprint: string;
+  encoding: Encoding;
+  commit?: CommitInfo;
+  /** For audits: whether the secret is still present at HEAD. */
+  inHead?: boolean;
+  verification?: Verification;
+}

@@ -1,0 +1,131 @@
+/**
+ * Named checks a matched secret must pass (rules name them in `validators`). Pure functions.
+ */
+
+const HUBHEX = /^[a-z]{2}\d{1,2}-[0-9a-f]{4}(?:[0-9a-f]{4})?-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ASCENDING = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** Shannon entropy in bits per character. */
+export function shannonEntropy(s: string): number {
+  if (s.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * True when `body` looks like a documentation placeholder rather than a random value:
+ * long runs of one character, few distinct characters, or counting sequences.
+ */
+export function looksLikePlaceholder(body: string): boolean {
+  const s = body.toLowerCase().replace(/[-_]/g, '');
+  if (s.length === 0) return true;
+  if (/(.)\1{5}/.test(s)) return true;
+  if (new Set(s).size < Math.min(8, Math.ceil(s.length / 3))) return true;
+  for (let i = 0; i + 6 <= s.length; i++) {
+    const w = s.slice(i, i + 6);
+    if (ASCENDING.includes(w)) return true;
+    if (ASCENDING.includes([...w].reverse().join(''))) return true;
+  }
+  if (/x{4}|example|sample|dummy|placeholder|redacted|changeme|your/i.test(body)) return true;
+  return false;
+}
+
+/** Decode base64 or base64url (padding optional). Returns null on characters outside both alphabets. */
+export function decodeBase64(s: string): Buffer | null {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s)) return null;
+  return Buffer.from(s, 'base64');
+}
+
+interface ProtoField {
+  field: number;
+  wire: number;
+  bytes?: Buffer;
+}
+
+/** Reads protobuf fields until the buffer ends or something does not parse. */
+export function readProtobuf(buf: Buffer, maxFields = 64): { fields: ProtoField[]; consumed: number; ok: boolean } {
+  const fields: ProtoField[] = [];
+  let pos = 0;
+  const varint = (): number | null => {
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= buf.length) return null;
+      const b = buf[pos++]!;
+      if (shift < 49) result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+    }
+    return null;
+  };
+  while (pos < buf.length && fields.length < maxFields) {
+    const start = pos;
+    const key = varint();
+    if (key === null) return { fields, consumed: start, ok: false };
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (field < 1) return { fields, consumed: start, ok: false };
+    if (wire === 0) {
+      if (varint() === null) return { fields, consumed: start, ok: false };
+      fields.push({ field, wire });
+    } else if (wire === 2) {
+      const len = varint();
+      if (len === null || pos + len > buf.length) return { fields, consumed: start, ok: false };
+      fields.push({ field, wire, bytes: buf.subarray(pos, pos + len) });
+      pos += len;
+    } else if (wire === 1 || wire === 5) {
+      const n = wire === 1 ? 8 : 4;
+      if (pos + n > buf.length) return { fields, consumed: start, ok: false };
+      pos += n;
+      fields.push({ field, wire });
+    } else {
+      return { fields, consumed: start, ok: false };
+    }
+  }
+  return { fields, consumed: pos, ok: true };
+}
+
+/** HubSpot CLI personal access key: protobuf whose field 1 is a `<hublet>-xxxx-…` string. */
+export function isPersonalAccessKey(secret: string): boolean {
+  const buf = decodeBase64(secret);
+  if (!buf || buf.length < 40) return false;
+  const { fields } = readProtobuf(buf, 4);
+  const first = fields[0];
+  if (!first || first.field !== 1 || first.wire !== 2 || !first.bytes) return false;
+  const inner = first.bytes.toString('latin1');
+  return HUBHEX.test(inner) && !looksLikePlaceholder(inner.slice(inner.indexOf('-') + 1));
+}
+
+/** HubSpot OAuth access token: base64url protobuf starting with a varint field 1 and parsing on. */
+export function isOAuthAccessToken(secret: string): boolean {
+  const buf = decodeBase64(secret);
+  if (!buf || buf.length < 40 || buf[0] !== 0x08) return false;
+  const { fields, ok, consumed } = readProtobuf(buf);
+  if (fields.length < 4 || fields[0]!.field !== 1) return false;
+  // Tokens are protobuf to the end; allow a little slop for base64 padding bits.
+  return ok || consumed >= buf.length - 2;
+}
+
+function bodyAfterPrefix(secret: string): string {
+  // Strip `pat-na1-` / `na1-` style prefixes; what is left is the random part.
+  return secret.replace(/^pat-[a-z]{2}\d{1,2}-/i, '').replace(/^[a-z]{2}\d{1,2}-/i, '');
+}
+
+export const VALIDATORS: Readonly<Record<string, (secret: string) => boolean>> = {
+  'not-placeholder': (s) => !looksLikePlaceholder(bodyAfterPrefix(s)),
+  'personal-access-key': isPersonalAccessKey,
+  'oauth-access-token': isOAuthAccessToken,
+  /** Mixed letters and digits, as generated passwords are. */
+  'mixed-alnum': (s) => /[a-z]/i.test(s) && /\d/.test(s) && !looksLikePlaceholder(s),
+};
+
+/** The random part of a secret, for the entropy floor. */
+export function randomPart(secret: string): string {
+  return bodyAfterPrefix(secret).replace(/-/g, '');
+}

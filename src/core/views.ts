@@ -1,0 +1,157 @@
+/**
+ * Decoded views of a text: the same text with one layer of encoding undone (base64 runs, URL
+ * escapes, backslash / JSON escapes), plus a map from view offsets back to the original text so a
+ * finding points where the user sees it. Pure.
+ */
+import type { Encoding } from './types.js';
+
+interface Segment {
+  vStart: number;
+  vLen: number;
+  oStart: number;
+  oLen: number;
+  /** True where the view holds decoded text standing for `oLen` encoded characters. */
+  decoded: boolean;
+}
+
+export interface View {
+  kind: Exclude<Encoding, 'plain'>;
+  text: string;
+  segments: Segment[];
+}
+
+interface Replacement {
+  oStart: number;
+  oLen: number;
+  value: string;
+}
+
+function buildView(kind: View['kind'], text: string, reps: Replacement[]): View {
+  const parts: string[] = [];
+  const segments: Segment[] = [];
+  let o = 0;
+  let v = 0;
+  for (const r of reps) {
+    if (r.oStart > o) {
+      const len = r.oStart - o;
+      parts.push(text.slice(o, r.oStart));
+      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false });
+      v += len;
+    }
+    parts.push(r.value);
+    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true });
+    v += r.value.length;
+    o = r.oStart + r.oLen;
+  }
+  if (o < text.length) {
+    parts.push(text.slice(o));
+    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false });
+  }
+  return { kind, text: parts.join(''), segments };
+}
+
+function segmentAt(view: View, vOffset: number): number {
+  const segs = view.segments;
+  let lo = 0;
+  let hi = segs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segs[mid]!.vStart <= vOffset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function mapOffset(seg: Segment, vOffset: number, roundUp: boolean): number {
+  const d = vOffset - seg.vStart;
+  if (!seg.decoded) return seg.oStart + d;
+  if (seg.vLen === 0) return seg.oStart;
+  // Inside a decoded base64 run, 3 decoded bytes stand for 4 characters; an escape maps whole.
+  const scaled = roundUp ? Math.ceil(d / 3) * 4 : Math.floor(d / 3) * 4;
+  return seg.oStart + Math.min(seg.oLen, scaled);
+}
+
+/** Map a view range back to the original text; `decoded` tells whether it touched decoded text. */
+export function mapRange(view: View, vStart: number, vEnd: number): { start: number; end: number; decoded: boolean } {
+  const a = segmentAt(view, vStart);
+  const b = segmentAt(view, Math.max(vStart, vEnd - 1));
+  let decoded = false;
+  for (let i = a; i <= b; i++) if (view.segments[i]!.decoded) decoded = true;
+  const sa = view.segments[a]!;
+  const sb = view.segments[b]!;
+  let start = mapOffset(sa, vStart, false);
+  let end = mapOffset(sb, vEnd, true);
+  // A match that ends inside an escape covers all of it.
+  if (sb.decoded && vEnd > sb.vStart && sb.vLen <= 2) end = sb.oStart + sb.oLen;
+  if (sa.decoded && sa.vLen <= 2) start = sa.oStart;
+  if (end <= start) end = start + 1;
+  return { start, end, decoded };
+}
+
+// --- backslash / JSON escapes ---------------------------------------------------------------
+
+const ESCAPE_MARKER = /\\(?:["'/]|u[0-9a-f]{4}|x[0-9a-f]{2})/i;
+const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([\s\S]))/g;
+const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
+
+export function escapedView(text: string): View | null {
+  if (!ESCAPE_MARKER.test(text)) return null;
+  const reps: Replacement[] = [];
+  for (const m of text.matchAll(ESCAPE)) {
+    const value = m[1]
+      ? String.fromCharCode(parseInt(m[1], 16))
+      : m[2]
+        ? String.fromCharCode(parseInt(m[2], 16))
+        : (SIMPLE[m[3]!] ?? m[3]!);
+    reps.push({ oStart: m.index, oLen: m[0].length, value });
+  }
+  return reps.length ? buildView('escaped', text, reps) : null;
+}
+
+// --- URL encoding ----------------------------------------------------------------------------
+
+const PERCENT = /%([0-9a-fA-F]{2})/g;
+
+export function urlView(text: string): View | null {
+  if (!/%[0-9a-f]{2}/i.test(text)) return null;
+  const reps: Replacement[] = [];
+  for (const m of text.matchAll(PERCENT)) {
+    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)) });
+  }
+  return reps.length ? buildView('url', text, reps) : null;
+}
+
+// --- base64 ----------------------------------------------------------------------------------
+
+const B64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,}={0,2}/g;
+const MAX_RUN = 1 << 20;
+
+/** Mostly printable text (what a base64-wrapped secret or config decodes to). */
+function printable(s: string): boolean {
+  let bad = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f || c === 0xfffd) bad++;
+  }
+  return bad <= s.length * 0.02;
+}
+
+/**
+ * Base64 (and base64url) runs of 24+ characters that decode to printable text, replaced by that text.
+ * `interesting` decides whether a decoded run is worth a view (e.g. it holds a keyword or a UUID).
+ */
+export function base64View(text: string, interesting: (decoded: string) => boolean): View | null {
+  const reps: Replacement[] = [];
+  for (const m of text.matchAll(B64_RUN)) {
+    const run = m[0];
+    if (run.length > MAX_RUN) continue;
+    const body = run.replace(/=+$/, '');
+    if (body.length % 4 === 1) continue;
+    // Pure identifiers and hex strings are not base64 payloads worth decoding.
+    if (/^[0-9a-f]+$/i.test(body) || !/[0-9+/_-]|[a-z][A-Z]|[A-Z][a-z]/.test(body)) continue;
+    const decoded = Buffer.from(body, 'base64').toString('utf8');
+    if (decoded.length < 16 || !printable(decoded) || !interesting(decoded)) continue;
+    reps.push({ oStart: m.index, oLen: run.length, value: decoded });
+  }
+  return reps.length ? buildView('base64', text, reps) : null;
+}

@@ -1,0 +1,111 @@
+/** SARIF 2.1.0 for GitHub code scanning (and any SARIF viewer). */
+import type { CompiledRule, Finding, Severity } from '../core/types.js';
+import { TOOL_NAME, TOOL_URI, TOOL_VERSION } from '../version.js';
+import type { ReportInput } from './types.js';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+};
+
+/** GitHub's security-severity: a CVSS-like number that sorts alerts. */
+const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' };
+
+function pascal(id: string): string {
+  return id
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+function encodeUri(p: string): string {
+  return p
+    .split('/')
+    .map((seg) => encodeURIComponent(seg))
+    .join('/');
+}
+
+function ruleDescriptor(rule: CompiledRule) {
+  const s = rule.spec;
+  const steps = s.remediation.steps.map((x, i) => `${i + 1}. ${x}`).join('\n');
+  return {
+    id: s.id,
+    name: pascal(s.id),
+    shortDescription: { text: s.title },
+    fullDescription: { text: s.description },
+    helpUri: s.docs,
+    help: {
+      text: `${s.remediation.summary}\n\n${steps}\n\nRotate first: removing a secret from code or history does not un-leak it.`,
+      markdown: `**${s.remediation.summary}**\n\n${steps}\n\nRotate first: removing a secret from code or history does not un-leak it.\n\n[HubSpot documentation](${s.docs})`,
+    },
+    defaultConfiguration: { level: LEVEL[s.severity] },
+    properties: {
+      tags: ['security', 'secret', 'hubspot', 'external/cwe/cwe-798'],
+      precision: 'high',
+      'security-severity': SECURITY_SEVERITY[s.severity],
+    },
+  };
+}
+
+function level(f: Finding): 'error' | 'warning' | 'note' {
+  const st = f.verification?.status;
+  if (st === 'active') return 'error';
+  if (st === 'inactive') return 'note';
+  return LEVEL[f.severity];
+}
+
+function message(f: Finding): string {
+  const where = f.encoding === 'plain' ? '' : ` (${f.encoding}-encoded)`;
+  const v = f.verification ? ` Verification: ${f.verification.status}${f.verification.hubId !== undefined ? ` (hub ${f.verification.hubId})` : ''}.` : '';
+  const c = f.commit ? ` Introduced in commit ${f.commit.sha.slice(0, 12)}.` : '';
+  return `${f.title} ${f.secret}${where}.${c}${v} Rotate it in HubSpot, then remove it.`;
+}
+
+export function sarifReport(input: ReportInput): string {
+  const rules = input.ruleset.rules;
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const results = input.result.findings.map((f) => {
+    const props: Record<string, unknown> = { encoding: f.encoding };
+    if (f.commit) props['commit'] = f.commit;
+    if (f.inHead !== undefined) props['inHead'] = f.inHead;
+    if (f.verification) props['verification'] = f.verification;
+    return {
+      ruleId: f.ruleId,
+      ruleIndex: index.get(f.ruleId) ?? -1,
+      level: level(f),
+      message: { text: message(f) },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: encodeUri(f.path), uriBaseId: '%SRCROOT%' },
+            region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+          },
+        },
+      ],
+      partialFingerprints: { 'hubspotSecrets/v1': f.fingerprint },
+      properties: props,
+    };
+  });
+  const doc = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL_NAME,
+            version: TOOL_VERSION,
+            semanticVersion: TOOL_VERSION,
+            informationUri: TOOL_URI,
+            rules: rules.map(ruleDescriptor),
+          },
+        },
+        results,
+        columnKind: 'utf16CodeUnits',
+      },
+    ],
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

@@ -1,0 +1,109 @@
+/** Human report: findings grouped by file, then how to fix each credential type found. */
+import type { Finding, Severity } from '../core/types.js';
+import type { ReportInput } from './types.js';
+
+const CODES = { red: [31, 39], yellow: [33, 39], cyan: [36, 39], dim: [2, 22], bold: [1, 22], green: [32, 39] } as const;
+type Style = keyof typeof CODES;
+
+function styler(color: boolean): (style: Style, s: string) => string {
+  return color ? (style, s) => `\u001b[${CODES[style][0]}m${s}\u001b[${CODES[style][1]}m` : (_style, s) => s;
+}
+
+const SEVERITY_STYLE: Record<Severity, Style> = { critical: 'red', high: 'red', medium: 'yellow', low: 'cyan' };
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1048576).toFixed(1)} MB`;
+}
+
+/** Where a finding is: `path:line:col`, with the commit when it came from history. */
+export function location(f: Finding): string {
+  const at = `${f.path}:${f.line}:${f.column}`;
+  if (!f.commit) return at;
+  return f.commit.message ? `commit ${f.commit.sha.slice(0, 12)} (message):${f.line}:${f.column}` : `${at} @ ${f.commit.sha.slice(0, 12)}`;
+}
+
+function verificationText(f: Finding): string {
+  const v = f.verification;
+  if (!v) return '';
+  const bits: string[] = [v.status.toUpperCase()];
+  if (v.hubId !== undefined) bits.push(`hub ${v.hubId}`);
+  if (v.appId !== undefined) bits.push(`app ${v.appId}`);
+  if (v.scopes?.length) bits.push(`${v.scopes.length} scopes`);
+  if (v.broadScopes?.length) bits.push(`over-broad: ${v.broadScopes.join(', ')}`);
+  if (v.reason) bits.push(v.reason);
+  return bits.join(', ');
+}
+
+export function textReport(input: ReportInput): string {
+  const { result, ruleset } = input;
+  const c = styler(input.color ?? false);
+  const out: string[] = [];
+  const list = input.showSuppressed ? [...result.findings, ...result.suppressed] : result.findings;
+
+  const byFile = new Map<string, Finding[]>();
+  for (const f of list) {
+    const key = f.commit?.message ? `commit ${f.commit.sha.slice(0, 12)} (message)` : f.path;
+    let arr = byFile.get(key);
+    if (!arr) byFile.set(key, (arr = []));
+    arr.push(f);
+  }
+  for (const [file, fs] of byFile) {
+    out.push(c('bold', file));
+    for (const f of fs) {
+      const sup = (f as { suppressedBy?: string }).suppressedBy;
+      const pos = `${f.line}:${f.column}`.padEnd(8);
+      const sev = c(SEVERITY_STYLE[f.severity], f.severity.padEnd(8));
+      const enc = f.encoding !== 'plain' ? c('dim', ` (${f.encoding})`) : '';
+      out.push(`  ${pos} ${sev} ${f.title}  ${c('dim', f.secret)}${enc}${sup ? c('dim', `  [suppressed: ${sup}]`) : ''}`);
+      const extra: string[] = [];
+      if (f.commit) {
+        const who = [f.commit.author, f.commit.date].filter(Boolean).join(', ');
+        extra.push(`commit ${f.commit.sha.slice(0, 12)}${who ? ` (${who})` : ''}`);
+      }
+      if (f.inHead !== undefined) extra.push(f.inHead ? 'still in HEAD' : 'only in history');
+      const v = verificationText(f);
+      if (v) extra.push(`verified: ${v}`);
+      if (extra.length) out.push(`  ${' '.repeat(8)} ${c('dim', extra.join(' · '))}`);
+    }
+    out.push('');
+  }
+
+  const n = result.findings.length;
+  const s = result.stats;
+  const scanned = `${plural(s.files, 'file')} scanned, ${formatBytes(s.bytes)}${s.skipped ? `, ${s.skipped} skipped` : ''}, ${s.durationMs} ms`;
+  const sup = Object.entries(s.suppressed)
+    .filter(([, k]) => k)
+    .map(([by, k]) => `${k} by ${by}`)
+    .join(', ');
+  if (n === 0) {
+    out.push(c('green', `No HubSpot credentials found`) + ` (${scanned}).`);
+  } else {
+    out.push(c('bold', `${plural(n, 'HubSpot credential')} found in ${plural(byFile.size, 'place')}`) + ` (${scanned}).`);
+  }
+  if (sup) out.push(`Suppressed: ${sup}${input.showSuppressed ? '' : ' (--show-suppressed lists them)'}.`);
+  for (const w of result.warnings) out.push(c('yellow', `warning: ${w.path}: ${w.message}`));
+  if (result.incomplete) out.push(c('yellow', 'warning: the scan was interrupted; this report is incomplete.'));
+
+  if (n > 0) {
+    out.push('', c('bold', 'How to fix'));
+    out.push('Rotate first: removing a secret from the code or from git history does not un-leak it.');
+    const seen = new Set<string>();
+    for (const f of result.findings) {
+      if (seen.has(f.ruleId)) continue;
+      seen.add(f.ruleId);
+      const rule = ruleset.byId.get(f.ruleId);
+      if (!rule) continue;
+      out.push('', `${c('bold', rule.spec.title)}: ${rule.spec.remediation.summary}`);
+      rule.spec.remediation.steps.forEach((step, i) => out.push(`  ${i + 1}. ${step}`));
+      out.push(`  ${c('dim', rule.spec.docs)}`);
+    }
+    out.push('', c('dim', 'A false positive? Add `hubspot-secrets:allow` in a comment on that line, or record known findings with `hubspot-secrets baseline`.'));
+  }
+  return `${out.join('\n')}\n`;
+}

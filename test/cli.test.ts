@@ -1,0 +1,129 @@
+/**
+ * The CLI, in-process through main() and again through the real bundled bin: exit codes, formats,
+ * redaction, errors. Fixture secrets are generated; none may appear in default output.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBin, runMain } from './helpers/cli.js';
+import { fakeAll } from './helpers/fake-tokens.js';
+import { loadFixtures, writeFixtures } from './helpers/fixtures.js';
+import { tempDir } from './helpers/tmp.js';
+
+const t = fakeAll('cli');
+const dir = tempDir();
+const clean = path.join(dir, 'clean');
+const dirty = path.join(dir, 'dirty');
+mkdirSync(clean);
+mkdirSync(path.join(dirty, 'config'), { recursive: true });
+writeFileSync(path.join(clean, 'app.ts'), 'export const portalId = 1234567;\n');
+writeFileSync(path.join(dirty, 'config', 'prod.env'), `# prod\nHUBSPOT_ACCESS_TOKEN=${t.pat}\n`);
+writeFileSync(path.join(dirty, 'ok.txt'), 'nothing here\n');
+
+const fixturesDir = path.join(dir, 'fixtures');
+const fixtures = loadFixtures();
+writeFixtures(fixturesDir, fixtures);
+const allGenerated = fixtures.flatMap((f) => f.generated);
+
+for (const [name, run] of [
+  ['main()', runMain],
+  ['bin', async (argv: string[], opts: Parameters<typeof runBin>[1]) => runBin(argv, opts)],
+] as const) {
+  describe(`CLI via ${name}`, () => {
+    it('exits 0 on a clean tree and says so', async () => {
+      const r = await run(['scan'], { cwd: clean });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/No HubSpot credentials found \(1 file scanned/);
+    });
+
+    it('exits 1 with file, line, column, rule and a redacted preview', async () => {
+      const r = await run(['scan', '.'], { cwd: dirty });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('config/prod.env');
+      expect(r.stdout).toMatch(/2:22 +critical HubSpot private app access token {2}pat-na1-…[0-9a-f]{4}/);
+      expect(r.stdout).toContain('Private Apps');
+      expect(r.stdout).not.toContain(t.pat);
+      expect(r.stdout).not.toContain('\u001b[');
+    });
+
+    it('prints the full secret only with --show-secrets', async () => {
+      const r = await run(['scan', '--show-secrets'], { cwd: dirty });
+      expect(r.stdout).toContain(t.pat);
+    });
+
+    it('writes JSON with the documented shape', async () => {
+      const r = await run(['scan', '--format', 'json'], { cwd: dirty });
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.version).toBe(1);
+      expect(doc.tool.name).toBe('hubspot-secrets');
+      expect(doc.findings).toHaveLength(1);
+      const f = doc.findings[0];
+      expect(f).toMatchObject({ ruleId: 'hubspot-private-app-token', path: 'config/prod.env', line: 2, column: 22, endLine: 2, endColumn: 66, severity: 'critical' });
+      expect(f.secret).toMatch(/^pat-na1-…[0-9a-f]{4}$/);
+      expect(f.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+      expect(doc.stats).toMatchObject({ files: 2, skipped: 0 });
+      expect(typeof doc.stats.bytes).toBe('number');
+      expect(typeof doc.stats.durationMs).toBe('number');
+      expect(r.stdout).not.toContain(t.pat);
+    });
+
+    it('writes the report to --output and a summary to stderr', async () => {
+      const out = path.join(dir, `${name}-report.sarif`);
+      const r = await run(['scan', '-f', 'sarif', '-o', out], { cwd: dirty });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('1 HubSpot credential found');
+      expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
+    });
+
+    it('reads standard input with -', async () => {
+      const r = await run(['scan', '-', '--stdin-filename', 'pasted.env', '-f', 'json'], { cwd: clean, stdin: `x=1\nHUBSPOT_API_KEY=${t.uuid}\n` });
+      expect(r.code).toBe(1);
+      const f = JSON.parse(r.stdout).findings[0];
+      expect(f).toMatchObject({ path: 'pasted.env', line: 2, ruleId: 'hubspot-legacy-api-key' });
+    });
+
+    it('exits 2 on an unknown flag, a bad format and a missing path, naming them', async () => {
+      const a = await run(['scan', '--frobnicate'], { cwd: clean });
+      expect(a.code).toBe(2);
+      expect(a.stderr).toContain('Unknown argument: frobnicate');
+      const b = await run(['scan', '--format', 'xml'], { cwd: clean });
+      expect(b.code).toBe(2);
+      expect(b.stderr).toMatch(/format/);
+      const c = await run(['scan', 'does-not-exist'], { cwd: clean });
+      expect(c.code).toBe(2);
+      expect(c.stderr).toContain('does-not-exist');
+      const d = await run([], { cwd: clean });
+      expect(d.code).toBe(2);
+    });
+
+    it('prints help with exit codes, the version, and the rules', async () => {
+      const h = await run(['--help'], { cwd: clean });
+      expect(h.code).toBe(0);
+      expect(h.stdout).toContain('Exit codes: 0 no findings, 1 findings, 2');
+      const v = await run(['--version'], { cwd: clean });
+      expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+      const rules = await run(['rules'], { cwd: clean });
+      expect(rules.stdout.trim().split('\n')).toHaveLength(8);
+    });
+
+    it('never prints a fixture secret in default text, JSON or SARIF output', async () => {
+      for (const format of ['text', 'json', 'sarif']) {
+        const r = await run(['scan', '-f', format], { cwd: fixturesDir });
+        expect(r.code).toBe(1);
+        const leaked = allGenerated.filter((s) => s.length >= 16 && (r.stdout.includes(s) || r.stderr.includes(s)));
+        expect(leaked.length, `${format}: ${leaked.length} raw fixture values in output`).toBe(0);
+      }
+    });
+  });
+}
+
+describe('colour', () => {
+  it('is on for a TTY, off with NO_COLOR', async () => {
+    const on = await runMain(['scan'], { cwd: dirty, tty: true, env: {} });
+    expect(on.stdout).toContain('\u001b[');
+    const off = await runMain(['scan'], { cwd: dirty, tty: true, env: { NO_COLOR: '1' } });
+    expect(off.stdout).not.toContain('\u001b[');
+  });
+});

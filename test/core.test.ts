@@ -1,0 +1,126 @@
+/** The pure core: strings in, matches out. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { detect } from '../src/core/detect.js';
+import { redact } from '../src/core/redact.js';
+import { decodeBytes, LineIndex } from '../src/core/text.js';
+import { looksLikePlaceholder } from '../src/core/validators.js';
+import { builtinRuleSet } from '../src/rules/index.js';
+import { fakeAll, fakeHubHex, fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
+
+const rs = builtinRuleSet();
+const t = fakeAll('core');
+const ids = (text: string, path = 'x.txt') => detect({ text, path }, rs).map((m) => `${m.ruleId}@${m.line}:${m.column}`);
+
+describe('detect', () => {
+  it('reports one finding per token: no UUID rule fires inside a pat- token', () => {
+    expect(ids(`HUBSPOT_API_KEY=${t.pat}\nhapikey=${t.pat}`)).toEqual([
+      'hubspot-private-app-token@1:17',
+      'hubspot-private-app-token@2:9',
+    ]);
+  });
+
+  it('tells a developer key from a refresh token by context, never both', () => {
+    expect(ids(`HUBSPOT_DEVELOPER_API_KEY=${t.refresh}`)).toEqual(['hubspot-developer-api-key@1:27']);
+    expect(ids(`HUBSPOT_REFRESH_TOKEN=${t.refresh}`)).toEqual(['hubspot-oauth-refresh-token@1:23']);
+  });
+
+  it('does not report a client id beside a client secret', () => {
+    const id = fakeAll('other').uuid;
+    expect(ids(`HUBSPOT_CLIENT_ID=${id}\nHUBSPOT_CLIENT_SECRET=${t.uuid}`)).toEqual(['hubspot-oauth-client-secret@2:23']);
+  });
+
+  it('counts columns in UTF-16 code units after CRLF, CR and non-ASCII text', () => {
+    expect(ids(`a\r\nb\r\nü🎉 ${t.pat}`)).toEqual(['hubspot-private-app-token@3:5']);
+    expect(ids(`a\rb\r${t.pat}`)).toEqual(['hubspot-private-app-token@3:1']);
+  });
+
+  it('finds secrets one layer deep: base64, URL-encoded, escaped', () => {
+    const b64 = Buffer.from(`HUBSPOT_TOKEN=${t.pat}`).toString('base64');
+    const [m] = detect({ text: `data: ${b64}` }, rs);
+    expect(m).toMatchObject({ ruleId: 'hubspot-private-app-token', encoding: 'base64', secret: t.pat, line: 1 });
+    expect(ids(`GET /v1?hapikey%3D${t.uuid}`)).toEqual(['hubspot-legacy-api-key@1:19']);
+    const escaped = `"hapikey = \\"${t.uuid}\\""`;
+    expect(ids(escaped)).toEqual(['hubspot-legacy-api-key@1:14']);
+    const unicodeEscaped = t.pat.replace(/-/g, '\\u002d');
+    const [u] = detect({ text: `"token": "${unicodeEscaped}"` }, rs);
+    expect(u).toMatchObject({ ruleId: 'hubspot-private-app-token', encoding: 'escaped', secret: t.pat, column: 11 });
+  });
+
+  it('is silent on placeholders and references', () => {
+    for (const s of [
+      'pat-na1-00000000-0000-0000-0000-000000000000',
+      'pat-na1-12345678-1234-1234-1234-123456789012',
+      'na1-aaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+      'HUBSPOT_ACCESS_TOKEN=${{ secrets.HUBSPOT_ACCESS_TOKEN }}',
+      'accessToken: process.env.HUBSPOT_ACCESS_TOKEN',
+      'HUBSPOT_API_KEY=${HUBSPOT_API_KEY}',
+    ]) {
+      expect(ids(s), s).toEqual([]);
+    }
+  });
+
+  it('accepts any hublet of the form [a-z]{2}\\d{1,2}, in any case', () => {
+    const rng = new Rng('hublets');
+    for (const h of ['na1', 'na2', 'na3', 'eu1', 'ap1', 'ca1', 'eu12']) {
+      expect(ids(fakePrivateAppToken(rng, h)), h).toEqual(['hubspot-private-app-token@1:1']);
+      expect(ids(`refresh_token=${fakeHubHex(rng, h)}`), h).toEqual(['hubspot-oauth-refresh-token@1:15']);
+    }
+    expect(ids(fakePrivateAppToken(rng).toUpperCase())).toEqual(['hubspot-private-app-token@1:1']);
+  });
+
+  it('property: a token inserted anywhere in arbitrary text is found exactly once, at the right place', () => {
+    const token = t.pat;
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), fc.string({ maxLength: 200 }), (before, after) => {
+        const text = `${before} ${token} ${after}`;
+        const ms = detect({ text }, rs).filter((m) => m.secret === token);
+        expect(ms).toHaveLength(1);
+        const pos = new LineIndex(text).position(before.length + 1);
+        expect([ms[0]!.line, ms[0]!.column]).toEqual([pos.line, pos.column]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: no input makes the core throw', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
+        const d = decodeBytes(bytes);
+        if (d.kind === 'text') detect({ text: d.text }, rs);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('decodeBytes', () => {
+  const text = `x = "${t.pat}"\n`;
+  it('decodes UTF-16 LE and BE with a BOM, UTF-16 LE without one, and UTF-8 with a BOM', () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le);
+    for (let i = 0; i < be.length; i += 2) [be[i], be[i + 1]] = [be[i + 1]!, be[i]!];
+    expect(decodeBytes(le)).toEqual({ kind: 'text', text, encoding: 'utf16le' });
+    expect(decodeBytes(be)).toEqual({ kind: 'text', text, encoding: 'utf16be' });
+    expect(decodeBytes(Buffer.from(text, 'utf16le'))).toEqual({ kind: 'text', text, encoding: 'utf16le' });
+    expect(decodeBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))).toEqual({ kind: 'text', text, encoding: 'utf8-bom' });
+  });
+  it('calls NUL-laden and control-heavy content binary', () => {
+    expect(decodeBytes(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 1, 2, 3])).kind).toBe('binary');
+    expect(decodeBytes(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 0x41])).kind).toBe('binary');
+  });
+});
+
+describe('redact and placeholders', () => {
+  it('keeps only the prefix and the last four characters', () => {
+    const rule = rs.byId.get('hubspot-private-app-token')!;
+    expect(redact(t.pat, rule)).toBe(`pat-na1-…${t.pat.slice(-4)}`);
+    expect(redact(t.uuid)).toBe(`…${t.uuid.slice(-4)}`);
+    expect(redact('short')).toBe('…');
+  });
+  it('knows placeholders from random values', () => {
+    expect(looksLikePlaceholder('00000000-0000-0000-0000-000000000000')).toBe(true);
+    expect(looksLikePlaceholder('deadbeef-dead-beef-dead-beefdeadbeef')).toBe(true);
+    expect(looksLikePlaceholder(t.uuid)).toBe(false);
+  });
+});

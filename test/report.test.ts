@@ -1,0 +1,61 @@
+/** Reporters are pure: findings in, text / JSON / SARIF out. SARIF is checked against the official schema. */
+import { describe, expect, it } from 'vitest';
+import { render } from '../src/report/index.js';
+import { builtinRuleSet } from '../src/rules/index.js';
+import { scan } from '../src/scan.js';
+import { fakeAll } from './helpers/fake-tokens.js';
+import { sarifProblems } from './helpers/sarif.js';
+
+const t = fakeAll('report');
+const ruleset = builtinRuleSet();
+
+async function result() {
+  return scan(
+    [
+      { kind: 'item', path: 'src/a b/ü.ts', content: `const token = "${t.pat}";\nconst pak = "${t.pak}";\n` },
+      { kind: 'item', path: 'k8s/secret.yaml', content: `data:\n  HUBSPOT_ACCESS_TOKEN: ${Buffer.from(t.pat).toString('base64')}\n` },
+      { kind: 'item', path: 'img.png', content: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]) },
+    ],
+    { ruleset },
+  );
+}
+
+describe('reports', () => {
+  it('SARIF is valid 2.1.0 with rules, regions, fingerprints and relative uris', async () => {
+    const doc = JSON.parse(render('sarif', { result: await result(), ruleset }));
+    expect(sarifProblems(doc)).toEqual([]);
+    const run = doc.runs[0];
+    expect(run.tool.driver.rules).toHaveLength(ruleset.rules.length);
+    for (const r of run.tool.driver.rules) expect(r.help.text.length).toBeGreaterThan(20);
+    expect(run.results).toHaveLength(3);
+    const first = run.results[0];
+    expect(first.locations[0].physicalLocation.artifactLocation.uri).toBe('src/a%20b/%C3%BC.ts');
+    expect(first.locations[0].physicalLocation.region).toEqual({ startLine: 1, startColumn: 16, endLine: 1, endColumn: 60 });
+    expect(first.partialFingerprints['hubspotSecrets/v1']).toMatch(/^[0-9a-f]{32}$/);
+    expect(run.tool.driver.rules[first.ruleIndex].id).toBe(first.ruleId);
+  });
+
+  it('SARIF with no findings is valid too', async () => {
+    const empty = await scan([], { ruleset });
+    expect(sarifProblems(JSON.parse(render('sarif', { result: empty, ruleset })))).toEqual([]);
+  });
+
+  it('JSON counts skipped binaries and never holds raw secrets', async () => {
+    const r = await result();
+    const json = render('json', { result: r, ruleset });
+    const doc = JSON.parse(json);
+    expect(doc.stats.skipped).toBe(1);
+    expect(doc.stats.skippedBy).toEqual({ binary: 1 });
+    expect(doc.findings.map((f: { encoding: string }) => f.encoding)).toEqual(['plain', 'plain', 'base64']);
+    for (const s of Object.values(t)) expect(json).not.toContain(s);
+    for (const s of Object.values(t)) expect(render('text', { result: r, ruleset })).not.toContain(s);
+  });
+
+  it('text groups by file and explains how to fix each type once', async () => {
+    const text = render('text', { result: await result(), ruleset });
+    expect(text.indexOf('src/a b/ü.ts')).toBeLessThan(text.indexOf('k8s/secret.yaml'));
+    expect(text.match(/HubSpot private app access token: Rotate/g)).toHaveLength(1);
+    expect(text).toContain('Development › Keys › Personal Access Key');
+    expect(text).toContain('does not un-leak it');
+  });
+});
