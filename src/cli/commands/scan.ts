@@ -1,12 +1,12 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../../errors.js';
 import { builtinRuleSet } from '../../rules/index.js';
-import { scan } from '../../scan.js';
 import { fileSource } from '../../sources/files.js';
 import { stdinSource } from '../../sources/stdin.js';
 import type { SourceEvent } from '../../sources/types.js';
 import { DASH, type Io } from '../io.js';
-import { emitReport, withReportOptions, type ReportArgs } from '../report-options.js';
+import { withReportOptions, type ReportArgs } from '../report-options.js';
+import { runScan } from '../run-scan.js';
 
 export interface ScanArgs extends ReportArgs {
   paths?: string[];
@@ -25,17 +25,18 @@ export const scanCommand = {
       .example('git show HEAD:app.env | $0 scan - --stdin-filename app.env', 'Scan standard input'),
 
   async run(args: ScanArgs, io: Io): Promise<number> {
-    const paths = args.paths?.length ? args.paths : ['.'];
     const ruleset = builtinRuleSet();
-    let events: AsyncIterable<SourceEvent>;
-    if (paths.includes(DASH)) {
-      if (paths.length > 1) throw new UsageError('scan: - (standard input) cannot be combined with paths');
-      events = stdinSource(io.stdin, args['stdin-filename']);
-    } else {
-      events = fileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'] });
-    }
-    const result = await scan(events, { ruleset, showSecrets: args['show-secrets'], signal: io.signal });
-    await emitReport(io, args, result, ruleset);
-    return result.findings.length > 0 ? 1 : 0;
+    const { code } = await runScan({ io, args, ruleset, events: scanEvents(args, io) });
+    return code;
   },
 };
+
+/** Which source a `scan` invocation reads. */
+export function scanEvents(args: ScanArgs, io: Io): AsyncIterable<SourceEvent> {
+  const paths = args.paths?.length ? args.paths : ['.'];
+  if (paths.includes(DASH)) {
+    if (paths.length > 1) throw new UsageError('scan: - (standard input) cannot be combined with paths');
+    return stdinSource(io.stdin, args['stdin-filename']);
+  }
+  return fileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'] });
+}

@@ -1,0 +1,36 @@
+/**
+ * The one path every scanning entry point takes (scan, audit, the hook, the Action via the library):
+ * events → pipeline (with config / suppression) → optional verification → report → exit code.
+ * Each stage lives in its own module so it can grow without the others changing.
+ */
+import type { RuleSet } from '../core/types.js';
+import { scan, type ScanOptions, type ScanResult } from '../scan.js';
+import type { SourceEvent } from '../sources/types.js';
+import type { Io } from './io.js';
+import { emitReport, type ReportArgs } from './report-options.js';
+
+export interface RunScanParams {
+  io: Io;
+  args: ReportArgs;
+  ruleset: RuleSet;
+  events: AsyncIterable<SourceEvent>;
+  /** Extra pipeline options (suppression from config / baseline, progress, severity overrides). */
+  pipeline?: Partial<ScanOptions>;
+  /** Runs after the scan and before the report (e.g. live verification). */
+  afterScan?: (result: ScanResult) => Promise<void>;
+  /** Exit code for a finished scan; default: 1 when anything was found. */
+  exitCode?: (result: ScanResult) => number;
+}
+
+export async function runScan(p: RunScanParams): Promise<{ code: number; result: ScanResult }> {
+  const result = await scan(p.events, {
+    ruleset: p.ruleset,
+    showSecrets: p.args['show-secrets'],
+    signal: p.io.signal,
+    ...p.pipeline,
+  });
+  await p.afterScan?.(result);
+  await emitReport(p.io, p.args, result, p.ruleset);
+  const code = p.exitCode ? p.exitCode(result) : result.findings.length > 0 ? 1 : 0;
+  return { code: result.incomplete ? 130 : code, result };
+}
