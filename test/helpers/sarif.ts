@@ -7,7 +7,8 @@ const require = createRequire(import.meta.url);
 const schema = require('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json') as object;
 
 // CommonJS default export: the class sits on .default under NodeNext.
-const Ajv4 = (ajvDraft04 as unknown as { default: typeof ajvDraft04 }).default ?? ajvDraft04;
+type AjvClass = typeof import('ajv').Ajv;
+const Ajv4 = ((ajvDraft04 as unknown as { default?: AjvClass }).default ?? ajvDraft04) as unknown as AjvClass;
 const ajv = new Ajv4({ allErrors: true, strict: false, unicodeRegExp: false });
 addFormats.default(ajv);
 const validate = ajv.compile(schema);
