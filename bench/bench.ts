@@ -1,0 +1,232 @@
+/**
+ * `npm run bench`: generates the corpora (deterministic, cached in a temp dir), runs the bundled
+ * bin and the reference commands side by side, prints a table and writes .bench/results.json.
+ *
+ *   npm run bench                 all cases
+ *   npm run bench -- --only scan  one case (scan | audit | staged)
+ *   npm run bench -- --runs 5     repetitions per command (median is reported)
+ *   npm run bench -- --fresh      regenerate the corpora
+ *   npm run bench -- --no-secretlint
+ *
+ * Not part of .ci/run: timings depend on the machine. Needs ripgrep (`apt-get install -y ripgrep`)
+ * and /usr/bin/time (GNU time) for peak memory.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { hasCommand, makeHistoryRepo, makeStagedRepo, makeTree, CORPUS_VERSION, type Planted } from './corpus.js';
+
+const ROOT = process.cwd();
+const CLI = path.join(ROOT, 'dist/cli.js');
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(`--${name}`);
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const RUNS = Number(opt('runs') ?? 3);
+const ONLY = opt('only');
+const BASE = path.join(os.tmpdir(), `hubspot-secrets-bench-v${CORPUS_VERSION}`);
+const OUT = path.join(BASE, 'out');
+
+interface Measure {
+  wallMs: number;
+  peakRssMb: number;
+  code: number;
+  stderr: string;
+}
+
+interface Row {
+  case: string;
+  command: string;
+  wallMs: number;
+  mbPerS: number | null;
+  ratio: number | null;
+  ratioTo: string | null;
+  target: number | null;
+  met: boolean | null;
+  peakRssMb: number;
+  findings: number | null;
+  planted: number | null;
+  found: number | null;
+  note?: string;
+}
+
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** Run once, measuring wall time here and peak RSS with GNU time (max RSS of the process tree's largest member). */
+function runOnce(cmd: string, args: string[], cwd: string, stdout?: string): Measure {
+  const tf = path.join(OUT, 'time.txt');
+  const full = TIME ? [TIME, '-f', '%M', '-o', tf, cmd, ...args] : [cmd, ...args];
+  const fd = openSync(stdout ?? '/dev/null', 'w');
+  const t0 = performance.now();
+  const r = spawnSync(full[0]!, full.slice(1), { cwd, stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 26, timeout: 20 * 60_000 });
+  const wallMs = performance.now() - t0;
+  closeSync(fd);
+  const kb = TIME && existsSync(tf) ? Number(readFileSync(tf, 'utf8').trim().split('\n').pop()) : NaN;
+  return { wallMs, peakRssMb: kb / 1024, code: r.status ?? -1, stderr: r.stderr?.toString() ?? '' };
+}
+
+/** Warm-up run, then `runs` runs; median wall time, max peak RSS. */
+function measure(cmd: string, args: string[], cwd: string, runs = RUNS, stdout?: string): Measure {
+  runOnce(cmd, args, cwd, stdout);
+  const ms: Measure[] = [];
+  for (let i = 0; i < runs; i++) ms.push(runOnce(cmd, args, cwd, stdout));
+  const walls = ms.map((m) => m.wallMs).sort((a, b) => a - b);
+  return {
+    wallMs: walls[Math.floor(walls.length / 2)]!,
+    peakRssMb: Math.max(...ms.map((m) => m.peakRssMb)),
+    code: ms[0]!.code,
+    stderr: ms[0]!.stderr,
+  };
+}
+
+/** Which planted values a JSON report (with --show-secrets) contains. */
+function checkReport(file: string, planted: Planted[]): { findings: number; found: number; missing: Planted[] } {
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as { findings: { path: string; secret: string }[] };
+  const seen = new Set(doc.findings.map((f) => `${f.path}\0${f.secret}`));
+  const missing = planted.filter((p) => !seen.has(`${p.path}\0${p.value}`));
+  return { findings: doc.findings.length, found: planted.length - missing.length, missing };
+}
+
+function cached<T>(name: string, make: () => T): T {
+  const stamp = path.join(BASE, `${name}.json`);
+  if (!flag('fresh') && existsSync(stamp)) return JSON.parse(readFileSync(stamp, 'utf8')) as T;
+  process.stderr.write(`generating ${name} corpus in ${BASE} …\n`);
+  const v = make();
+  writeFileSync(stamp, JSON.stringify(v));
+  return v;
+}
+
+const rows: Row[] = [];
+const mb = (bytes: number, ms: number): number => Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10;
+const r1 = (n: number): number => Math.round(n * 10) / 10;
+
+function row(r: Omit<Row, 'wallMs' | 'peakRssMb' | 'ratio' | 'met'> & { m: Measure; ref?: Measure }): void {
+  const ratio = r.ref ? Math.round((r.m.wallMs / r.ref.wallMs) * 100) / 100 : null;
+  const { m, ref: _ref, ...rest } = r;
+  rows.push({
+    ...rest,
+    wallMs: Math.round(m.wallMs),
+    peakRssMb: r1(m.peakRssMb),
+    ratio,
+    met: ratio === null || r.target === null ? null : ratio <= r.target && m.peakRssMb <= 300 && (r.planted === null || r.found === r.planted),
+  });
+}
+
+function cliAvailable(cwd: string, args: string[]): boolean {
+  const r = spawnSync('node', [CLI, ...args, '--help'], { cwd, stdio: 'pipe' });
+  return r.status === 0;
+}
+
+mkdirSync(OUT, { recursive: true });
+if (!existsSync(CLI)) throw new Error('dist/cli.js missing: run npm run build');
+if (!hasCommand('rg')) process.stderr.write('ripgrep not found: apt-get install -y ripgrep (the directory-scan reference)\n');
+
+// --- directory scan -------------------------------------------------------------------------
+if (!ONLY || ONLY === 'scan') {
+  const tree = cached('tree', () => makeTree(path.join(BASE, 'tree')));
+  const report = path.join(OUT, 'scan.json');
+  const ours = measure('node', [CLI, 'scan', '.', '--format', 'json', '--show-secrets', '-o', report, '-q'], tree.dir);
+  const check = checkReport(report, tree.planted);
+  for (const p of check.missing.slice(0, 5)) process.stderr.write(`  missed: ${p.rule} in ${p.path}\n`);
+  let rg: Measure | undefined;
+  if (hasCommand('rg')) {
+    const patterns = [
+      'pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
+      '[a-z]{2}\\d{1,2}-[0-9a-f]{4}(?:[0-9a-f]{4})?-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
+      '(?:hapikey|api[_.-]?key|client[_.-]?secret|refresh[_.-]?token|develop\\w{0,20}key)\\W{1,8}[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
+      'Ci[RV][A-Za-z0-9+/_-]{60,400}',
+      'bearer\\s{1,8}C[A-Za-z0-9_-]{59,400}',
+      '(?:pass(?:word)?|pwd)\\w{0,10}\\W{1,8}[a-z0-9]{16,64}',
+    ];
+    rg = measure('rg', ['--no-ignore', '--hidden', '-i', '-c', ...patterns.flatMap((p) => ['-e', p]), '.'], tree.dir);
+    row({ case: 'directory scan', command: 'ripgrep (reference, 6 patterns, -i)', m: rg, mbPerS: mb(tree.bytes, rg.wallMs), ratioTo: null, target: null, findings: null, planted: null, found: null });
+  }
+  row({
+    case: 'directory scan',
+    command: 'hubspot-secrets scan .',
+    m: ours,
+    ref: rg,
+    mbPerS: mb(tree.bytes, ours.wallMs),
+    ratioTo: rg ? 'ripgrep' : null,
+    target: 3,
+    findings: check.findings,
+    planted: tree.planted.length,
+    found: check.found,
+    note: `${tree.files} files, ${r1(tree.bytes / 1e6)} MB`,
+  });
+  if (!flag('no-secretlint')) {
+    const rc = path.join(OUT, 'secretlintrc.json');
+    writeFileSync(rc, JSON.stringify({ rules: [{ id: '@secretlint/secretlint-rule-preset-recommend' }] }));
+    const sl = measure('node', [path.join(ROOT, 'node_modules/secretlint/bin/secretlint.js'), '**/*', '--secretlintrc', rc, '--format', 'json', '--output', path.join(OUT, 'secretlint.json')], tree.dir, 1);
+    let findings: number | null = null;
+    try {
+      const doc = JSON.parse(readFileSync(path.join(OUT, 'secretlint.json'), 'utf8')) as { messages: unknown[] }[];
+      findings = doc.reduce((n, f) => n + f.messages.length, 0);
+    } catch {
+      /* no report */
+    }
+    row({ case: 'directory scan', command: 'secretlint + preset-recommend (TS peer)', m: sl, ref: rg, mbPerS: mb(tree.bytes, sl.wallMs), ratioTo: rg ? 'ripgrep' : null, target: null, findings, planted: null, found: null, note: 'generic rules: not HubSpot-aware' });
+  }
+}
+
+// --- history audit --------------------------------------------------------------------------
+if (!ONLY || ONLY === 'audit') {
+  const repo = cached('history', () => makeHistoryRepo(path.join(BASE, 'history')));
+  const catFile = measure('git', ['cat-file', '--batch-all-objects', '--batch', '--unordered'], repo.dir);
+  const objBytes = Number(spawnSync('git', ['count-objects', '-v'], { cwd: repo.dir, encoding: 'utf8' }).stdout.match(/size-pack: (\d+)/)?.[1] ?? 0) * 1024;
+  const blobBytes = Number(
+    spawnSync('sh', ['-c', "git cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' | awk '$1==\"blob\"{s+=$2} END{print s}'"], { cwd: repo.dir, encoding: 'utf8' }).stdout.trim(),
+  );
+  row({ case: 'history audit', command: 'git cat-file --batch-all-objects --batch --unordered (reference)', m: catFile, mbPerS: mb(blobBytes, catFile.wallMs), ratioTo: null, target: null, findings: null, planted: null, found: null, note: `${repo.commits} commits, pack ${r1(objBytes / 1e6)} MB, blobs ${r1(blobBytes / 1e6)} MB` });
+  if (cliAvailable(repo.dir, ['audit'])) {
+    const report = path.join(OUT, 'audit.json');
+    const ours = measure('node', [CLI, 'audit', '--format', 'json', '--show-secrets', '-o', report, '-q'], repo.dir);
+    const check = existsSync(report) ? checkReport(report, repo.planted) : { findings: 0, found: 0, missing: repo.planted };
+    for (const p of check.missing.slice(0, 5)) process.stderr.write(`  missed: ${p.rule} in ${p.path}\n`);
+    row({ case: 'history audit', command: 'hubspot-secrets audit', m: ours, ref: catFile, mbPerS: mb(blobBytes, ours.wallMs), ratioTo: 'git cat-file', target: 3, findings: check.findings, planted: repo.planted.length, found: check.found, note: ours.code > 1 ? `exit ${ours.code}: ${ours.stderr.trim().split('\n')[0]}` : undefined });
+  } else {
+    rows.push({ case: 'history audit', command: 'hubspot-secrets audit', wallMs: NaN, mbPerS: null, ratio: null, ratioTo: null, target: 3, met: null, peakRssMb: NaN, findings: null, planted: null, found: null, note: 'not available in this build' });
+  }
+}
+
+// --- the pre-commit hook: scan --staged -----------------------------------------------------
+if (!ONLY || ONLY === 'staged') {
+  const repo = cached('staged', () => makeStagedRepo(path.join(BASE, 'staged')));
+  const runs = Math.max(RUNS, 10);
+  const node0 = measure('node', ['-e', '0'], repo.dir, runs);
+  row({ case: 'pre-commit hook', command: 'node -e 0 (reference)', m: node0, mbPerS: null, ratioTo: null, target: null, findings: null, planted: null, found: null });
+  const version = measure('node', [CLI, '--version'], repo.dir, runs);
+  row({ case: 'pre-commit hook', command: 'hubspot-secrets --version', m: version, ref: node0, mbPerS: null, ratioTo: 'node -e 0', target: null, findings: null, planted: null, found: null });
+  if (cliAvailable(repo.dir, ['scan']) && spawnSync('node', [CLI, 'scan', '--staged', '--help'], { cwd: repo.dir }).stdout.toString().includes('--staged')) {
+    const report = path.join(OUT, 'staged.json');
+    const ours = measure('node', [CLI, 'scan', '--staged', '--format', 'json', '--show-secrets', '-o', report, '-q'], repo.dir, runs);
+    const check = existsSync(report) ? checkReport(report, repo.planted) : { findings: 0, found: 0, missing: repo.planted };
+    row({ case: 'pre-commit hook', command: 'hubspot-secrets scan --staged', m: ours, ref: node0, mbPerS: null, ratioTo: 'node -e 0', target: 2.5, findings: check.findings, planted: 1, found: check.found, note: `${repo.files} files in the repository, 1 staged` });
+  } else {
+    const ours = measure('node', [CLI, 'scan', repo.planted[0]!.path, '--format', 'json', '--show-secrets', '-o', path.join(OUT, 'one.json'), '-q'], repo.dir, runs);
+    const check = checkReport(path.join(OUT, 'one.json'), repo.planted);
+    row({ case: 'pre-commit hook', command: 'hubspot-secrets scan <one file> (scan --staged not available yet)', m: ours, ref: node0, mbPerS: null, ratioTo: 'node -e 0', target: 2.5, findings: check.findings, planted: 1, found: check.found });
+  }
+}
+
+// --- report ---------------------------------------------------------------------------------
+const cpu = os.cpus();
+const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, Node ${process.versions.node}`;
+const fmt = (v: number | null | undefined, d = ''): string => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${d}`);
+const lines = [
+  '| case | command | wall | MB/s | ratio | target | peak RSS | findings | planted found |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) =>
+      `| ${r.case} | ${r.command} | ${fmt(r.wallMs, ' ms')} | ${fmt(r.mbPerS)} | ${r.ratio === null ? '–' : `${r.ratio}x ${r.ratioTo}`} | ${r.target === null ? '–' : `≤ ${r.target}x ${r.met === null ? '' : r.met ? '✔' : '✘'}`} | ${fmt(r.peakRssMb, ' MB')} | ${fmt(r.findings)} | ${r.planted === null ? '–' : `${r.found}/${r.planted}`} |`,
+  ),
+];
+process.stdout.write(`\nMachine: ${machine}; median of ${RUNS} runs after a warm-up (hook: ${Math.max(RUNS, 10)} runs)\n\n${lines.join('\n')}\n\n`);
+for (const r of rows) if (r.note) process.stdout.write(`- ${r.command}: ${r.note}\n`);
+mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
+writeFileSync(path.join(ROOT, '.bench/results.json'), `${JSON.stringify({ machine, runs: RUNS, date: new Date().toISOString(), rows }, null, 2)}\n`);
+process.stdout.write(`\nwritten: .bench/results.json (corpora in ${BASE})\n`);
+rmSync(path.join(OUT, 'time.txt'), { force: true });
