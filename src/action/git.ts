@@ -1,0 +1,82 @@
+/**
+ * The little git the Action itself needs, beyond the git sources: does a commit exist here, and
+ * fetch what a shallow checkout is missing. Fetches name commits by sha and write no ref and no
+ * FETCH_HEAD; only objects (and .git/shallow) change. Nothing here is printed with a secret.
+ */
+import { execFile } from 'node:child_process';
+
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs git in a directory; never throws for a non-zero exit. */
+export type GitRunner = (args: readonly string[], cwd: string) => Promise<GitResult>;
+
+export const runGit: GitRunner = (args, cwd) =>
+  new Promise((resolve) => {
+    execFile(
+      'git',
+      [...args],
+      { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
+        resolve({ code, stdout, stderr: stderr || (err && code === 127 ? err.message : '') });
+      },
+    );
+  });
+
+export class ActionGit {
+  constructor(
+    private readonly git: GitRunner,
+    readonly cwd: string,
+  ) {}
+
+  async topLevel(): Promise<string | null> {
+    const r = await this.git(['rev-parse', '--show-toplevel'], this.cwd);
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  async hasCommit(sha: string): Promise<boolean> {
+    return (await this.git(['cat-file', '-e', `${sha}^{commit}`], this.cwd)).code === 0;
+  }
+
+  async isShallow(): Promise<boolean> {
+    return (await this.git(['rev-parse', '--is-shallow-repository'], this.cwd)).stdout.trim() === 'true';
+  }
+
+  /** The sha of a branch of origin: the local remote-tracking ref, else asked of origin. */
+  async remoteBranchTip(branch: string): Promise<string | null> {
+    const local = await this.git(['rev-parse', '--verify', '-q', `refs/remotes/origin/${branch}^{commit}`], this.cwd);
+    if (local.code === 0) return local.stdout.trim();
+    const r = await this.git(['ls-remote', '--', 'origin', `refs/heads/${branch}`], this.cwd);
+    const m = r.code === 0 ? /^([0-9a-f]{40,64})\t/m.exec(r.stdout) : null;
+    return m ? m[1]! : null;
+  }
+
+  private async fetch(extra: readonly string[], shas: readonly string[]): Promise<GitResult> {
+    return this.git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', ...extra, 'origin', ...shas], this.cwd);
+  }
+
+  /** Fetch commits missing here by sha; returns the ones still missing. */
+  async fetchMissing(shas: readonly string[]): Promise<{ missing: string[]; error?: string }> {
+    const want: string[] = [];
+    for (const s of new Set(shas)) if (!(await this.hasCommit(s))) want.push(s);
+    if (!want.length) return { missing: [] };
+    const r = await this.fetch([], want);
+    const missing: string[] = [];
+    for (const s of want) if (!(await this.hasCommit(s))) missing.push(s);
+    return { missing, ...(r.code !== 0 ? { error: firstLine(r.stderr) } : {}) };
+  }
+
+  /** Deepen a shallow checkout (by `deepen` commits, or all the way when null). */
+  async deepen(deepen: number | null, shas: readonly string[]): Promise<{ ok: boolean; error?: string }> {
+    const r = await this.fetch(deepen === null ? ['--unshallow'] : [`--deepen=${deepen}`], shas);
+    return r.code === 0 ? { ok: true } : { ok: false, error: firstLine(r.stderr) };
+  }
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n').find((l) => l.trim() !== '') ?? '').trim();
+}

@@ -1,0 +1,38 @@
+/**
+ * The Action's entry (bundled to dist/action.js, named in action.yml). Reads nothing itself: wires
+ * @actions/core, git and the sources into runAction, and sets the exit code.
+ */
+import * as core from '@actions/core';
+import { GitError } from '../errors.js';
+import { fileSource } from '../sources/files.js';
+import { runAction, type ActionSink } from './run.js';
+
+const sink: ActionSink = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  error: (m, p) => core.error(m, p),
+  setOutput: (n, v) => core.setOutput(n, v),
+  summary: async (md) => {
+    // Outside a runner there is no summary file; the annotations and the log still say everything.
+    if (!process.env['GITHUB_STEP_SUMMARY']) return;
+    await core.summary.addRaw(md, true).write();
+  },
+  setFailed: (m) => core.setFailed(m),
+};
+
+const notYet = (what: string) => {
+  throw new GitError(`${what} is not available in this build yet`);
+};
+
+const outcome = await runAction({
+  env: process.env,
+  getInput: (name) => core.getInput(name),
+  sink,
+  cwd: process.cwd(),
+  sources: {
+    files: fileSource,
+    commits: () => notYet('scanning a commit range'), // TODO(issue 3): commitsSource
+    history: () => notYet('a history audit'), // TODO(issue 3): historySource
+  },
+});
+process.exitCode = outcome.code;

@@ -1,0 +1,291 @@
+/**
+ * The GitHub Action, with everything from the outside passed in (environment, inputs, the runner's
+ * command sink, git, sources) so tests need no module mocks. main.ts wires the real ones.
+ *
+ * Fail closed: any error (bad input, unreadable repository, a range a shallow checkout cannot cover
+ * even after fetching) fails the step with exit 2; the step passes only when the whole range was
+ * scanned and `fail-on` allows what was found.
+ */
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { RuleSet } from '../core/types.js';
+import { ExitCode, GitError, isUserError, UsageError } from '../errors.js';
+import { render } from '../report/index.js';
+import { builtinRuleSet } from '../rules/index.js';
+import { scan, type ScanOptions, type ScanResult } from '../scan.js';
+import type { FileSourceOptions } from '../sources/files.js';
+import type { SourceEvent } from '../sources/types.js';
+import { TOOL_NAME } from '../version.js';
+import { findingAnnotation, type AnnotationProperties } from './annotations.js';
+import { planScan, SCAN_INPUTS, type ScanInput, type ScanPlan } from './event.js';
+import { ActionGit, runGit, type GitRunner } from './git.js';
+import { errorMarkdown, summaryMarkdown } from './summary.js';
+
+export type FailOn = 'any' | 'active' | 'never';
+export const FAIL_ON: readonly FailOn[] = ['any', 'active', 'never'];
+
+export interface ActionInputs {
+  path: string;
+  scan: ScanInput;
+  verify: boolean;
+  failOn: FailOn;
+  sarifFile: string;
+  config?: string;
+  baseline?: string;
+}
+
+/** Defaults, as in action.yml (the runner sets them; these cover a run outside the runner). */
+export const INPUT_DEFAULTS = { path: '.', scan: 'auto', verify: 'false', 'fail-on': 'any', 'sarif-file': 'hubspot-secrets.sarif' } as const;
+
+/** What @actions/core does for the Action; tests pass a recorder. */
+export interface ActionSink {
+  info(message: string): void;
+  warning(message: string): void;
+  /** An `::error` annotation. */
+  error(message: string, properties?: AnnotationProperties): void;
+  setOutput(name: string, value: string): void;
+  /** Append Markdown to the job summary. */
+  summary(markdown: string): Promise<void>;
+  setFailed(message: string): void;
+}
+
+/** The git sources (issue 3) and the directory walk; passed in so tests may swap them. */
+export interface ActionSources {
+  files(roots: readonly string[], opts: FileSourceOptions): AsyncIterable<SourceEvent>;
+  commits(opts: { cwd: string; range: string }): AsyncIterable<SourceEvent>;
+  history(opts: { cwd: string }): AsyncIterable<SourceEvent>;
+}
+
+export interface ActionDeps {
+  env: Readonly<Record<string, string | undefined>>;
+  /** An input by its action.yml name ('' when unset), like core.getInput. */
+  getInput(name: string): string;
+  sink: ActionSink;
+  sources: ActionSources;
+  git?: GitRunner;
+  /** Working directory when GITHUB_WORKSPACE is not set. */
+  cwd: string;
+}
+
+export interface ActionOutcome {
+  code: number;
+  result?: ScanResult;
+  plan?: ScanPlan;
+}
+
+export function parseInputs(getInput: (name: string) => string): ActionInputs {
+  const get = (name: keyof typeof INPUT_DEFAULTS | 'config' | 'baseline'): string => {
+    const v = getInput(name).trim();
+    return v !== '' ? v : ((INPUT_DEFAULTS as Record<string, string>)[name] ?? '');
+  };
+  const scanIn = get('scan');
+  if (!(SCAN_INPUTS as readonly string[]).includes(scanIn)) throw new UsageError(`input scan: '${scanIn}' is not one of ${SCAN_INPUTS.join(', ')}`);
+  const failOn = get('fail-on');
+  if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`input fail-on: '${failOn}' is not one of ${FAIL_ON.join(', ')}`);
+  const verifyIn = get('verify');
+  if (!/^(true|false)$/i.test(verifyIn)) throw new UsageError(`input verify: '${verifyIn}' is not true or false`);
+  const verify = verifyIn.toLowerCase() === 'true';
+  if (failOn === 'active' && !verify) throw new UsageError('input fail-on: active needs verify: true (without verification nothing is known to be active)');
+  const inputs: ActionInputs = { path: get('path'), scan: scanIn as ScanInput, verify, failOn: failOn as FailOn, sarifFile: get('sarif-file') };
+  const config = get('config');
+  const baseline = get('baseline');
+  if (config) inputs.config = config;
+  if (baseline) inputs.baseline = baseline;
+  return inputs;
+}
+
+async function readPayload(file: string | undefined): Promise<Record<string, unknown>> {
+  if (!file) return {};
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`GITHUB_EVENT_PATH ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    throw new UsageError(`GITHUB_EVENT_PATH ${file}: not valid JSON`);
+  }
+}
+
+const FETCH_HINT = 'Check out with actions/checkout and `fetch-depth: 0` so the whole range is there.';
+
+/** How a shallow checkout is deepened, step by step, before giving up: 200 commits more, then all. */
+const DEEPEN_STEPS: readonly (number | null)[] = [200, null];
+
+interface Scanner {
+  (events: AsyncIterable<SourceEvent>): Promise<ScanResult>;
+}
+
+class Runner {
+  private readonly git: ActionGit;
+  constructor(
+    private readonly deps: ActionDeps,
+    private readonly root: string,
+    private readonly scanEvents: Scanner,
+  ) {
+    this.git = new ActionGit(deps.git ?? runGit, root);
+  }
+
+  async run(plan: ScanPlan, workspace: string): Promise<{ result: ScanResult; target: string }> {
+    switch (plan.kind) {
+      case 'none':
+        return { result: await this.scanEvents(emptySource()), target: plan.why };
+      case 'files':
+        return { result: await this.scanEvents(this.deps.sources.files([this.root], { cwd: workspace })), target: `the files in ${path.relative(workspace, this.root) || '.'}` };
+      case 'history':
+        return { result: await this.history(), target: 'the whole history (every branch and tag)' };
+      case 'new-ref': {
+        await this.requireRepo();
+        if (plan.defaultBranch === null) return { result: await this.history(), target: `${plan.why}: the whole history` };
+        const tip = await this.git.remoteBranchTip(plan.defaultBranch);
+        if (!tip) throw new GitError(`${plan.why}: cannot find origin's ${plan.defaultBranch} branch to compare with. ${FETCH_HINT}`);
+        return this.range(tip, plan.head, `${plan.why} (${tip.slice(0, 12)}..${plan.head.slice(0, 12)})`, undefined);
+      }
+      case 'range':
+        await this.requireRepo();
+        return this.range(plan.base, plan.head, plan.why, plan.fallbackBranch);
+    }
+  }
+
+  private async requireRepo(): Promise<void> {
+    if (!(await this.git.topLevel())) throw new GitError(`${this.root} is not a git repository; check out the repository with actions/checkout first`);
+  }
+
+  private info(msg: string): void {
+    this.deps.sink.info(msg);
+  }
+
+  /** base..head: every commit reachable from head and not from base. */
+  private async range(base: string, head: string, why: string, fallbackBranch: string | null | undefined): Promise<{ result: ScanResult; target: string }> {
+    const fetched = await this.git.fetchMissing([base, head]);
+    if (fetched.missing.length) this.info(`fetched what the checkout lacked; still missing: ${fetched.missing.map((s) => s.slice(0, 12)).join(', ')}`);
+    if (fetched.missing.includes(head)) {
+      throw new GitError(`${why}: commit ${head} is not in the checkout and could not be fetched${fetched.error ? ` (${fetched.error})` : ''}. ${FETCH_HINT}`);
+    }
+    if (fetched.missing.includes(base)) {
+      if (fallbackBranch === undefined) {
+        throw new GitError(`${why}: base commit ${base} is not in the checkout and could not be fetched${fetched.error ? ` (${fetched.error})` : ''}. ${FETCH_HINT}`);
+      }
+      // A force push whose old tip is gone: the commits not on the default branch, or (a push to the
+      // default branch itself) the whole history.
+      this.info(`${why}: the old tip ${base.slice(0, 12)} is gone (force push); scanning ${fallbackBranch ? `the commits not on ${fallbackBranch}` : 'the whole history'} instead`);
+      if (fallbackBranch === null) return { result: await this.history(), target: `${why}: old tip gone, the whole history` };
+      const tip = await this.git.remoteBranchTip(fallbackBranch);
+      if (!tip) throw new GitError(`${why}: old tip ${base} is gone and origin's ${fallbackBranch} cannot be found. ${FETCH_HINT}`);
+      return this.range(tip, head, `${why}: old tip gone, the commits not on ${fallbackBranch}`, undefined);
+    }
+    const range = `${base}..${head}`;
+    const result = await this.repairingShallow(() => this.scanEvents(this.deps.sources.commits({ cwd: this.root, range })), [base, head], why);
+    return { result, target: why };
+  }
+
+  private async history(): Promise<ScanResult> {
+    await this.requireRepo();
+    // An audit of a shallow checkout would miss everything below the boundary: deepen first.
+    if (await this.git.isShallow()) {
+      this.info('the checkout is shallow; fetching the whole history for the audit');
+      const r = await this.git.deepen(null, []);
+      if (!r.ok || (await this.git.isShallow())) {
+        throw new GitError(`the checkout is shallow and the rest of the history could not be fetched${r.error ? ` (${r.error})` : ''}. ${FETCH_HINT}`);
+      }
+    }
+    return this.scanEvents(this.deps.sources.history({ cwd: this.root }));
+  }
+
+  /** Run a range scan; when git says the history is cut off by a shallow checkout, deepen it and try again. */
+  private async repairingShallow(attempt: () => Promise<ScanResult>, shas: readonly string[], why: string): Promise<ScanResult> {
+    for (let step = 0; ; step++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof GitError) || !(await this.git.isShallow())) throw err;
+        const deepen = DEEPEN_STEPS[step];
+        if (deepen === undefined) throw new GitError(`${why}: the checkout is too shallow for the range even after fetching more history (${err.message}). ${FETCH_HINT}`, { cause: err });
+        this.info(`the checkout is too shallow for ${why}; fetching ${deepen === null ? 'the whole history' : `${deepen} more commits`}`);
+        const r = await this.git.deepen(deepen, shas);
+        if (!r.ok) {
+          throw new GitError(`${why}: the checkout is too shallow for the range, and fetching more history failed${r.error ? ` (${r.error})` : ''}. ${FETCH_HINT}`, { cause: err });
+        }
+      }
+    }
+  }
+}
+
+async function* emptySource(): AsyncGenerator<SourceEvent> {}
+
+function activeCount(result: ScanResult): number {
+  return result.findings.filter((f) => f.verification?.status === 'active').length;
+}
+
+export function shouldFail(failOn: FailOn, result: ScanResult): boolean {
+  switch (failOn) {
+    case 'any':
+      return result.findings.length > 0;
+    case 'active':
+      return activeCount(result) > 0;
+    case 'never':
+      return false;
+  }
+}
+
+export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
+  const { env, sink } = deps;
+  const workspace = path.resolve(env['GITHUB_WORKSPACE'] || deps.cwd);
+  let target = 'the repository';
+  let plan: ScanPlan | undefined;
+  try {
+    const inputs = parseInputs(deps.getInput);
+    const root = path.resolve(workspace, inputs.path);
+    const eventName = env['GITHUB_EVENT_NAME'] ?? '';
+    plan = planScan({ eventName, payload: await readPayload(env['GITHUB_EVENT_PATH']) }, inputs.scan);
+    target = plan.why;
+    sink.info(`${TOOL_NAME}: ${plan.why}`);
+
+    const ruleset: RuleSet = builtinRuleSet();
+    const pipeline: Partial<ScanOptions> = {};
+    if (inputs.verify) throw new UsageError('input verify: true is not available in this build yet'); // TODO(issue 4)
+    if (inputs.config || inputs.baseline) throw new UsageError('inputs config / baseline are not available in this build yet'); // TODO(issue 6)
+
+    const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...pipeline });
+    const done = await new Runner(deps, root, scanEvents).run(plan, workspace);
+    const result = done.result;
+    target = done.target;
+    if (result.incomplete) throw new Error('the scan stopped before the end of its input');
+
+    const sarifPath = path.resolve(workspace, inputs.sarifFile);
+    await mkdir(path.dirname(sarifPath), { recursive: true });
+    await writeFile(sarifPath, render('sarif', { result, ruleset, target }));
+
+    for (const f of result.findings) {
+      const a = findingAnnotation(f);
+      sink.error(a.message, a.properties);
+    }
+    for (const w of result.warnings) sink.warning(`${w.path}: ${w.message}`);
+
+    const failed = shouldFail(inputs.failOn, result);
+    const n = result.findings.length;
+    const active = activeCount(result);
+    sink.setOutput('findings', String(n));
+    sink.setOutput('active', String(active));
+    sink.setOutput('sarif-file', sarifPath);
+    await sink.summary(summaryMarkdown({ result, ruleset, target, failOn: inputs.failOn, failed }));
+
+    const counts = `${n} HubSpot credential${n === 1 ? '' : 's'} found${inputs.verify ? ` (${active} active)` : ''} in ${target}`;
+    if (failed) {
+      sink.setFailed(`${counts}. Rotate each one in HubSpot first, then remove it; see the annotations and the job summary.`);
+      return { code: ExitCode.Findings, result, plan };
+    }
+    sink.info(`${counts}. SARIF written to ${sarifPath}.`);
+    return { code: ExitCode.Clean, result, plan };
+  } catch (err) {
+    const message = isUserError(err)
+      ? err.message
+      : `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}. Nothing may be concluded from this run.`;
+    await sink.summary(errorMarkdown(target, message)).catch(() => undefined);
+    sink.setFailed(`${TOOL_NAME}: ${message}`);
+    return { code: ExitCode.Error, ...(plan ? { plan } : {}) };
+  }
+}

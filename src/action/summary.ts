@@ -1,0 +1,72 @@
+/**
+ * The job summary: what was scanned, the counts, and a Markdown table of findings (file, line, type,
+ * status, how to fix). Pure: returns Markdown; only redacted previews appear in it.
+ */
+import type { RuleSet } from '../core/types.js';
+import type { ScanResult } from '../scan.js';
+
+/** Text safe inside a Markdown table cell: no pipe, no newline, no HTML, no backticks opening code. */
+export function cell(s: string): string {
+  return s
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '&#124;')
+    .replace(/`/g, '&#96;')
+    .replace(/([\\*_[\]#~])/g, '\\$1');
+}
+
+export interface SummaryInput {
+  result: ScanResult;
+  ruleset: RuleSet;
+  /** What was scanned, in words. */
+  target: string;
+  failOn: string;
+  failed: boolean;
+}
+
+const MAX_ROWS = 200;
+
+export function summaryMarkdown(s: SummaryInput): string {
+  const { result } = s;
+  const n = result.findings.length;
+  const active = result.findings.filter((f) => f.verification?.status === 'active').length;
+  const suppressed = result.suppressed.length;
+  const lines: string[] = ['## hubspot-secrets', ''];
+  lines.push(`Scanned ${cell(s.target)}: ${result.stats.files} item${result.stats.files === 1 ? '' : 's'}, ${result.stats.skipped} skipped.`, '');
+  if (n === 0) {
+    lines.push(`**No HubSpot credentials found.**${suppressed ? ` ${suppressed} suppressed (baseline / inline / config).` : ''}`, '');
+  } else {
+    lines.push(
+      `**${n} HubSpot credential${n === 1 ? '' : 's'} found**${active ? `, ${active} verified active` : ''}${suppressed ? `; ${suppressed} suppressed` : ''}. ` +
+        `Rotate each one in HubSpot first: removing it from the code or history does not un-leak it.`,
+      '',
+      '| file | line | type | status | how to fix |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const f of result.findings.slice(0, MAX_ROWS)) {
+      const rule = s.ruleset.byId.get(f.ruleId);
+      const fix = rule ? `${rule.spec.remediation.summary} ${rule.spec.remediation.steps[0] ?? ''}` : 'Rotate it in HubSpot, then remove it.';
+      const commit = f.commit ? ` (commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ', message' : ''})` : '';
+      const docs = rule ? ` [docs](${rule.spec.docs})` : '';
+      lines.push(
+        `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification?.status ?? 'not verified')} | ${cell(fix)}${docs} |`,
+      );
+    }
+    if (n > MAX_ROWS) lines.push('', `… and ${n - MAX_ROWS} more; see the SARIF file or the annotations.`);
+    lines.push('');
+  }
+  if (result.warnings.length) {
+    lines.push(`${result.warnings.length} file${result.warnings.length === 1 ? '' : 's'} could not be scanned:`, '');
+    for (const w of result.warnings.slice(0, 50)) lines.push(`- ${cell(w.path)}: ${cell(w.message)}`);
+    lines.push('');
+  }
+  lines.push(s.failed ? `Step failed (fail-on: ${s.failOn}).` : `Step passed (fail-on: ${s.failOn}).`, '');
+  return lines.join('\n');
+}
+
+/** The summary written when the scan could not be completed. */
+export function errorMarkdown(target: string, message: string): string {
+  return ['## hubspot-secrets', '', `**The scan of ${cell(target)} did not complete; nothing may be concluded from it.**`, '', cell(message), ''].join('\n');
+}
