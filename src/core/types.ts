@@ -101,6 +101,10 @@ export interface Verification {
   appId?: number;
   userId?: number;
   user?: string;
+  /** The portal's domain (OAuth tokens). */
+  hubDomain?: string;
+  /** The OAuth app's client id (refresh tokens; public, not a secret). */
+  clientId?: string;
   scopes?: string[];
   /** Scopes judged over-broad (write / delete / sensitive). */
   broadScopes?: string[];

@@ -56,9 +56,19 @@ function level(f: Finding): 'error' | 'warning' | 'note' {
   return LEVEL[f.severity];
 }
 
+function verificationWords(v: NonNullable<Finding['verification']>): string {
+  const bits: string[] = [];
+  if (v.hubId !== undefined) bits.push(`hub ${v.hubId}`);
+  if (v.scopes?.length) bits.push(`${v.scopes.length} scopes`);
+  if (v.broadScopes?.length) bits.push(`over-broad: ${v.broadScopes.join(', ')}`);
+  if (v.reason && v.status !== 'active') bits.push(v.reason);
+  const head = v.status === 'active' ? 'ACTIVE (a live credential: rotate it now)' : v.status;
+  return bits.length ? `${head}; ${bits.join('; ')}` : head;
+}
+
 function message(f: Finding): string {
   const where = f.encoding === 'plain' ? '' : ` (${f.encoding}-encoded)`;
-  const v = f.verification ? ` Verification: ${f.verification.status}${f.verification.hubId !== undefined ? ` (hub ${f.verification.hubId})` : ''}.` : '';
+  const v = f.verification ? ` Verification: ${verificationWords(f.verification)}.` : '';
   const c = f.commit ? ` Introduced in commit ${f.commit.sha.slice(0, 12)}.` : '';
   return `${f.title} ${f.secret}${where}.${c}${v} Rotate it in HubSpot, then remove it.`;
 }

@@ -34,10 +34,22 @@ function verificationText(f: Finding): string {
   const bits: string[] = [v.status.toUpperCase()];
   if (v.hubId !== undefined) bits.push(`hub ${v.hubId}`);
   if (v.appId !== undefined) bits.push(`app ${v.appId}`);
+  if (v.userId !== undefined || v.user) bits.push(`user ${v.user ?? v.userId}`);
   if (v.scopes?.length) bits.push(`${v.scopes.length} scopes`);
   if (v.broadScopes?.length) bits.push(`over-broad: ${v.broadScopes.join(', ')}`);
   if (v.reason) bits.push(v.reason);
   return bits.join(', ');
+}
+
+const STATUS_ORDER = ['active', 'unknown', 'inactive', 'not-checked', 'not-checkable'] as const;
+
+/** `1 active, 2 inactive, 1 not-checkable` over findings that were verified; '' when none was. */
+export function verificationSummary(findings: readonly Finding[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) if (f.verification) counts.set(f.verification.status, (counts.get(f.verification.status) ?? 0) + 1);
+  return STATUS_ORDER.filter((s) => counts.has(s))
+    .map((s) => `${counts.get(s)} ${s}`)
+    .join(', ');
 }
 
 export function textReport(input: ReportInput): string {
@@ -87,6 +99,8 @@ export function textReport(input: ReportInput): string {
     out.push(c('bold', `${plural(n, 'HubSpot credential')} found in ${plural(byFile.size, 'place')}`) + ` (${scanned}).`);
   }
   if (sup) out.push(`Suppressed: ${sup}${input.showSuppressed ? '' : ' (--show-suppressed lists them)'}.`);
+  const verified = verificationSummary(result.findings);
+  if (verified) out.push(`Verification: ${verified}.`);
   for (const w of result.warnings) out.push(c('yellow', `warning: ${w.path}: ${w.message}`));
   if (result.incomplete) out.push(c('yellow', 'warning: the scan was interrupted; this report is incomplete.'));
 
