@@ -1,0 +1,37 @@
+/** Finding the config and baseline files: the scan root, then folders above it up to the repository root. */
+import { lstat } from 'node:fs/promises';
+import path from 'node:path';
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The folders searched, nearest first: `root` and, when `root` is inside a git work tree, every
+ * folder above it up to the work tree's top (the folder holding `.git`). Outside a repository,
+ * only `root`: a stray file in a home folder must not configure every scan below it.
+ */
+export async function searchDirs(root: string): Promise<string[]> {
+  const chain: string[] = [];
+  for (let dir = path.resolve(root); ; ) {
+    chain.push(dir);
+    if (await exists(path.join(dir, '.git'))) return chain;
+    const up = path.dirname(dir);
+    if (up === dir) return [path.resolve(root)];
+    dir = up;
+  }
+}
+
+/** The nearest `name` in searchDirs(root), or null. Anything by that name counts (reading it may then fail loudly). */
+export async function findUp(root: string, name: string): Promise<string | null> {
+  for (const dir of await searchDirs(root)) {
+    const p = path.join(dir, name);
+    if (await exists(p)) return p;
+  }
+  return null;
+}

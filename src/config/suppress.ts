@@ -1,0 +1,56 @@
+/**
+ * Suppression: the pipeline's `suppress` hook, from inline comments, the config's `allow` list and
+ * the baseline. Suppressed findings are counted and listed (--show-suppressed), never dropped.
+ */
+import path from 'node:path';
+import type { Finding } from '../core/types.js';
+import { rawSecret, type SuppressContext, type SuppressionSource } from '../scan.js';
+import { baselineKey, type Baseline } from './baseline.js';
+import type { Config } from './load.js';
+import { relativeTo } from './globs.js';
+
+/** `hubspot-secrets:allow` (not followed by `-next-line` or another name character). */
+const ALLOW_SAME_LINE = /hubspot-secrets:allow(?![\w-])/;
+const ALLOW_NEXT_LINE = /hubspot-secrets:allow-next-line(?![\w-])/;
+
+/** True when the finding's line carries `hubspot-secrets:allow`, or the line before `…:allow-next-line`. */
+export function inlineAllowed(f: Pick<Finding, 'line'>, lineText: (line: number) => string): boolean {
+  if (ALLOW_SAME_LINE.test(lineText(f.line))) return true;
+  return f.line > 1 && ALLOW_NEXT_LINE.test(lineText(f.line - 1));
+}
+
+/** True when an `allow` entry of the config covers the finding. Paths are reported relative to `reportDir`. */
+export function configAllowed(f: Finding, config: Config, reportDir: string): boolean {
+  if (!config.allow.length) return false;
+  const secret = rawSecret(f);
+  let rel: string | null | undefined;
+  for (const a of config.allow) {
+    if (a.rules && !a.rules.has(f.ruleId)) continue;
+    if (a.value !== undefined && secret !== a.value) continue;
+    if (a.regex && (secret === undefined || !a.regex.test(secret))) continue;
+    if (a.path) {
+      rel ??= relativeTo(config.baseDir, path.resolve(reportDir, f.path));
+      if (rel === null || !a.path(rel)) continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+export interface SuppressorOptions {
+  config: Config;
+  baseline: Baseline | null;
+  /** The folder finding paths are relative to. */
+  reportDir: string;
+}
+
+/** The `ScanOptions.suppress` hook. Order: inline, then config, then baseline. */
+export function makeSuppressor(o: SuppressorOptions): (f: Finding, ctx: SuppressContext) => SuppressionSource | null {
+  const baselineDir = o.baseline ? path.dirname(o.baseline.file) : '';
+  return (f, ctx) => {
+    if (inlineAllowed(f, ctx.lineText)) return 'inline';
+    if (configAllowed(f, o.config, o.reportDir)) return 'config';
+    if (o.baseline && o.baseline.fingerprints.has(baselineKey(f, baselineDir, o.reportDir).fingerprint)) return 'baseline';
+    return null;
+  };
+}
