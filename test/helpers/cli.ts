@@ -1,5 +1,5 @@
 /** Run the CLI in-process through main(), or as the real bundled bin. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
@@ -51,4 +51,25 @@ export function runBin(argv: string[], opts: RunOptions): RunResult {
   });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The real bin, without blocking this process: needed when the test itself serves HTTP to the bin
+ * (a local fake API), which spawnSync would starve.
+ */
+export function runBinAsync(argv: string[], opts: RunOptions): Promise<RunResult> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ PATH: process.env['PATH'], HOME: process.env['HOME'], ...opts.env })) {
+    if (v !== undefined) env[k] = v;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { cwd: opts.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
 }
