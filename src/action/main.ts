@@ -5,6 +5,7 @@
 import * as core from '@actions/core';
 import { GitError } from '../errors.js';
 import { fileSource } from '../sources/files.js';
+import { commitsSource } from '../sources/git/commits.js';
 import { runAction, type ActionSink } from './run.js';
 
 const sink: ActionSink = {
@@ -31,7 +32,7 @@ const outcome = await runAction({
   cwd: process.cwd(),
   sources: {
     files: fileSource,
-    commits: () => notYet('scanning a commit range'), // TODO(issue 3): commitsSource
+    commits: (o) => commitsSource(o),
     history: () => notYet('a history audit'), // TODO(issue 3): historySource
   },
 });

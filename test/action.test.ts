@@ -1,0 +1,295 @@
+/**
+ * The GitHub Action, end to end: the real bundle (built into a temp dir) run as the runner runs it,
+ * on real repositories (a bare "origin" and clones of it, made with the git binary).
+ */
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
+import { sarifProblems } from './helpers/sarif.js';
+import { tempDir } from './helpers/tmp.js';
+import { annotations, buildAction, commit, git, repoState, runAction, ZERO, type ActionRun } from './helpers/action.js';
+
+const tmp = tempDir('hs-action-');
+const scratch = path.join(tmp, 'scratch');
+let main = '';
+
+// Fake credentials (generated: no token-shaped literal in the repository).
+const rng = new Rng('action-test');
+const OLD = fakePrivateAppToken(rng); // on main before the pull request
+const PR1 = fakePrivateAppToken(rng); // added by the PR's first commit, removed by its last
+const PR2 = fakePrivateAppToken(rng); // added by the PR's last commit
+const ODD = fakePrivateAppToken(rng, 'eu1'); // added in the middle, in a file whose name needs escaping
+const FORCED = fakePrivateAppToken(rng); // only in the commit a force push replaces the branch with
+const MSG = fakePrivateAppToken(rng); // in a PR commit's message
+const ALL = [OLD, PR1, PR2, ODD, FORCED, MSG];
+const ODD_NAME = 'conf/odd, name: 100%.env';
+
+interface Repo {
+  origin: string;
+  main: string[];
+  feature: string[];
+}
+let repo: Repo;
+
+function makeOrigin(dir: string): Repo {
+  const work = path.join(dir, 'work');
+  git(dir, 'init', '-q', '-b', 'main', work);
+  const c1 = commit(work, 'readme', { 'README.md': '# demo\n' });
+  const c2 = commit(work, 'old config', { 'config/old.env': `# kept since forever\nHUBSPOT_TOKEN=${OLD}\n` });
+  const c3 = commit(work, 'docs', { 'docs/guide.md': 'Use an environment variable for the token.\n' });
+  git(work, 'checkout', '-q', '-b', 'feature');
+  const f1 = commit(work, 'add app env', { 'app.env': `PORT=8080\nHUBSPOT_ACCESS_TOKEN=${PR1}\n` });
+  const f2 = commit(work, `odd name\n\nused token ${MSG} for testing`, { [ODD_NAME]: `hubspot_token = "${ODD}"\n`, 'README.md': '# demo\n\nmore\n' });
+  const f3 = commit(work, 'move token to settings', {
+    'app.env': null,
+    'src/settings.ts': `export const port = 8080;\n// HubSpot\nexport const token = '${PR2}';\n`,
+  });
+  const origin = path.join(dir, 'origin.git');
+  git(dir, 'clone', '-q', '--bare', work, origin);
+  return { origin, main: [c1, c2, c3], feature: [f1, f2, f3] };
+}
+
+let clones = 0;
+/** A checkout like actions/checkout's: a clone of origin at `sha`, detached. */
+function checkout(origin: string, sha: string, opts: { depth?: number; branch?: string; singleBranch?: boolean } = {}): string {
+  const ws = path.join(tmp, `ws-${++clones}`);
+  const args = ['clone', '-q', '--no-checkout'];
+  if (opts.depth) args.push(`--depth=${opts.depth}`);
+  if (opts.branch) args.push('--branch', opts.branch);
+  if (opts.singleBranch) args.push('--single-branch');
+  git(tmp, ...args, `file://${origin}`, ws);
+  git(ws, 'checkout', '-q', '--detach', sha);
+  return ws;
+}
+
+function prPayload(base: string, head: string) {
+  return {
+    action: 'synchronize',
+    number: 7,
+    pull_request: { number: 7, base: { ref: 'main', sha: base }, head: { ref: 'feature', sha: head } },
+    repository: { full_name: 'acme/demo', default_branch: 'main' },
+  };
+}
+
+function pushPayload(ref: string, before: string, after: string, extra: Record<string, unknown> = {}) {
+  return { ref, before, after, created: before === ZERO, deleted: after === ZERO, forced: false, repository: { full_name: 'acme/demo', default_branch: 'main' }, ...extra };
+}
+
+/** The state the Action must leave alone (the SARIF file it was asked to write aside). */
+function state(ws: string): string {
+  return repoState(ws)
+    .split('\n')
+    .filter((l) => l !== '' && !l.endsWith('hubspot-secrets.sarif'))
+    .join('\n');
+}
+
+function run(ws: string, eventName: string, payload: unknown, inputs: Record<string, string> = {}): ActionRun {
+  const before = state(ws);
+  const r = runAction({ main, workspace: ws, eventName, payload, inputs, scratch });
+  expect(state(ws), 'the Action changed the checkout').toBe(before);
+  return r;
+}
+
+function noLeak(r: ActionRun): void {
+  for (const secret of ALL) expect(r.all.includes(secret), 'a raw secret appears in the output').toBe(false);
+}
+
+function sarifOf(r: ActionRun): { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] } {
+  const doc = JSON.parse(readFileSync(r.outputs['sarif-file']!, 'utf8'));
+  expect(sarifProblems(doc)).toEqual([]);
+  return doc;
+}
+
+/** path:line of each annotation, sorted. */
+function annotated(r: ActionRun): string[] {
+  return annotations(r.stdout)
+    .filter((a) => a.props['file'])
+    .map((a) => `${a.props['file']}:${a.props['line']}`)
+    .sort();
+}
+
+beforeAll(() => {
+  main = buildAction(path.join(tmp, 'dist'));
+  repo = makeOrigin(tmp);
+}, 120_000);
+
+describe('pull_request', () => {
+  it('reports every secret the PR commits add, also one removed again, and none that predates the PR', () => {
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`, 'src/settings.ts:3']);
+    expect(r.stdout).not.toContain('config/old.env');
+    // The annotation carries the exact span and a redacted preview; its properties are escaped.
+    const a = annotations(r.stdout).find((x) => x.props['file'] === 'app.env')!;
+    expect(a.props).toMatchObject({ line: '2', endLine: '2', col: '22', endColumn: String(22 + PR1.length) });
+    expect(a.props['title']).toMatch(/HubSpot/);
+    expect(a.message).toContain(PR1.slice(0, 8));
+    expect(a.message).toContain(repo.feature[0]!.slice(0, 12));
+    expect(r.stdout).toContain('file=conf/odd%2C name%3A 100%25.env,');
+    const msg = annotations(r.stdout).filter((x) => x.message.includes('in its message'));
+    expect(msg).toHaveLength(1);
+    expect(msg[0]!.props['file']).toBeUndefined();
+    expect(msg[0]!.message).toContain(repo.feature[1]!.slice(0, 12));
+    expect(r.summary).toContain('&lt;commit message&gt;');
+    expect(r.outputs).toMatchObject({ findings: '4', active: '0', 'sarif-file': path.join(ws, 'hubspot-secrets.sarif') });
+    const results = sarifOf(r).runs[0]!.results;
+    expect(results.map((x) => x.locations[0]!.physicalLocation.artifactLocation.uri).sort()).toEqual(['%3Ccommit%20message%3E', 'app.env', 'conf/odd%2C%20name%3A%20100%25.env', 'src/settings.ts']);
+    expect(r.summary).toContain('| file | line | type | status | how to fix |');
+    expect(r.summary).toMatch(/\| src\/settings\.ts \(commit [0-9a-f]{12}\) \| 3 \| HubSpot private app access token/);
+    expect(r.summary).toContain('Rotate');
+    expect(r.summary).toContain('4 HubSpot credentials found');
+    expect(r.stdout).toMatch(/^::error::4 HubSpot credentials found/m);
+    noLeak(r);
+  });
+
+  it('fail-on: never reports the same findings and passes', () => {
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { 'fail-on': 'never' });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(annotated(r)).toHaveLength(3);
+    expect(r.outputs['findings']).toBe('4');
+    expect(r.summary).toContain('Step passed (fail-on: never)');
+    noLeak(r);
+  });
+
+  it('scan: files scans the checked-out files instead (the old secret included, the removed one not)', () => {
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { scan: 'files' });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual([`${ODD_NAME}:1`, 'config/old.env:2', 'src/settings.ts:3']);
+    sarifOf(r);
+    noLeak(r);
+  });
+});
+
+describe('push', () => {
+  it('scans before..after only', () => {
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const r = run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[0]!, repo.feature[2]!));
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual([`${ODD_NAME}:1`, 'src/settings.ts:3']);
+    expect(r.outputs['findings']).toBe('3'); // and the secret in the message of the second commit
+    sarifOf(r);
+    noLeak(r);
+  });
+
+  it('passes on a clean push, with outputs, an empty SARIF run and a summary', () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    const r = run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(annotations(r.stdout)).toEqual([]);
+    expect(r.outputs).toMatchObject({ findings: '0', active: '0' });
+    expect(sarifOf(r).runs[0]!.results).toEqual([]);
+    expect(r.summary).toContain('No HubSpot credentials found');
+  });
+
+  it('a new branch: the commits not on the default branch', () => {
+    for (const singleBranch of [false, true]) {
+      const ws = checkout(repo.origin, repo.feature[2]!, { branch: 'feature', singleBranch });
+      const r = run(ws, 'push', pushPayload('refs/heads/feature', ZERO, repo.feature[2]!));
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`, 'src/settings.ts:3']);
+      noLeak(r);
+    }
+  });
+
+  it('a deleted branch: nothing to scan, passes', () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    const r = run(ws, 'push', pushPayload('refs/heads/gone', repo.feature[2]!, ZERO));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.outputs['findings']).toBe('0');
+  });
+
+  describe('a force push', () => {
+    let origin = '';
+    let forcedTip = '';
+    beforeAll(() => {
+      // Copy origin, then replace feature with one new commit on main.
+      origin = path.join(tmp, 'origin-forced.git');
+      cpSync(repo.origin, origin, { recursive: true });
+      const work = path.join(tmp, 'work-forced');
+      git(tmp, 'clone', '-q', origin, work);
+      git(work, 'checkout', '-q', '-b', 'rewrite', 'origin/main');
+      forcedTip = commit(work, 'rewritten', { 'src/settings.ts': `// HubSpot\nexport const token = '${FORCED}';\n` });
+      git(work, 'push', '-q', '--force', 'origin', 'rewrite:feature');
+    });
+
+    it('scans the commits the push added when the old tip can still be fetched', () => {
+      const ws = checkout(origin, forcedTip, { branch: 'feature' });
+      const r = run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[2]!, forcedTip, { forced: true }));
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(annotated(r)).toEqual(['src/settings.ts:2']);
+      noLeak(r);
+    });
+
+    it('falls back to the commits not on the default branch when the old tip is gone', () => {
+      git(origin, 'reflog', 'expire', '--expire=now', '--all');
+      git(origin, 'gc', '-q', '--prune=now');
+      const ws = checkout(origin, forcedTip, { branch: 'feature' });
+      expect(() => git(ws, 'cat-file', '-e', `${repo.feature[2]}^{commit}`)).toThrow();
+      const r = run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[2]!, forcedTip, { forced: true }));
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(annotated(r)).toEqual(['src/settings.ts:2']);
+      expect(r.stdout).toContain('force push');
+      noLeak(r);
+    });
+  });
+});
+
+describe('a shallow checkout', () => {
+  it('is repaired by fetching the PR base and more history, then scans the whole PR', () => {
+    const ws = checkout(repo.origin, repo.feature[2]!, { depth: 1, branch: 'feature' });
+    expect(git(ws, 'rev-parse', '--is-shallow-repository')).toBe('true');
+    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`, 'src/settings.ts:3']);
+    expect(r.stdout).toMatch(/shallow/);
+    noLeak(r);
+  });
+
+  it('fails closed, naming fetch-depth: 0, when the missing history cannot be fetched', () => {
+    const ws = checkout(repo.origin, repo.feature[2]!, { depth: 1, branch: 'feature' });
+    git(ws, 'remote', 'set-url', 'origin', `file://${path.join(tmp, 'no-such-origin.git')}`);
+    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^::error::hubspot-secrets: .*fetch-depth: 0/m);
+    expect(r.outputs['findings']).toBeUndefined();
+    expect(r.summary).toContain('did not complete');
+    expect(r.summary).toContain('fetch-depth: 0');
+  });
+
+  it('fails closed when the base is there but the PR commits below the boundary cannot be fetched', () => {
+    const ws = checkout(repo.origin, repo.feature[2]!, { depth: 1, branch: 'feature' });
+    git(ws, 'fetch', '-q', '--depth=1', 'origin', repo.main[2]!);
+    git(ws, 'remote', 'set-url', 'origin', `file://${path.join(tmp, 'no-such-origin.git')}`);
+    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^::error::hubspot-secrets: .*too shallow.*fetch-depth: 0/m);
+  });
+});
+
+describe('bad input fails closed', () => {
+  it('an unknown scan input', () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    const r = run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!), { scan: 'everything' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain("input scan: 'everything' is not one of auto, diff, history, files");
+  });
+
+  it('scan: diff on an event without a diff', () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    const r = run(ws, 'schedule', { schedule: '0 3 * * 1' }, { scan: 'diff' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('scan: diff needs a pull_request');
+  });
+
+  it('not a git repository', () => {
+    const ws = path.join(tmp, 'not-a-repo');
+    mkdirSync(ws);
+    const r = runAction({ main, workspace: ws, eventName: 'pull_request', payload: prPayload(repo.main[2]!, repo.feature[2]!), scratch });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('is not a git repository');
+  });
+});
