@@ -1,0 +1,56 @@
+/** `scan --staged` and `scan --commits <range>`: the git sources behind the scan command's options. */
+import type { Argv } from 'yargs';
+import { UsageError } from '../errors.js';
+import { commitsSource } from '../sources/git/commits.js';
+import { openRepo } from '../sources/git/repo.js';
+import { stagedSource } from '../sources/git/staged.js';
+import type { SourceEvent } from '../sources/types.js';
+import type { Io } from './io.js';
+
+export interface GitScanArgs {
+  staged?: boolean;
+  commits?: string;
+  paths?: string[];
+  'max-file-size'?: number;
+}
+
+export function withGitScanOptions<T>(y: Argv<T>) {
+  return y
+    .option('staged', {
+      type: 'boolean',
+      describe: 'Scan what the next commit adds (the index, as staged with git add / git add -p); paths are relative to the repository root',
+    })
+    .option('commits', {
+      type: 'string',
+      describe: 'Scan what these commits introduce, and their messages: A..B, A...B or one commit (e.g. origin/main..HEAD)',
+    })
+    .conflicts('staged', 'commits');
+}
+
+export function isGitScan(args: GitScanArgs): boolean {
+  return args.staged === true || args.commits !== undefined;
+}
+
+/** The repository root: git sources report paths relative to it, and config is looked for there. */
+export async function gitRoot(io: Io): Promise<string> {
+  const repo = await openRepo(io.cwd);
+  return repo.root ?? repo.cwd;
+}
+
+/** Drop (as `ignored` skips) the paths the config ignores. */
+export async function* withoutIgnored(events: AsyncIterable<SourceEvent>, ignore?: (relPath: string) => boolean): AsyncGenerator<SourceEvent> {
+  for await (const ev of events) {
+    if (ignore && ev.kind === 'item' && !ev.commit?.message && ignore(ev.path)) yield { kind: 'skip', path: ev.path, reason: 'ignored' };
+    else yield ev;
+  }
+}
+
+/** Events for --staged / --commits. */
+export function gitScanEvents(args: GitScanArgs, io: Io, ignore?: (relPath: string) => boolean): AsyncIterable<SourceEvent> {
+  if (args.paths?.length) {
+    throw new UsageError(`${args.staged ? '--staged' : '--commits'} scans the whole repository; it cannot be combined with paths`);
+  }
+  const maxFileSize = args['max-file-size'];
+  const events = args.staged ? stagedSource({ cwd: io.cwd, maxFileSize }) : commitsSource({ cwd: io.cwd, range: args.commits!, maxFileSize });
+  return withoutIgnored(events, ignore);
+}

@@ -1,0 +1,203 @@
+/**
+ * `scan --commits <range>` and the pre-push hook: what a list of commits introduces (added lines of
+ * every blob each commit changes, against each parent) and what their messages say. Every item
+ * carries the commit's sha, author, email and date.
+ *
+ * Fail closed: an unknown revision, or a range whose walk reaches a shallow clone's boundary (so
+ * commits may be missing), is a GitError that says how to fetch the history — never a silent pass.
+ */
+import type { CommitInfo } from '../../core/types.js';
+import { GitError, UsageError } from '../../errors.js';
+import type { SourceEvent } from '../types.js';
+import { blobEvent } from './blob.js';
+import { addedFiles, intersectParents } from './diff.js';
+import { CatFile, gitRun, openRepo, shallowCommits, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
+
+/** Path reported for findings in a commit message (the text report shows `commit <sha> (message)`). */
+export const COMMIT_MESSAGE_PATH = '<commit message>';
+
+export interface CommitMeta extends CommitInfo {
+  parents: string[];
+  /** Full commit message. */
+  body: string;
+}
+
+const ZERO = /^0+$/;
+
+/**
+ * Check a revision exists and names a commit; returns its full sha. An unknown one is a GitError
+ * (with a fetch hint in a shallow clone, where it may just not have been fetched).
+ */
+export async function verifyCommit(repo: RepoInfo, rev: string, what = rev): Promise<string> {
+  if (rev.startsWith('-')) throw new UsageError(`${what}: a revision cannot start with '-'`);
+  const r = await gitRun(repo.cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { okCodes: [0, 1, 128] });
+  if (r.code !== 0) {
+    throw new GitError(
+      `unknown revision '${rev}' (${what}): no such commit, branch or tag in ${repo.cwd}` +
+        (repo.shallow ? `; this is a shallow clone, so it may not have been fetched: ${UNSHALLOW_HINT}` : '; fetch it first if it lives on a remote'),
+    );
+  }
+  return r.stdout.toString('utf8').trim();
+}
+
+/** Throw when any of `commits` sits on the shallow boundary (its parents were not fetched). */
+export async function assertHistoryAvailable(repo: RepoInfo, commits: readonly string[], what: string): Promise<void> {
+  if (!repo.shallow) return;
+  const boundary = await shallowCommits(repo);
+  const hit = commits.find((c) => boundary.has(c));
+  if (hit) {
+    throw new GitError(`${what} reaches past the shallow clone's boundary at ${hit.slice(0, 12)}, so commits may be missing: ${UNSHALLOW_HINT}`);
+  }
+}
+
+async function revList(repo: RepoInfo, args: readonly string[]): Promise<string[]> {
+  const out = await gitRun(repo.cwd, ['rev-list', '--reverse', '--topo-order', ...args]);
+  return out.stdout.toString('utf8').split('\n').filter(Boolean);
+}
+
+/**
+ * The commits a range names, oldest first: `A..B` (B's commits not in A), `A...B` (either side, not
+ * both), or a single revision (that one commit). Endpoints are verified first; a walk that reaches
+ * a shallow boundary throws (see assertHistoryAvailable).
+ */
+export async function listRangeCommits(opts: { cwd: string; range: string }, repo?: RepoInfo): Promise<string[]> {
+  const r = repo ?? (await openRepo(opts.cwd));
+  const range = opts.range.trim();
+  const what = `--commits ${range}`;
+  if (!range) throw new UsageError('--commits needs a range: A..B, A...B or a single commit');
+  const m = /^(.*?)(\.\.\.?)(.*)$/.exec(range);
+  if (!m) {
+    const sha = await verifyCommit(r, range, what);
+    await assertHistoryAvailable(r, [sha], what);
+    return [sha];
+  }
+  const left = await verifyCommit(r, m[1] || 'HEAD', what);
+  const right = await verifyCommit(r, m[3] || 'HEAD', what);
+  const commits = await revList(r, ['--end-of-options', `${left}${m[2]}${right}`]);
+  await assertHistoryAvailable(r, commits, what);
+  return commits;
+}
+
+/** One line a pre-push hook reads on standard input. */
+export interface PushUpdate {
+  localRef: string;
+  localSha: string;
+  remoteRef: string;
+  remoteSha: string;
+}
+
+export function parsePushLines(text: string): PushUpdate[] {
+  const out: PushUpdate[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t) continue;
+    const [localRef, localSha, remoteRef, remoteSha] = t.split(/\s+/);
+    if (!localRef || !localSha || !remoteRef || !remoteSha || !/^[0-9a-f]+$/.test(localSha) || !/^[0-9a-f]+$/.test(remoteSha)) {
+      throw new UsageError(`pre-push: unexpected input line ${JSON.stringify(t.slice(0, 200))} (want: <local ref> <local sha> <remote ref> <remote sha>)`);
+    }
+    out.push({ localRef, localSha, remoteRef, remoteSha });
+  }
+  return out;
+}
+
+/**
+ * The commits a push sends, oldest first, from the pre-push hook's stdin lines. A deletion sends
+ * nothing; an update sends `<remote sha>..<local sha>`; a new branch (remote sha all zeros), or an
+ * update whose remote sha this clone does not have, sends the commits no remote-tracking ref has.
+ */
+export async function resolvePushRange(opts: { cwd: string; stdin: string }): Promise<string[]> {
+  const repo = await openRepo(opts.cwd);
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const u of parsePushLines(opts.stdin)) {
+    if (ZERO.test(u.localSha)) continue;
+    let args: string[];
+    const known = !ZERO.test(u.remoteSha) && (await gitRun(repo.cwd, ['cat-file', '-e', `${u.remoteSha}^{commit}`], { okCodes: [0, 1, 128] })).code === 0;
+    if (known) args = ['--end-of-options', `${u.remoteSha}..${u.localSha}`];
+    else args = ['--end-of-options', u.localSha, '--not', '--remotes'];
+    const commits = await revList(repo, args);
+    await assertHistoryAvailable(repo, commits, `pushing ${u.localRef}`);
+    for (const c of commits) {
+      if (!seen.has(c)) {
+        seen.add(c);
+        out.push(c);
+      }
+    }
+  }
+  return out;
+}
+
+/** Metadata of commits, in the order given. */
+export async function commitMeta(repo: RepoInfo, shas: readonly string[]): Promise<CommitMeta[]> {
+  if (!shas.length) return [];
+  const r = await gitRun(repo.cwd, ['log', '--no-walk=unsorted', '--stdin', '-z', '--format=%H%x00%P%x00%an%x00%ae%x00%aI%x00%B'], {
+    input: `${shas.join('\n')}\n`,
+  });
+  const f = splitNul(r.stdout).map((b) => b.toString('utf8'));
+  const out: CommitMeta[] = [];
+  for (let i = 0; i + 5 < f.length; i += 6) {
+    out.push({
+      sha: f[i]!.replace(/^\n/, ''),
+      parents: f[i + 1]!.split(' ').filter(Boolean),
+      author: f[i + 2]!,
+      email: f[i + 3]!,
+      date: f[i + 4]!,
+      body: f[i + 5]!,
+    });
+  }
+  return out;
+}
+
+export function commitInfo(c: CommitMeta): CommitInfo {
+  return { sha: c.sha, author: c.author, email: c.email, date: c.date };
+}
+
+export interface CommitsSourceOptions {
+  /** Any directory inside the repository. */
+  cwd: string;
+  /** `A..B`, `A...B`, or one revision. */
+  range?: string;
+  /** Explicit commits instead of a range (e.g. from resolvePushRange). */
+  commits?: readonly string[];
+  maxFileSize?: number;
+  /** Called once the commit list is known (progress). */
+  onCommits?: (count: number) => void;
+}
+
+/**
+ * What each commit introduces: one item per blob a commit adds lines to (only those lines are
+ * reported), plus one item per commit message (`commit.message = true`). A merge reports only lines
+ * new against all its parents. Paths are relative to the repository root.
+ */
+export async function* commitsSource(opts: CommitsSourceOptions): AsyncGenerator<SourceEvent> {
+  const repo = await openRepo(opts.cwd);
+  let shas: readonly string[];
+  if (opts.commits) {
+    shas = opts.commits;
+    await assertHistoryAvailable(repo, shas, 'the commits to scan');
+  } else if (opts.range !== undefined) {
+    shas = await listRangeCommits({ cwd: repo.cwd, range: opts.range }, repo);
+  } else {
+    throw new UsageError('commitsSource needs a range or a list of commits');
+  }
+  opts.onCommits?.(shas.length);
+  if (!shas.length) return;
+  const cat = new CatFile(repo.cwd);
+  try {
+    for (let i = 0; i < shas.length; i += 256) {
+      for (const c of await commitMeta(repo, shas.slice(i, i + 256))) {
+        const info = commitInfo(c);
+        if (c.body.trim()) {
+          yield { kind: 'item', path: COMMIT_MESSAGE_PATH, content: c.body, commit: { ...info, message: true } };
+        }
+        const parents = c.parents.length ? c.parents : [repo.emptyTree];
+        const per = await Promise.all(parents.map((p) => addedFiles(repo.cwd, { kind: 'trees', from: p, to: c.sha })));
+        for (const { file, lines } of intersectParents(per)) {
+          yield await blobEvent(cat, { path: file.path, oid: file.newOid, mode: file.newMode }, { lines, commit: info, maxFileSize: opts.maxFileSize });
+        }
+      }
+    }
+  } finally {
+    cat.close();
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * `audit`: the whole history of every branch and tag. Every unique blob is read exactly once through
+ * `git cat-file --batch` (never `git log -p`), and every commit message is scanned too. Only blobs
+ * that turn out to hold a finding are mapped back (one `git log --raw` pass) to the commit and path
+ * that first introduced them, and each finding says whether the secret is still in HEAD.
+ *
+ * Objects reachable only from reflogs, or dangling, are left out unless `includeUnreachable`.
+ */
+import type { CommitInfo } from '../../core/types.js';
+import { fingerprint } from '../../core/redact.js';
+import { rawSecret, type ScannedFinding, type ScanResult } from '../../scan.js';
+import type { SourceEvent } from '../types.js';
+import { blobEvent } from './blob.js';
+import { COMMIT_MESSAGE_PATH } from './commits.js';
+import { parseRaw } from './diff.js';
+import { CatFile, decodePath, gitRun, openRepo, splitNul, type RepoInfo } from './repo.js';
+
+export interface HistorySourceOptions {
+  /** Any directory inside the repository (or a bare repository). */
+  cwd: string;
+  /** Also scan objects reachable only from reflogs, and dangling ones. */
+  includeUnreachable?: boolean;
+  maxFileSize?: number;
+}
+
+/** Live counters for a progress display. */
+export interface HistoryProgress {
+  commits: number;
+  blobs: number;
+  /** Blobs to read in total (known once listing is done). */
+  totalBlobs: number;
+  bytes: number;
+}
+
+export interface HistorySource {
+  repo: RepoInfo;
+  events: AsyncIterable<SourceEvent>;
+  progress: HistoryProgress;
+  /**
+   * After the scan: give each blob finding the commit and path that introduced it, set `inHead`,
+   * recompute its fingerprint for the real path, and keep one finding per (rule, secret, path) —
+   * the earliest introduction.
+   */
+  annotate(result: ScanResult): Promise<void>;
+}
+
+interface ListedObject {
+  oid: string;
+  type: string;
+  size: number;
+}
+
+/** Object ids reachable from refs (and their first path names, used as a hint for detection). */
+async function reachable(repo: RepoInfo, reflog: boolean): Promise<{ oids: string[]; names: Map<string, string> }> {
+  const args = ['rev-list', '--objects', '--all', ...(reflog ? ['--reflog'] : [])];
+  const out = (await gitRun(repo.cwd, args)).stdout;
+  const oids: string[] = [];
+  const names = new Map<string, string>();
+  const n = repo.hashLength;
+  let start = 0;
+  while (start < out.length) {
+    let end = out.indexOf(10, start);
+    if (end < 0) end = out.length;
+    const line = out.subarray(start, end);
+    start = end + 1;
+    if (line.length < n) continue;
+    const oid = line.subarray(0, n).toString('latin1');
+    oids.push(oid);
+    if (line.length > n + 1) names.set(oid, decodePath(line.subarray(n + 1)));
+  }
+  return { oids, names };
+}
+
+async function batchCheck(repo: RepoInfo, input: string[] | 'all'): Promise<ListedObject[]> {
+  const fmt = '--batch-check=%(objectname) %(objecttype) %(objectsize)';
+  const r =
+    input === 'all'
+      ? await gitRun(repo.cwd, ['cat-file', fmt, '--batch-all-objects', '--unordered'])
+      : await gitRun(repo.cwd, ['cat-file', fmt], { input: input.length ? `${input.join('\n')}\n` : '' });
+  const out: ListedObject[] = [];
+  for (const line of r.stdout.toString('latin1').split('\n')) {
+    const [oid, type, size] = line.split(' ');
+    if (!oid || !type) continue;
+    if (type === 'missing') continue; // reported when read, as a GitError, if it matters
+    out.push({ oid, type, size: Number(size) });
+  }
+  return out;
+}
+
+/** Parse a raw commit object: author, date and message. */
+export function parseCommitObject(oid: string, content: Buffer): CommitInfo & { body: string } {
+  const text = content.toString('utf8');
+  const split = text.indexOf('\n\n');
+  const head = split < 0 ? text : text.slice(0, split);
+  const body = split < 0 ? '' : text.slice(split + 2);
+  const info: CommitInfo & { body: string } = { sha: oid, body };
+  const m = /^author (.*) <([^>]*)> (\d+) ([+-]\d{4})$/m.exec(head);
+  if (m) {
+    info.author = m[1]!;
+    info.email = m[2]!;
+    info.date = isoDate(Number(m[3]), m[4]!);
+  }
+  return info;
+}
+
+function isoDate(seconds: number, tz: string): string {
+  const sign = tz.startsWith('-') ? -1 : 1;
+  const offMin = sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(3, 5)));
+  const d = new Date((seconds + offMin * 60) * 1000).toISOString().slice(0, 19);
+  return `${d}${tz.slice(0, 3)}:${tz.slice(3)}`;
+}
+
+interface Introduction {
+  commit: CommitInfo;
+  path: string;
+  /** Position in oldest-first order: lower is earlier. */
+  order: number;
+}
+
+/** One `git log --raw` pass, oldest first: for each wanted blob, the first commit that adds it. */
+async function introductions(repo: RepoInfo, wanted: ReadonlySet<string>, extra: { reflog: boolean; commits: string[] }): Promise<Map<string, Introduction>> {
+  const found = new Map<string, Introduction>();
+  if (!wanted.size) return found;
+  const args = ['log', '--all', ...(extra.reflog ? ['--reflog'] : []), ...(extra.commits.length ? ['--stdin'] : [])];
+  args.push('--reverse', '--date-order', '-m', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-color', '--format=%x01%H%x00%an%x00%ae%x00%aI');
+  const r = await gitRun(repo.cwd, args, extra.commits.length ? { input: `${extra.commits.join('\n')}\n` } : {});
+  const f = splitNul(r.stdout);
+  let commit: CommitInfo | undefined;
+  let order = 0;
+  for (let i = 0; i < f.length; ) {
+    let tok = f[i++]!;
+    if (tok[0] === 10) tok = tok.subarray(1);
+    if (tok[0] === 1) {
+      commit = { sha: tok.subarray(1).toString('latin1'), author: f[i]!.toString('utf8'), email: f[i + 1]!.toString('utf8'), date: f[i + 2]!.toString('utf8') };
+      i += 3;
+      order++;
+      continue;
+    }
+    if (tok[0] !== 58 /* ':' */) continue;
+    const meta = tok.toString('latin1');
+    const status = meta.split(' ')[4]?.charAt(0) ?? '';
+    const pathCount = status === 'R' || status === 'C' ? 2 : 1;
+    const entry = parseRaw(Buffer.concat([tok, Buffer.from([0]), ...f.slice(i, i + pathCount).flatMap((p) => [p, Buffer.from([0])])]))[0];
+    i += pathCount;
+    if (!entry || !commit || entry.status === 'D' || !wanted.has(entry.newOid) || found.has(entry.newOid)) continue;
+    found.set(entry.newOid, { commit, path: entry.path, order });
+  }
+  return found;
+}
+
+/** Blob ids of HEAD's tree (empty when there is no HEAD). */
+async function headBlobs(repo: RepoInfo): Promise<Set<string>> {
+  if (!repo.head) return new Set();
+  const r = await gitRun(repo.cwd, ['ls-tree', '-r', '-z', '--full-tree', '--format=%(objecttype) %(objectname)', repo.head]).catch(
+    // git < 2.36 has no --format: fall back to the default layout
+    () => gitRun(repo.cwd, ['ls-tree', '-r', '-z', '--full-tree', repo.head!]),
+  );
+  const set = new Set<string>();
+  for (const rec of splitNul(r.stdout)) {
+    const s = rec.toString('latin1');
+    const m = /^(?:\d+ )?blob ([0-9a-f]+)/.exec(s);
+    if (m) set.add(m[1]!);
+  }
+  return set;
+}
+
+/**
+ * The whole history as source events. Call `annotate(result)` after scanning them (runScan's
+ * `afterScan`) to attach introducing commits, paths and `inHead`.
+ */
+export async function historySource(opts: HistorySourceOptions): Promise<HistorySource> {
+  const repo = await openRepo(opts.cwd);
+  const unreachable = opts.includeUnreachable ?? false;
+  const progress: HistoryProgress = { commits: 0, blobs: 0, totalBlobs: 0, bytes: 0 };
+  /** Placeholder commit object of each blob item → blob id (findings keep the same object). */
+  const blobOf = new WeakMap<object, string>();
+  const allCommits: string[] = [];
+
+  async function* events(): AsyncGenerator<SourceEvent> {
+    const { oids, names } = await reachable(repo, unreachable);
+    const listed = unreachable ? await batchCheck(repo, 'all') : await batchCheck(repo, oids);
+    const blobs = listed.filter((o) => o.type === 'blob');
+    const commits = listed.filter((o) => o.type === 'commit');
+    if (unreachable) allCommits.push(...commits.map((c) => c.oid));
+    progress.totalBlobs = blobs.length;
+    const cat = new CatFile(repo.cwd);
+    const WINDOW = 32;
+    try {
+      // Commit messages first (small), then blobs; requests are pipelined through one cat-file.
+      const queue: Promise<SourceEvent>[] = [];
+      const msg = async (c: ListedObject): Promise<SourceEvent> => {
+        const o = await cat.must(c.oid, 'commit');
+        const info = parseCommitObject(c.oid, o.content);
+        const { body, ...commit } = info;
+        progress.commits++;
+        return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: body, commit: { ...commit, message: true } };
+      };
+      const blob = async (b: ListedObject): Promise<SourceEvent> => {
+        const hint = names.get(b.oid) ?? `<blob ${b.oid.slice(0, 12)}>`;
+        if (opts.maxFileSize !== undefined && b.size > opts.maxFileSize) {
+          return { kind: 'skip', path: hint, reason: 'too-large', detail: `skipped: too large (${b.size} bytes > --max-file-size ${opts.maxFileSize})` };
+        }
+        const placeholder: CommitInfo = { sha: '' };
+        blobOf.set(placeholder, b.oid);
+        const ev = await blobEvent(cat, { path: hint, oid: b.oid, mode: '100644' }, { commit: placeholder });
+        progress.blobs++;
+        progress.bytes += b.size;
+        return ev;
+      };
+      for (const c of commits) {
+        queue.push(msg(c));
+        if (queue.length >= WINDOW) yield await queue.shift()!;
+      }
+      for (const b of blobs) {
+        queue.push(blob(b));
+        if (queue.length >= WINDOW) yield await queue.shift()!;
+      }
+      while (queue.length) yield await queue.shift()!;
+    } finally {
+      cat.close();
+    }
+  }
+
+  async function annotate(result: ScanResult): Promise<void> {
+    const lists: ScannedFinding[][] = [result.findings, result.suppressed];
+    const wanted = new Set<string>();
+    for (const list of lists) for (const f of list) if (f.commit && blobOf.has(f.commit)) wanted.add(blobOf.get(f.commit)!);
+    const [intro, inHeadBlobs] = await Promise.all([introductions(repo, wanted, { reflog: unreachable, commits: allCommits }), headBlobs(repo)]);
+
+    const key = (f: ScannedFinding): string => `${f.ruleId}\u0000${rawSecret(f) ?? f.secret}`;
+    const headSecrets = new Set<string>();
+    for (const list of lists) {
+      for (const f of list) {
+        const oid = f.commit && blobOf.get(f.commit);
+        if (oid && inHeadBlobs.has(oid)) headSecrets.add(key(f));
+      }
+    }
+    const orderOf = new Map<ScannedFinding, number>();
+    for (const list of lists) {
+      for (const f of list) {
+        const oid = f.commit && blobOf.get(f.commit);
+        if (!oid) continue;
+        const where = intro.get(oid);
+        if (where) {
+          f.path = where.path;
+          f.commit = where.commit;
+          orderOf.set(f, where.order);
+        } else {
+          f.path = `<unreachable blob ${oid.slice(0, 12)}>`;
+          delete f.commit;
+          orderOf.set(f, Number.MAX_SAFE_INTEGER);
+        }
+        const raw = rawSecret(f);
+        if (raw !== undefined) f.fingerprint = fingerprint(f.ruleId, raw, f.path);
+        f.inHead = headSecrets.has(key(f));
+      }
+    }
+    // One finding per (rule, secret, path): the earliest introduction.
+    const dedupe = <T extends ScannedFinding>(list: T[]): T[] => {
+      const best = new Map<string, T>();
+      const rest: T[] = [];
+      for (const f of list) {
+        if (!orderOf.has(f)) {
+          rest.push(f);
+          continue;
+        }
+        const k = `${key(f)}\u0000${f.path}`;
+        const prev = best.get(k);
+        if (!prev || orderOf.get(f)! < orderOf.get(prev)!) best.set(k, f);
+      }
+      return [...rest, ...best.values()];
+    };
+    result.findings = dedupe(result.findings);
+    result.suppressed = dedupe(result.suppressed);
+  }
+
+  return { repo, events: events(), progress, annotate };
+}

@@ -1,0 +1,330 @@
+/**
+ * Running git: one place that spawns the `git` binary, maps its failures to one-line GitErrors,
+ * decodes `-z` path lists losslessly, and streams object contents through a long-lived
+ * `git cat-file --batch`. Every command here is read-only: optional locks are off, so not even the
+ * index's stat cache is refreshed.
+ *
+ * child_process rather than simple-git: every output we parse is NUL-separated binary-safe bytes
+ * (paths may hold newlines or non-UTF-8 bytes, blobs may be binary), which simple-git returns as
+ * decoded strings.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { GitError } from '../../errors.js';
+
+/** Environment for every git child: no prompts, no optional index writes, messages we can parse. */
+function gitEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+    ...extra,
+  };
+}
+
+function firstLine(s: string): string {
+  const lines = s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return (lines.find((l) => l.startsWith('fatal:')) ?? lines[0] ?? '').replace(/^(fatal|error):\s*/, '');
+}
+
+export interface GitRunOptions {
+  /** Written to git's standard input. */
+  input?: string | Buffer;
+  /** Exit codes that are not failures (default: only 0). */
+  okCodes?: readonly number[];
+}
+
+export interface GitRunResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Run `git args…` in `cwd`; resolves with its output, or rejects with a one-line GitError. */
+export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions = {}): Promise<GitRunResult> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn('git', args, { cwd, env: gitEnv(), stdio: 'pipe' });
+    } catch (err) {
+      reject(spawnError(err, cwd));
+      return;
+    }
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e) => reject(spawnError(e, cwd)));
+    child.stdin.on('error', () => {
+      /* git may exit before reading all input; its exit code tells */
+    });
+    child.on('close', (code) => {
+      const stderr = Buffer.concat(err).toString('utf8');
+      const c = code ?? 128;
+      const ok = opts.okCodes ?? [0];
+      if (!ok.includes(c)) {
+        reject(new GitError(`git ${args.find((a) => !a.startsWith('-')) ?? ''} failed in ${cwd}: ${firstLine(stderr) || `exit code ${c}`}`));
+        return;
+      }
+      resolve({ code: c, stdout: Buffer.concat(out), stderr });
+    });
+    child.stdin.end(opts.input);
+  });
+}
+
+function spawnError(err: unknown, cwd: string): GitError {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return new GitError(`cannot run git: is git installed and on PATH? (or ${cwd} does not exist)`);
+  return new GitError(`cannot run git: ${e.message}`);
+}
+
+/** `git args…` → stdout as UTF-8 text without the trailing newline. */
+export async function gitText(cwd: string, args: readonly string[], opts?: GitRunOptions): Promise<string> {
+  const r = await gitRun(cwd, args, opts);
+  return r.stdout.toString('utf8').replace(/\n$/, '');
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Decode bytes from git (paths from `-z` output) without losing any: valid UTF-8 decodes as usual,
+ * each byte of an invalid sequence becomes a lone surrogate U+DC80–U+DCFF (Python's
+ * "surrogateescape"). JSON.stringify writes those as `\udcXX` escapes, so a path is reported exactly.
+ */
+export function decodePath(bytes: Uint8Array): string {
+  const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (!s.includes('\ufffd')) return s;
+  // Slow path: walk the bytes, validating each UTF-8 sequence.
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    let n = 0;
+    if (b < 0x80) n = 1;
+    else if (b >= 0xc2 && b <= 0xdf) n = 2;
+    else if (b >= 0xe0 && b <= 0xef) n = 3;
+    else if (b >= 0xf0 && b <= 0xf4) n = 4;
+    let valid = n > 0 && i + n <= bytes.length;
+    for (let k = 1; valid && k < n; k++) if ((bytes[i + k]! & 0xc0) !== 0x80) valid = false;
+    if (valid && n > 1) {
+      try {
+        out += STRICT_UTF8.decode(bytes.subarray(i, i + n));
+        i += n;
+        continue;
+      } catch {
+        valid = false;
+      }
+    }
+    if (valid) {
+      out += String.fromCharCode(b);
+      i += 1;
+      continue;
+    }
+    out += String.fromCharCode(0xdc00 + b);
+    i += 1;
+  }
+  return out;
+}
+
+/** Split a `-z` output into fields (a trailing NUL does not make an empty last field). */
+export function splitNul(buf: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (;;) {
+    const i = buf.indexOf(0, start);
+    if (i < 0) break;
+    parts.push(buf.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < buf.length) parts.push(buf.subarray(start));
+  return parts;
+}
+
+/** Facts about a repository every git source needs. */
+export interface RepoInfo {
+  /** The directory git commands run in (the top of the work tree, or the git dir of a bare repo). */
+  cwd: string;
+  /** Top of the work tree (undefined in a bare repository). */
+  root?: string;
+  /** Object id of the empty tree in this repository's hash (SHA-1 or SHA-256). */
+  emptyTree: string;
+  /** Hex length of object ids (40 or 64). */
+  hashLength: number;
+  /** Commit HEAD points at, or undefined when the branch is unborn (no commits yet). */
+  head?: string;
+  shallow: boolean;
+}
+
+/** Open the repository containing `cwd`, or throw a GitError saying it is not one. */
+export async function openRepo(cwd: string): Promise<RepoInfo> {
+  const r = await gitRun(cwd, ['rev-parse', '--is-bare-repository', '--show-toplevel'], { okCodes: [0, 128] }).catch((e) => {
+    throw e instanceof GitError ? e : new GitError(String(e));
+  });
+  if (r.code !== 0) {
+    const msg = firstLine(r.stderr);
+    throw new GitError(/not a git repository/i.test(msg) ? `${cwd} is not inside a git repository` : `cannot open the git repository at ${cwd}: ${msg}`);
+  }
+  const [bare, top] = r.stdout.toString('utf8').split('\n');
+  const root = bare === 'true' ? undefined : top || undefined;
+  const dir = root ?? cwd;
+  const [emptyTree, headR, shallow] = await Promise.all([
+    gitText(dir, ['hash-object', '-t', 'tree', '--stdin'], { input: '' }),
+    gitRun(dir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okCodes: [0, 1] }),
+    gitText(dir, ['rev-parse', '--is-shallow-repository']),
+  ]);
+  const head = headR.code === 0 ? headR.stdout.toString('utf8').trim() : undefined;
+  return { cwd: dir, root, emptyTree, hashLength: emptyTree.length, head, shallow: shallow === 'true' };
+}
+
+/** The shallow boundary: commits whose parents this clone does not have. */
+export async function shallowCommits(repo: RepoInfo): Promise<Set<string>> {
+  if (!repo.shallow) return new Set();
+  const file = await gitText(repo.cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'shallow']);
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return new Set(text.split('\n').filter(Boolean));
+}
+
+/** The message every "history is missing" error ends with. */
+export const UNSHALLOW_HINT =
+  'fetch the missing history first: `git fetch --unshallow` (or `git fetch --deepen=N`); in GitHub Actions set `fetch-depth: 0` on actions/checkout';
+
+export interface GitObject {
+  oid: string;
+  type: string;
+  size: number;
+  content: Buffer;
+}
+
+interface Pending {
+  oid: string;
+  resolve: (o: GitObject | null) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * A long-lived `git cat-file --batch`: ask for object ids, get their contents back in order.
+ * Requests may be pipelined (call get() many times before awaiting); large objects are copied
+ * once into a buffer of their exact size.
+ */
+export class CatFile {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly queue: Pending[] = [];
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private header: { oid: string; type: string; size: number } | undefined;
+  private stderr = '';
+  private failed: Error | undefined;
+  private closed = false;
+
+  constructor(private readonly cwd: string) {
+    this.child = spawn('git', ['cat-file', '--batch'], { cwd, env: gitEnv(), stdio: 'pipe' });
+    this.child.stdout.on('data', (c: Buffer) => {
+      this.chunks.push(c);
+      this.buffered += c.length;
+      this.pump();
+    });
+    this.child.stderr.on('data', (c: Buffer) => {
+      if (this.stderr.length < 4096) this.stderr += c.toString('utf8');
+    });
+    this.child.stdin.on('error', () => {
+      /* reported through 'close' */
+    });
+    this.child.on('error', (e) => this.fail(spawnError(e, cwd)));
+    this.child.on('close', (code) => {
+      this.closed = true;
+      if (this.queue.length) {
+        this.fail(new GitError(`git cat-file stopped (exit code ${code}) in ${this.cwd}: ${firstLine(this.stderr) || 'no message'}`));
+      }
+    });
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const p of this.queue.splice(0)) p.reject(this.failed);
+  }
+
+  /** Contents of an object, or null when the object is missing or unreadable (corrupt). */
+  get(oid: string): Promise<GitObject | null> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.closed) return Promise.reject(new GitError('git cat-file is closed'));
+    if (!/^[0-9a-f]+$/.test(oid)) return Promise.reject(new GitError(`not an object id: ${JSON.stringify(oid)}`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ oid, resolve, reject });
+      this.child.stdin.write(`${oid}\n`);
+    });
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+    const out = Buffer.from(all.subarray(0, n));
+    const rest = all.subarray(n);
+    this.chunks = rest.length ? [rest] : [];
+    this.buffered = rest.length;
+    return out;
+  }
+
+  private findNewline(): number {
+    let offset = 0;
+    for (const c of this.chunks) {
+      const i = c.indexOf(10);
+      if (i >= 0) return offset + i;
+      offset += c.length;
+    }
+    return -1;
+  }
+
+  private pump(): void {
+    for (;;) {
+      if (!this.header) {
+        const nl = this.findNewline();
+        if (nl < 0) return;
+        const line = this.take(nl + 1).toString('utf8').trimEnd();
+        const parts = line.split(' ');
+        if (parts[1] === 'missing' || parts[1] === 'ambiguous') {
+          this.queue.shift()?.resolve(null);
+          continue;
+        }
+        const size = Number(parts[2]);
+        if (parts.length !== 3 || !Number.isSafeInteger(size)) {
+          this.fail(new GitError(`unexpected output from git cat-file: ${JSON.stringify(line.slice(0, 80))}`));
+          this.child.kill();
+          return;
+        }
+        this.header = { oid: parts[0]!, type: parts[1]!, size };
+      }
+      const h = this.header;
+      if (this.buffered < h.size + 1) return;
+      const content = this.take(h.size + 1).subarray(0, h.size);
+      this.header = undefined;
+      this.queue.shift()?.resolve({ oid: h.oid, type: h.type, size: h.size, content });
+    }
+  }
+
+  /** Like get(), but a missing or corrupt object is a GitError naming it. */
+  async must(oid: string, what: string): Promise<GitObject> {
+    const o = await this.get(oid);
+    if (!o) {
+      throw new GitError(`git object ${oid.slice(0, 12)} (${what}) is missing or corrupt; run \`git fsck\` in ${this.cwd}`);
+    }
+    return o;
+  }
+
+  close(): void {
+    if (!this.closed) this.child.stdin.end();
+  }
+}
+
+/** Git LFS pointer files hold a pointer, not the content; they are skipped with reason `lfs-pointer`. */
+export function isLfsPointer(content: Uint8Array): boolean {
+  if (content.byteLength > 1024) return false;
+  return Buffer.from(content.buffer, content.byteOffset, Math.min(content.byteLength, 64))
+    .toString('latin1')
+    .startsWith('version https://git-lfs.github.com/spec/');
+}
+
+export const MODE_GITLINK = '160000';
+export const MODE_SYMLINK = '120000';
