@@ -4,8 +4,10 @@
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, isUserError, UsageError } from '../errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { baselineCommand } from './commands/baseline.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
+import { verifyCommand } from './commands/verify.js';
 import { DASH, type Io } from './io.js';
 
 /** A subcommand: yargs builder plus a run function returning the exit code. */
@@ -16,7 +18,7 @@ export interface Command<A = any> {
   run(args: A, io: Io): Promise<number>;
 }
 
-export const COMMANDS: Command[] = [scanCommand, rulesCommand];
+export const COMMANDS: Command[] = [scanCommand, baselineCommand, verifyCommand, rulesCommand];
 
 const EPILOGUE = `Exit codes: ${ExitCode.Clean} no findings, ${ExitCode.Findings} findings, ${ExitCode.Error} usage/config/git/internal error, ${ExitCode.Interrupted} interrupted.
 Secrets are never printed in full unless you pass --show-secrets.`;

@@ -12,7 +12,6 @@ import { fingerprint } from '../core/redact.js';
 import type { Finding } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { rawSecret } from '../scan.js';
-import { relativeTo } from './globs.js';
 import { formatSchemaErrors } from './load.js';
 
 export const BASELINE_FILE = '.hubspot-secrets-baseline.json';
@@ -114,13 +113,19 @@ export async function writeBaseline(file: string, entries: readonly BaselineEntr
   return text;
 }
 
+/** `abs` relative to `dir` (`..` allowed, `/` separators); null on another drive. */
+function relativePath(dir: string, abs: string): string | null {
+  const r = path.relative(dir, abs);
+  return path.isAbsolute(r) ? null : r.split(path.sep).join('/');
+}
+
 /**
  * A finding's path and fingerprint as the baseline sees them: relative to the baseline's folder,
  * so a baseline matches whichever folder the scan runs from. Findings reported relative to
  * `reportDir`.
  */
 export function baselineKey(f: Finding, baselineDir: string, reportDir: string): { path: string; fingerprint: string } {
-  const rel = path.isAbsolute(f.path) || f.commit?.message ? null : relativeTo(baselineDir, path.resolve(reportDir, f.path));
+  const rel = f.commit?.message ? null : relativePath(baselineDir, path.resolve(reportDir, f.path));
   const raw = rawSecret(f);
   if (rel === null || raw === undefined) return { path: f.path, fingerprint: f.fingerprint };
   return { path: rel, fingerprint: rel === f.path ? f.fingerprint : fingerprint(f.ruleId, raw, rel) };

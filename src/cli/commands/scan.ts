@@ -1,14 +1,19 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../../errors.js';
-import { builtinRuleSet } from '../../rules/index.js';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { fileSource } from '../../sources/files.js';
 import { stdinSource } from '../../sources/stdin.js';
 import type { SourceEvent } from '../../sources/types.js';
+import { withConfigOptions } from '../config-options.js';
+import { gitRoot, gitScanEvents, isGitScan, withGitScanOptions, type GitScanArgs } from '../git-scan.js';
 import { DASH, type Io } from '../io.js';
 import { withReportOptions, type ReportArgs } from '../report-options.js';
 import { runScan } from '../run-scan.js';
+import { verifyHooks, withVerifyOptions, type VerifyArgs } from '../verify-options.js';
 
-export interface ScanArgs extends ReportArgs {
+export interface ScanArgs extends ReportArgs, VerifyArgs, ConfigArgs, GitScanArgs {
   paths?: string[];
   'stdin-filename'?: string;
 }
@@ -17,26 +22,43 @@ export const scanCommand = {
   command: 'scan [paths..]',
   describe: 'Scan files and folders (default .), or standard input with -',
   builder: (y: Argv) =>
-    withReportOptions(y)
+    withGitScanOptions(withConfigOptions(withVerifyOptions(withReportOptions(y))))
       .positional('paths', { type: 'string', array: true, describe: 'Files or folders to scan; - reads standard input' })
       .option('stdin-filename', { type: 'string', describe: 'Name to report for standard input' })
       .example('$0 scan', 'Scan the current folder')
       .example('$0 scan src config --format sarif -o results.sarif', 'SARIF for code scanning')
-      .example('git show HEAD:app.env | $0 scan - --stdin-filename app.env', 'Scan standard input'),
+      .example('git show HEAD:app.env | $0 scan - --stdin-filename app.env', 'Scan standard input')
+      .example('$0 scan --staged', 'What the next commit adds (pre-commit)')
+      .example('$0 scan --commits origin/main..HEAD', 'What these commits introduce, messages included'),
 
   async run(args: ScanArgs, io: Io): Promise<number> {
-    const ruleset = builtinRuleSet();
-    const { code } = await runScan({ io, args, ruleset, events: scanEvents(args, io) });
+    const git = isGitScan(args) ? await gitRoot(io) : undefined;
+    const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root: git ?? (await scanRoot(args, io)), reportDir: git ?? io.cwd });
+    const hooks = verifyHooks(args, io, ruleset);
+    const { code } = await runScan({ io, args, ruleset, events: scanEvents(args, io, ignore), pipeline, ...hooks });
     return code;
   },
 };
 
+/**
+ * Where config and baseline are looked for: the folder when exactly one folder is scanned, else
+ * the current folder (a folder above either, up to the repository root, also counts).
+ */
+export async function scanRoot(args: { paths?: string[] }, io: Io): Promise<string> {
+  const paths = args.paths?.length ? args.paths : ['.'];
+  if (paths.length !== 1 || paths[0] === DASH) return io.cwd;
+  const abs = path.resolve(io.cwd, paths[0]!);
+  const st = await stat(abs).catch(() => null);
+  return st?.isDirectory() ? abs : io.cwd;
+}
+
 /** Which source a `scan` invocation reads. */
-export function scanEvents(args: ScanArgs, io: Io): AsyncIterable<SourceEvent> {
+export function scanEvents(args: ScanArgs, io: Io, ignore?: (relPath: string) => boolean): AsyncIterable<SourceEvent> {
+  if (isGitScan(args)) return gitScanEvents(args, io, ignore);
   const paths = args.paths?.length ? args.paths : ['.'];
   if (paths.includes(DASH)) {
     if (paths.length > 1) throw new UsageError('scan: - (standard input) cannot be combined with paths');
     return stdinSource(io.stdin, args['stdin-filename']);
   }
-  return fileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'] });
+  return fileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore });
 }

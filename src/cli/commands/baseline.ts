@@ -1,0 +1,104 @@
+/**
+ * `hubspot-secrets baseline [paths..]`: record today's findings so that scans report only new ones.
+ * Without --update the file is rewritten from the findings; with --update entries still found are
+ * kept as recorded, new findings are added and entries no longer found are pruned.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { BASELINE_FILE, entryFor, mergeBaseline, parseBaseline, readBaseline, writeBaseline, type BaselineEntry } from '../../config/baseline.js';
+import { relativeTo } from '../../config/globs.js';
+import { displayPath } from '../../config/load.js';
+import { prepareScan } from '../../config/prepare.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { scan } from '../../scan.js';
+import { fileSource } from '../../sources/files.js';
+import { DASH, type Io } from '../io.js';
+import { scanRoot } from './scan.js';
+
+export interface BaselineArgs {
+  paths?: string[];
+  output?: string;
+  update: boolean;
+  config?: string;
+  quiet: boolean;
+  'max-file-size'?: number;
+}
+
+export const baselineCommand = {
+  command: 'baseline [paths..]',
+  describe: `Record current findings in ${BASELINE_FILE} so scans report only new ones`,
+  builder: (y: Argv) =>
+    y
+      .positional('paths', { type: 'string', array: true, describe: 'Files or folders to scan (default .)' })
+      .option('output', { alias: 'o', type: 'string', describe: `Baseline file to write (default: ${BASELINE_FILE} in the scanned folder)` })
+      .option('update', { type: 'boolean', default: false, describe: 'Keep recorded entries still found, add new findings, prune entries no longer found' })
+      .option('config', { type: 'string', describe: 'Config file (default: .hubspot-secrets.json, found as for scan)' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary line' })
+      .option('max-file-size', { type: 'number', describe: 'Skip files larger than this many bytes' })
+      .example('$0 baseline', `Accept every current finding (writes ${BASELINE_FILE})`)
+      .example('$0 baseline --update', 'Add new findings, prune fixed ones; unchanged entries keep their bytes'),
+
+  async run(args: BaselineArgs, io: Io): Promise<number> {
+    const paths = args.paths?.length ? args.paths : ['.'];
+    if (paths.includes(DASH)) throw new UsageError('baseline: standard input cannot be baselined; name files or folders');
+    if (args.output === '' || args.output === DASH) throw new UsageError('baseline: --output needs a file name');
+    const root = await scanRoot(args, io);
+    const file = path.resolve(io.cwd, args.output ?? path.join(root, BASELINE_FILE));
+    const shown = displayPath(file, io.cwd);
+    const dir = path.dirname(file);
+
+    // Read the old file first: a broken one fails --update before any work is done.
+    const previousText = await readFile(file, 'utf8').catch(() => null);
+    const previous = args.update && previousText !== null ? await readBaseline(file, shown) : null;
+
+    const prepared = await prepareScan({ io, args: { config: args.config }, root, reportDir: io.cwd, noBaseline: true });
+    const result = await scan(fileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore: prepared.ignore }), {
+      ruleset: prepared.ruleset,
+      ...prepared.pipeline,
+      signal: io.signal,
+    });
+    for (const w of result.warnings) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+    if (result.incomplete) {
+      io.stderr.write(`interrupted: ${shown} was not written\n`);
+      return ExitCode.Interrupted;
+    }
+
+    const fresh: BaselineEntry[] = result.findings.map((f) => entryFor(f, dir, io.cwd));
+    let entries = fresh;
+    let added: number;
+    let pruned: number;
+    if (previous) {
+      const scanned = paths.map((p) => path.resolve(io.cwd, p));
+      const covered = (entryPath: string): boolean => {
+        const abs = path.resolve(dir, entryPath);
+        return scanned.some((s) => relativeTo(s, abs) !== null);
+      };
+      const m = mergeBaseline(previous.entries, fresh, covered);
+      ({ entries, added, pruned } = m);
+    } else {
+      let old: ReadonlySet<string> = new Set();
+      try {
+        if (previousText !== null) old = parseBaseline(previousText, file, shown).fingerprints;
+      } catch {
+        // Rewriting replaces a broken file; there is nothing to compare with.
+      }
+      const now = new Set(fresh.map((e) => e.fingerprint));
+      added = [...now].filter((fp) => !old.has(fp)).length;
+      pruned = [...old].filter((fp) => !now.has(fp)).length;
+    }
+
+    const text = await writeBaseline(file, entries).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`baseline: cannot write ${shown}: ${err.code ?? err.message}`);
+    });
+    if (!args.quiet) {
+      const count = JSON.parse(text).entries.length as number;
+      const change = text === previousText ? 'unchanged' : `${added} added, ${pruned} pruned`;
+      const sup = Object.entries(result.stats.suppressed)
+        .map(([by, k]) => `${k} by ${by}`)
+        .join(', ');
+      io.stderr.write(`${shown}: ${count} ${count === 1 ? 'entry' : 'entries'} (${change})${sup ? `; not recorded, already suppressed: ${sup}` : ''}.\n`);
+    }
+    return ExitCode.Clean;
+  },
+};

@@ -1,0 +1,302 @@
+/**
+ * .hubspot-secrets.json: where it is found, what each key does, and every way it can be invalid
+ * (exit 2, every problem listed with its JSON path and the file name).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkConfig } from '../src/config/load.js';
+import { runMain } from './helpers/cli.js';
+import { fakeAll, fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
+import { tempDir } from './helpers/tmp.js';
+
+const t = fakeAll('config');
+const base = tempDir('hs-config-');
+let n = 0;
+
+/** A fresh folder with files and (optionally) a config. */
+function project(files: Record<string, string>, config?: unknown): string {
+  const dir = path.join(base, `p${n++}`);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  }
+  mkdirSync(dir, { recursive: true });
+  if (config !== undefined) {
+    writeFileSync(path.join(dir, '.hubspot-secrets.json'), typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+  }
+  return dir;
+}
+
+interface Doc {
+  findings: { ruleId: string; path: string; line: number; severity: string; secret: string }[];
+  suppressed?: { ruleId: string; path: string; suppressedBy: string }[];
+  stats: { skipped: number; skippedBy: Record<string, number>; suppressed: Record<string, number>; files: number };
+}
+
+async function scanJson(cwd: string, ...extra: string[]): Promise<{ code: number; doc: Doc; stderr: string }> {
+  const r = await runMain(['scan', '-f', 'json', '--show-suppressed', ...extra], { cwd });
+  expect(r.stderr).toBe('');
+  return { code: r.code, doc: JSON.parse(r.stdout) as Doc, stderr: r.stderr };
+}
+
+const tokenFile = (tok = t.pat): string => `HUBSPOT_ACCESS_TOKEN=${tok}\n`;
+
+describe('config: ignore', () => {
+  it('skips ignored files and folders (counted as skipped, not scanned)', async () => {
+    const dir = project(
+      { 'a.env': tokenFile(), 'vendor/lib/x.env': tokenFile(), 'build/out.env': tokenFile(), 'logs/app.log': tokenFile() },
+      { ignore: ['vendor', 'build/**', '**/*.log'] },
+    );
+    const { code, doc } = await scanJson(dir);
+    expect(code).toBe(1);
+    expect(doc.findings.map((f) => f.path)).toEqual(['a.env']);
+    expect(doc.stats.skippedBy.ignored).toBe(3);
+  });
+
+  it('reads Windows-style separators in globs as /', async () => {
+    const dir = project(
+      { 'a.env': tokenFile(), 'vendor/lib/x.env': tokenFile(), 'build/out/y.env': tokenFile(), 'docs/examples/z.md': tokenFile() },
+      { ignore: ['vendor\\**', '.\\build\\out\\'], allow: [{ path: 'docs\\examples\\*.md' }] },
+    );
+    const { code, doc } = await scanJson(dir);
+    expect(code).toBe(1);
+    expect(doc.findings.map((f) => f.path)).toEqual(['a.env']);
+    expect(doc.stats.skippedBy.ignored).toBe(2);
+    expect(doc.suppressed?.map((f) => [f.path, f.suppressedBy])).toEqual([['docs/examples/z.md', 'config']]);
+  });
+
+  it('globs stay relative to the config folder when scanning a subfolder or from one', async () => {
+    const dir = project({ 'src/a.env': tokenFile(), 'src/gen/b.env': tokenFile() }, { ignore: ['src/gen/**'] });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    // From a subfolder of the repository: the config at the repository root applies.
+    const sub = await scanJson(path.join(dir, 'src'));
+    expect(sub.doc.findings.map((f) => f.path)).toEqual(['a.env']);
+    // Scanning the folder from elsewhere: its config applies, paths stay relative to the cwd.
+    const outside = await scanJson(base, path.relative(base, dir));
+    expect(outside.doc.findings.map((f) => f.path)).toEqual([`${path.relative(base, dir)}/src/a.env`]);
+  });
+
+  it('outside a repository, a config in a parent folder is not used', async () => {
+    const dir = project({ 'inner/a.env': tokenFile() }, { ignore: ['**'] });
+    const { code, doc } = await scanJson(path.join(dir, 'inner'));
+    expect(code).toBe(1);
+    expect(doc.findings).toHaveLength(1);
+  });
+});
+
+describe('config: allow', () => {
+  const rng = new Rng('allow');
+  const known = fakePrivateAppToken(rng);
+  const documented = fakePrivateAppToken(rng);
+  const other = fakePrivateAppToken(rng);
+
+  it('exact values, regexes, paths and rule scopes suppress by config, counted and listed', async () => {
+    const dir = project(
+      {
+        'a.env': tokenFile(known),
+        'b.env': tokenFile(documented),
+        'c.env': tokenFile(other),
+        'test/d.env': tokenFile(other),
+        'e.env': `HUBSPOT_REFRESH_TOKEN=${t.refresh}\n`,
+      },
+      {
+        $schema: './node_modules/hubspot-secrets/schema/config.schema.json',
+        allow: [
+          known,
+          { regex: `^${documented.slice(0, 20)}`, reason: 'the token in our docs' },
+          { path: 'test/**', rule: 'hubspot-private-app-token' },
+          { path: 'e.env', rule: ['hubspot-private-app-token'] },
+        ],
+      },
+    );
+    const { code, doc } = await scanJson(dir);
+    expect(code).toBe(1);
+    expect(doc.findings.map((f) => `${f.path} ${f.ruleId}`).sort()).toEqual(['c.env hubspot-private-app-token', 'e.env hubspot-oauth-refresh-token']);
+    // The exact value written in the config is itself found there, and allowed like anywhere else.
+    expect(doc.stats.suppressed).toEqual({ config: 4 });
+    expect(doc.suppressed?.map((f) => f.path).sort()).toEqual(['.hubspot-secrets.json', 'a.env', 'b.env', 'test/d.env']);
+    // The text report says what was suppressed, and by what.
+    const text = await runMain(['scan'], { cwd: dir });
+    expect(text.stdout).toContain('Suppressed: 4 by config (--show-suppressed lists them).');
+    expect(text.stdout).not.toContain(known);
+  });
+});
+
+describe('config: rules', () => {
+  it('"off" disables a built-in rule; the others still run', async () => {
+    const dir = project({ 'a.env': tokenFile(), 'b.env': `HUBSPOT_REFRESH_TOKEN=${t.refresh}\n` }, { rules: { 'hubspot-private-app-token': 'off' } });
+    const { doc } = await scanJson(dir);
+    expect(doc.findings.map((f) => f.ruleId)).toEqual(['hubspot-oauth-refresh-token']);
+  });
+
+  it('a severity override shows in the JSON report', async () => {
+    const dir = project({ 'a.env': tokenFile() }, { rules: { 'hubspot-private-app-token': 'low' } });
+    const { doc } = await scanJson(dir);
+    expect(doc.findings.map((f) => [f.ruleId, f.severity])).toEqual([['hubspot-private-app-token', 'low']]);
+    const without = await scanJson(project({ 'a.env': tokenFile() }));
+    expect(without.doc.findings[0]?.severity).toBe('critical');
+  });
+
+  it('detects with a custom rule from the config', async () => {
+    const acme = `acme_${'0123456789abcdef'.split('').reverse().join('')}${'a1b2c3d4e5f60718'}`;
+    const dir = project(
+      { 'int.py': `ACME_KEY = "${acme}"\n` },
+      {
+        customRules: [
+          {
+            id: 'acme-internal-key',
+            title: 'ACME key for the HubSpot sync',
+            description: 'Our own integration key.',
+            severity: 'high',
+            keywords: ['acme_'],
+            patterns: ['(?<secret>acme_[0-9a-f]{32})'],
+            previewPrefix: 'acme_',
+            priority: 10,
+            verifier: null,
+            remediation: { summary: 'Rotate it in the ACME console.', steps: ['Rotate the key in the ACME console.'] },
+            docs: 'https://example.com/acme',
+          },
+        ],
+        rules: { 'acme-internal-key': 'medium' },
+      },
+    );
+    const { code, doc } = await scanJson(dir);
+    expect(code).toBe(1);
+    expect(doc.findings.map((f) => [f.ruleId, f.path, f.line, f.severity])).toEqual([['acme-internal-key', 'int.py', 1, 'medium']]);
+    expect(doc.findings[0]!.secret).not.toContain(acme);
+  });
+});
+
+describe('config: --config FILE', () => {
+  it('uses the named file instead of the one found; globs are relative to the scan root', async () => {
+    const dir = project({ 'a.env': tokenFile(), 'gen/b.env': tokenFile() }, { ignore: ['a.env'] });
+    writeFileSync(path.join(base, 'shared-config.json'), JSON.stringify({ ignore: ['gen'] }));
+    const { doc } = await scanJson(dir, '--config', path.join(base, 'shared-config.json'));
+    expect(doc.findings.map((f) => f.path)).toEqual(['a.env']);
+  });
+
+  it('a missing --config file is exit 2 naming it', async () => {
+    const dir = project({ 'a.env': 'x\n' });
+    const r = await runMain(['scan', '--config', 'nope.json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('hubspot-secrets: nope.json: cannot read config: no such file\n');
+  });
+});
+
+describe('config: invalid', () => {
+  const cases: [string, unknown, string[]][] = [
+    ['unknown top-level key', { ignores: ['x'] }, ['/: unknown key "ignores"']],
+    ['not an object', ['x'], ['/: must be an object']],
+    ['ignore of the wrong type', { ignore: 'dist/**' }, ['/ignore: must be an array']],
+    ['empty glob', { ignore: [''] }, ['/ignore/0: must NOT have fewer than 1 characters']],
+    ['allow item of the wrong type', { allow: [42] }, ['/allow/0: must be a string or an object']],
+    ['allow entry with an unknown key', { allow: [{ regex: 'x', because: 'y' }] }, ['/allow/0: unknown key "because"']],
+    ['allow entry without a condition', { allow: [{ reason: 'why' }] }, ['/allow/0: needs one of the keys "regex", "path", "value"']],
+    ['invalid regex', { allow: [{ regex: '(unclosed' }] }, ['/allow/0/regex: invalid regular expression: Invalid regular expression: /(unclosed/: Unterminated group']],
+    ['invalid regex flags', { allow: [{ regex: 'x', flags: 'gx' }] }, ['/allow/0/flags: must match pattern "^[imsu]*$"']],
+    ['allow path of the wrong type', { allow: [{ path: 3 }] }, ['/allow/0/path: must be a string or an array']],
+    ['unknown rule id', { rules: { 'hubspot-nope': 'off' } }, ['/rules/hubspot-nope: unknown rule "hubspot-nope" (see \'hubspot-secrets rules\')']],
+    [
+      'bad severity',
+      { rules: { 'hubspot-private-app-token': 'urgent' } },
+      ['/rules/hubspot-private-app-token: must be one of "off", "critical", "high", "medium", "low"'],
+    ],
+    ['rules of the wrong type', { rules: ['hubspot-private-app-token'] }, ['/rules: must be an object']],
+    ['customRules of the wrong type', { customRules: {} }, ['/customRules: must be an array']],
+    [
+      'custom rule missing keys, with an unknown one',
+      { customRules: [{ id: 'x-key', title: 'X key', description: 'An X key.', severity: 'high', keywords: ['x_'], patterns: ['(?<secret>x_\\d+)'], priority: 1, verifier: null, docs: 'https://x.example', extra: 1 }] },
+      ["/customRules/0: must have required property 'remediation'", '/customRules/0: unknown key "extra"'],
+    ],
+    [
+      'custom rule whose pattern has no secret group',
+      { customRules: [customRule('x-key', ['x_\\d+'])] },
+      ['/customRules/0: rule x-key: patterns[0] has no named group (?<secret>…)'],
+    ],
+    [
+      'custom rule with an invalid regex',
+      { customRules: [customRule('x-key', ['(?<secret>x_['])] },
+      ['/customRules/0: rule x-key: patterns[0] is not a valid regular expression: Invalid regular expression: /(?<secret>x_[/dgi: Unterminated character class'],
+    ],
+    [
+      'custom rule reusing a built-in id',
+      { customRules: [customRule('hubspot-private-app-token', ['(?<secret>x_\\d+)'])] },
+      ['/customRules/0/id: "hubspot-private-app-token" is a built-in rule; choose another id (turn the built-in off with rules."hubspot-private-app-token": "off")'],
+    ],
+    [
+      'two custom rules with one id',
+      { customRules: [customRule('x-key', ['(?<secret>x_\\d+)']), customRule('x-key', ['(?<secret>y_\\d+)'])] },
+      ['/customRules/1/id: "x-key" is used by an earlier custom rule'],
+    ],
+  ];
+
+  it.each(cases)('%s', (_name, doc, messages) => {
+    const problems = checkConfig(doc).map((p) => `${p.path}: ${p.message}`);
+    expect(problems).toEqual(messages);
+  });
+
+  it('lists every problem at once, with the file name, and exits 2', async () => {
+    const dir = project(
+      { 'a.env': tokenFile() },
+      { ignores: [], ignore: 'x', allow: [{ regex: '[' }], rules: { nope: 'off', 'hubspot-private-app-token': 'loud' } },
+    );
+    const r = await runMain(['scan'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      [
+        'hubspot-secrets: .hubspot-secrets.json: invalid config (5 problems):',
+        '  /: unknown key "ignores"',
+        '  /allow/0/regex: invalid regular expression: Invalid regular expression: /[/: Unterminated character class',
+        '  /ignore: must be an array',
+        '  /rules/hubspot-private-app-token: must be one of "off", "critical", "high", "medium", "low"',
+        '  /rules/nope: unknown rule "nope" (see \'hubspot-secrets rules\')',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('JSON that does not parse is exit 2 naming the file', async () => {
+    const dir = project({ 'a.env': 'x\n' }, '{ "ignore": [ }');
+    const r = await runMain(['scan'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^hubspot-secrets: \.hubspot-secrets\.json: not valid JSON: /);
+  });
+
+  it('a config that turns every rule off is an error, not a silent pass', async () => {
+    const rules = Object.fromEntries(
+      JSON.parse((await runMain(['rules', '--json'], { cwd: base })).stdout).map((r: { id: string }) => [r.id, 'off']),
+    );
+    const dir = project({ 'a.env': tokenFile() }, { rules });
+    const r = await runMain(['scan'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('every rule is turned off');
+  });
+});
+
+describe('config: the project’s own', () => {
+  it('validates against the shipped schema and allow-lists fixtures/', () => {
+    const root = path.resolve(import.meta.dirname, '..');
+    const doc = JSON.parse(readFileSync(path.join(root, '.hubspot-secrets.json'), 'utf8'));
+    expect(checkConfig(doc)).toEqual([]);
+    expect(doc.$schema).toBe('./schema/config.schema.json');
+    expect(doc.allow).toContainEqual(expect.objectContaining({ path: 'fixtures/**' }));
+  });
+});
+
+function customRule(id: string, patterns: string[]): Record<string, unknown> {
+  return {
+    id,
+    title: 'A custom key',
+    description: 'Custom.',
+    severity: 'high',
+    keywords: ['x_'],
+    patterns,
+    priority: 1,
+    verifier: null,
+    remediation: { summary: 'Rotate it.', steps: ['Rotate it now.'] },
+    docs: 'https://x.example',
+  };
+}
