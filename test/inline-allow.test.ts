@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inlineAllowed } from '../src/config/suppress.js';
 import { runMain } from './helpers/cli.js';
+import { sarifProblems } from './helpers/sarif.js';
 import { fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -106,5 +107,22 @@ describe('inline allow: never silent', () => {
     const listed = await runMain(['scan', '--show-suppressed'], { cwd: dir });
     expect(listed.stdout).toMatch(/x\.env\n {2}1:3 +critical +HubSpot private app access token {2}pat-na1-…\w{4} {2}\[suppressed: inline\]/);
     expect(listed.stdout).not.toContain(t);
+  });
+
+  it('SARIF lists suppressed findings only with --show-suppressed, as valid SARIF suppressions', async () => {
+    const { dir } = await scanText('x.env', `A=${tok()} # hubspot-secrets:allow\nB=${tok()}\n`);
+    writeFileSync(path.join(dir, '.hubspot-secrets.json'), JSON.stringify({ allow: [{ path: 'y.env' }] }));
+    writeFileSync(path.join(dir, 'y.env'), `C=${tok()}\n`);
+    const plain = JSON.parse((await runMain(['scan', '-f', 'sarif'], { cwd: dir })).stdout);
+    expect(plain.runs[0].results.map((r: { locations: { physicalLocation: { region: { startLine: number } } }[] }) => r.locations[0]!.physicalLocation.region.startLine)).toEqual([2]);
+    const doc = JSON.parse((await runMain(['scan', '-f', 'sarif', '--show-suppressed'], { cwd: dir })).stdout);
+    expect(sarifProblems(doc)).toEqual([]);
+    type R = { locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[]; suppressions?: { kind: string }[] };
+    const rows = (doc.runs[0].results as R[]).map((r) => [r.locations[0]!.physicalLocation.artifactLocation.uri, r.locations[0]!.physicalLocation.region.startLine, r.suppressions?.[0]?.kind ?? null]);
+    expect(rows.sort()).toEqual([
+      ['x.env', 1, 'inSource'],
+      ['x.env', 2, null],
+      ['y.env', 1, 'external'],
+    ]);
   });
 });

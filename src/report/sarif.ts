@@ -76,7 +76,11 @@ function message(f: Finding): string {
 export function sarifReport(input: ReportInput): string {
   const rules = input.ruleset.rules;
   const index = new Map(rules.map((r, i) => [r.id, i]));
-  const results = input.result.findings.map((f) => {
+  // --show-suppressed: suppressed findings too, marked as SARIF suppressions (inline allow is in
+  // source; baseline and config are external), so viewers show them as suppressed, not open.
+  const listed = input.showSuppressed ? [...input.result.findings, ...input.result.suppressed] : input.result.findings;
+  const results = listed.map((f) => {
+    const by = (f as { suppressedBy?: string }).suppressedBy;
     const props: Record<string, unknown> = { encoding: f.encoding };
     if (f.commit) props['commit'] = f.commit;
     if (f.inHead !== undefined) props['inHead'] = f.inHead;
@@ -95,6 +99,9 @@ export function sarifReport(input: ReportInput): string {
         },
       ],
       partialFingerprints: { 'hubspotSecrets/v1': f.fingerprint },
+      ...(by
+        ? { suppressions: [{ kind: by === 'inline' ? 'inSource' : 'external', status: 'accepted', justification: `suppressed by ${by}` }] }
+        : {}),
       properties: props,
     };
   });
