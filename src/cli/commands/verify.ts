@@ -38,8 +38,16 @@ async function readToken(args: VerifyCommandArgs, io: Io): Promise<string> {
   return token;
 }
 
-/** Contexts the core is tried with, in order, when the bare value is not recognised on its own. */
-const CONTEXTS: readonly ((t: string) => string)[] = [(t) => t, (t) => `HUBSPOT_ACCESS_TOKEN=${t}`];
+/**
+ * How the core is asked, in order: the bare value (private app tokens, refresh tokens, personal access
+ * keys are recognisable alone), then as an access token assignment for OAuth access tokens only
+ * (their rule needs context). Anything else (a bare UUID: legacy key, client secret or old developer
+ * key?) cannot be told from the value: the user names it with --type.
+ */
+const CONTEXTS: readonly { wrap: (t: string) => string; only?: string }[] = [
+  { wrap: (t) => t },
+  { wrap: (t) => `HUBSPOT_ACCESS_TOKEN=${t}`, only: 'hubspot-oauth-access-token' },
+];
 
 /** The rule a token belongs to: --type (a verifier name or a rule id), else what the core finds. */
 export function identify(token: string, ruleset: RuleSet, type?: string): CompiledRule {
@@ -51,9 +59,9 @@ export function identify(token: string, ruleset: RuleSet, type?: string): Compil
     }
     return rule;
   }
-  for (const wrap of CONTEXTS) {
-    const text = wrap(token);
-    const ids = new Set(detect({ text, path: 'token' }, ruleset).filter((m) => m.secret === token).map((m) => m.ruleId));
+  for (const { wrap, only } of CONTEXTS) {
+    const matches = detect({ text: wrap(token), path: 'token' }, ruleset).filter((m) => m.secret === token && (!only || m.ruleId === only));
+    const ids = new Set(matches.map((m) => m.ruleId));
     if (ids.size === 1) return ruleset.byId.get([...ids][0]!)!;
   }
   throw new InputError(
