@@ -1,0 +1,72 @@
+/**
+ * Config and baseline in git scans (the hook's `scan --staged`, `scan --commits`, `audit`): paths
+ * are relative to the repository root, wherever the command runs from, and the scan stays read-only.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runMain } from './helpers/cli.js';
+import { fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
+import { makeRepo } from './helpers/git.js';
+
+const rng = new Rng('baseline-git');
+const tok = (): string => fakePrivateAppToken(rng);
+
+interface Doc {
+  findings: { path: string; line: number }[];
+  stats: { suppressed: Record<string, number>; skippedBy: Record<string, number> };
+}
+
+async function json(argv: string[], cwd: string): Promise<{ code: number; doc: Doc; stderr: string }> {
+  const r = await runMain([...argv, '-f', 'json'], { cwd });
+  return { code: r.code, doc: r.stdout ? (JSON.parse(r.stdout) as Doc) : ({} as Doc), stderr: r.stderr };
+}
+
+describe('config and baseline in git scans', () => {
+  const old = tok();
+  const repo = makeRepo();
+  repo.commit('initial', {
+    'app/settings.env': `TOKEN=${old}\n`,
+    'vendor/sdk.env': `TOKEN=${tok()}\n`,
+    '.hubspot-secrets.json': JSON.stringify({ ignore: ['vendor\\**'], allow: [{ path: 'docs/**' }] }),
+  });
+
+  it('baseline, staged changes from a subfolder: only the new secret is reported', async () => {
+    const b = await runMain(['baseline'], { cwd: repo.dir });
+    expect(b.code).toBe(0);
+    repo.commit('baseline', { '.hubspot-secrets-baseline.json': readFileSync(path.join(repo.dir, '.hubspot-secrets-baseline.json'), 'utf8') });
+
+    // Lines move above the old secret; a new one comes in; vendor/ and docs/ change too.
+    const fresh = tok();
+    repo.write({
+      'app/settings.env': `# moved\nTOKEN=${old}\nNEXT=${fresh}\n`,
+      'vendor/sdk.env': `TOKEN=${tok()}\n`,
+      'docs/example.md': `token: ${tok()}\n`,
+    });
+    repo.git('add', '-A');
+    const before = repo.snapshot();
+    const r = await json(['scan', '--staged'], path.join(repo.dir, 'app'));
+    expect(r.stderr).toBe('');
+    expect(r.doc.findings.map((f) => [f.path, f.line])).toEqual([['app/settings.env', 3]]);
+    expect(r.doc.stats.suppressed).toEqual({ config: 1 });
+    expect(r.doc.stats.skippedBy.ignored).toBe(1);
+    expect(r.code).toBe(1);
+    expect(repo.snapshot()).toBe(before);
+
+    // Committed (the staged changes): the range reports the same single new secret.
+    repo.commit('more', {});
+    const range = await json(['scan', '--commits', 'HEAD~1..HEAD'], repo.dir);
+    expect(range.doc.findings.map((f) => [f.path, f.line])).toEqual([['app/settings.env', 3]]);
+  });
+
+  it('audit honours the baseline and the config (history findings of baselined secrets are suppressed)', async () => {
+    const r = await json(['audit'], repo.dir);
+    expect(r.stderr).toBe('');
+    const paths = r.doc.findings.map((f) => f.path);
+    expect(paths).not.toContain('vendor/sdk.env');
+    expect(paths.filter((p) => p === 'app/settings.env')).toHaveLength(1);
+    expect(r.doc.stats.suppressed.baseline).toBeGreaterThanOrEqual(1);
+    const all = await json(['audit', '--no-baseline'], repo.dir);
+    expect(all.doc.findings.filter((f) => f.path === 'app/settings.env')).toHaveLength(2);
+  });
+});
