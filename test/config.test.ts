@@ -277,6 +277,16 @@ describe('config: invalid', () => {
 });
 
 describe('config: the project’s own', () => {
+  it('the README’s complete example is a valid config', () => {
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration, inline allow and baselines'));
+    const example = /A complete example:\n\n```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const doc = JSON.parse(example!);
+    expect(Object.keys(doc).sort()).toEqual(['$schema', 'allow', 'customRules', 'ignore', 'rules']);
+    expect(checkConfig(doc)).toEqual([]);
+  });
+
   it('validates against the shipped schema and allow-lists fixtures/', () => {
     const root = path.resolve(import.meta.dirname, '..');
     const doc = JSON.parse(readFileSync(path.join(root, '.hubspot-secrets.json'), 'utf8'));
