@@ -2,9 +2,10 @@
  * The GitHub Action, end to end: the real bundle (built into a temp dir) run as the runner runs it,
  * on real repositories (a bare "origin" and clones of it, made with the git binary).
  */
-import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { startFakeHubSpot, type FakeHubSpot } from './helpers/fake-hubspot.js';
 import { fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
 import { sarifProblems } from './helpers/sarif.js';
 import { tempDir } from './helpers/tmp.js';
@@ -84,10 +85,12 @@ function state(ws: string): string {
     .join('\n');
 }
 
-function run(ws: string, eventName: string, payload: unknown, inputs: Record<string, string> = {}): ActionRun {
-  const before = state(ws);
-  const r = runAction({ main, workspace: ws, eventName, payload, inputs, scratch });
-  expect(state(ws), 'the Action changed the checkout').toBe(before);
+async function run(ws: string, eventName: string, payload: unknown, inputs: Record<string, string> = {}, env: Record<string, string> = {}, fetchesRefs = false): Promise<ActionRun> {
+  // An audit of a shallow checkout may add origin's branches and tags (as fetch-depth: 0 would); nothing else may change.
+  const keep = (s: string) => (fetchesRefs ? s.split('\n').filter((l) => !/^refs\/(remotes|tags)\//.test(l)).join('\n') : s);
+  const before = keep(state(ws));
+  const r = await runAction({ main, workspace: ws, eventName, payload, inputs, scratch, env });
+  expect(keep(state(ws)), 'the Action changed the checkout').toBe(before);
   return r;
 }
 
@@ -95,7 +98,17 @@ function noLeak(r: ActionRun): void {
   for (const secret of ALL) expect(r.all.includes(secret), 'a raw secret appears in the output').toBe(false);
 }
 
-function sarifOf(r: ActionRun): { runs: { results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] } {
+interface SarifDoc {
+  runs: {
+    results: {
+      ruleId: string;
+      partialFingerprints: Record<string, string>;
+      locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+    }[];
+  }[];
+}
+
+function sarifOf(r: ActionRun): SarifDoc {
   const doc = JSON.parse(readFileSync(r.outputs['sarif-file']!, 'utf8'));
   expect(sarifProblems(doc)).toEqual([]);
   return doc;
@@ -115,9 +128,9 @@ beforeAll(() => {
 }, 120_000);
 
 describe('pull_request', () => {
-  it('reports every secret the PR commits add, also one removed again, and none that predates the PR', () => {
+  it('reports every secret the PR commits add, also one removed again, and none that predates the PR', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!);
-    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`, 'src/settings.ts:3']);
     expect(r.stdout).not.toContain('config/old.env');
@@ -144,9 +157,9 @@ describe('pull_request', () => {
     noLeak(r);
   });
 
-  it('fail-on: never reports the same findings and passes', () => {
+  it('fail-on: never reports the same findings and passes', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!);
-    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { 'fail-on': 'never' });
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { 'fail-on': 'never' });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(annotated(r)).toHaveLength(3);
     expect(r.outputs['findings']).toBe('4');
@@ -154,9 +167,9 @@ describe('pull_request', () => {
     noLeak(r);
   });
 
-  it('scan: files scans the checked-out files instead (the old secret included, the removed one not)', () => {
+  it('scan: files scans the checked-out files instead (the old secret included, the removed one not)', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!);
-    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { scan: 'files' });
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { scan: 'files' });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(annotated(r)).toEqual([`${ODD_NAME}:1`, 'config/old.env:2', 'src/settings.ts:3']);
     sarifOf(r);
@@ -165,9 +178,9 @@ describe('pull_request', () => {
 });
 
 describe('push', () => {
-  it('scans before..after only', () => {
+  it('scans before..after only', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!);
-    const r = run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[0]!, repo.feature[2]!));
+    const r = await run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[0]!, repo.feature[2]!));
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(annotated(r)).toEqual([`${ODD_NAME}:1`, 'src/settings.ts:3']);
     expect(r.outputs['findings']).toBe('3'); // and the secret in the message of the second commit
@@ -175,9 +188,9 @@ describe('push', () => {
     noLeak(r);
   });
 
-  it('passes on a clean push, with outputs, an empty SARIF run and a summary', () => {
+  it('passes on a clean push, with outputs, an empty SARIF run and a summary', async () => {
     const ws = checkout(repo.origin, repo.main[2]!);
-    const r = run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!));
+    const r = await run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(annotations(r.stdout)).toEqual([]);
     expect(r.outputs).toMatchObject({ findings: '0', active: '0' });
@@ -185,19 +198,19 @@ describe('push', () => {
     expect(r.summary).toContain('No HubSpot credentials found');
   });
 
-  it('a new branch: the commits not on the default branch', () => {
+  it('a new branch: the commits not on the default branch', async () => {
     for (const singleBranch of [false, true]) {
       const ws = checkout(repo.origin, repo.feature[2]!, { branch: 'feature', singleBranch });
-      const r = run(ws, 'push', pushPayload('refs/heads/feature', ZERO, repo.feature[2]!));
+      const r = await run(ws, 'push', pushPayload('refs/heads/feature', ZERO, repo.feature[2]!));
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`, 'src/settings.ts:3']);
       noLeak(r);
     }
   });
 
-  it('a deleted branch: nothing to scan, passes', () => {
+  it('a deleted branch: nothing to scan, passes', async () => {
     const ws = checkout(repo.origin, repo.main[2]!);
-    const r = run(ws, 'push', pushPayload('refs/heads/gone', repo.feature[2]!, ZERO));
+    const r = await run(ws, 'push', pushPayload('refs/heads/gone', repo.feature[2]!, ZERO));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.outputs['findings']).toBe('0');
   });
@@ -216,20 +229,20 @@ describe('push', () => {
       git(work, 'push', '-q', '--force', 'origin', 'rewrite:feature');
     });
 
-    it('scans the commits the push added when the old tip can still be fetched', () => {
+    it('scans the commits the push added when the old tip can still be fetched', async () => {
       const ws = checkout(origin, forcedTip, { branch: 'feature' });
-      const r = run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[2]!, forcedTip, { forced: true }));
+      const r = await run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[2]!, forcedTip, { forced: true }));
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(annotated(r)).toEqual(['src/settings.ts:2']);
       noLeak(r);
     });
 
-    it('falls back to the commits not on the default branch when the old tip is gone', () => {
+    it('falls back to the commits not on the default branch when the old tip is gone', async () => {
       git(origin, 'reflog', 'expire', '--expire=now', '--all');
       git(origin, 'gc', '-q', '--prune=now');
       const ws = checkout(origin, forcedTip, { branch: 'feature' });
       expect(() => git(ws, 'cat-file', '-e', `${repo.feature[2]}^{commit}`)).toThrow();
-      const r = run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[2]!, forcedTip, { forced: true }));
+      const r = await run(ws, 'push', pushPayload('refs/heads/feature', repo.feature[2]!, forcedTip, { forced: true }));
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(annotated(r)).toEqual(['src/settings.ts:2']);
       expect(r.stdout).toContain('force push');
@@ -239,20 +252,20 @@ describe('push', () => {
 });
 
 describe('a shallow checkout', () => {
-  it('is repaired by fetching the PR base and more history, then scans the whole PR', () => {
+  it('is repaired by fetching the PR base and more history, then scans the whole PR', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!, { depth: 1, branch: 'feature' });
     expect(git(ws, 'rev-parse', '--is-shallow-repository')).toBe('true');
-    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`, 'src/settings.ts:3']);
     expect(r.stdout).toMatch(/shallow/);
     noLeak(r);
   });
 
-  it('fails closed, naming fetch-depth: 0, when the missing history cannot be fetched', () => {
+  it('fails closed, naming fetch-depth: 0, when the missing history cannot be fetched', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!, { depth: 1, branch: 'feature' });
     git(ws, 'remote', 'set-url', 'origin', `file://${path.join(tmp, 'no-such-origin.git')}`);
-    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^::error::hubspot-secrets: .*fetch-depth: 0/m);
     expect(r.outputs['findings']).toBeUndefined();
@@ -260,35 +273,153 @@ describe('a shallow checkout', () => {
     expect(r.summary).toContain('fetch-depth: 0');
   });
 
-  it('fails closed when the base is there but the PR commits below the boundary cannot be fetched', () => {
+  it('fails closed when the base is there but the PR commits below the boundary cannot be fetched', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!, { depth: 1, branch: 'feature' });
     git(ws, 'fetch', '-q', '--depth=1', 'origin', repo.main[2]!);
     git(ws, 'remote', 'set-url', 'origin', `file://${path.join(tmp, 'no-such-origin.git')}`);
-    const r = run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^::error::hubspot-secrets: .*too shallow.*fetch-depth: 0/m);
   });
 });
 
-describe('bad input fails closed', () => {
-  it('an unknown scan input', () => {
+describe('schedule / workflow_dispatch: a full history audit', () => {
+  const EVERY = ['app.env:2', `${ODD_NAME}:1`, 'config/old.env:2', 'src/settings.ts:3'];
+
+  it('finds every secret on every branch, each at the commit and path that introduced it', async () => {
     const ws = checkout(repo.origin, repo.main[2]!);
-    const r = run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!), { scan: 'everything' });
+    const r = await run(ws, 'schedule', { schedule: '0 3 * * 1' });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual(EVERY);
+    expect(r.outputs['findings']).toBe('5'); // and the one in a commit message
+    const old = annotations(r.stdout).find((a) => a.props['file'] === 'config/old.env')!;
+    expect(old.message).toContain(repo.main[1]!.slice(0, 12));
+    expect(r.summary).toContain('the whole history');
+    sarifOf(r);
+    noLeak(r);
+  });
+
+  it('workflow_dispatch on a shallow checkout fetches the whole history first', async () => {
+    const ws = checkout(repo.origin, repo.main[2]!, { depth: 1, branch: 'main' });
+    const r = await run(ws, 'workflow_dispatch', { inputs: {} }, {}, {}, true);
+    expect(git(ws, 'rev-parse', '--is-shallow-repository')).toBe('false');
+    expect(git(ws, 'rev-parse', 'refs/remotes/origin/feature')).toBe(repo.feature[2]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual(EVERY);
+    noLeak(r);
+  });
+
+  it('fails closed on a shallow checkout whose history cannot be fetched', async () => {
+    const ws = checkout(repo.origin, repo.main[2]!, { depth: 1, branch: 'main' });
+    git(ws, 'remote', 'set-url', 'origin', `file://${path.join(tmp, 'no-such-origin.git')}`);
+    const r = await run(ws, 'schedule', { schedule: '0 3 * * 1' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^::error::hubspot-secrets: the checkout is shallow.*fetch-depth: 0/m);
+    expect(r.outputs['findings']).toBeUndefined();
+  });
+});
+
+describe('verify', () => {
+  let api: FakeHubSpot;
+  beforeAll(async () => {
+    api = await startFakeHubSpot();
+    api.set(PR2, { kind: 'live', hubId: 4242, appId: 7, scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] });
+    return () => api.close();
+  });
+
+  it('verify: true, fail-on: active: fails on the live credential only, and says which', async () => {
+    api.reset();
+    api.set(PR2, { kind: 'live', hubId: 4242, appId: 7, scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write'] });
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { verify: 'true', 'fail-on': 'active' }, { HUBSPOT_API_BASE_URL: api.url });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.outputs).toMatchObject({ findings: '4', active: '1' });
+    const live = annotations(r.stdout).find((a) => a.props['file'] === 'src/settings.ts')!;
+    expect(live.message).toContain('Verification: active, hub 4242');
+    expect(r.summary).toMatch(/\| src\/settings\.ts .*\| active \|/);
+    expect(r.summary).toMatch(/\| app\.env .*\| inactive \|/);
+    // One request per unique token, none with a token in its URL (private app tokens go in the body).
+    expect(api.requests).toHaveLength(4);
+    for (const q of api.requests) expect(ALL.some((t) => q.url.includes(t))).toBe(false);
+    noLeak(r);
+  });
+
+  it('fail-on: active passes when nothing found is live; without verify it is refused', async () => {
+    api.reset();
+    api.set(PR2, { kind: 'invalid' });
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { verify: 'true', 'fail-on': 'active' }, { HUBSPOT_API_BASE_URL: api.url });
+    expect(r.code, r.stdout + r.stderr + r.summary).toBe(0);
+    expect(r.outputs).toMatchObject({ findings: '4', active: '0' });
+    const refused = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { 'fail-on': 'active' });
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toContain('fail-on: active needs verify: true');
+  });
+
+  it('sends nothing without verify', async () => {
+    api.reset();
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), {}, { HUBSPOT_API_BASE_URL: api.url });
+    expect(r.code).toBe(1);
+    expect(api.requests).toEqual([]);
+  });
+});
+
+describe('config and baseline', () => {
+  it('config: its ignore globs apply to the commits scanned', async () => {
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const config = path.join(tmp, 'hs-config', '.hubspot-secrets.json');
+    mkdirSync(path.dirname(config), { recursive: true });
+    writeFileSync(config, JSON.stringify({ ignore: ['src/**'] }));
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { config });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`]);
+  });
+
+  it('a broken config fails closed, naming the file', async () => {
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const config = path.join(tmp, 'hs-config', 'broken.json');
+    mkdirSync(path.dirname(config), { recursive: true });
+    writeFileSync(config, JSON.stringify({ ignore: ['src/**'], unknownKey: true }));
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { config });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('broken.json');
+  });
+
+  it('baseline: a baselined finding is suppressed and counted as such', async () => {
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const first = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { 'fail-on': 'never' });
+    const results = (JSON.parse(readFileSync(first.outputs['sarif-file']!, 'utf8')) as SarifDoc).runs[0]!.results;
+    const settings = results.find((x) => x.locations[0]!.physicalLocation.artifactLocation.uri === 'src/settings.ts')!;
+    const baseline = { version: 1, entries: [{ fingerprint: settings.partialFingerprints['hubspotSecrets/v1'], rule: settings.ruleId, path: 'src/settings.ts', line: 3 }] };
+    writeFileSync(path.join(ws, 'accepted.json'), JSON.stringify(baseline));
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { baseline: 'accepted.json' });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`]);
+    expect(r.outputs['findings']).toBe('3');
+    expect(r.summary).toContain('1 suppressed');
+  });
+});
+
+describe('bad input fails closed', () => {
+  it('an unknown scan input', async () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    const r = await run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!), { scan: 'everything' });
     expect(r.code).toBe(2);
     expect(r.stdout).toContain("input scan: 'everything' is not one of auto, diff, history, files");
   });
 
-  it('scan: diff on an event without a diff', () => {
+  it('scan: diff on an event without a diff', async () => {
     const ws = checkout(repo.origin, repo.main[2]!);
-    const r = run(ws, 'schedule', { schedule: '0 3 * * 1' }, { scan: 'diff' });
+    const r = await run(ws, 'schedule', { schedule: '0 3 * * 1' }, { scan: 'diff' });
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('scan: diff needs a pull_request');
   });
 
-  it('not a git repository', () => {
+  it('not a git repository', async () => {
     const ws = path.join(tmp, 'not-a-repo');
     mkdirSync(ws);
-    const r = runAction({ main, workspace: ws, eventName: 'pull_request', payload: prPayload(repo.main[2]!, repo.feature[2]!), scratch });
+    const r = await runAction({ main, workspace: ws, eventName: 'pull_request', payload: prPayload(repo.main[2]!, repo.feature[2]!), scratch });
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('is not a git repository');
   });

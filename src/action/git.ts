@@ -70,6 +70,18 @@ export class ActionGit {
     return { missing, ...(r.code !== 0 ? { error: firstLine(r.stderr) } : {}) };
   }
 
+  /**
+   * Make a shallow checkout whole for an audit: the rest of the history, and every branch and tag of
+   * origin as remote-tracking refs and tags — what `fetch-depth: 0` would have fetched.
+   */
+  async unshallowAll(): Promise<{ ok: boolean; error?: string }> {
+    const r = await this.git(
+      ['fetch', '--quiet', '--no-write-fetch-head', '--no-recurse-submodules', '--unshallow', 'origin', '+refs/heads/*:refs/remotes/origin/*', '+refs/tags/*:refs/tags/*'],
+      this.cwd,
+    );
+    return r.code === 0 ? { ok: true } : { ok: false, error: firstLine(r.stderr) };
+  }
+
   /** Deepen a shallow checkout (by `deepen` commits, or all the way when null). */
   async deepen(deepen: number | null, shas: readonly string[]): Promise<{ ok: boolean; error?: string }> {
     const r = await this.fetch(deepen === null ? ['--unshallow'] : [`--deepen=${deepen}`], shas);

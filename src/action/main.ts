@@ -3,9 +3,9 @@
  * @actions/core, git and the sources into runAction, and sets the exit code.
  */
 import * as core from '@actions/core';
-import { GitError } from '../errors.js';
 import { fileSource } from '../sources/files.js';
 import { commitsSource } from '../sources/git/commits.js';
+import { historySource } from '../sources/git/history.js';
 import { runAction, type ActionSink } from './run.js';
 
 const sink: ActionSink = {
@@ -21,10 +21,6 @@ const sink: ActionSink = {
   setFailed: (m) => core.setFailed(m),
 };
 
-const notYet = (what: string) => {
-  throw new GitError(`${what} is not available in this build yet`);
-};
-
 const outcome = await runAction({
   env: process.env,
   getInput: (name) => core.getInput(name),
@@ -33,7 +29,7 @@ const outcome = await runAction({
   sources: {
     files: fileSource,
     commits: (o) => commitsSource(o),
-    history: () => notYet('a history audit'), // TODO(issue 3): historySource
+    history: (o) => historySource(o),
   },
 });
 process.exitCode = outcome.code;

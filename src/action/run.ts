@@ -8,11 +8,13 @@
  */
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RuleSet } from '../core/types.js';
+import { withoutIgnored } from '../cli/git-scan.js';
+import { DEFAULT_VERIFY_CONCURRENCY, DEFAULT_VERIFY_TIMEOUT_MS, failOnExitCode, failsOnActive } from '../cli/verify-options.js';
+import { prepareScan } from '../config/prepare.js';
 import { ExitCode, GitError, isUserError, UsageError } from '../errors.js';
 import { render } from '../report/index.js';
-import { builtinRuleSet } from '../rules/index.js';
-import { scan, type ScanOptions, type ScanResult } from '../scan.js';
+import { scan, type ScanResult } from '../scan.js';
+import { resolveApiBaseUrl } from '../verify/base-url.js';
 import type { FileSourceOptions } from '../sources/files.js';
 import type { SourceEvent } from '../sources/types.js';
 import { TOOL_NAME } from '../version.js';
@@ -53,7 +55,8 @@ export interface ActionSink {
 export interface ActionSources {
   files(roots: readonly string[], opts: FileSourceOptions): AsyncIterable<SourceEvent>;
   commits(opts: { cwd: string; range: string }): AsyncIterable<SourceEvent>;
-  history(opts: { cwd: string }): AsyncIterable<SourceEvent>;
+  /** The whole history; `annotate` maps blob findings back to their introducing commit and path. */
+  history(opts: { cwd: string }): Promise<{ events: AsyncIterable<SourceEvent>; annotate(result: ScanResult): Promise<void> }>;
 }
 
 export interface ActionDeps {
@@ -120,38 +123,34 @@ interface Scanner {
 }
 
 class Runner {
-  private readonly git: ActionGit;
   constructor(
     private readonly deps: ActionDeps,
+    private readonly git: ActionGit,
     private readonly root: string,
     private readonly scanEvents: Scanner,
-  ) {
-    this.git = new ActionGit(deps.git ?? runGit, root);
-  }
+    private readonly ignore: ((relPath: string) => boolean) | undefined,
+  ) {}
 
   async run(plan: ScanPlan, workspace: string): Promise<{ result: ScanResult; target: string }> {
     switch (plan.kind) {
       case 'none':
         return { result: await this.scanEvents(emptySource()), target: plan.why };
       case 'files':
-        return { result: await this.scanEvents(this.deps.sources.files([this.root], { cwd: workspace })), target: `the files in ${path.relative(workspace, this.root) || '.'}` };
+        return {
+          result: await this.scanEvents(this.deps.sources.files([this.root], { cwd: workspace, ...(this.ignore ? { ignore: this.ignore } : {}) })),
+          target: `the files in ${path.relative(workspace, this.root) || '.'}`,
+        };
       case 'history':
         return { result: await this.history(), target: 'the whole history (every branch and tag)' };
       case 'new-ref': {
-        await this.requireRepo();
         if (plan.defaultBranch === null) return { result: await this.history(), target: `${plan.why}: the whole history` };
         const tip = await this.git.remoteBranchTip(plan.defaultBranch);
         if (!tip) throw new GitError(`${plan.why}: cannot find origin's ${plan.defaultBranch} branch to compare with. ${FETCH_HINT}`);
         return this.range(tip, plan.head, `${plan.why} (${tip.slice(0, 12)}..${plan.head.slice(0, 12)})`, undefined);
       }
       case 'range':
-        await this.requireRepo();
         return this.range(plan.base, plan.head, plan.why, plan.fallbackBranch);
     }
-  }
-
-  private async requireRepo(): Promise<void> {
-    if (!(await this.git.topLevel())) throw new GitError(`${this.root} is not a git repository; check out the repository with actions/checkout first`);
   }
 
   private info(msg: string): void {
@@ -178,21 +177,23 @@ class Runner {
       return this.range(tip, head, `${why}: old tip gone, the commits not on ${fallbackBranch}`, undefined);
     }
     const range = `${base}..${head}`;
-    const result = await this.repairingShallow(() => this.scanEvents(this.deps.sources.commits({ cwd: this.root, range })), [base, head], why);
+    const result = await this.repairingShallow(() => this.scanEvents(withoutIgnored(this.deps.sources.commits({ cwd: this.root, range }), this.ignore)), [base, head], why);
     return { result, target: why };
   }
 
   private async history(): Promise<ScanResult> {
-    await this.requireRepo();
     // An audit of a shallow checkout would miss everything below the boundary: deepen first.
     if (await this.git.isShallow()) {
-      this.info('the checkout is shallow; fetching the whole history for the audit');
-      const r = await this.git.deepen(null, []);
+      this.info("the checkout is shallow; fetching the whole history and origin's branches and tags for the audit");
+      const r = await this.git.unshallowAll();
       if (!r.ok || (await this.git.isShallow())) {
         throw new GitError(`the checkout is shallow and the rest of the history could not be fetched${r.error ? ` (${r.error})` : ''}. ${FETCH_HINT}`);
       }
     }
-    return this.scanEvents(this.deps.sources.history({ cwd: this.root }));
+    const h = await this.deps.sources.history({ cwd: this.root });
+    const result = await this.scanEvents(withoutIgnored(h.events, this.ignore));
+    await h.annotate(result);
+    return result;
   }
 
   /** Run a range scan; when git says the history is cut off by a shallow checkout, deepen it and try again. */
@@ -220,15 +221,9 @@ function activeCount(result: ScanResult): number {
   return result.findings.filter((f) => f.verification?.status === 'active').length;
 }
 
+/** The CLI's --fail-on rule (`never` is the CLI's `none`); `active` also fails on `unknown`: fail closed. */
 export function shouldFail(failOn: FailOn, result: ScanResult): boolean {
-  switch (failOn) {
-    case 'any':
-      return result.findings.length > 0;
-    case 'active':
-      return activeCount(result) > 0;
-    case 'never':
-      return false;
-  }
+  return failOnExitCode(failOn === 'never' ? 'none' : failOn, result) !== 0;
 }
 
 export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
@@ -239,21 +234,37 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
   try {
     const inputs = parseInputs(deps.getInput);
     const root = path.resolve(workspace, inputs.path);
+    const git = new ActionGit(deps.git ?? runGit, root);
     const eventName = env['GITHUB_EVENT_NAME'] ?? '';
     plan = planScan({ eventName, payload: await readPayload(env['GITHUB_EVENT_PATH']) }, inputs.scan);
     target = plan.why;
     sink.info(`${TOOL_NAME}: ${plan.why}`);
 
-    const ruleset: RuleSet = builtinRuleSet();
-    const pipeline: Partial<ScanOptions> = {};
-    if (inputs.verify) throw new UsageError('input verify: true is not available in this build yet'); // TODO(issue 4)
-    if (inputs.config || inputs.baseline) throw new UsageError('inputs config / baseline are not available in this build yet'); // TODO(issue 6)
-
-    const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...pipeline });
-    const done = await new Runner(deps, root, scanEvents).run(plan, workspace);
+    // Git scans report paths relative to the repository root; a files scan, to the workspace.
+    let repoRoot: string | null = null;
+    if (plan.kind !== 'files' && plan.kind !== 'none') {
+      repoRoot = await git.topLevel();
+      if (!repoRoot) throw new GitError(`${root} is not a git repository; check out the repository with actions/checkout first`);
+    }
+    const prepared = await prepareScan({
+      io: { cwd: workspace },
+      args: { ...(inputs.config ? { config: inputs.config } : {}), ...(inputs.baseline ? { baseline: inputs.baseline } : {}) },
+      root: repoRoot ?? root,
+      reportDir: repoRoot ?? workspace,
+    });
+    const { ruleset } = prepared;
+    const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline });
+    const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, prepared.ignore).run(plan, workspace);
     const result = done.result;
     target = done.target;
     if (result.incomplete) throw new Error('the scan stopped before the end of its input');
+
+    if (inputs.verify && result.findings.length) {
+      const { verifyFindings } = await import('../verify/index.js');
+      const baseUrl = resolveApiBaseUrl(undefined, env);
+      sink.info(`verifying ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'} against ${baseUrl}`);
+      await verifyFindings(result.findings, ruleset, { baseUrl, concurrency: DEFAULT_VERIFY_CONCURRENCY, timeoutMs: DEFAULT_VERIFY_TIMEOUT_MS });
+    }
 
     const sarifPath = path.resolve(workspace, inputs.sarifFile);
     await mkdir(path.dirname(sarifPath), { recursive: true });
@@ -273,7 +284,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     sink.setOutput('sarif-file', sarifPath);
     await sink.summary(summaryMarkdown({ result, ruleset, target, failOn: inputs.failOn, failed }));
 
-    const counts = `${n} HubSpot credential${n === 1 ? '' : 's'} found${inputs.verify ? ` (${active} active)` : ''} in ${target}`;
+    const unknown = inputs.verify ? result.findings.filter((f) => failsOnActive(f) && f.verification?.status !== 'active').length : 0;
+    const counts = `${n} HubSpot credential${n === 1 ? '' : 's'} found${inputs.verify ? ` (${active} active${unknown ? `, ${unknown} could not be checked` : ''})` : ''} in ${target}`;
     if (failed) {
       sink.setFailed(`${counts}. Rotate each one in HubSpot first, then remove it; see the annotations and the job summary.`);
       return { code: ExitCode.Findings, result, plan };

@@ -3,7 +3,7 @@
  * GITHUB_EVENT_NAME / GITHUB_EVENT_PATH (a real payload file) / GITHUB_WORKSPACE / GITHUB_OUTPUT /
  * GITHUB_STEP_SUMMARY and INPUT_* from action.yml's defaults, in a child node process.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -73,11 +73,14 @@ export interface RunActionOptions {
   inputs?: Record<string, string>;
   /** A scratch dir for the payload, output and summary files. */
   scratch: string;
+  /** Extra environment (e.g. HUBSPOT_API_BASE_URL for a local fake API). */
+  env?: Record<string, string>;
 }
 
 let runs = 0;
 
-export function runAction(o: RunActionOptions): ActionRun {
+/** Asynchronous, so a test may serve HTTP (a fake HubSpot API) while the Action runs. */
+export async function runAction(o: RunActionOptions): Promise<ActionRun> {
   const dir = path.join(o.scratch, `run-${++runs}`);
   mkdirSync(dir, { recursive: true });
   const eventPath = path.join(dir, 'event.json');
@@ -101,9 +104,17 @@ export function runAction(o: RunActionOptions): ActionRun {
   };
   for (const [name, spec] of Object.entries(actionYml().inputs)) env[inputVar(name)] = spec.default ?? '';
   for (const [name, value] of Object.entries(o.inputs ?? {})) env[inputVar(name)] = value;
+  Object.assign(env, o.env);
   // The runner starts the step in the workspace.
-  const r = spawnSync(process.execPath, [o.main], { cwd: o.workspace, env, encoding: 'utf8', timeout: 60_000 });
-  if (r.error) throw r.error;
+  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [o.main], { cwd: o.workspace, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
   const outputs = parseOutputFile(readFileSync(outputPath, 'utf8'));
   const summary = readFileSync(summaryPath, 'utf8');
   const sarifFile = outputs['sarif-file'];
