@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BIN, runBinAsync, runMain, type RunOptions, type RunResult } from './helpers/cli.js';
+import { makeRepo } from './helpers/git.js';
 import { isSideEffect, startFakeHubSpot, type FakeHubSpot } from './helpers/fake-hubspot.js';
 import { fakeHubHex, fakeOAuthAccessToken, fakePersonalAccessKey, fakePrivateAppToken, fakeUuid, Rng } from './helpers/fake-tokens.js';
 import { sarifProblems } from './helpers/sarif.js';
@@ -165,6 +166,36 @@ for (const [name, run] of [
       expect(d.code).toBe(2);
       expect(d.stderr).toMatch(/--verify-concurrency/);
       expect(api.requests).toEqual([]);
+    });
+  });
+
+  describe(`audit --verify via ${name}`, () => {
+    it('checks a secret that sits in many commits once; inactive history-only findings pass --fail-on active', async () => {
+      const repo = makeRepo();
+      repo.commit('add config', { 'app.env': `HUBSPOT_ACCESS_TOKEN=${live}\n` });
+      repo.commit('copy it', { 'other.env': `# copy\nHUBSPOT_ACCESS_TOKEN=${live}\n` });
+      repo.commit('old key', { 'old.env': `HUBSPOT_ACCESS_TOKEN=${dead}\n` });
+      const head = repo.git('rev-parse', 'HEAD');
+      const r = await run(['audit', '--verify', '--format', 'json', '-q'], { cwd: repo.dir, env: env() });
+      expect(r.stderr).not.toMatch(/internal error/);
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout) as { findings: { path: string; verification: { status: string; hubId?: number } }[] };
+      expect(doc.findings.map((f) => [f.path, f.verification.status]).sort()).toEqual([
+        ['app.env', 'active'],
+        ['old.env', 'inactive'],
+        ['other.env', 'active'],
+      ]);
+      expect(api.requests.map((q) => q.token).sort()).toEqual([dead, live].sort());
+      expect(repo.git('rev-parse', 'HEAD')).toBe(head);
+      expectNoLeak(r);
+
+      api.reset();
+      const repo2 = makeRepo();
+      repo2.commit('old key', { 'old.env': `HUBSPOT_ACCESS_TOKEN=${dead}\n` });
+      const r2 = await run(['audit', '--verify', '--fail-on', 'active', '-q'], { cwd: repo2.dir, env: env() });
+      expect(r2.code).toBe(0);
+      expect(r2.stdout).toContain('verified: INACTIVE');
+      expect(api.requests).toHaveLength(1);
     });
   });
 
