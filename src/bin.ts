@@ -16,6 +16,9 @@ const io = { ...processIo(), signal: controller.signal };
 main(process.argv.slice(2), io).then(
   (code) => {
     process.exitCode = interrupted ? ExitCode.Interrupted : code;
+    // The report is written; a source still waiting (standard input, a walk in progress) must not
+    // keep an interrupted run alive. Unref'd: a run that ends by itself is not held up.
+    if (interrupted) setTimeout(() => process.exit(ExitCode.Interrupted), 200).unref();
   },
   (err: unknown) => {
     process.stderr.write(`hubspot-secrets: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -2,10 +2,9 @@
  * The scan pipeline: source events → detection core → findings (redacted) + stats.
  * Sources, suppression and reporting are plugged in by the caller; nothing here prints.
  */
-import { detect } from './core/detect.js';
 import { fingerprint, redact } from './core/redact.js';
-import { decodeBytes, LineIndex } from './core/text.js';
 import type { Finding, Match, RuleSet, Severity } from './core/types.js';
+import { chunkPlanFor, readItem, untilAborted, type ChunkPlan } from './read.js';
 import type { SkipReason, SourceEvent, SourceItem } from './sources/types.js';
 
 /** Raw secrets travel beside findings under a symbol key: JSON.stringify and spreads never see it. */
@@ -40,6 +39,8 @@ export interface ScanOptions {
   onProgress?: (stats: ScanStats) => void;
   /** Stop early (Ctrl-C). */
   signal?: AbortSignal;
+  /** How big content is read and scanned in windows (default: 4 MiB windows, overlap from the rules). */
+  chunkPlan?: ChunkPlan;
 }
 
 export interface ScanStats {
@@ -52,7 +53,7 @@ export interface ScanStats {
   /** Findings suppressed, by what suppressed them. */
   suppressed: Partial<Record<SuppressionSource, number>>;
   durationMs: number;
-  /** Peak resident set size during the scan, in MB. */
+  /** Peak resident set size of the process (the kernel's high-water mark), in MB. */
   peakRssMb: number;
 }
 
@@ -73,6 +74,11 @@ export interface ScanResult {
 }
 
 const WARN_REASONS: ReadonlySet<SkipReason> = new Set(['unreadable', 'too-large']);
+
+/** The process's peak resident set size so far (the kernel's high-water mark, so no peak between samples is missed), in bytes. */
+function peakRss(): number {
+  return Math.max(process.resourceUsage().maxRSS * 1024, process.memoryUsage.rss());
+}
 
 export function emptyStats(): ScanStats {
   return { files: 0, bytes: 0, skipped: 0, skippedBy: {}, suppressed: {}, durationMs: 0, peakRssMb: 0 };
@@ -104,14 +110,6 @@ export function toFindings(item: SourceItem, matches: readonly Match[], opts: Sc
   return out;
 }
 
-/** Decode an item's content to text, or say why it cannot be scanned. */
-export function itemText(item: SourceItem): { text: string } | { skip: SkipReason; detail: string } {
-  if (typeof item.content === 'string') return { text: item.content };
-  const d = decodeBytes(item.content);
-  if (d.kind === 'binary') return { skip: 'binary', detail: d.reason };
-  return { text: d.text };
-}
-
 export async function scan(events: AsyncIterable<SourceEvent> | Iterable<SourceEvent>, opts: ScanOptions): Promise<ScanResult> {
   const started = performance.now();
   const stats = emptyStats();
@@ -119,37 +117,32 @@ export async function scan(events: AsyncIterable<SourceEvent> | Iterable<SourceE
   const suppressed: ScanResult['suppressed'] = [];
   const warnings: ScanWarning[] = [];
   let incomplete = false;
-  let peak = process.memoryUsage.rss();
+  const plan = opts.chunkPlan ?? chunkPlanFor(opts.ruleset);
 
-  const skip = (path: string, reason: SkipReason, detail?: string): void => {
+  const skip = (path: string, reason: SkipReason, detail?: string, warn?: boolean): void => {
     stats.skipped++;
     stats.skippedBy[reason] = (stats.skippedBy[reason] ?? 0) + 1;
-    if (WARN_REASONS.has(reason)) warnings.push({ path, reason, message: detail ?? reason });
+    if (warn || WARN_REASONS.has(reason)) warnings.push({ path, reason, message: detail ?? reason });
   };
 
-  for await (const ev of events) {
-    if (opts.signal?.aborted) {
-      incomplete = true;
-      break;
-    }
+  // untilAborted: Ctrl-C stops the scan at once, even while a source waits (stdin, a slow disk).
+  for await (const ev of untilAborted(events, opts.signal)) {
+    if (opts.signal?.aborted) break;
     if (ev.kind === 'skip') {
-      skip(ev.path, ev.reason, ev.detail);
+      skip(ev.path, ev.reason, ev.detail, ev.warn);
       continue;
     }
-    const decoded = itemText(ev);
-    if ('skip' in decoded) {
-      skip(ev.path, decoded.skip, decoded.detail);
+    const read = await readItem(ev, opts.ruleset, { decode: opts.decode, plan, signal: opts.signal });
+    if (read.kind === 'skip') {
+      skip(ev.path, read.reason, read.detail);
       continue;
     }
+    if (read.aborted) break;
     stats.files++;
-    stats.bytes += typeof ev.content === 'string' ? Buffer.byteLength(ev.content) : ev.content.byteLength;
-    const matches = detect({ text: decoded.text, path: ev.path }, opts.ruleset, { decode: opts.decode });
+    stats.bytes += read.bytes;
+    const matches = read.matches;
     if (matches.length) {
-      let lines: LineIndex | undefined;
-      const ctx: Omit<SuppressContext, 'match'> = {
-        item: ev,
-        lineText: (n) => (lines ??= new LineIndex(decoded.text)).lineText(n),
-      };
+      const ctx: Omit<SuppressContext, 'match'> = { item: ev, lineText: read.lineText };
       const fs = toFindings(ev, matches, opts);
       for (let i = 0; i < fs.length; i++) {
         const f = fs[i]!;
@@ -162,11 +155,10 @@ export async function scan(events: AsyncIterable<SourceEvent> | Iterable<SourceE
         }
       }
     }
-    if ((stats.files & 63) === 0) peak = Math.max(peak, process.memoryUsage.rss());
     opts.onProgress?.(stats);
   }
-  peak = Math.max(peak, process.memoryUsage.rss());
-  stats.peakRssMb = Math.round((peak / 1048576) * 10) / 10;
+  if (opts.signal?.aborted) incomplete = true;
+  stats.peakRssMb = Math.round((peakRss() / 1048576) * 10) / 10;
   stats.durationMs = Math.round(performance.now() - started);
   return { findings, suppressed, stats, warnings, incomplete };
 }

@@ -15,6 +15,8 @@ export interface ReportArgs {
   'show-suppressed': boolean;
   quiet: boolean;
   'max-file-size'?: number;
+  /** Exit 2 when any file was not scanned and warned about (unreadable, too large, a named symlink). */
+  strict?: boolean;
 }
 
 export function withReportOptions<T>(y: Argv<T>) {
@@ -24,7 +26,12 @@ export function withReportOptions<T>(y: Argv<T>) {
     .option('show-secrets', { type: 'boolean', default: false, describe: 'Print full secrets (never use in CI: logs are public)' })
     .option('show-suppressed', { type: 'boolean', default: false, describe: 'List findings suppressed by baseline, inline allow or config' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress or summary lines; the report only' })
-    .option('max-file-size', { type: 'number', describe: 'Skip files larger than this many bytes (reported as skipped)' });
+    .option('max-file-size', { type: 'number', describe: 'Skip files larger than this many bytes (reported as skipped)' })
+    .option('strict', {
+      type: 'boolean',
+      default: false,
+      describe: 'Exit 2 when any file could not be scanned (unreadable, too large, a symlink or device named as a path)',
+    });
 }
 
 /** Write the report where the user asked; a short summary goes to stderr when the report goes to a file. */

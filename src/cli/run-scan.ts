@@ -4,6 +4,8 @@
  * Each stage lives in its own module so it can grow without the others changing.
  */
 import type { RuleSet } from '../core/types.js';
+import { ExitCode } from '../errors.js';
+import { TOOL_NAME } from '../version.js';
 import { scan, type ScanOptions, type ScanResult } from '../scan.js';
 import type { SourceEvent } from '../sources/types.js';
 import type { Io } from './io.js';
@@ -32,5 +34,11 @@ export async function runScan(p: RunScanParams): Promise<{ code: number; result:
   await p.afterScan?.(result);
   await emitReport(p.io, p.args, result, p.ruleset);
   const code = p.exitCode ? p.exitCode(result) : result.findings.length > 0 ? 1 : 0;
-  return { code: result.incomplete ? 130 : code, result };
+  if (result.incomplete) return { code: ExitCode.Interrupted, result };
+  if (p.args.strict && result.warnings.length > 0) {
+    const n = result.warnings.length;
+    p.io.stderr.write(`${TOOL_NAME}: --strict: ${n} file${n === 1 ? ' was' : 's were'} not scanned (see the warnings); nothing may be concluded from this run\n`);
+    return { code: ExitCode.Error, result };
+  }
+  return { code, result };
 }

@@ -124,7 +124,8 @@ export function urlView(text: string): View | null {
 // --- base64 ----------------------------------------------------------------------------------
 
 const B64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,}={0,2}/g;
-const MAX_RUN = 1 << 20;
+/** Longer base64 runs are not decoded (the chunked reader sizes its window overlap by this). */
+export const MAX_ENCODED_RUN = 1 << 20;
 
 /** Mostly printable text (what a base64-wrapped secret or config decodes to). */
 function printable(s: string): boolean {
@@ -144,7 +145,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
   const reps: Replacement[] = [];
   for (const m of text.matchAll(B64_RUN)) {
     const run = m[0];
-    if (run.length > MAX_RUN) continue;
+    if (run.length > MAX_ENCODED_RUN) continue;
     const body = run.replace(/=+$/, '');
     if (body.length % 4 === 1) continue;
     // Pure identifiers and hex strings are not base64 payloads worth decoding.

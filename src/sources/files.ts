@@ -1,12 +1,23 @@
 /**
- * Directory-tree source: walks roots with fast-glob, never follows symlinks, never opens anything
- * but regular files (FIFOs, sockets and devices are skipped without blocking), skips `.git`.
+ * Directory-tree source. Safe on hostile trees (a pull request from a stranger):
+ * - never follows a symbolic link, also not one named on the command line (skipped with a warning):
+ *   a link `x.env -> /proc/self/environ` gets nothing read, and link loops cannot occur;
+ * - never opens anything but a regular file: the walk only lists folders (fast-glob reads dirent
+ *   types, it opens and stats nothing), and every file is opened O_NOFOLLOW | O_NONBLOCK and checked
+ *   with fstat, so a FIFO, socket or device — even one swapped in after the walk — never blocks;
+ * - folders that cannot be listed and files that cannot be read are reported (warning), never
+ *   silently dropped;
+ * - files larger than one chunk are handed to the pipeline as a ByteStream and read in chunks,
+ *   so memory stays bounded; at most `concurrency` files are open at once;
+ * - file names are data: never passed through a shell. Names that are not valid UTF-8 are read
+ *   through their raw bytes and reported as Node decodes them (each invalid byte shown as U+FFFD).
  */
-import { constants, promises as fsp } from 'node:fs';
+import fs, { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { InputError } from '../errors.js';
-import type { SourceEvent } from './types.js';
+import { DEFAULT_CHUNK_SIZE } from '../read.js';
+import type { ByteStream, SourceEvent } from './types.js';
 
 export interface FileSourceOptions {
   /** Paths are reported relative to this directory. */
@@ -15,8 +26,10 @@ export interface FileSourceOptions {
   ignore?: (relPath: string) => boolean;
   /** Files larger than this many bytes are skipped as too large. */
   maxFileSize?: number;
-  /** How many files are read at once. */
+  /** How many files are read at once (and so the most files open at once). */
   concurrency?: number;
+  /** Files up to this size are read whole; larger ones are streamed in chunks. Default 4 MiB. */
+  chunkSize?: number;
 }
 
 export function toReportPath(cwd: string, abs: string): string {
@@ -26,38 +39,145 @@ export function toReportPath(cwd: string, abs: string): string {
 }
 
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+const REPLACEMENT = '\uFFFD';
 
-/** Read one regular file without following a symlink or blocking on a FIFO swapped in after the walk. */
-export async function readRegularFile(
-  abs: string,
-  maxFileSize?: number,
-): Promise<{ ok: true; bytes: Buffer } | { ok: false; reason: 'special' | 'too-large' | 'unreadable' | 'symlink'; detail: string }> {
+type FsPath = string | Buffer;
+
+/**
+ * The raw byte paths behind a path string that holds U+FFFD: Node decodes file names as UTF-8 and
+ * replaces invalid bytes, so such a string cannot be opened. Each component with U+FFFD is matched
+ * against its folder's raw listing (several raw names may decode alike: all are returned).
+ */
+export async function rawPaths(abs: string): Promise<Buffer[]> {
+  if (!abs.includes(REPLACEMENT)) return [Buffer.from(abs)];
+  const parts = abs.split(path.sep).filter((p) => p !== '');
+  let bases: Buffer[] = [Buffer.from(path.sep)];
+  for (const part of parts) {
+    const next: Buffer[] = [];
+    for (const base of bases) {
+      const join = (name: Buffer): Buffer =>
+        base[base.length - 1] === path.sep.charCodeAt(0) ? Buffer.concat([base, name]) : Buffer.concat([base, Buffer.from(path.sep), name]);
+      if (!part.includes(REPLACEMENT)) {
+        next.push(join(Buffer.from(part)));
+        continue;
+      }
+      const names = await fsp.readdir(base, { encoding: 'buffer' }).catch(() => [] as Buffer[]);
+      for (const n of names) if (n.toString('utf8') === part) next.push(join(n));
+    }
+    bases = next;
+  }
+  return bases;
+}
+
+type ReadFailure = { ok: false; reason: 'special' | 'too-large' | 'unreadable' | 'symlink'; detail: string };
+
+function failure(err: unknown): ReadFailure {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ELOOP') return { ok: false, reason: 'symlink', detail: 'symbolic link: not followed' };
+  return { ok: false, reason: 'unreadable', detail: `cannot read: ${e.code ?? e.message}` };
+}
+
+/** Open a regular file without following a symlink or blocking on a FIFO swapped in after the walk. */
+async function openRegular(p: FsPath): Promise<{ ok: true; fh: fsp.FileHandle; st: fs.Stats } | ReadFailure> {
   let fh: fsp.FileHandle | undefined;
   try {
-    fh = await fsp.open(abs, OPEN_FLAGS);
+    fh = await fsp.open(p, OPEN_FLAGS);
     const st = await fh.stat();
-    if (!st.isFile()) return { ok: false, reason: 'special', detail: 'not a regular file' };
-    if (maxFileSize !== undefined && st.size > maxFileSize) {
-      return { ok: false, reason: 'too-large', detail: `skipped: too large (${st.size} bytes > --max-file-size ${maxFileSize})` };
+    if (!st.isFile()) {
+      await fh.close();
+      return { ok: false, reason: 'special', detail: 'not a regular file' };
     }
-    return { ok: true, bytes: await fh.readFile() };
+    return { ok: true, fh, st };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ELOOP') return { ok: false, reason: 'symlink', detail: 'symbolic link' };
-    return { ok: false, reason: 'unreadable', detail: `cannot read: ${e.code ?? e.message}` };
-  } finally {
-    await fh?.close();
+    await fh?.close().catch(() => {});
+    return failure(err);
   }
 }
 
-async function* walkRoot(root: string): AsyncGenerator<{ abs: string; type: 'file' | 'symlink' | 'special' }> {
+/** A big regular file, read `chunkSize` bytes at a time; reopened safely, and must be the same file. */
+function fileStream(p: FsPath, st: fs.Stats): ByteStream {
+  return {
+    size: st.size,
+    async *chunks(chunkSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+      const r = await openRegular(p);
+      if (!r.ok) throw new Error(`${r.detail}`);
+      try {
+        if (r.st.ino !== st.ino || r.st.dev !== st.dev) throw new Error('the file was replaced while being scanned');
+        for (;;) {
+          if (signal?.aborted) return;
+          const buf = Buffer.allocUnsafe(chunkSize);
+          const { bytesRead } = await r.fh.read(buf, 0, chunkSize, null);
+          if (bytesRead === 0) return;
+          yield buf.subarray(0, bytesRead);
+        }
+      } finally {
+        await r.fh.close();
+      }
+    },
+  };
+}
+
+/**
+ * Read one regular file: whole when it fits one chunk, else as a ByteStream. Symlinks, FIFOs,
+ * sockets and devices are refused without blocking.
+ */
+export async function readRegularFile(
+  p: FsPath,
+  maxFileSize?: number,
+  chunkSize = DEFAULT_CHUNK_SIZE,
+): Promise<{ ok: true; content: Buffer | ByteStream } | ReadFailure> {
+  const r = await openRegular(p);
+  if (!r.ok) return r;
+  try {
+    const { st, fh } = r;
+    if (maxFileSize !== undefined && st.size > maxFileSize) {
+      return { ok: false, reason: 'too-large', detail: `skipped: too large (${st.size} bytes > --max-file-size ${maxFileSize})` };
+    }
+    if (st.size > chunkSize) return { ok: true, content: fileStream(p, st) };
+    return { ok: true, content: await fh.readFile() };
+  } catch (err) {
+    return failure(err);
+  } finally {
+    await r.fh.close().catch(() => {});
+  }
+}
+
+type Walked = { abs: string; type: 'file' | 'symlink' | 'special'; root?: boolean } | { abs: string; type: 'unlistable'; detail: string };
+
+/** A readdir for fast-glob that remembers the folders it could not list (fast-glob drops them). */
+function recordingFs(root: string, failed: { abs: string; detail: string }[]): Partial<fg.FileSystemAdapter> {
+  const readdir = ((dir: string, options: unknown, cb: (err: NodeJS.ErrnoException | null, entries?: unknown) => void) => {
+    const abs = path.resolve(root, dir);
+    fs.readdir(abs, options as { withFileTypes: true }, (err, entries) => {
+      if (!err) return cb(null, entries);
+      if (err.code === 'ENOENT' && abs.includes(REPLACEMENT)) {
+        // A folder whose name is not valid UTF-8: list it through its raw bytes.
+        rawPaths(abs).then(
+          async (raws) => {
+            const all = [];
+            for (const raw of raws) all.push(...(await fsp.readdir(raw, { withFileTypes: true })));
+            cb(null, all);
+          },
+          () => cb(err),
+        );
+        return;
+      }
+      failed.push({ abs, detail: `cannot list folder: ${err.code ?? err.message}` });
+      cb(err);
+    });
+  }) as unknown as fg.FileSystemAdapter['readdir'];
+  return { readdir };
+}
+
+async function* walkRoot(root: string): AsyncGenerator<Walked> {
   const st = await fsp.lstat(root).catch((err: NodeJS.ErrnoException) => {
     throw new InputError(`cannot scan ${root}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
   });
   if (!st.isDirectory()) {
-    yield { abs: root, type: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'special' };
+    yield { abs: root, type: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'special', root: true };
     return;
   }
+  const failed: { abs: string; detail: string }[] = [];
   const stream = fg.stream('**', {
     cwd: root,
     dot: true,
@@ -67,48 +187,65 @@ async function* walkRoot(root: string): AsyncGenerator<{ abs: string; type: 'fil
     ignore: ['**/.git/**', '**/.git'],
     suppressErrors: true,
     unique: false,
+    fs: recordingFs(root, failed),
   });
   for await (const entry of stream as AsyncIterable<fg.Entry>) {
+    while (failed.length) yield { ...failed.shift()!, type: 'unlistable' };
     const d = entry.dirent;
     if (d.isDirectory()) continue;
     const abs = path.join(root, entry.path);
     yield { abs, type: d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'special' };
   }
+  while (failed.length) yield { ...failed.shift()!, type: 'unlistable' };
 }
 
-/** Yields every file under `roots` as bytes, and every skip with its reason. */
+/** Yields every file under `roots` as bytes (or a stream for big files), and every skip with its reason. */
 export async function* fileSource(roots: readonly string[], opts: FileSourceOptions): AsyncGenerator<SourceEvent> {
   const concurrency = Math.max(1, opts.concurrency ?? 16);
   const seen = new Set<string>();
-  const queue: Promise<SourceEvent>[] = [];
+  const queue: Promise<SourceEvent[]>[] = [];
 
-  const load = async (abs: string, rel: string): Promise<SourceEvent> => {
-    const r = await readRegularFile(abs, opts.maxFileSize);
-    if (!r.ok) return { kind: 'skip', path: rel, reason: r.reason, detail: r.detail };
-    return { kind: 'item', path: rel, content: r.bytes };
+  const load = async (abs: string, rel: string): Promise<SourceEvent[]> => {
+    let r = await readRegularFile(abs, opts.maxFileSize, opts.chunkSize);
+    if (r.ok || !(r.reason === 'unreadable' && abs.includes(REPLACEMENT))) {
+      return [r.ok ? { kind: 'item', path: rel, content: r.content } : { kind: 'skip', path: rel, reason: r.reason, detail: r.detail }];
+    }
+    // A name that is not valid UTF-8: read each raw file behind it, reported under the decoded name.
+    const out: SourceEvent[] = [];
+    for (const raw of await rawPaths(abs)) {
+      r = await readRegularFile(raw, opts.maxFileSize, opts.chunkSize);
+      out.push(r.ok ? { kind: 'item', path: rel, content: r.content } : { kind: 'skip', path: rel, reason: r.reason, detail: r.detail });
+    }
+    return out.length ? out : [{ kind: 'skip', path: rel, reason: 'unreadable', detail: r.ok ? 'cannot read' : r.detail }];
   };
 
   for (const root of roots) {
     const absRoot = path.resolve(opts.cwd, root);
     for await (const e of walkRoot(absRoot)) {
+      const rel = toReportPath(opts.cwd, e.abs);
+      if (e.type === 'unlistable') {
+        yield { kind: 'skip', path: rel, reason: 'unreadable', detail: e.detail };
+        continue;
+      }
       if (seen.has(e.abs)) continue;
       seen.add(e.abs);
-      const rel = toReportPath(opts.cwd, e.abs);
       if (opts.ignore?.(rel)) {
         yield { kind: 'skip', path: rel, reason: 'ignored' };
         continue;
       }
       if (e.type === 'symlink') {
-        yield { kind: 'skip', path: rel, reason: 'symlink', detail: 'symbolic links are not followed' };
+        yield e.root
+          ? { kind: 'skip', path: rel, reason: 'symlink', detail: 'is a symbolic link: not followed (scan its target by name instead)', warn: true }
+          : { kind: 'skip', path: rel, reason: 'symlink', detail: 'symbolic links are not followed' };
         continue;
       }
       if (e.type === 'special') {
-        yield { kind: 'skip', path: rel, reason: 'special', detail: 'not a regular file' };
+        yield { kind: 'skip', path: rel, reason: 'special', detail: 'not a regular file (FIFO, socket or device): not read', ...(e.root ? { warn: true } : {}) };
         continue;
       }
       queue.push(load(e.abs, rel));
-      if (queue.length >= concurrency) yield await queue.shift()!;
+      if (queue.length >= concurrency) yield* await queue.shift()!;
     }
   }
-  while (queue.length) yield await queue.shift()!;
+  while (queue.length) yield* await queue.shift()!;
 }

@@ -11,12 +11,23 @@ export type SkipReason =
   | 'submodule'
   | 'lfs-pointer';
 
+/**
+ * Content too large to hold at once (a big file): the pipeline reads it in chunks, decodes it as a
+ * stream and scans it in overlapping windows, so memory stays bounded whatever the size.
+ */
+export interface ByteStream {
+  /** Size in bytes when known (for progress; the stream is read to its end whatever this says). */
+  readonly size: number;
+  /** The bytes in order, at most `chunkSize` at a time; each call reads from the start. */
+  chunks(chunkSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+}
+
 export interface SourceItem {
   kind: 'item';
   /** Path as reported: relative to the scan root (or repository root), `/` separators. */
   path: string;
-  /** Raw bytes (decoded by the pipeline: BOM, UTF-16, binary sniffing) or already-decoded text. */
-  content: Uint8Array | string;
+  /** Raw bytes (decoded by the pipeline: BOM, UTF-16, binary sniffing), already-decoded text, or a stream. */
+  content: Uint8Array | string | ByteStream;
   commit?: CommitInfo;
   /** When set, only findings starting on these 1-based lines are reported (added lines of a diff). */
   lines?: ReadonlySet<number>;
@@ -29,6 +40,8 @@ export interface SourceSkip {
   path: string;
   reason: SkipReason;
   detail?: string;
+  /** Tell the user even when this reason is usually silent (e.g. a symlink named on the command line). */
+  warn?: boolean;
 }
 
 export type SourceEvent = SourceItem | SourceSkip;

@@ -1,0 +1,484 @@
+/**
+ * The reading part of the pipeline: item content (bytes, text, or a stream of bytes too large to
+ * hold) → decoded text → matches, with memory bounded by the chunk size.
+ *
+ * Content larger than one chunk is decoded as a stream and scanned in overlapping windows: window i
+ * "owns" the text [i·chunk, (i+1)·chunk) and reaches `before` characters back and `after` characters
+ * forward, so every match that starts in the owned part, its context windows and any encoded run
+ * (base64, URL, escapes) holding it are wholly inside the window. A match is kept only by the window
+ * that owns its start: found exactly once, with lines and columns counted over the whole text.
+ * The overlap is derived from the rules (longest possible match, context reach, lookarounds), not
+ * guessed.
+ */
+import { detect } from './core/detect.js';
+import { decodeBytes, LineIndex, type TextEncodingName } from './core/text.js';
+import type { Match, RuleSet } from './core/types.js';
+import { MAX_ENCODED_RUN } from './core/views.js';
+import type { ByteStream, SourceItem } from './sources/types.js';
+
+/** Default window size in characters (and read size in bytes). */
+export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+/** Bound used for a custom rule whose pattern can match without limit (e.g. `.*`). */
+export const UNBOUNDED_MATCH_FALLBACK = 64 * 1024;
+/** The most original characters one decoded view character can stand for (`\uXXXX`). */
+const MAX_EXPANSION = 6;
+/** Bytes looked at to tell binary from text and UTF-16 from UTF-8 (as decodeBytes does). */
+const SNIFF = 8192;
+
+export interface ChunkPlan {
+  /** Characters owned by each window (and bytes read at a time). */
+  chunkSize: number;
+  /** Characters each window reaches back before the part it owns. */
+  before: number;
+  /** Characters each window reaches forward past the part it owns. */
+  after: number;
+}
+
+// --- how far a regular expression can reach ----------------------------------------------------
+
+/**
+ * An upper bound on the length (UTF-16 code units) of any match of a regex source, and on the reach
+ * of its lookarounds. `Infinity` when a quantifier is unbounded or a backreference is used.
+ */
+export function regexReach(source: string): { match: number; look: number } {
+  let i = 0;
+  let look = 0;
+  const atEnd = (): boolean => i >= source.length;
+
+  const parseAlternation = (): number => {
+    let best = parseSequence();
+    while (source[i] === '|') {
+      i++;
+      best = Math.max(best, parseSequence());
+    }
+    return best;
+  };
+
+  const parseSequence = (): number => {
+    let total = 0;
+    while (!atEnd() && source[i] !== '|' && source[i] !== ')') total += parseQuantifier(parseAtom());
+    return total;
+  };
+
+  const parseQuantifier = (len: number): number => {
+    const ch = source[i];
+    let out = len;
+    if (ch === '*' || ch === '+') {
+      i++;
+      out = len === 0 ? 0 : Infinity;
+    } else if (ch === '?') {
+      i++;
+    } else if (ch === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
+      if (!m) return len; // a literal `{` (handled as an atom next round)
+      i += m[0].length;
+      const max = m[2] === undefined ? Number(m[1]) : m[3] === '' ? Infinity : Number(m[3]);
+      out = len === 0 ? 0 : len * max;
+    } else {
+      return len;
+    }
+    if (source[i] === '?') i++; // lazy
+    return out;
+  };
+
+  const parseEscape = (): number => {
+    i++; // the backslash
+    const c = source[i++];
+    if (c === undefined) return 0;
+    if (c === 'b' || c === 'B') return 0;
+    if (c === 'u') {
+      if (source[i] === '{') i = source.indexOf('}', i) + 1;
+      else i += 4;
+      return 2;
+    }
+    if (c === 'x') {
+      i += 2;
+      return 1;
+    }
+    if (c === 'c') {
+      i++;
+      return 1;
+    }
+    if ((c === 'p' || c === 'P') && source[i] === '{') {
+      i = source.indexOf('}', i) + 1;
+      return 2;
+    }
+    if (c === 'k' || (c >= '1' && c <= '9')) return Infinity; // backreference
+    return 1;
+  };
+
+  const parseClass = (): number => {
+    i++; // [
+    if (source[i] === '^') i++;
+    while (!atEnd() && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+    i++; // ]
+    return 2; // a class may match an astral character (two code units) under `u`
+  };
+
+  const parseAtom = (): number => {
+    const c = source[i]!;
+    if (c === '\\') return parseEscape();
+    if (c === '[') return parseClass();
+    if (c === '^' || c === '$') {
+      i++;
+      return 0;
+    }
+    if (c === '(') {
+      i++;
+      let lookaround = false;
+      if (source[i] === '?') {
+        const rest = source.slice(i, i + 3);
+        if (rest.startsWith('?:')) i += 2;
+        else if (rest.startsWith('?=') || rest.startsWith('?!')) {
+          i += 2;
+          lookaround = true;
+        } else if (rest === '?<=' || rest === '?<!') {
+          i += 3;
+          lookaround = true;
+        } else if (rest.startsWith('?<')) i = source.indexOf('>', i) + 1;
+      }
+      const inner = parseAlternation();
+      i++; // )
+      if (lookaround) {
+        look = Math.max(look, inner);
+        return 0;
+      }
+      return inner;
+    }
+    i++;
+    return 1;
+  };
+
+  const match = parseAlternation();
+  return { match, look };
+}
+
+/**
+ * The chunk plan for a rule set: windows reach far enough that a match starting in the owned part,
+ * with its context windows, lookarounds and the encoded run holding it, lies wholly in the window.
+ */
+export function chunkPlanFor(ruleset: RuleSet, opts: { chunkSize?: number; maxEncodedRun?: number } = {}): ChunkPlan {
+  let match = 0;
+  let look = 0;
+  let ctxBefore = 0;
+  let ctxAfter = 0;
+  for (const rule of ruleset.rules) {
+    for (const re of rule.patterns) {
+      const r = regexReach(re.source);
+      match = Math.max(match, r.match);
+      look = Math.max(look, r.look);
+    }
+    for (const c of [...rule.require, ...rule.forbid]) {
+      ctxBefore = Math.max(ctxBefore, c.before);
+      ctxAfter = Math.max(ctxAfter, c.after);
+    }
+  }
+  if (!Number.isFinite(match)) match = UNBOUNDED_MATCH_FALLBACK;
+  if (!Number.isFinite(look)) look = UNBOUNDED_MATCH_FALLBACK;
+  const run = opts.maxEncodedRun ?? MAX_ENCODED_RUN;
+  // +2: the character a base64 run's lookbehind looks at, and a CR kept with its LF.
+  return {
+    chunkSize: Math.max(1, opts.chunkSize ?? DEFAULT_CHUNK_SIZE),
+    before: run + MAX_EXPANSION * (ctxBefore + look) + 2,
+    after: run + MAX_EXPANSION * (match + ctxAfter + look) + 2,
+  };
+}
+
+// --- bytes → text, as a stream ------------------------------------------------------------------
+
+export type StreamDecoded =
+  | { kind: 'binary'; reason: string }
+  | { kind: 'text'; encoding: TextEncodingName; texts: AsyncGenerator<string> };
+
+/** A decoder that gives, piece by piece, exactly the text decodeBytes gives for the whole. */
+function pieceDecoder(encoding: TextEncodingName): (bytes: Uint8Array | null) => string {
+  if (encoding === 'utf16le' || encoding === 'utf16be') {
+    let carry: Buffer = Buffer.alloc(0);
+    return (bytes) => {
+      if (bytes === null) return ''; // a trailing odd byte is dropped, as Buffer#toString does
+      const b = carry.length ? Buffer.concat([carry, bytes]) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const even = b.length & ~1;
+      carry = Buffer.from(b.subarray(even));
+      const body = b.subarray(0, even);
+      if (encoding === 'utf16le') return body.toString('utf16le');
+      const swapped = Buffer.allocUnsafe(even);
+      for (let i = 0; i < even; i += 2) {
+        swapped[i] = body[i + 1]!;
+        swapped[i + 1] = body[i]!;
+      }
+      return swapped.toString('utf16le');
+    };
+  }
+  const d = new TextDecoder(encoding === 'latin1' ? 'latin1' : 'utf-8', { ignoreBOM: true });
+  return (bytes) => (bytes === null ? d.decode() : d.decode(bytes, { stream: true }));
+}
+
+const BOM_LENGTH: Record<TextEncodingName, (head: Uint8Array) => number> = {
+  utf8: () => 0,
+  'utf8-bom': () => 3,
+  latin1: () => 0,
+  // A UTF-16 file without a BOM is recognised by its NUL bytes; skip the BOM only when present.
+  utf16le: (h) => (h[0] === 0xff && h[1] === 0xfe ? 2 : 0),
+  utf16be: (h) => (h[0] === 0xfe && h[1] === 0xff ? 2 : 0),
+};
+
+/**
+ * Decode a byte stream: sniff its first 8 KiB exactly as decodeBytes does (binary? UTF-16? BOM?),
+ * then yield its text piece by piece. A binary stream is closed without reading further.
+ */
+export async function decodeStream(chunks: AsyncIterable<Uint8Array>): Promise<StreamDecoded> {
+  const it = chunks[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let headLen = 0;
+  let done = false;
+  while (headLen < SNIFF) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    headLen += r.value.byteLength;
+  }
+  const first = Buffer.concat(head);
+  const sniffed = decodeBytes(first.subarray(0, SNIFF));
+  if (sniffed.kind === 'binary') {
+    await it.return?.();
+    return sniffed;
+  }
+  const encoding = sniffed.encoding;
+  const decode = pieceDecoder(encoding);
+  async function* texts(): AsyncGenerator<string> {
+    try {
+      yield decode(first.subarray(BOM_LENGTH[encoding](first)));
+      while (!done) {
+        const r = await it.next();
+        if (r.done) break;
+        yield decode(r.value);
+      }
+      yield decode(null);
+    } finally {
+      if (!done) await it.return?.();
+    }
+  }
+  return { kind: 'text', encoding, texts: texts() };
+}
+
+// --- windows over a text stream -----------------------------------------------------------------
+
+const BREAK = /\r\n?|\n/g;
+
+/** The position just after `text.slice(from, to)`, starting from `pos` (never splits a CRLF). */
+function advance(pos: { line: number; column: number }, text: string, from: number, to: number): { line: number; column: number } {
+  let line = pos.line;
+  let lineStart = from - (pos.column - 1);
+  BREAK.lastIndex = from;
+  for (let m = BREAK.exec(text); m && m.index < to; m = BREAK.exec(text)) {
+    line++;
+    lineStart = m.index + m[0].length;
+  }
+  return { line, column: to - lineStart + 1 };
+}
+
+/** Never cut between a CR and its LF: the cut moves one character back instead. */
+function safeCut(text: string, at: number): number {
+  return at > 0 && text.charCodeAt(at - 1) === 13 && text.charCodeAt(at) === 10 ? at - 1 : at;
+}
+
+export interface DetectedText {
+  matches: Match[];
+  /** The text of a 1-based line near a match (lines far from every match return ''). */
+  lineText(line: number): string;
+  /** True when the signal stopped the read before the end. */
+  aborted: boolean;
+}
+
+export interface ReadOptions {
+  decode?: boolean;
+  plan: ChunkPlan;
+  signal?: AbortSignal;
+  /** Called after each window is scanned (memory sampling, progress). */
+  onWindow?: () => void;
+}
+
+/** Scan a text that arrives in pieces, in overlapping windows (see the module comment). */
+export async function detectTextStream(
+  texts: AsyncIterable<string> | Iterable<string>,
+  path: string,
+  ruleset: RuleSet,
+  opts: ReadOptions,
+): Promise<DetectedText> {
+  const { chunkSize, before, after } = opts.plan;
+  let buf = '';
+  let bufStart = 0;
+  let bufPos = { line: 1, column: 1 };
+  let ownStart = 0;
+  const matches: Match[] = [];
+  const lines = new Map<number, string>();
+
+  const scanWindows = (final: boolean): void => {
+    for (;;) {
+      const bufEnd = bufStart + buf.length;
+      if (ownStart >= bufEnd) return;
+      const ownEnd = ownStart + chunkSize;
+      if (!final && bufEnd < ownEnd + after) return;
+      const ws = safeCut(buf, Math.max(bufStart, ownStart - before) - bufStart);
+      const we = Math.min(buf.length, ownEnd + after - bufStart);
+      const wpos = advance(bufPos, buf, 0, ws);
+      const wtext = buf.slice(ws, we);
+      const found = detect({ text: wtext, path }, ruleset, { decode: opts.decode });
+      let index: LineIndex | undefined;
+      for (const m of found) {
+        const abs = bufStart + ws + m.start;
+        if (abs < ownStart || abs >= ownEnd) continue;
+        const line = wpos.line + m.line - 1;
+        matches.push({
+          ...m,
+          start: abs,
+          end: bufStart + ws + m.end,
+          line,
+          column: m.line === 1 ? wpos.column + m.column - 1 : m.column,
+          endLine: wpos.line + m.endLine - 1,
+          endColumn: m.endLine === 1 ? wpos.column + m.endColumn - 1 : m.endColumn,
+        });
+        // Keep the match's line and its neighbours for inline-allow comments (window-bounded).
+        index ??= new LineIndex(wtext);
+        for (let rel = m.line - 1; rel <= m.line + 1; rel++) {
+          if (rel >= 1 && !lines.has(wpos.line + rel - 1)) lines.set(wpos.line + rel - 1, index.lineText(rel));
+        }
+      }
+      opts.onWindow?.();
+      ownStart = ownEnd;
+      // Drop what no later window reaches.
+      const keep = safeCut(buf, Math.max(0, Math.min(buf.length, ownStart - before - bufStart)));
+      if (keep > 0) {
+        bufPos = advance(bufPos, buf, 0, keep);
+        buf = buf.slice(keep);
+        bufStart += keep;
+      }
+    }
+  };
+
+  for await (const t of texts) {
+    if (opts.signal?.aborted) return { matches, lineText: (n) => lines.get(n) ?? '', aborted: true };
+    if (t.length === 0) continue;
+    buf += t;
+    scanWindows(false);
+  }
+  scanWindows(true);
+  return { matches, lineText: (n) => lines.get(n) ?? '', aborted: false };
+}
+
+// --- one item -----------------------------------------------------------------------------------
+
+export type ReadResult =
+  | { kind: 'skip'; reason: 'binary' | 'unreadable'; detail: string }
+  | ({ kind: 'text'; bytes: number } & DetectedText);
+
+function isByteStream(c: SourceItem['content']): c is ByteStream {
+  return typeof c === 'object' && !(c instanceof Uint8Array);
+}
+
+async function* textPieces(text: string, size: number): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+}
+
+async function* bytePieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size);
+}
+
+/**
+ * Decode and scan one item. Content within one chunk is decoded and scanned whole; larger content
+ * (and every ByteStream) is decoded as a stream and scanned in windows.
+ */
+export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOptions): Promise<ReadResult> {
+  const c = item.content;
+  const size = opts.plan.chunkSize;
+  if (typeof c === 'string') {
+    const bytes = Buffer.byteLength(c);
+    if (c.length <= size) return { kind: 'text', bytes, ...wholeText(c, item.path, ruleset, opts) };
+    return { kind: 'text', bytes, ...(await detectTextStream(textPieces(c, size), item.path, ruleset, opts)) };
+  }
+  if (!isByteStream(c) && c.byteLength <= size) {
+    const d = decodeBytes(c);
+    if (d.kind === 'binary') return { kind: 'skip', reason: 'binary', detail: d.reason };
+    return { kind: 'text', bytes: c.byteLength, ...wholeText(d.text, item.path, ruleset, opts) };
+  }
+  let bytes = 0;
+  const source = isByteStream(c) ? c.chunks(size, opts.signal) : bytePieces(c, size);
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const b of source) {
+        bytes += b.byteLength;
+        yield b;
+      }
+    } catch (err) {
+      throw new ReadError(err);
+    }
+  }
+  try {
+    const d = await decodeStream(counted());
+    if (d.kind === 'binary') return { kind: 'skip', reason: 'binary', detail: d.reason };
+    const r = await detectTextStream(d.texts, item.path, ruleset, opts);
+    if (r.aborted) await d.texts.return(undefined);
+    return { kind: 'text', bytes, ...r };
+  } catch (err) {
+    // A read error part-way (the file vanished, was replaced, EIO): not scanned, and said so.
+    // Anything else (a bug) is not a skip: it propagates and the run fails (exit 2).
+    if (!(err instanceof ReadError)) throw err;
+    const e = err.cause as NodeJS.ErrnoException;
+    return { kind: 'skip', reason: 'unreadable', detail: `cannot read: ${e.code ?? e.message}` };
+  }
+}
+
+class ReadError extends Error {
+  constructor(cause: unknown) {
+    super('read failed', { cause });
+  }
+}
+
+function wholeText(text: string, path: string, ruleset: RuleSet, opts: ReadOptions): DetectedText {
+  const matches = detect({ text, path }, ruleset, { decode: opts.decode });
+  let lines: LineIndex | undefined;
+  opts.onWindow?.();
+  return { matches, lineText: (n) => (lines ??= new LineIndex(text)).lineText(n), aborted: false };
+}
+
+// --- stopping promptly ----------------------------------------------------------------------------
+
+/**
+ * Iterate `events` until `signal` aborts — at once, even while the source is waiting (standard
+ * input, a slow disk). The source is then asked to stop (its `finally` blocks run) without waiting.
+ */
+export async function* untilAborted<T>(events: AsyncIterable<T> | Iterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
+  const it = Symbol.asyncIterator in events ? events[Symbol.asyncIterator]() : (events as Iterable<T>)[Symbol.iterator]();
+  if (!signal) {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  let exhausted = false;
+  try {
+    for (;;) {
+      if (signal.aborted) return;
+      const r = await Promise.race([it.next(), aborted]);
+      if (r === 'aborted') return;
+      if (r.done) {
+        exhausted = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    // Stopped early: tell the source to clean up, but never wait on it (it may be blocked reading).
+    if (!exhausted) Promise.resolve(it.return?.()).catch(() => {});
+    signal.removeEventListener('abort', onAbort);
+  }
+}
