@@ -4,7 +4,9 @@
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, isUserError, UsageError } from '../errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { auditCommand } from './commands/audit.js';
 import { baselineCommand } from './commands/baseline.js';
+import { hookCommand } from './commands/hook.js';
 import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { verifyCommand } from './commands/verify.js';
@@ -18,7 +20,7 @@ export interface Command<A = any> {
   run(args: A, io: Io): Promise<number>;
 }
 
-export const COMMANDS: Command[] = [scanCommand, baselineCommand, verifyCommand, rulesCommand];
+export const COMMANDS: Command[] = [scanCommand, auditCommand, hookCommand, baselineCommand, verifyCommand, rulesCommand];
 
 const EPILOGUE = `Exit codes: ${ExitCode.Clean} no findings, ${ExitCode.Findings} findings, ${ExitCode.Error} usage/config/git/internal error, ${ExitCode.Interrupted} interrupted.
 Secrets are never printed in full unless you pass --show-secrets.`;

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync, type Dirent } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from './tmp.js';
 
@@ -23,7 +23,6 @@ export function git(cwd: string, args: string[], opts: { input?: string | Buffer
     cwd,
     input: opts.input,
     env: { ...process.env, ...GIT_TEST_ENV, ...opts.env },
-    encoding: 'buffer',
     maxBuffer: 256 * 1024 * 1024,
   });
   if (r.error) throw r.error;
@@ -88,22 +87,25 @@ export class TestRepo {
 
 function treeHash(dir: string): string {
   const h = createHash('sha256');
-  const walk = (d: string): void => {
-    let entries: Dirent[];
+  // Buffer names: file names that are not UTF-8 must round-trip.
+  const walk = (d: Buffer): void => {
+    let entries: Dirent<Buffer>[];
     try {
-      entries = readdirSync(d, { withFileTypes: true });
+      entries = readdirSync(d, { withFileTypes: true, encoding: 'buffer' });
     } catch {
       return;
     }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (e.name === '.git') continue;
-      const abs = path.join(d, e.name);
-      h.update(`${abs}\0`);
+    for (const e of entries.sort((a, b) => Buffer.compare(a.name, b.name))) {
+      if (e.name.toString('latin1') === '.git') continue;
+      const abs = Buffer.concat([d, Buffer.from('/'), e.name]);
+      h.update(abs);
+      h.update('\0');
       if (e.isDirectory()) walk(abs);
       else if (e.isFile()) h.update(readFileSync(abs));
+      else if (e.isSymbolicLink()) h.update(readlinkSync(abs));
     }
   };
-  walk(dir);
+  walk(Buffer.from(dir));
   return h.digest('hex');
 }
 

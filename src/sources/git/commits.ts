@@ -113,8 +113,9 @@ export async function resolvePushRange(opts: { cwd: string; stdin: string }): Pr
     if (ZERO.test(u.localSha)) continue;
     let args: string[];
     const known = !ZERO.test(u.remoteSha) && (await gitRun(repo.cwd, ['cat-file', '-e', `${u.remoteSha}^{commit}`], { okCodes: [0, 1, 128] })).code === 0;
-    if (known) args = ['--end-of-options', `${u.remoteSha}..${u.localSha}`];
-    else args = ['--end-of-options', u.localSha, '--not', '--remotes'];
+    // Both shas are validated hex (parsePushLines), so no option injection is possible.
+    if (known) args = [`${u.remoteSha}..${u.localSha}`];
+    else args = [u.localSha, '--not', '--remotes'];
     const commits = await revList(repo, args);
     await assertHistoryAvailable(repo, commits, `pushing ${u.localRef}`);
     for (const c of commits) {

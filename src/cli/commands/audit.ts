@@ -1,0 +1,110 @@
+/**
+ * `audit [repo]`: every branch and tag's whole history. Each unique blob is read once; each finding
+ * names the commit and path that introduced it and whether it is still in HEAD.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
+import { InputError } from '../../errors.js';
+import type { ScanResult, ScanStats } from '../../scan.js';
+import { historySource, type HistoryProgress } from '../../sources/git/history.js';
+import { withConfigOptions } from '../config-options.js';
+import type { Io } from '../io.js';
+import { withReportOptions, type ReportArgs } from '../report-options.js';
+import { runScan } from '../run-scan.js';
+import { verifyHooks, withVerifyOptions, type VerifyArgs } from '../verify-options.js';
+
+export interface AuditArgs extends ReportArgs, VerifyArgs, ConfigArgs {
+  repo?: string;
+  'include-unreachable'?: boolean;
+}
+
+function mb(n: number): string {
+  return `${(n / 1048576).toFixed(1)} MB`;
+}
+
+/** Progress line for the spinner. */
+export function progressText(p: HistoryProgress, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? p.bytes / 1048576 / (elapsedMs / 1000) : 0;
+  const blobs = p.totalBlobs ? `${p.blobs.toLocaleString('en-US')}/${p.totalBlobs.toLocaleString('en-US')} blobs` : 'listing objects';
+  return `Auditing history: ${p.commits.toLocaleString('en-US')} commits, ${blobs}, ${mb(p.bytes)} (${rate.toFixed(1)} MB/s)`;
+}
+
+interface Spinner {
+  update(): void;
+  stop(): void;
+}
+
+/** An ora spinner on stderr, only on a TTY, never in CI or with --quiet. */
+export async function startSpinner(io: Io, quiet: boolean, text: () => string): Promise<Spinner> {
+  const ci = io.env['CI'] !== undefined && io.env['CI'] !== '' && io.env['CI'] !== 'false';
+  if (quiet || ci || io.stderr.isTTY !== true || io.env['TERM'] === 'dumb') return { update() {}, stop() {} };
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text: text(), stream: io.stderr as unknown as NodeJS.WritableStream, discardStdin: false }).start();
+  let last = 0;
+  return {
+    update() {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      spinner.text = text();
+    },
+    stop() {
+      spinner.stop();
+    },
+  };
+}
+
+export const auditCommand = {
+  command: 'audit [repo]',
+  describe: 'Scan the whole git history (every branch and tag, commit messages too); each finding names the commit that introduced it',
+  builder: (y: Argv) =>
+    withConfigOptions(withVerifyOptions(withReportOptions(y)))
+      .positional('repo', { type: 'string', describe: 'The repository (default: the current one)' })
+      .option('include-unreachable', {
+        type: 'boolean',
+        default: false,
+        describe: 'Also scan objects reachable only from reflogs, and dangling ones',
+      })
+      .example('$0 audit', 'Audit the current repository')
+      .example('$0 audit ../other-repo -f sarif -o audit.sarif', 'SARIF for another repository'),
+
+  async run(args: AuditArgs, io: Io): Promise<number> {
+    const dir = path.resolve(io.cwd, args.repo ?? '.');
+    const st = await stat(dir).catch(() => null);
+    if (!st?.isDirectory()) throw new InputError(`audit: ${args.repo ?? dir}: no such directory`);
+    const hist = await historySource({ cwd: dir, includeUnreachable: args['include-unreachable'], maxFileSize: args['max-file-size'] });
+    const root = hist.repo.root ?? hist.repo.cwd;
+    const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root, reportDir: root });
+    const hooks = verifyHooks(args, io, ruleset);
+    if (!hist.repo.head && !args.quiet) {
+      io.stderr.write(`${root}: HEAD has no commits yet; only other refs${args['include-unreachable'] ? ' and unreachable objects' : ''} are audited.\n`);
+    }
+    const started = Date.now();
+    const spinner = await startSpinner(io, args.quiet, () => progressText(hist.progress, Date.now() - started));
+    try {
+      const { code } = await runScan({
+        io,
+        args,
+        ruleset,
+        events: hist.events,
+        pipeline: { ...pipeline, onProgress: (_s: ScanStats) => spinner.update() },
+        exitCode: hooks.exitCode,
+        afterScan: async (result: ScanResult) => {
+          spinner.stop();
+          await hist.annotate(result);
+          if (ignore) {
+            const keep = (f: { path: string; commit?: { message?: boolean } }) => f.commit?.message === true || !ignore(f.path);
+            result.findings = result.findings.filter(keep);
+            result.suppressed = result.suppressed.filter(keep);
+          }
+          await hooks.afterScan?.(result);
+        },
+      });
+      return code;
+    } finally {
+      spinner.stop();
+    }
+  },
+};

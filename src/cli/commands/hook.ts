@@ -1,0 +1,227 @@
+/**
+ * `hook install [--pre-push] [--force]`, `hook uninstall`, and `hook run pre-commit|pre-push` (what
+ * the installed hook calls). Hooks are written where git runs them (`git rev-parse --git-path hooks`
+ * honours core.hooksPath, worktrees and submodules); a hook we did not write is never replaced
+ * without --force, and uninstall removes only ours.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv } from 'yargs';
+import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { commitsSource, resolvePushRange } from '../../sources/git/commits.js';
+import { gitText, openRepo } from '../../sources/git/repo.js';
+import { stagedSource } from '../../sources/git/staged.js';
+import type { SourceEvent } from '../../sources/types.js';
+import { withoutIgnored } from '../git-scan.js';
+import type { Io } from '../io.js';
+import { withReportOptions, type ReportArgs } from '../report-options.js';
+import { runScan } from '../run-scan.js';
+import { withConfigOptions } from '../config-options.js';
+
+export const HOOK_TYPES = ['pre-commit', 'pre-push'] as const;
+export type HookType = (typeof HOOK_TYPES)[number];
+
+/** The line that marks a hook file as ours. */
+export const HOOK_MARKER = '# hubspot-secrets hook: installed by `hubspot-secrets hook install`';
+const BACKUP_SUFFIX = '.hubspot-secrets.bak';
+
+export interface HookArgs extends ReportArgs, ConfigArgs {
+  action: string;
+  'hook-type'?: string;
+  args?: string[];
+  'pre-push'?: boolean;
+  force?: boolean;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The bundled bin next to this package: `<package root>/dist/cli.js`, found from this module's location. */
+export function bundledBin(from = fileURLToPath(import.meta.url)): string {
+  let dir = path.dirname(from);
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'hubspot-secrets') return path.join(dir, 'dist', 'cli.js');
+      } catch {
+        /* not ours; keep looking */
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new UsageError('hook install: cannot find the hubspot-secrets package (dist/cli.js) this command runs from');
+    dir = up;
+  }
+}
+
+/** The hook script: the same node and the same bundled bin, by absolute path. */
+export function hookScript(type: HookType, node: string, bin: string): string {
+  const bypass = type === 'pre-commit' ? 'git commit --no-verify' : 'git push --no-verify';
+  return `#!/bin/sh
+${HOOK_MARKER}; \`hubspot-secrets hook uninstall\` removes it.
+# Blocks ${type === 'pre-commit' ? 'commits' : 'pushes'} that add HubSpot credentials. Bypass once: ${bypass}
+node=${shellQuote(node)}
+bin=${shellQuote(bin)}
+if [ ! -x "$node" ] || [ ! -f "$bin" ]; then
+  echo "hubspot-secrets ${type} hook: cannot find $node or $bin (moved or uninstalled?)." >&2
+  echo "Reinstall it with 'hubspot-secrets hook install${type === 'pre-push' ? ' --pre-push' : ''}', or bypass this check once with: ${bypass}" >&2
+  exit 2
+fi
+exec "$node" "$bin" hook run ${type} "$@"
+`;
+}
+
+async function hooksDir(io: Io): Promise<string> {
+  const repo = await openRepo(io.cwd);
+  return gitText(repo.cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks']);
+}
+
+function isOurs(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').includes(HOOK_MARKER);
+  } catch {
+    return false;
+  }
+}
+
+async function install(args: HookArgs, io: Io): Promise<number> {
+  const type: HookType = args['pre-push'] ? 'pre-push' : 'pre-commit';
+  const dir = await hooksDir(io);
+  const file = path.join(dir, type);
+  const script = hookScript(type, process.execPath, bundledBin());
+  const say = (s: string) => {
+    if (!args.quiet) io.stderr.write(`${s}\n`);
+  };
+  if (existsSync(file) && !isOurs(file)) {
+    if (!args.force) {
+      throw new UsageError(
+        `hook install: ${file} already exists and was not written by hubspot-secrets; left it unchanged. ` +
+          `Re-run with --force to replace it (it is kept as ${type}${BACKUP_SUFFIX}), or add \`hubspot-secrets hook run ${type}\` to it yourself.`,
+      );
+    }
+    await rename(file, file + BACKUP_SUFFIX);
+    say(`Replaced the existing ${type} hook (--force); the old one is kept as ${file}${BACKUP_SUFFIX}.`);
+  }
+  const existed = existsSync(file);
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, script);
+  await chmod(file, 0o755);
+  say(`${existed ? 'Updated' : 'Installed'} the hubspot-secrets ${type} hook: ${file}`);
+  return ExitCode.Clean;
+}
+
+async function uninstall(args: HookArgs, io: Io): Promise<number> {
+  const dir = await hooksDir(io);
+  const lines: string[] = [];
+  for (const type of HOOK_TYPES) {
+    const file = path.join(dir, type);
+    if (!existsSync(file)) continue;
+    if (!isOurs(file)) {
+      lines.push(`Left ${file} alone: hubspot-secrets did not write it.`);
+      continue;
+    }
+    await rm(file);
+    if (existsSync(file + BACKUP_SUFFIX)) {
+      await rename(file + BACKUP_SUFFIX, file);
+      lines.push(`Removed the hubspot-secrets ${type} hook and restored the one it replaced: ${file}`);
+    } else {
+      lines.push(`Removed the hubspot-secrets ${type} hook: ${file}`);
+    }
+  }
+  if (!lines.length) lines.push(`No hubspot-secrets hook is installed in ${dir}.`);
+  if (!args.quiet) io.stderr.write(`${lines.join('\n')}\n`);
+  return ExitCode.Clean;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The commits a pre-push hook scans: stdin lines from git, or the pre-commit framework's env. */
+async function pushCommits(io: Io): Promise<string[]> {
+  let stdin = io.stdin.isTTY ? '' : await readAll(io.stdin);
+  const from = io.env['PRE_COMMIT_FROM_REF'];
+  const to = io.env['PRE_COMMIT_TO_REF'];
+  if (!stdin.trim() && to) {
+    // The pre-commit framework consumes git's stdin and passes the range in the environment.
+    const zero = '0'.repeat(40);
+    const toSha = await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${to}^{commit}`]);
+    const fromSha = from ? await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${from}^{commit}`]) : zero;
+    stdin = `HEAD ${toSha} refs/heads/unknown ${fromSha}\n`;
+  }
+  return resolvePushRange({ cwd: io.cwd, stdin });
+}
+
+async function runHook(args: HookArgs, io: Io): Promise<number> {
+  const type = args['hook-type'] as HookType | undefined;
+  if (!type || !HOOK_TYPES.includes(type)) throw new UsageError(`hook run: name the hook: ${HOOK_TYPES.join(' or ')}`);
+  const repo = await openRepo(io.cwd);
+  const root = repo.root ?? repo.cwd;
+  const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root, reportDir: root });
+  let events: AsyncIterable<SourceEvent>;
+  let what: string;
+  if (type === 'pre-commit') {
+    events = stagedSource({ cwd: root, maxFileSize: args['max-file-size'] });
+    what = 'the staged changes';
+  } else {
+    const commits = await pushCommits({ ...io, cwd: root });
+    if (!commits.length) return ExitCode.Clean;
+    events = commitsSource({ cwd: root, commits, maxFileSize: args['max-file-size'] });
+    what = `the ${commits.length} commit${commits.length === 1 ? '' : 's'} being pushed`;
+  }
+  const { code, result } = await runScan({ io, args, ruleset, events: withoutIgnored(events, ignore), pipeline });
+  if (code === ExitCode.Findings) io.stderr.write(blockedMessage(type, result.findings.length, what));
+  return code;
+}
+
+/** What the hook tells the user when it blocks: what, where, how to fix, how to bypass once. */
+export function blockedMessage(type: HookType, n: number, what: string): string {
+  const creds = `${n} HubSpot credential${n === 1 ? '' : 's'}`;
+  if (type === 'pre-commit') {
+    return `
+hubspot-secrets: commit blocked: ${creds} in ${what} (file, line and type listed above).
+  Fix: rotate each credential in HubSpot first (see "How to fix" above), move it to an environment
+       variable or secret store, remove it from the file, then \`git add\` the file and commit again.
+  A false positive or an accepted risk? Record it in the baseline (\`hubspot-secrets baseline\`).
+  Bypass this check once (not recommended): git commit --no-verify
+`;
+  }
+  return `
+hubspot-secrets: push blocked: ${creds} in ${what} (commit, file and line listed above).
+  Fix: rotate each credential in HubSpot first (see "How to fix" above), then remove it from those
+       commits (e.g. \`git rebase -i\`, or \`git commit --amend\` for the last one) and push again.
+       Deleting it in a new commit is not enough: the old commit would still carry it.
+  Bypass this check once (not recommended): git push --no-verify
+`;
+}
+
+export const hookCommand = {
+  command: 'hook <action> [hook-type] [args..]',
+  describe: 'Install or remove the git pre-commit / pre-push hook (hook install [--pre-push] [--force], hook uninstall)',
+  builder: (y: Argv) =>
+    withConfigOptions(withReportOptions(y))
+      .positional('action', { choices: ['install', 'uninstall', 'run'], describe: 'install, uninstall, or run (what the installed hook calls)' })
+      .positional('hook-type', { type: 'string', describe: 'For run: pre-commit or pre-push' })
+      .positional('args', { type: 'string', array: true, describe: 'Arguments git passes to the hook (ignored)' })
+      .option('pre-push', { type: 'boolean', default: false, describe: 'install: the pre-push hook (scans the commits being pushed) instead of pre-commit' })
+      .option('force', { type: 'boolean', default: false, describe: 'install: replace a hook hubspot-secrets did not write (kept as <hook>.hubspot-secrets.bak)' })
+      .example('$0 hook install', 'Block commits that add HubSpot credentials')
+      .example('$0 hook install --pre-push', 'Block pushes of commits that add them')
+      .example('$0 hook uninstall', 'Remove the hooks hubspot-secrets installed'),
+
+  async run(args: HookArgs, io: Io): Promise<number> {
+    if (args.action !== 'run' && args['hook-type'] !== undefined) {
+      throw new UsageError(`hook ${args.action}: unexpected argument '${args['hook-type']}' (use --pre-push for the pre-push hook)`);
+    }
+    if (args.action === 'install') return install(args, io);
+    if (args.action === 'uninstall') return uninstall(args, io);
+    return runHook(args, io);
+  },
+};
+

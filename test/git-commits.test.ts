@@ -1,0 +1,165 @@
+/** `scan --commits <range>` on real repositories: what commits introduce, messages included. */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commitsSource, listRangeCommits, resolvePushRange } from '../src/sources/git/commits.js';
+import { runMain } from './helpers/cli.js';
+import { fakeAll } from './helpers/fake-tokens.js';
+import { git, makeRepo, TestRepo } from './helpers/git.js';
+import { tempDir } from './helpers/tmp.js';
+
+const T = fakeAll('git-commits');
+const U = fakeAll('git-commits-2');
+const line = (v: string) => `HUBSPOT_TOKEN=${v}\n`;
+
+interface F {
+  path: string;
+  line: number;
+  commit?: { sha: string; author?: string; email?: string; date?: string; message?: boolean };
+}
+
+async function commits(repo: TestRepo, range: string, cwd = repo.dir) {
+  const before = repo.snapshot();
+  const r = await runMain(['scan', '--commits', range, '-f', 'json'], { cwd });
+  expect(repo.snapshot()).toBe(before);
+  const doc = r.code === 2 ? undefined : (JSON.parse(r.stdout) as { findings: F[] });
+  return { ...r, doc, where: (doc?.findings ?? []).map((f) => `${f.path}:${f.line}@${f.commit?.sha.slice(0, 7)}`).sort() };
+}
+const at = (p: string, sha: string) => `${p}@${sha.slice(0, 7)}`;
+
+describe('scan --commits', () => {
+  it('reports what each commit in A..B adds, with sha, author, email and date', async () => {
+    const repo = makeRepo();
+    const a = repo.commit('base', { 'app.env': `X=1\n${line(T.pat!)}` });
+    const b = repo.commit('edit', { 'app.env': `X=2\n${line(T.pat!)}`, 'more.env': `Y=1\n${line(U.pat!)}` });
+    const c = repo.commit('remove', { 'more.env': 'Y=1\n' });
+    const r = await commits(repo, `${a}..${c}`);
+    expect(r.code).toBe(1);
+    expect(r.where).toEqual([at('more.env:2', b)]);
+    const f = r.doc!.findings[0]!;
+    expect(f.commit).toEqual({ sha: b, author: 'Test Author', email: 'author@example.invalid', date: expect.stringMatching(/^2023-11-14T/) });
+    // the root commit alone, by sha
+    expect((await commits(repo, a)).where).toEqual([at('app.env:2', a)]);
+    // an empty range is clean
+    expect((await commits(repo, `${c}..${c}`)).code).toBe(0);
+  });
+
+  it('scans commit messages', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const m = repo.commit(`fix login\n\nused token ${T.pat} to test`, { 'a.txt': 'b\n' });
+    const r = await commits(repo, 'HEAD~1..HEAD');
+    expect(r.code).toBe(1);
+    expect(r.doc!.findings).toHaveLength(1);
+    expect(r.doc!.findings[0]!).toMatchObject({ path: '<commit message>', line: 3, commit: { sha: m, message: true } });
+    const text = await runMain(['scan', '--commits', 'HEAD'], { cwd: repo.dir });
+    expect(text.stdout).toContain(`commit ${m.slice(0, 12)} (message)`);
+  });
+
+  it('branches, tags and merges: a merge reports only what it adds itself', async () => {
+    const repo = makeRepo();
+    const base = repo.commit('base', { 'a.txt': 'a\n' });
+    git(repo.dir, ['checkout', '-q', '-b', 'feature']);
+    const side = repo.commit('side', { 'side.env': line(T.pat!) });
+    git(repo.dir, ['tag', 'v1']);
+    git(repo.dir, ['checkout', '-q', 'main']);
+    repo.commit('main', { 'b.txt': 'b\n' });
+    git(repo.dir, ['merge', '-q', '--no-ff', '--no-edit', 'feature'], { env: { GIT_AUTHOR_DATE: '1700000100 +0000', GIT_COMMITTER_DATE: '1700000100 +0000' } });
+    const merge = repo.head();
+    expect((await commits(repo, `${base}..main`)).where).toEqual([at('side.env:1', side)]);
+    expect((await commits(repo, 'main..v1')).code).toBe(0);
+    expect((await commits(repo, `${base}..v1`)).where).toEqual([at('side.env:1', side)]);
+    expect((await commits(repo, merge)).code).toBe(0);
+    expect((await commits(repo, 'feature...main')).code).toBe(0);
+    // an evil merge: the merge commit itself adds a secret
+    git(repo.dir, ['checkout', '-q', '-b', 'f2', base]);
+    repo.commit('f2', { 'c.txt': 'c\n' });
+    git(repo.dir, ['checkout', '-q', 'main']);
+    git(repo.dir, ['merge', '-q', '--no-ff', '--no-commit', 'f2']);
+    repo.write({ 'evil.env': line(U.pat!) });
+    git(repo.dir, ['add', 'evil.env']);
+    const evil = repo.commit('merge f2');
+    expect((await commits(repo, `${merge}..${evil}`)).where).toEqual([at('evil.env:1', evil)]);
+  });
+
+  it('works in detached HEAD and in a linked worktree', async () => {
+    const repo = makeRepo();
+    const a = repo.commit('a', { 'a.txt': 'a\n' });
+    const b = repo.commit('b', { 'b.env': line(T.pat!) });
+    git(repo.dir, ['checkout', '-q', '--detach', a]);
+    expect((await commits(repo, `${a}..${b}`)).where).toEqual([at('b.env:1', b)]);
+    const wt = path.join(tempDir(), 'wt');
+    git(repo.dir, ['worktree', 'add', '-q', '--detach', wt, b]);
+    const w = new TestRepo(wt);
+    expect((await commits(w, 'HEAD~1..HEAD')).where).toEqual([at('b.env:1', b)]);
+  });
+
+  it('an unknown ref, a repository with no commits, a bad range: exit 2, one line', async () => {
+    const repo = makeRepo();
+    let r = await commits(repo, 'HEAD');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^hubspot-secrets: unknown revision 'HEAD' .*\n$/);
+    repo.commit('a', { 'a.txt': 'a\n' });
+    r = await commits(repo, 'origin/main..HEAD');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown revision 'origin/main'");
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    r = await commits(repo, '--output=/tmp/x');
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a shallow clone whose range reaches past the boundary: exit 2 naming git fetch --unshallow and fetch-depth: 0', async () => {
+    const origin = makeRepo();
+    const a = origin.commit('a', { 'a.env': line(T.pat!) });
+    origin.commit('b', { 'b.txt': 'b\n' });
+    const c = origin.commit('c', { 'c.txt': 'c\n' });
+    const dir = path.join(tempDir(), 'shallow');
+    git(origin.dir, ['clone', '-q', '--depth', '2', `file://${origin.dir}`, dir]);
+    const clone = new TestRepo(dir);
+    // a range that reaches the boundary commit (its parent was not fetched)
+    let r = await commits(clone, 'HEAD~1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('git fetch --unshallow');
+    expect(r.stderr).toContain('fetch-depth: 0');
+    // a ref that was never fetched
+    r = await commits(clone, `${a}..HEAD`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('git fetch --unshallow');
+    // the bin, too
+    const { runBin } = await import('./helpers/cli.js');
+    const bin = runBin(['scan', '--commits', 'HEAD~1..HEAD'], { cwd: dir });
+    expect(bin.code).toBe(0);
+    const all = runBin(['scan', '--commits', `HEAD~5..HEAD`], { cwd: dir });
+    expect(all.code).toBe(2);
+    // a range fully inside the fetched history is fine
+    expect((await commits(clone, `HEAD~1..${c}`)).code).toBe(0);
+  });
+
+  it('library: listRangeCommits and commitsSource for the Action', async () => {
+    const repo = makeRepo();
+    const a = repo.commit('a', { 'a.txt': 'a\n' });
+    const b = repo.commit('b', { 'b.env': line(T.pat!) });
+    const c = repo.commit('c', { 'c.txt': 'c\n' });
+    expect(await listRangeCommits({ cwd: repo.dir, range: `${a}..${c}` })).toEqual([b, c]);
+    const items = [];
+    for await (const ev of commitsSource({ cwd: repo.dir, commits: [b] })) items.push(ev);
+    expect(items.map((e) => e.path)).toEqual(['<commit message>', 'b.env']);
+  });
+
+  it('resolvePushRange: update, new branch (commits no remote ref has), deletion', async () => {
+    const remote = makeRepo({ bare: true });
+    const repo = makeRepo();
+    const a = repo.commit('a', { 'a.txt': 'a\n' });
+    git(repo.dir, ['remote', 'add', 'origin', remote.dir]);
+    git(repo.dir, ['push', '-q', 'origin', 'main']);
+    const b = repo.commit('b', { 'b.txt': 'b\n' });
+    const Z = '0'.repeat(40);
+    expect(await resolvePushRange({ cwd: repo.dir, stdin: `refs/heads/main ${b} refs/heads/main ${a}\n` })).toEqual([b]);
+    git(repo.dir, ['checkout', '-q', '-b', 'topic']);
+    const c = repo.commit('c', { 'c.txt': 'c\n' });
+    expect(await resolvePushRange({ cwd: repo.dir, stdin: `refs/heads/topic ${c} refs/heads/topic ${Z}\n` })).toEqual([b, c]);
+    expect(await resolvePushRange({ cwd: repo.dir, stdin: `(delete) ${Z} refs/heads/old ${a}\n` })).toEqual([]);
+    // a remote sha this clone does not have (someone else pushed): what no remote-tracking ref has
+    expect(await resolvePushRange({ cwd: repo.dir, stdin: `refs/heads/main ${b} refs/heads/main ${'1'.repeat(40)}\n` })).toEqual([b]);
+  });
+});

@@ -1,0 +1,205 @@
+/** `scan --staged` on real repositories: only what the next commit adds, read from the index. */
+import { symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runMain } from './helpers/cli.js';
+import { fakeAll } from './helpers/fake-tokens.js';
+import { git, makeRepo, TestRepo } from './helpers/git.js';
+
+const T = fakeAll('git-staged');
+const U = fakeAll('git-staged-2');
+const line = (v: string) => `HUBSPOT_TOKEN=${v}\n`;
+
+interface Doc {
+  findings: { path: string; line: number; ruleId: string; secret: string }[];
+  stats: { files: number; skippedBy: Record<string, number> };
+}
+
+/** Run a scan and assert it left index, HEAD, refs and working tree exactly as they were. */
+async function scanUnchanged(repo: TestRepo, argv: string[], cwd = repo.dir) {
+  const before = repo.snapshot();
+  const r = await runMain(argv, { cwd });
+  expect(repo.snapshot()).toBe(before);
+  return r;
+}
+
+async function staged(repo: TestRepo, cwd = repo.dir): Promise<{ code: number; doc: Doc; raw: string }> {
+  const r = await scanUnchanged(repo, ['scan', '--staged', '-f', 'json'], cwd);
+  expect(r.stderr).toBe('');
+  return { code: r.code, doc: JSON.parse(r.stdout) as Doc, raw: r.stdout };
+}
+const where = (d: Doc) => d.findings.map((f) => `${f.path}:${f.line}`).sort();
+
+describe('scan --staged', () => {
+  it('works on the very first commit (no HEAD)', async () => {
+    const repo = makeRepo();
+    repo.write({ 'app.env': `# config\n${line(T.pat!)}` });
+    git(repo.dir, ['add', 'app.env']);
+    const { code, doc, raw } = await staged(repo);
+    expect(code).toBe(1);
+    expect(where(doc)).toEqual(['app.env:2']);
+    expect(raw).not.toContain(T.pat);
+  });
+
+  it('is clean with nothing staged, and ignores unstaged working-tree changes', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'hello\n' });
+    repo.write({ 'a.txt': `hello\n${line(T.pat!)}`, 'new.env': line(T.pat!) });
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(0);
+    expect(doc.findings).toEqual([]);
+  });
+
+  it('reports only added lines: an old secret elsewhere in a touched file does not block', async () => {
+    const repo = makeRepo();
+    repo.commit('old', { 'app.env': `A=1\n${line(T.pat!)}B=2\n` });
+    repo.write({ 'app.env': `A=1\n${line(T.pat!)}B=3\n` });
+    git(repo.dir, ['add', 'app.env']);
+    expect((await staged(repo)).code).toBe(0);
+    repo.write({ 'app.env': `A=1\n${line(T.pat!)}B=3\nREFRESH=${U.pat}\n` });
+    git(repo.dir, ['add', 'app.env']);
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(1);
+    expect(where(doc)).toEqual(['app.env:4']);
+  });
+
+  it('honours partial staging (git add -p): the index, not the working tree', async () => {
+    const repo = makeRepo();
+    const body = Array.from({ length: 30 }, (_, i) => `line ${i}`);
+    repo.commit('init', { 'cfg.txt': `${body.join('\n')}\n` });
+    const edited = [...body];
+    edited[2] = `TOKEN=${T.pat}`;
+    edited[25] = `OTHER=${U.pat}`;
+    repo.write({ 'cfg.txt': `${edited.join('\n')}\n` });
+    // Stage only the first hunk (the one at line 3), leave the second unstaged.
+    git(repo.dir, ['add', '-p', 'cfg.txt'], { input: 'y\nn\n' });
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(1);
+    expect(where(doc)).toEqual(['cfg.txt:3']);
+    // And the other way round.
+    git(repo.dir, ['reset', '-q', 'cfg.txt']);
+    git(repo.dir, ['add', '-p', 'cfg.txt'], { input: 'n\ny\n' });
+    expect(where((await staged(repo)).doc)).toEqual(['cfg.txt:26']);
+  });
+
+  it('a pure rename reports nothing; a rename with an added secret reports the new path and line', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'old/name.env': `X=1\n${line(T.pat!)}` });
+    git(repo.dir, ['mv', 'old/name.env', 'new name.env']);
+    expect((await staged(repo)).code).toBe(0);
+    repo.write({ 'new name.env': `X=1\n${line(T.pat!)}Y=${U.pat}\n` });
+    git(repo.dir, ['add', 'new name.env']);
+    expect(where((await staged(repo)).doc)).toEqual(['new name.env:3']);
+  });
+
+  it('a deletion adds nothing', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'gone.env': line(T.pat!) });
+    git(repo.dir, ['rm', '-q', 'gone.env']);
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(0);
+    expect(doc.stats.files).toBe(0);
+  });
+
+  it('binary files are skipped as binary; UTF-16 text is decoded and scanned', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'readme.md': 'hi\n' });
+    const bin = Buffer.concat([Buffer.from([0, 1, 2, 3, 0, 255]), Buffer.from(line(T.pat!))]);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`x\n${line(U.pat!)}`, 'utf16le')]);
+    repo.write({ 'blob.bin': bin, 'wide.txt': utf16 });
+    git(repo.dir, ['add', 'blob.bin', 'wide.txt']);
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(1);
+    expect(where(doc)).toEqual(['wide.txt:2']);
+    expect(doc.stats.skippedBy['binary']).toBe(1);
+  });
+
+  it('while concluding a merge, content merged from the other branch is not reported again; a secret added in the resolution is', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'base\n', 'conflict.txt': 'base\n' });
+    git(repo.dir, ['checkout', '-q', '-b', 'side']);
+    repo.commit('side adds token', { 'side.env': line(T.pat!), 'conflict.txt': 'side\n' });
+    git(repo.dir, ['checkout', '-q', 'main']);
+    repo.commit('main change', { 'conflict.txt': 'main\n' });
+    git(repo.dir, ['merge', '-q', '--no-ff', 'side'], { ok: true }); // conflicts on conflict.txt
+    repo.write({ 'conflict.txt': `resolved\n${line(U.pat!)}` });
+    git(repo.dir, ['add', 'conflict.txt']);
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(1);
+    expect(where(doc)).toEqual(['conflict.txt:2']);
+  });
+
+  it('odd file names come out exactly; JSON escapes them', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'readme.md': 'hi\n' });
+    const names = ['with space.env', 'new\nline.env', 'quote"s.env', "single'q.env", '-leading-dash.env', 'tab\there.env', 'ünïcödé.env'];
+    for (const n of names) repo.write({ [n]: line(T.pat!) });
+    const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x65, 0x6e, 0x76]); // "café.env" in Latin-1: not UTF-8
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(Buffer.concat([Buffer.from(`${repo.dir}/`), latin1]), line(T.pat!));
+    git(repo.dir, ['add', '-A']);
+    const { code, doc, raw } = await staged(repo);
+    expect(code).toBe(1);
+    expect(doc.findings.map((f) => f.path).sort()).toEqual([...names, 'caf\udce9.env'].sort());
+    expect(raw).toContain('"new\\nline.env"');
+    expect(raw).toContain('"caf\\udce9.env"');
+    expect(raw).toContain('"quote\\"s.env"');
+  });
+
+  it('paths are relative to the repository root, also from a subfolder', async () => {
+    const repo = makeRepo();
+    repo.write({ 'deep/er/x.env': line(T.pat!) });
+    git(repo.dir, ['add', '.']);
+    expect(where((await staged(repo, path.join(repo.dir, 'deep'))).doc)).toEqual(['deep/er/x.env:1']);
+  });
+
+  it('a symlink is its link text (never followed); LFS pointers and submodules are skipped with a reason', async () => {
+    const sub = makeRepo();
+    sub.commit('sub', { 'secret.env': line(T.pat!) });
+    const repo = makeRepo();
+    repo.commit('init', { 'outside.env': line(U.pat!) });
+    symlinkSync(`../${T.pat}`, path.join(repo.dir, 'link-with-token-name'));
+    symlinkSync('outside.env', path.join(repo.dir, 'link-to-secret-file'));
+    repo.write({ 'big.psd': `version https://git-lfs.github.com/spec/v1\noid sha256:${'a'.repeat(64)}\nsize 12345\n` });
+    git(repo.dir, ['-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.dir, 'vendored']);
+    git(repo.dir, ['add', '-A']);
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(1);
+    expect(where(doc)).toEqual(['link-with-token-name:1']);
+    expect(doc.stats.skippedBy['lfs-pointer']).toBe(1);
+    expect(doc.stats.skippedBy['submodule']).toBe(1);
+  });
+
+  it('works in a linked worktree and in a sparse checkout', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a/x.txt': 'x\n', 'b/y.txt': 'y\n' });
+    const wt = path.join(repo.dir, '..', `${path.basename(repo.dir)}-wt`);
+    git(repo.dir, ['worktree', 'add', '-q', '-b', 'wt', wt]);
+    const wrepo = new TestRepo(wt);
+    git(wt, ['config', 'user.name', 'x']);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(wt, 'w.env'), line(T.pat!));
+    git(wt, ['add', 'w.env']);
+    expect(where((await staged(wrepo)).doc)).toEqual(['w.env:1']);
+    expect(where((await staged(repo)).doc)).toEqual([]);
+    git(wt, ['worktree', 'remove', '--force', wt]);
+
+    git(repo.dir, ['sparse-checkout', 'set', 'a']);
+    repo.write({ 'a/new.env': line(U.pat!) });
+    git(repo.dir, ['add', 'a/new.env']);
+    expect(where((await staged(repo)).doc)).toEqual(['a/new.env:1']);
+  });
+
+  it('outside a repository: exit 2 with one line, no stack', async () => {
+    const { tempDir } = await import('./helpers/tmp.js');
+    const r = await runMain(['scan', '--staged'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^hubspot-secrets: .* is not inside a git repository\n$/);
+  });
+
+  it('--staged cannot be combined with paths or --commits', async () => {
+    const repo = makeRepo();
+    expect((await runMain(['scan', '--staged', 'x'], { cwd: repo.dir })).code).toBe(2);
+    expect((await runMain(['scan', '--staged', '--commits', 'HEAD'], { cwd: repo.dir })).code).toBe(2);
+  });
+});
