@@ -1,0 +1,145 @@
+/** `audit`: the whole history, each unique blob once, each finding mapped to its introducing commit. */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runMain } from './helpers/cli.js';
+import { fakeAll } from './helpers/fake-tokens.js';
+import { git, makeRepo, type TestRepo } from './helpers/git.js';
+
+const T = fakeAll('git-audit');
+const U = fakeAll('git-audit-2');
+const V = fakeAll('git-audit-3');
+const line = (v: string) => `HUBSPOT_TOKEN=${v}\n`;
+
+interface F {
+  path: string;
+  line: number;
+  secret: string;
+  fingerprint: string;
+  inHead?: boolean;
+  commit?: { sha: string; author?: string; date?: string; message?: boolean };
+}
+interface Doc {
+  findings: F[];
+  stats: { files: number; skippedBy: Record<string, number> };
+}
+
+async function audit(repo: TestRepo, extra: string[] = []) {
+  const before = repo.snapshot();
+  const r = await runMain(['audit', '-f', 'json', ...extra], { cwd: repo.dir });
+  expect(repo.snapshot()).toBe(before);
+  const doc = r.code === 2 ? undefined : (JSON.parse(r.stdout) as Doc);
+  return { ...r, doc, where: (doc?.findings ?? []).map((f) => `${f.path}:${f.line}@${f.commit?.sha.slice(0, 7)}${f.inHead ? ' in HEAD' : ''}`).sort() };
+}
+const at = (p: string, sha: string, inHead = false) => `${p}@${sha.slice(0, 7)}${inHead ? ' in HEAD' : ''}`;
+
+describe('audit', () => {
+  it('maps each finding to the commit and path that introduced it, and says whether it is still in HEAD', async () => {
+    const repo = makeRepo();
+    const c1 = repo.commit('add config', { 'config/app.env': `A=1\n${line(T.pat!)}` });
+    repo.commit('edit config', { 'config/app.env': `A=2\n${line(T.pat!)}` }); // same secret, new blob
+    const c3 = repo.commit('add removed', { 'tmp.env': line(U.pat!) });
+    repo.commit('remove it', { 'tmp.env': 'gone\n' });
+    const c5 = repo.commit('add doomed file', { 'doomed/keys.txt': `key\n${line(V.pat!)}` });
+    git(repo.dir, ['rm', '-q', '-r', 'doomed']);
+    repo.commit('delete file');
+    const r = await audit(repo);
+    expect(r.code).toBe(1);
+    expect(r.where).toEqual([at('config/app.env:2', c1, true), at('doomed/keys.txt:2', c5), at('tmp.env:1', c3)].sort());
+    expect(JSON.stringify(r.doc)).not.toContain(T.pat);
+    const text = await runMain(['audit'], { cwd: repo.dir });
+    expect(text.stdout).toMatch(new RegExp(`config/app.env\\n  2:15 .*\\n.*commit ${c1.slice(0, 12)} \\(Test Author, .*still in HEAD`));
+    expect(text.stdout).toContain('still in HEAD');
+    expect(text.stdout).toContain('only in history');
+    expect(text.stdout).toContain(`commit ${c3.slice(0, 12)} (Test Author`);
+  });
+
+  it('covers every branch and tag, and commit messages; reads each unique blob once', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'same\n', 'b.txt': 'same\n' });
+    git(repo.dir, ['checkout', '-q', '-b', 'side']);
+    const side = repo.commit('side only', { 'side.env': line(T.pat!) });
+    git(repo.dir, ['checkout', '-q', 'main']);
+    git(repo.dir, ['checkout', '-q', '-b', 'for-tag']);
+    const tagged = repo.commit('tagged only', { 'tag.env': line(U.pat!) });
+    git(repo.dir, ['tag', '-a', '-m', 'release', 'v1']);
+    git(repo.dir, ['checkout', '-q', 'main']);
+    git(repo.dir, ['branch', '-q', '-D', 'for-tag']);
+    const msg = repo.commit(`debug\n\ntoken was ${V.pat}`, { 'c.txt': 'c\n' });
+    const r = await audit(repo);
+    expect(r.where).toEqual([at('side.env:1', side), at('tag.env:1', tagged), at('<commit message>:3', msg)].sort());
+    // 4 commits + unique blobs: "same" (once for a.txt and b.txt), side.env, tag.env, c.txt
+    expect(r.doc!.stats.files).toBe(4 + 4);
+  });
+
+  it('a reflog-only commit is left out by default and found with --include-unreachable', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const lost = repo.commit('oops', { 'oops.env': line(T.pat!) });
+    git(repo.dir, ['reset', '-q', '--hard', 'HEAD~1']);
+    const r = await audit(repo);
+    expect(r.code).toBe(0);
+    const u = await audit(repo, ['--include-unreachable']);
+    expect(u.code).toBe(1);
+    expect(u.where).toEqual([at('oops.env:1', lost)]);
+    // a blob that was staged but never committed is dangling: reported without a commit
+    repo.write({ 'staged.env': line(U.pat!) });
+    git(repo.dir, ['add', 'staged.env']);
+    git(repo.dir, ['reset', '-q']);
+    const d = await audit(repo, ['--include-unreachable']);
+    expect(d.doc!.findings.map((f) => f.path).sort()).toEqual([expect.stringMatching(/^<unreachable blob [0-9a-f]{12}>$/), 'oops.env']);
+  });
+
+  it('odd file names are reported exactly (JSON escapes them)', async () => {
+    const repo = makeRepo();
+    const { writeFileSync } = await import('node:fs');
+    repo.write({ 'a b\nc.env': line(T.pat!) });
+    writeFileSync(Buffer.concat([Buffer.from(`${repo.dir}/-x`), Buffer.from([0xff]), Buffer.from('.env')]), line(U.pat!));
+    git(repo.dir, ['add', '-A']);
+    repo.commit('odd');
+    const r = await audit(repo);
+    expect(r.doc!.findings.map((f) => f.path).sort()).toEqual(['-x\udcff.env', 'a b\nc.env']);
+    expect(r.stdout).toContain('"-x\\udcff.env"');
+  });
+
+  it('a repository with no commits is clean (exit 0) and says so; detached HEAD is fine', async () => {
+    const repo = makeRepo();
+    const r = await audit(repo);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('no commits');
+    const a = repo.commit('a', { 'a.env': line(T.pat!) });
+    repo.commit('b', { 'a.env': 'clean\n' });
+    git(repo.dir, ['checkout', '-q', '--detach', a]);
+    const d = await audit(repo);
+    expect(d.where).toEqual([at('a.env:1', a, true)]);
+  });
+
+  it('a missing or corrupt object: exit 2 with one line naming it, no stack trace', async () => {
+    const repo = makeRepo();
+    repo.commit('a', { 'a.env': line(T.pat!) });
+    const blob = repo.git('rev-parse', 'HEAD:a.env');
+    rmSync(path.join(repo.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    const r = await audit(repo);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^hubspot-secrets: .*(missing|corrupt)/);
+  });
+
+  it('audit [repo] from another folder; not a repository is exit 2', async () => {
+    const repo = makeRepo();
+    const c = repo.commit('a', { 'sub/a.env': line(T.pat!) });
+    const r = await runMain(['audit', repo.dir, '-f', 'json'], { cwd: '/' });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings[0]).toMatchObject({ path: 'sub/a.env', commit: { sha: c } });
+    const bad = await runMain(['audit', '/nonexistent-dir-xyz'], { cwd: '/' });
+    expect(bad.code).toBe(2);
+  });
+
+  it('an LFS pointer in history is skipped with reason lfs-pointer', async () => {
+    const repo = makeRepo();
+    repo.commit('lfs', { 'model.bin': `version https://git-lfs.github.com/spec/v1\noid sha256:${'b'.repeat(64)}\nsize 99\n` });
+    const r = await audit(repo);
+    expect(r.code).toBe(0);
+    expect(r.doc!.stats.skippedBy['lfs-pointer']).toBe(1);
+  });
+});
