@@ -1,0 +1,185 @@
+/** `hook install / uninstall / run` with real git commits and pushes through the bundled bin. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hookScript } from '../src/cli/commands/hook.js';
+import { BIN, ROOT, runMain } from './helpers/cli.js';
+import { fakeAll } from './helpers/fake-tokens.js';
+import { GIT_TEST_ENV, git, makeExecutable, makeRepo, TestRepo } from './helpers/git.js';
+import { tempDir } from './helpers/tmp.js';
+
+const T = fakeAll('hook');
+const line = (v: string) => `HUBSPOT_TOKEN=${v}\n`;
+
+/** A git command that may fail (a hook blocking it): status and output. */
+function gitTry(cwd: string, args: string[], input?: string) {
+  const r = spawnSync('git', args, { cwd, input, encoding: 'utf8', env: { ...process.env, ...GIT_TEST_ENV } });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+function tryCommit(repo: TestRepo, files: Record<string, string>, msg = 'change', extra: string[] = []) {
+  repo.write(files);
+  git(repo.dir, ['add', '--', ...Object.keys(files)]);
+  return gitTry(repo.dir, ['commit', '-q', ...extra, '-m', msg]);
+}
+
+beforeAll(() => {
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
+}, 120_000);
+
+describe('hook install + pre-commit', () => {
+  it('installs an executable hook running the same node and the bundled bin by absolute path; it blocks a commit adding a credential', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'readme.md': 'hi\n' });
+    const r = await runMain(['hook', 'install'], { cwd: repo.dir });
+    expect(r.code).toBe(0);
+    const file = path.join(repo.dir, '.git/hooks/pre-commit');
+    expect(r.stderr).toContain(`Installed the hubspot-secrets pre-commit hook: ${file}`);
+    expect(statSync(file).mode & 0o111).not.toBe(0);
+    const script = readFileSync(file, 'utf8');
+    expect(script).toContain(`node='${process.execPath}'`);
+    expect(script).toContain(`bin='${BIN}'`);
+
+    const head = repo.head();
+    const blocked = tryCommit(repo, { 'src/app.env': `A=1\n${line(T.pat!)}` });
+    expect(blocked.code).not.toBe(0);
+    expect(repo.head()).toBe(head);
+    expect(blocked.out).toContain('src/app.env');
+    expect(blocked.out).toMatch(/2:15\s+critical/);
+    expect(blocked.out).toContain('commit blocked: 1 HubSpot credential in the staged changes');
+    expect(blocked.out).toContain('rotate each credential');
+    expect(blocked.out).toContain('git commit --no-verify');
+    expect(blocked.out).not.toContain(T.pat);
+
+    // a clean commit passes; --no-verify bypasses once
+    git(repo.dir, ['reset', '-q']);
+    expect(tryCommit(repo, { 'ok.txt': 'fine\n' }).code).toBe(0);
+    expect(tryCommit(repo, { 'src/app.env': line(T.pat!) }, 'bypass', ['--no-verify']).code).toBe(0);
+    // reinstalling our own hook just updates it
+    expect((await runMain(['hook', 'install'], { cwd: repo.dir })).stderr).toContain('Updated');
+  });
+
+  it('never overwrites a hook it did not write unless --force (kept as a backup); uninstall removes only its own', async () => {
+    const repo = makeRepo();
+    const file = path.join(repo.dir, '.git/hooks/pre-commit');
+    const foreign = '#!/bin/sh\necho mine\n';
+    makeExecutable(file, foreign);
+    makeExecutable(path.join(repo.dir, '.git/hooks/pre-push'), foreign);
+    const r = await runMain(['hook', 'install'], { cwd: repo.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('was not written by hubspot-secrets; left it unchanged');
+    expect(r.stderr).toContain('--force');
+    expect(readFileSync(file, 'utf8')).toBe(foreign);
+
+    const f = await runMain(['hook', 'install', '--force'], { cwd: repo.dir });
+    expect(f.code).toBe(0);
+    expect(f.stderr).toContain('pre-commit.hubspot-secrets.bak');
+    expect(readFileSync(`${file}.hubspot-secrets.bak`, 'utf8')).toBe(foreign);
+
+    const u = await runMain(['hook', 'uninstall'], { cwd: repo.dir });
+    expect(u.code).toBe(0);
+    expect(u.stderr).toContain('restored the one it replaced');
+    expect(u.stderr).toContain('pre-push alone');
+    expect(readFileSync(file, 'utf8')).toBe(foreign);
+    expect(readFileSync(path.join(repo.dir, '.git/hooks/pre-push'), 'utf8')).toBe(foreign);
+    expect((await runMain(['hook', 'uninstall'], { cwd: repo.dir })).stderr).toContain('pre-commit alone');
+  });
+
+  it('respects core.hooksPath', async () => {
+    const repo = makeRepo();
+    git(repo.dir, ['config', 'core.hooksPath', '.githooks']);
+    expect((await runMain(['hook', 'install'], { cwd: repo.dir })).code).toBe(0);
+    expect(existsSync(path.join(repo.dir, '.githooks/pre-commit'))).toBe(true);
+    expect(existsSync(path.join(repo.dir, '.git/hooks/pre-commit'))).toBe(false);
+    expect(tryCommit(repo, { 'x.env': line(T.pat!) }).code).not.toBe(0);
+  });
+
+  it('from a linked worktree (shared hooks) and inside a submodule (its own git dir)', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const wt = path.join(tempDir(), 'wt');
+    git(repo.dir, ['worktree', 'add', '-q', '-b', 'wt', wt]);
+    expect((await runMain(['hook', 'install'], { cwd: wt })).code).toBe(0);
+    expect(existsSync(path.join(repo.dir, '.git/hooks/pre-commit'))).toBe(true);
+    expect(tryCommit(new TestRepo(wt), { 'w.env': line(T.pat!) }).code).not.toBe(0);
+
+    const sub = makeRepo();
+    sub.commit('sub', { 's.txt': 's\n' });
+    git(repo.dir, ['-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', sub.dir, 'mod']);
+    const inSub = path.join(repo.dir, 'mod');
+    git(inSub, ['config', 'user.name', 'Test Author']);
+    git(inSub, ['config', 'user.email', 'author@example.invalid']);
+    expect((await runMain(['hook', 'install'], { cwd: inSub })).code).toBe(0);
+    expect(existsSync(path.join(repo.dir, '.git/modules/mod/hooks/pre-commit'))).toBe(true);
+    expect(tryCommit(new TestRepo(inSub), { 'm.env': line(T.pat!) }).code).not.toBe(0);
+  });
+
+  it('a hook whose bin is gone fails closed with a clear message', () => {
+    const repo = makeRepo();
+    const file = path.join(repo.dir, '.git/hooks/pre-commit');
+    makeExecutable(file, hookScript('pre-commit', process.execPath, '/nonexistent/dist/cli.js'));
+    const r = tryCommit(repo, { 'a.txt': 'a\n' });
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('/nonexistent/dist/cli.js (moved or uninstalled?)');
+    expect(r.out).toContain('git commit --no-verify');
+  });
+});
+
+describe('hook install --pre-push', () => {
+  it('scans exactly the commits being pushed: new branch = commits no remote ref has; updates only the new ones', async () => {
+    const remote = makeRepo({ bare: true });
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    git(repo.dir, ['remote', 'add', 'origin', remote.dir]);
+    // an old secret that is already on the remote must not block later pushes
+    repo.commit('old leak', { 'old.env': line(T.pat!) });
+    git(repo.dir, ['push', '-q', 'origin', 'main']);
+    expect((await runMain(['hook', 'install', '--pre-push'], { cwd: repo.dir })).code).toBe(0);
+    expect(existsSync(path.join(repo.dir, '.git/hooks/pre-push'))).toBe(true);
+
+    repo.commit('clean', { 'b.txt': 'b\n' });
+    expect(gitTry(repo.dir, ['push', '-q', 'origin', 'main']).code).toBe(0);
+
+    git(repo.dir, ['checkout', '-q', '-b', 'topic']);
+    const leak = repo.commit('leak', { 'new.env': line(fakeAll('hook-2').pat!) });
+    repo.commit('later', { 'c.txt': 'c\n' });
+    const before = repo.snapshot();
+    const r = gitTry(repo.dir, ['push', '-q', 'origin', 'topic']);
+    expect(repo.snapshot()).toBe(before);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain(`new.env`);
+    expect(r.out).toContain(leak.slice(0, 12));
+    expect(r.out).toContain('push blocked: 1 HubSpot credential in the 2 commits being pushed');
+    expect(r.out).toContain('git push --no-verify');
+    expect(gitTry(remote.dir, ['rev-parse', '--verify', '-q', 'refs/heads/topic']).code).not.toBe(0);
+    expect(gitTry(repo.dir, ['push', '-q', '--no-verify', 'origin', 'topic']).code).toBe(0);
+  });
+
+  it('hook run pre-push reads the stdin lines; the pre-commit framework passes the range in the environment', async () => {
+    const repo = makeRepo();
+    const a = repo.commit('a', { 'a.txt': 'a\n' });
+    const b = repo.commit('b', { 'b.env': line(T.pat!) });
+    const stdin = `refs/heads/main ${b} refs/heads/main ${a}\n`;
+    expect((await runMain(['hook', 'run', 'pre-push', 'origin', 'url'], { cwd: repo.dir, stdin })).code).toBe(1);
+    const env = { PRE_COMMIT_FROM_REF: a, PRE_COMMIT_TO_REF: b };
+    expect((await runMain(['hook', 'run', 'pre-push'], { cwd: repo.dir, env })).code).toBe(1);
+    expect((await runMain(['hook', 'run', 'pre-push'], { cwd: repo.dir, env: { PRE_COMMIT_FROM_REF: b, PRE_COMMIT_TO_REF: b } })).code).toBe(0);
+    const bad = await runMain(['hook', 'run', 'pre-push'], { cwd: repo.dir, stdin: 'garbage\n' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unexpected input line');
+  });
+});
+
+describe('hook usage errors', () => {
+  it('outside a repository, unknown hook type, stray argument: exit 2, one line', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'x'), '');
+    for (const argv of [['hook', 'install'], ['hook', 'run', 'post-commit'], ['hook', 'install', 'pre-push']]) {
+      const r = await runMain(argv, { cwd: argv[2] === 'post-commit' || argv[2] === 'pre-push' ? makeRepo().dir : dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
