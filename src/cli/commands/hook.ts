@@ -148,6 +148,12 @@ async function pushCommits(io: Io): Promise<string[]> {
   let stdin = io.stdin.isTTY ? '' : await readAll(io.stdin);
   const from = io.env['PRE_COMMIT_FROM_REF'];
   const to = io.env['PRE_COMMIT_TO_REF'];
+  const local = io.env['PRE_COMMIT_LOCAL_BRANCH'];
+  if (!stdin.trim() && !to && local) {
+    // The pre-commit framework pushing a branch from its root commit: no range, only the branch.
+    const sha = await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${local}^{commit}`]);
+    return resolvePushRange({ cwd: io.cwd, stdin: `${local} ${sha} refs/heads/unknown ${'0'.repeat(sha.length)}\n` });
+  }
   if (!stdin.trim() && to) {
     // The pre-commit framework consumes git's stdin and passes the range in the environment.
     const zero = '0'.repeat(40);
