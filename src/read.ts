@@ -301,7 +301,11 @@ export interface ReadOptions {
   onWindow?: () => void;
 }
 
-/** Scan a text that arrives in pieces, in overlapping windows (see the module comment). */
+/**
+ * Scan a text that arrives in pieces, in overlapping windows (see the module comment). The pieces
+ * are kept as they came and joined once per window, so each window costs one string of its size and
+ * nothing older than the next window's start stays alive.
+ */
 export async function detectTextStream(
   texts: AsyncIterable<string> | Iterable<string>,
   path: string,
@@ -309,60 +313,72 @@ export async function detectTextStream(
   opts: ReadOptions,
 ): Promise<DetectedText> {
   const { chunkSize, before, after } = opts.plan;
-  let buf = '';
-  let bufStart = 0;
-  let bufPos = { line: 1, column: 1 };
+  const pieces: string[] = [];
+  let piecesStart = 0; // absolute offset of pieces[0]
+  let total = 0; // absolute offset of the end of the text received so far
   let ownStart = 0;
+  // Where the next window starts, and its line and column (never between a CR and its LF).
+  let next = { offset: 0, line: 1, column: 1 };
   const matches: Match[] = [];
   const lines = new Map<number, string>();
 
+  const sliceAbs = (from: number, to: number): string => {
+    const parts: string[] = [];
+    let at = piecesStart;
+    for (const p of pieces) {
+      const end = at + p.length;
+      if (end > from && at < to) parts.push(p.slice(Math.max(0, from - at), Math.min(p.length, to - at)));
+      at = end;
+      if (at >= to) break;
+    }
+    return parts.length === 1 ? parts[0]! : parts.join('');
+  };
+
   const scanWindows = (final: boolean): void => {
     for (;;) {
-      const bufEnd = bufStart + buf.length;
-      if (ownStart >= bufEnd) return;
+      if (ownStart >= total) return;
       const ownEnd = ownStart + chunkSize;
-      if (!final && bufEnd < ownEnd + after) return;
-      const ws = safeCut(buf, Math.max(bufStart, ownStart - before) - bufStart);
-      const we = Math.min(buf.length, ownEnd + after - bufStart);
-      const wpos = advance(bufPos, buf, 0, ws);
-      const wtext = buf.slice(ws, we);
+      if (!final && total < ownEnd + after) return;
+      const ws = next.offset;
+      const wpos = next;
+      const wtext = sliceAbs(ws, Math.min(total, ownEnd + after));
       const found = detect({ text: wtext, path }, ruleset, { decode: opts.decode });
       let index: LineIndex | undefined;
       for (const m of found) {
-        const abs = bufStart + ws + m.start;
+        const abs = ws + m.start;
         if (abs < ownStart || abs >= ownEnd) continue;
-        const line = wpos.line + m.line - 1;
         matches.push({
           ...m,
+          secret: detach(m.secret),
           start: abs,
-          end: bufStart + ws + m.end,
-          line,
+          end: ws + m.end,
+          line: wpos.line + m.line - 1,
           column: m.line === 1 ? wpos.column + m.column - 1 : m.column,
           endLine: wpos.line + m.endLine - 1,
           endColumn: m.endLine === 1 ? wpos.column + m.endColumn - 1 : m.endColumn,
         });
-        // Keep the match's line and its neighbours for inline-allow comments (window-bounded).
+        // Keep the match's line and its neighbours for inline-allow comments (as far as the window reaches).
         index ??= new LineIndex(wtext);
         for (let rel = m.line - 1; rel <= m.line + 1; rel++) {
-          if (rel >= 1 && !lines.has(wpos.line + rel - 1)) lines.set(wpos.line + rel - 1, index.lineText(rel));
+          const line = wpos.line + rel - 1;
+          if (rel >= 1 && !lines.has(line)) lines.set(line, detach(index.lineText(rel).slice(0, 1 << 16)));
         }
       }
       opts.onWindow?.();
       ownStart = ownEnd;
-      // Drop what no later window reaches.
-      const keep = safeCut(buf, Math.max(0, Math.min(buf.length, ownStart - before - bufStart)));
-      if (keep > 0) {
-        bufPos = advance(bufPos, buf, 0, keep);
-        buf = buf.slice(keep);
-        bufStart += keep;
-      }
+      if (ownStart >= total) return;
+      const rel = safeCut(wtext, Math.min(wtext.length, Math.max(0, ownStart - before - ws)));
+      next = { offset: ws + rel, ...advance(wpos, wtext, 0, rel) };
+      // Drop the pieces no later window reaches.
+      while (pieces.length && piecesStart + pieces[0]!.length <= next.offset) piecesStart += pieces.shift()!.length;
     }
   };
 
   for await (const t of texts) {
     if (opts.signal?.aborted) return { matches, lineText: (n) => lines.get(n) ?? '', aborted: true };
     if (t.length === 0) continue;
-    buf += t;
+    pieces.push(t);
+    total += t.length;
     scanWindows(false);
   }
   scanWindows(true);
@@ -437,8 +453,16 @@ class ReadError extends Error {
   }
 }
 
+/**
+ * A copy of `s` that does not share memory with the text it was cut from. V8 keeps a substring as a
+ * view of its parent, so one kept secret would otherwise keep a whole window (or file) alive.
+ */
+function detach(s: string): string {
+  return Buffer.from(s, 'utf16le').toString('utf16le');
+}
+
 function wholeText(text: string, path: string, ruleset: RuleSet, opts: ReadOptions): DetectedText {
-  const matches = detect({ text, path }, ruleset, { decode: opts.decode });
+  const matches = detect({ text, path }, ruleset, { decode: opts.decode }).map((m) => ({ ...m, secret: detach(m.secret) }));
   let lines: LineIndex | undefined;
   opts.onWindow?.();
   return { matches, lineText: (n) => (lines ??= new LineIndex(text)).lineText(n), aborted: false };
