@@ -138,7 +138,7 @@ class Runner {
       case 'files':
         return {
           result: await this.scanEvents(this.deps.sources.files([this.root], { cwd: workspace, ...(this.ignore ? { ignore: this.ignore } : {}) })),
-          target: `the files in ${path.relative(workspace, this.root) || '.'}`,
+          target: `the checked-out files (${path.relative(workspace, this.root) || '.'})`,
         };
       case 'history':
         return { result: await this.history(), target: 'the whole history (every branch and tag)' };

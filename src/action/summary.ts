@@ -7,14 +7,15 @@ import type { ScanResult } from '../scan.js';
 
 /** Text safe inside a Markdown table cell: no pipe, no newline, no HTML, no backticks opening code. */
 export function cell(s: string): string {
+  // Markdown escapes first, then entities (whose `#` and `;` must stay as they are).
   return s
     .replace(/[\r\n]+/g, ' ')
+    .replace(/([\\*_[\]#~])/g, '\\$1')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/\|/g, '&#124;')
-    .replace(/`/g, '&#96;')
-    .replace(/([\\*_[\]#~])/g, '\\$1');
+    .replace(/`/g, '&#96;');
 }
 
 export interface SummaryInput {

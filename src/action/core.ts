@@ -1,0 +1,39 @@
+/**
+ * The Action wired to the real world: @actions/core for inputs, annotations, outputs, the job
+ * summary and failure; git and the sources. `run()` is what main.ts (the bundled entry) calls, and
+ * what `@github/local-action` calls when the Action is run locally.
+ */
+import * as core from '@actions/core';
+import { fileSource } from '../sources/files.js';
+import { commitsSource } from '../sources/git/commits.js';
+import { historySource } from '../sources/git/history.js';
+import { runAction, type ActionSink } from './run.js';
+
+const sink: ActionSink = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  error: (m, p) => core.error(m, p),
+  setOutput: (n, v) => core.setOutput(n, v),
+  summary: async (md) => {
+    // Outside a runner there is no summary file; the annotations and the log still say everything.
+    if (!process.env['GITHUB_STEP_SUMMARY']) return;
+    await core.summary.addRaw(md, true).write();
+  },
+  setFailed: (m) => core.setFailed(m),
+};
+
+/** Run the Action; sets process.exitCode (0 passed, 1 findings per fail-on, 2 could not scan). */
+export async function run(): Promise<void> {
+  const outcome = await runAction({
+    env: process.env,
+    getInput: (name) => core.getInput(name),
+    sink,
+    cwd: process.cwd(),
+    sources: {
+      files: fileSource,
+      commits: (o) => commitsSource(o),
+      history: (o) => historySource(o),
+    },
+  });
+  process.exitCode = outcome.code;
+}

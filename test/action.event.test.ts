@@ -1,0 +1,105 @@
+/** The pure parts of the Action: event → plan, annotations, summary cells. */
+import { describe, expect, it } from 'vitest';
+import { findingAnnotation } from '../src/action/annotations.js';
+import { planScan } from '../src/action/event.js';
+import { cell } from '../src/action/summary.js';
+import type { Finding } from '../src/core/types.js';
+import { UsageError } from '../src/errors.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const Z = '0'.repeat(40);
+const repository = { default_branch: 'main' };
+
+describe('planScan', () => {
+  it('pull_request and pull_request_target: base..head', () => {
+    for (const eventName of ['pull_request', 'pull_request_target']) {
+      const plan = planScan({ eventName, payload: { pull_request: { number: 3, base: { sha: A }, head: { sha: B } } } }, 'auto');
+      expect(plan).toMatchObject({ kind: 'range', base: A, head: B });
+      expect(plan.kind === 'range' && plan.fallbackBranch).toBeUndefined();
+    }
+  });
+
+  it('merge_group: base_sha..head_sha', () => {
+    expect(planScan({ eventName: 'merge_group', payload: { merge_group: { base_sha: A, head_sha: B } } }, 'auto')).toMatchObject({ kind: 'range', base: A, head: B });
+  });
+
+  it('push: before..after, falling back to the default branch on a force push to another branch', () => {
+    expect(planScan({ eventName: 'push', payload: { ref: 'refs/heads/feature', before: A, after: B, repository } }, 'auto')).toMatchObject({
+      kind: 'range',
+      base: A,
+      head: B,
+      fallbackBranch: 'main',
+    });
+    expect(planScan({ eventName: 'push', payload: { ref: 'refs/heads/main', before: A, after: B, forced: true, repository } }, 'auto')).toMatchObject({
+      kind: 'range',
+      fallbackBranch: null,
+    });
+  });
+
+  it('push of a new branch or tag: the commits not on the default branch; the default branch itself: everything', () => {
+    expect(planScan({ eventName: 'push', payload: { ref: 'refs/heads/feature', before: Z, after: B, created: true, repository } }, 'auto')).toMatchObject({
+      kind: 'new-ref',
+      head: B,
+      defaultBranch: 'main',
+    });
+    expect(planScan({ eventName: 'push', payload: { ref: 'refs/tags/v1', before: Z, after: B, repository } }, 'auto')).toMatchObject({ kind: 'new-ref', defaultBranch: 'main' });
+    expect(planScan({ eventName: 'push', payload: { ref: 'refs/heads/main', before: Z, after: B, repository } }, 'auto')).toMatchObject({ kind: 'new-ref', defaultBranch: null });
+  });
+
+  it('push deleting a branch: nothing', () => {
+    expect(planScan({ eventName: 'push', payload: { ref: 'refs/heads/x', before: A, after: Z, deleted: true, repository } }, 'auto').kind).toBe('none');
+  });
+
+  it('schedule and workflow_dispatch: history; other events: files; the input forces a mode', () => {
+    expect(planScan({ eventName: 'schedule', payload: {} }, 'auto').kind).toBe('history');
+    expect(planScan({ eventName: 'workflow_dispatch', payload: {} }, 'auto').kind).toBe('history');
+    expect(planScan({ eventName: 'release', payload: {} }, 'auto').kind).toBe('files');
+    const pr = { eventName: 'pull_request', payload: { pull_request: { base: { sha: A }, head: { sha: B } } } };
+    expect(planScan(pr, 'history').kind).toBe('history');
+    expect(planScan(pr, 'files').kind).toBe('files');
+    expect(planScan(pr, 'diff').kind).toBe('range');
+    expect(() => planScan({ eventName: 'schedule', payload: {} }, 'diff')).toThrow(UsageError);
+  });
+
+  it('a payload without the shas is an error, never a pass', () => {
+    expect(() => planScan({ eventName: 'pull_request', payload: { pull_request: { base: {}, head: { sha: B } } } }, 'auto')).toThrow(/pull_request.base.sha/);
+    expect(() => planScan({ eventName: 'push', payload: { ref: 'refs/heads/x', after: B } }, 'auto')).toThrow(UsageError);
+    expect(() => planScan({ eventName: 'pull_request', payload: { pull_request: { base: { sha: 'main; rm -rf /' }, head: { sha: B } } } }, 'auto')).toThrow(UsageError);
+  });
+});
+
+describe('annotations', () => {
+  const f: Finding = {
+    ruleId: 'hubspot-private-app-token',
+    title: 'HubSpot private app access token',
+    severity: 'critical',
+    path: 'a.env',
+    line: 2,
+    column: 5,
+    endLine: 3,
+    endColumn: 4,
+    secret: 'pat-na1-…abcd',
+    fingerprint: 'f'.repeat(64),
+    encoding: 'base64',
+  };
+
+  it('columns only on a one-line span; the encoding and preview in the message', () => {
+    const a = findingAnnotation(f);
+    expect(a.properties).toEqual({ title: 'HubSpot secret: HubSpot private app access token', file: 'a.env', startLine: 2, endLine: 3 });
+    expect(a.message).toContain('pat-na1-…abcd (base64-encoded)');
+    expect(findingAnnotation({ ...f, endLine: 2 }).properties).toMatchObject({ startColumn: 5, endColumn: 4 });
+  });
+
+  it('a secret in a commit message has no file', () => {
+    const a = findingAnnotation({ ...f, path: '<commit message>', commit: { sha: A, message: true } });
+    expect(a.properties.file).toBeUndefined();
+    expect(a.message).toContain('aaaaaaaaaaaa (in its message)');
+  });
+});
+
+describe('summary cells', () => {
+  it('cannot break the table or inject HTML', () => {
+    expect(cell('a|b\nc <img src=x> `code` *x*')).toBe('a&#124;b c &lt;img src=x&gt; &#96;code&#96; \\*x\\*');
+  });
+});
