@@ -309,6 +309,16 @@ describe('schedule / workflow_dispatch: a full history audit', () => {
     noLeak(r);
   });
 
+  it("honours the config's ignore globs on the introducing paths", async () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    const config = path.join(tmp, 'hs-config', 'ignore-config.json');
+    mkdirSync(path.dirname(config), { recursive: true });
+    writeFileSync(config, JSON.stringify({ ignore: ['config/**', '*.env'] }));
+    const r = await run(ws, 'schedule', { schedule: '0 3 * * 1' }, { config });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual([`${ODD_NAME}:1`, 'src/settings.ts:3']);
+  });
+
   it('fails closed on a shallow checkout whose history cannot be fetched', async () => {
     const ws = checkout(repo.origin, repo.main[2]!, { depth: 1, branch: 'main' });
     git(ws, 'remote', 'set-url', 'origin', `file://${path.join(tmp, 'no-such-origin.git')}`);

@@ -191,8 +191,15 @@ class Runner {
       }
     }
     const h = await this.deps.sources.history({ cwd: this.root });
-    const result = await this.scanEvents(withoutIgnored(h.events, this.ignore));
+    const result = await this.scanEvents(h.events);
     await h.annotate(result);
+    // Blob paths are known only after annotate (as in `audit`): apply the config's ignore globs now.
+    const ignore = this.ignore;
+    if (ignore) {
+      const keep = (f: { path: string; commit?: { message?: boolean } }) => f.commit?.message === true || !ignore(f.path);
+      result.findings = result.findings.filter(keep);
+      result.suppressed = result.suppressed.filter(keep);
+    }
     return result;
   }
 
