@@ -4,7 +4,7 @@
  * Fake credentials come from test/helpers/fake-tokens.ts (nothing here is a real secret).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   fakeHubHex,

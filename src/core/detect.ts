@@ -4,6 +4,7 @@
 import { LineIndex } from './text.js';
 import type { CompiledRule, Encoding, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
+import { type Gate, Shapes, VIEW_NEAR } from './prefilter.js';
 import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
 
 export interface DetectInput {
@@ -48,33 +49,129 @@ export function secretPasses(rule: CompiledRule, secret: string): boolean {
   return true;
 }
 
-function rulesFor(ruleset: RuleSet, text: string): CompiledRule[] {
-  const lower = text.toLowerCase();
-  const present = new Set(ruleset.keywords.filter((k) => lower.includes(k)));
-  // A rule without keywords (a shape with no literal in it) always runs.
-  return ruleset.rules.filter((r) => r.keywords.length === 0 || r.keywords.some((k) => present.has(k)));
+type Emit = (rule: CompiledRule, secret: string, start: number, end: number) => void;
+
+const keywordRes = new WeakMap<CompiledRule, RegExp | null>();
+
+/**
+ * Whether any of the rule's keywords occurs in the text (case-insensitive); rules without keywords
+ * always run. One literal-led regex per rule: no lower-cased copy of the text, one pass at most.
+ */
+function hasKeyword(rule: CompiledRule, shapes: Shapes): boolean {
+  let hit = shapes.keywordHit.get(rule.id);
+  if (hit !== undefined) return hit;
+  let re = keywordRes.get(rule);
+  if (re === undefined) {
+    re = rule.keywords.length ? new RegExp(rule.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'), 'i') : null;
+    keywordRes.set(rule, re);
+  }
+  hit = re === null || re.test(shapes.text);
+  shapes.keywordHit.set(rule.id, hit);
+  return hit;
 }
 
-function scanText(rules: CompiledRule[], text: string, path: string, emit: (rule: CompiledRule, secret: string, start: number, end: number) => void): void {
-  for (const rule of rules) {
-    for (const re of rule.patterns) {
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        if (m[0].length === 0) re.lastIndex++;
-        const span = m.indices?.groups?.['secret'];
-        const secret = m.groups?.['secret'];
-        if (!span || !secret) continue;
-        if (!secretPasses(rule, secret)) continue;
-        if (!contextHolds(rule, text, path, m.index, m.index + m[0].length)) continue;
-        emit(rule, secret, span[0], span[1]);
+/** Run one pattern over `sub` (a slice of the text at `offset`), reporting matches starting in [from, to). */
+function runPattern(
+  rule: CompiledRule,
+  re: RegExp,
+  sub: string,
+  offset: number,
+  from: number,
+  to: number,
+  state: { lastEnd: number },
+  text: string,
+  path: string,
+  emit: Emit,
+): void {
+  re.lastIndex = Math.max(from, state.lastEnd) - offset;
+  for (let m = re.exec(sub); m; m = re.exec(sub)) {
+    const at = m.index + offset;
+    if (at >= to) break;
+    if (m[0].length === 0) re.lastIndex++;
+    state.lastEnd = at + m[0].length;
+    const span = m.indices?.groups?.['secret'];
+    const secret = m.groups?.['secret'];
+    if (!span || !secret) continue;
+    if (!secretPasses(rule, secret)) continue;
+    if (!contextHolds(rule, text, path, at, at + m[0].length)) continue;
+    emit(rule, secret, span[0] + offset, span[1] + offset);
+  }
+}
+
+/**
+ * Every rule over one text. A rule runs only on texts holding one of its keywords (or always, when
+ * it has none). A pattern with a gate (its secret's shape) runs only in windows around that shape;
+ * when every match of it holds a keyword anyway, the keyword check is skipped (it cannot change the
+ * result). A pattern without a gate runs over the whole text.
+ */
+function scanText(ruleset: RuleSet, shapes: Shapes, path: string, emit: Emit): void {
+  const text = shapes.text;
+  for (const rule of ruleset.rules) {
+    for (let i = 0; i < rule.patterns.length; i++) {
+      const re = rule.patterns[i]!;
+      const gate = rule.gates[i] ?? null;
+      const state = { lastEnd: 0 };
+      if (gate === null) {
+        if (hasKeyword(rule, shapes)) runPattern(rule, re, text, 0, 0, text.length, state, text, path, emit);
+        continue;
+      }
+      const windows = shapes.windowsFor(gate);
+      if (windows.length === 0) continue;
+      if (gate.keywordCheck && !hasKeyword(rule, shapes)) continue;
+      for (const w of windows) {
+        if (w.end <= state.lastEnd) continue;
+        const { sub, offset } = shapes.slice(w);
+        runPattern(rule, re, sub, offset, w.start, w.end, state, text, path, emit);
       }
     }
   }
 }
 
+/** What a rule set needs from the prefilter: its gates, and the keywords of patterns without one. */
+interface Plan {
+  gates: Gate[];
+  /** Rules with a pattern without a gate (they run over whole texts holding a keyword). */
+  ungated: CompiledRule[];
+}
+
+const plans = new WeakMap<RuleSet, Plan>();
+
+function planFor(ruleset: RuleSet): Plan {
+  let plan = plans.get(ruleset);
+  if (plan) return plan;
+  const gates = new Map<string, Gate>();
+  const ungated: CompiledRule[] = [];
+  for (const rule of ruleset.rules) {
+    rule.gates.forEach((g) => {
+      if (g) gates.set(g.kind === 'uuid' ? `uuid:${g.before}` : `run${g.min}:${g.before}`, g);
+    });
+    if (rule.gates.some((g) => g === null) || rule.gates.length < rule.patterns.length) ungated.push(rule);
+  }
+  plan = { gates: [...gates.values()], ungated };
+  plans.set(ruleset, plan);
+  return plan;
+}
+
+const MAY_DECODE_TO_TOKEN = { escaped: /\\[ux]/i, url: /%(?:2[bdf]|[3-7][0-9a-f])/i } as const;
+
+/**
+ * A cheap marker for an escape / URL view: decoding can only create a finding where an escape sits
+ * near a secret's shape, or turns into a token character, or where an ungated rule applies at all.
+ */
+function viewMayPay(kind: 'escaped' | 'url', shapes: Shapes, plan: Plan): boolean {
+  const text = shapes.text;
+  const ch = kind === 'escaped' ? '\\' : '%';
+  if (text.indexOf(ch) === -1) return false;
+  if (MAY_DECODE_TO_TOKEN[kind].test(text)) return true;
+  if (plan.ungated.some((rule) => hasKeyword(rule, shapes))) return true;
+  for (let i = text.indexOf(ch); i !== -1; i = text.indexOf(ch, i + 1)) {
+    if (shapes.near(plan.gates, i, VIEW_NEAR)) return true;
+  }
+  return false;
+}
+
 function scanView(ruleset: RuleSet, view: View, path: string, out: Candidate[]): void {
-  const rules = rulesFor(ruleset, view.text);
-  scanText(rules, view.text, path, (rule, secret, vs, ve) => {
+  scanText(ruleset, new Shapes(view.text), path, (rule, secret, vs, ve) => {
     const { start, end, decoded } = mapRange(view, vs, ve);
     out.push({ rule, secret, start, end, encoding: decoded ? view.kind : 'plain' });
   });
@@ -107,16 +204,24 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
   // Context may come from the file name (hubspot.ts, hubspot.config.yml), not from the folders above it.
   const path = (input.path ?? '').replace(/^.*[\\/]/, '');
   const cands: Candidate[] = [];
-  scanText(rulesFor(ruleset, text), text, path, (rule, secret, start, end) => {
+  const shapes = new Shapes(text);
+  scanText(ruleset, shapes, path, (rule, secret, start, end) => {
     cands.push({ rule, secret, start, end, encoding: 'plain' });
   });
 
   if (options.decode !== false) {
+    const plan = planFor(ruleset);
     const interesting = (decoded: string): boolean => {
+      if (UUIDISH.test(decoded)) return true;
       const lower = decoded.toLowerCase();
-      return UUIDISH.test(decoded) || ruleset.keywords.some((k) => lower.includes(k));
+      return ruleset.keywords.some((k) => lower.includes(k));
     };
-    for (const view of [escapedView(text), urlView(text), base64View(text, interesting)]) {
+    const views = [
+      viewMayPay('escaped', shapes, plan) ? escapedView(text) : null,
+      viewMayPay('url', shapes, plan) ? urlView(text) : null,
+      base64View(text, interesting, shapes.runs()),
+    ];
+    for (const view of views) {
       if (view) scanView(ruleset, view, path, cands);
     }
   }

@@ -2,6 +2,8 @@
  * Compiles rule specs (rules/*.json, custom rules from a config) into a RuleSet.
  * Pure: no I/O. Schema validation lives in rule-schema.ts so the hot path never loads ajv.
  */
+import type { Gate } from './prefilter.js';
+import { impliesKeyword, maxLength } from './regex-shape.js';
 import type { CompiledContext, CompiledRule, ContextSpec, RuleSet, RuleSpec } from './types.js';
 import { VALIDATORS } from './validators.js';
 
@@ -25,7 +27,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * the next line), or a Kubernetes `name: X` / `value: …` pair.
    */
   assign:
-    '(?:(?:\\\\?["\'`\\]])?(?:[ \\t]{0,8}(?::=|=>|[:=(,])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|>|:[ \\t]*[>|][-+]?[ \\t]*\\r?\\n[ \\t]*|["\']?[ \\t]*\\r?\\n[ \\t]*(?:-[ \\t]*)?value[ \\t]*:[ \\t]*["\']?)',
+    '(?:(?:\\\\?["\'`\\]])?(?:[ \\t]{0,8}(?::=|=>|[:=(,])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|>|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
 };
 
 const MACRO_RE = /\{\{([a-z]+)\}\}/g;
@@ -66,6 +68,35 @@ function compileContext(spec: ContextSpec, ruleId: string, defaultPath: boolean)
   };
 }
 
+const UUID_SECRET = /\(\?<secret>[^()|]*\{\{(?:uuid|hubhex)\}\}/;
+const RUN_SECRET = /\(\?<secret>([A-Za-z0-9]*)((?:\[[A-Za-z0-9+/_-]+\])*)\[([A-Za-z0-9+/_-]+)\]\{(\d+),/;
+
+/**
+ * The cheap shape a pattern's secret must have: a UUID / hublet-hex id, or a base64 run of at least
+ * 24 characters (a literal, classes, then `[…]{N,`). Every character class must be inside the
+ * base64 alphabet, so the secret lies inside one run the prefilter finds. Null: no usable shape.
+ */
+export function patternGate(source: string, keywords: readonly string[] = []): Gate | null {
+  const expanded = expandMacros(source);
+  // Matches not holding a keyword need the file-wide keyword check (the rule's keyword contract).
+  const keywordCheck = !impliesKeyword(expanded, keywords);
+  const uuidAt = UUID_SECRET.test(source) ? source.search(/\{\{(?:uuid|hubhex)\}\}/) : -1;
+  if (uuidAt >= 0) {
+    // The shape is found at the UUID's first dash (8 hex in) or the dash after a hublet (at most 4 in).
+    const before = maxLength(expandMacros(source.slice(0, uuidAt))) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 4);
+    return Number.isFinite(before) ? { kind: 'uuid', before, keywordCheck } : null;
+  }
+  const m = RUN_SECRET.exec(source);
+  const inAlphabet = (cls: string): boolean => /^-?[A-Za-z0-9+/_]*-?$/.test(cls.replace(/a-z|A-Z|0-9/g, ''));
+  if (m && inAlphabet(m[3]!) && (m[2]!.match(/\[[^\]]*\]/g) ?? []).every((c) => inAlphabet(c.slice(1, -1)))) {
+    const classes = (m[2]!.match(/\[/g) ?? []).length;
+    const min = m[1]!.length + classes + Number(m[4]);
+    const before = maxLength(expandMacros(source.slice(0, source.indexOf('(?<secret>'))));
+    if (min >= 24 && Number.isFinite(before)) return { kind: 'run', min, before, keywordCheck };
+  }
+  return null;
+}
+
 export function compileRule(spec: RuleSpec): CompiledRule {
   const flags = `${spec.flags ?? 'i'}gd`;
   const patterns = spec.patterns.map((p, i) => {
@@ -85,6 +116,7 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     id: spec.id,
     keywords: spec.keywords.map((k) => k.toLowerCase()),
     patterns,
+    gates: spec.patterns.map((p) => patternGate(p, spec.keywords.map((k) => k.toLowerCase()))),
     require: (spec.context?.require ?? []).map((c) => compileContext(c, spec.id, true)),
     forbid: (spec.context?.forbid ?? []).map((c) => compileContext(c, spec.id, false)),
     allow: (spec.allow ?? []).map((a, i) => compileRegex(a, 'i', spec.id, `allow[${i}]`)),

@@ -58,7 +58,8 @@ export function decodeBytes(buf: Uint8Array): Decoded {
     return { kind: 'binary', reason: 'NUL byte' };
   }
   let control = 0;
-  for (const byte of head) {
+  for (let i = 0; i < head.length; i++) {
+    const byte = head[i]!;
     if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1b) control++;
   }
   if (head.length > 0 && control / head.length > 0.1) return { kind: 'binary', reason: 'control bytes' };

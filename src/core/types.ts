@@ -1,4 +1,5 @@
 /** Shared types of the detection core. Nothing here does I/O. */
+import type { Gate } from './prefilter.js';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
@@ -61,6 +62,11 @@ export interface CompiledRule {
   id: string;
   keywords: string[];
   patterns: RegExp[];
+  /**
+   * Per pattern: the shape its secret must have (prefilter.ts), so the pattern only runs in windows
+   * around that shape; null when there is none (the pattern runs over texts holding a keyword).
+   */
+  gates: (Gate | null)[];
   require: CompiledContext[];
   forbid: CompiledContext[];
   allow: RegExp[];

@@ -3,6 +3,7 @@
  * escapes, backslash / JSON escapes), plus a map from view offsets back to the original text so a
  * finding points where the user sees it. Pure.
  */
+import { base64Runs } from './prefilter.js';
 import type { Encoding } from './types.js';
 
 interface Segment {
@@ -123,7 +124,8 @@ export function urlView(text: string): View | null {
 
 // --- base64 ----------------------------------------------------------------------------------
 
-const B64_RUN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,}={0,2}/g;
+const HEX_ONLY = /^[0-9a-f]+$/i;
+const B64_MIXED = /[0-9+/_-]|[a-z][A-Z]|[A-Z][a-z]/;
 /** Longer base64 runs are not decoded (the chunked reader sizes its window overlap by this). */
 export const MAX_ENCODED_RUN = 1 << 20;
 
@@ -141,18 +143,22 @@ function printable(s: string): boolean {
  * Base64 (and base64url) runs of 24+ characters that decode to printable text, replaced by that text.
  * `interesting` decides whether a decoded run is worth a view (e.g. it holds a keyword or a UUID).
  */
-export function base64View(text: string, interesting: (decoded: string) => boolean): View | null {
+export function base64View(text: string, interesting: (decoded: string) => boolean, runs?: readonly number[]): View | null {
   const reps: Replacement[] = [];
-  for (const m of text.matchAll(B64_RUN)) {
-    const run = m[0];
-    if (run.length > MAX_ENCODED_RUN) continue;
-    const body = run.replace(/=+$/, '');
+  // Maximal runs of 24+ base64 characters (prefilter.ts finds them without a regex), then `={0,2}`.
+  const spans = runs ?? base64Runs(text, 24);
+  for (let i = 0; i < spans.length; i += 2) {
+    const start = spans[i]!;
+    let end = spans[i + 1]!;
+    if (end - start > MAX_ENCODED_RUN) continue;
+    const body = text.slice(start, end);
+    if (text.charCodeAt(end) === 61) end += text.charCodeAt(end + 1) === 61 ? 2 : 1;
     if (body.length % 4 === 1) continue;
     // Pure identifiers and hex strings are not base64 payloads worth decoding.
-    if (/^[0-9a-f]+$/i.test(body) || !/[0-9+/_-]|[a-z][A-Z]|[A-Z][a-z]/.test(body)) continue;
+    if (HEX_ONLY.test(body) || !B64_MIXED.test(body)) continue;
     const decoded = Buffer.from(body, 'base64').toString('utf8');
     if (decoded.length < 16 || !printable(decoded) || !interesting(decoded)) continue;
-    reps.push({ oStart: m.index, oLen: run.length, value: decoded });
+    reps.push({ oStart: start, oLen: end - start, value: decoded });
   }
   return reps.length ? buildView('base64', text, reps) : null;
 }

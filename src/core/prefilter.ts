@@ -1,0 +1,173 @@
+/**
+ * Cheap structural prefilters for the detection core. Pure.
+ *
+ * A rule pattern whose secret has a recognisable shape (a UUID / hublet-hex id, or a long base64
+ * run) is only run in small windows around the places where that shape occurs, instead of over the
+ * whole text. The shapes are found with `indexOf` and character tests, which V8 does far faster
+ * than a regular expression that starts with a character class.
+ */
+
+/**
+ * Which shape gates a compiled pattern (see rules.ts `patternGate`): `before` is how far before the
+ * shape a match can start (from the pattern's longest prefix); `keywordCheck` is set when a match
+ * need not contain one of the rule's keywords, so the file-wide keyword check still applies.
+ */
+export type Gate = ({ kind: 'uuid' } | { kind: 'run'; min: number }) & { before: number; keywordCheck: boolean };
+
+/** Distance between an escape and a shape within which a decoded view is worth building. */
+export const VIEW_NEAR = 128;
+const UUID_AFTER = 64;
+/** Characters kept around a window so lookbehinds and lookaheads see the real neighbours. */
+const MARGIN = 32;
+
+export interface Window {
+  /** Matches must start in [start, end). */
+  start: number;
+  end: number;
+}
+
+// 0-9 A-Z a-z → hex / base64 lookup tables (charCode < 128).
+const HEX = new Uint8Array(128);
+const B64 = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) HEX[c] = B64[c] = 1;
+for (let c = 65; c <= 70; c++) HEX[c] = HEX[c + 32] = 1;
+for (let c = 65; c <= 90; c++) B64[c] = B64[c + 32] = 1;
+for (const ch of '+/_-') B64[ch.charCodeAt(0)] = 1;
+
+function isHex(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c < 128 && HEX[c] === 1;
+}
+
+function isB64(c: number): boolean {
+  return c < 128 && B64[c] === 1;
+}
+
+/**
+ * Offsets of every `-hhhh-hhhh-hhhh-` (case-insensitive hex). Every UUID holds one (at its first
+ * dash) and every `<hublet>-xxxx-…` id too, so no UUID-valued secret is missed.
+ */
+export function uuidShapes(text: string): number[] {
+  const out: number[] = [];
+  const n = text.length - 15;
+  for (let i = text.indexOf('-'); i !== -1 && i < n; i = text.indexOf('-', i + 1)) {
+    if (
+      text.charCodeAt(i + 5) === 45 &&
+      text.charCodeAt(i + 10) === 45 &&
+      text.charCodeAt(i + 15) === 45 &&
+      isHex(text, i + 1) && isHex(text, i + 2) && isHex(text, i + 3) && isHex(text, i + 4) &&
+      isHex(text, i + 6) && isHex(text, i + 7) && isHex(text, i + 8) && isHex(text, i + 9) &&
+      isHex(text, i + 11) && isHex(text, i + 12) && isHex(text, i + 13) && isHex(text, i + 14)
+    ) {
+      out.push(i);
+    }
+  }
+  return out;
+}
+
+/**
+ * Maximal runs of base64 / base64url characters (`A-Za-z0-9+/_-`) at least `min` long, as
+ * [start, end) pairs in a flat array. Probes every `min`-th character: a run that long must cover a
+ * probe, so text without long runs costs about one test per `min` characters.
+ */
+export function base64Runs(text: string, min: number): number[] {
+  const out: number[] = [];
+  const n = text.length;
+  let p = min - 1;
+  while (p < n) {
+    if (!isB64(text.charCodeAt(p))) {
+      p += min;
+      continue;
+    }
+    let s = p;
+    while (s > 0 && isB64(text.charCodeAt(s - 1))) s--;
+    let e = p + 1;
+    while (e < n && isB64(text.charCodeAt(e))) e++;
+    if (e - s >= min) out.push(s, e);
+    p = e + min;
+  }
+  return out;
+}
+
+/** Merge [start, end) intervals (sorted by start) that overlap or touch. */
+function merge(spans: Window[]): Window[] {
+  const out: Window[] = [];
+  for (const w of spans) {
+    const last = out[out.length - 1];
+    if (last && w.start <= last.end) last.end = Math.max(last.end, w.end);
+    else out.push({ start: w.start, end: w.end });
+  }
+  return out;
+}
+
+/** Per-text cache of shapes and windows; one per text scanned. */
+export class Shapes {
+  private uuid?: number[];
+  private runs24?: number[];
+  private windows = new Map<string, Window[]>();
+
+  constructor(readonly text: string) {}
+
+  uuids(): number[] {
+    return (this.uuid ??= uuidShapes(this.text));
+  }
+
+  /** Base64 runs of 24+ characters (what the base64 view decodes, and long-token gates use). */
+  runs(): number[] {
+    return (this.runs24 ??= base64Runs(this.text, 24));
+  }
+
+  /** Whether the shape a gate needs occurs anywhere in the text. */
+  any(gate: Gate): boolean {
+    return this.windowsFor(gate).length > 0;
+  }
+
+  /** Per rule id: whether one of its keywords is anywhere in the text (case-insensitive). */
+  keywordHit = new Map<string, boolean>();
+
+  /** Merged windows in which a match of a pattern with this gate may start. */
+  windowsFor(gate: Gate): Window[] {
+    // Windows are shared by gates of the same kind: `before` rounded up to a power of two.
+    const before = 2 ** Math.ceil(Math.log2(Math.max(32, gate.before)));
+    const key = gate.kind === 'uuid' ? `uuid:${before}` : `run${gate.min}:${before}`;
+    let ws = this.windows.get(key);
+    if (ws) return ws;
+    const spans: Window[] = [];
+    const n = this.text.length;
+    if (gate.kind === 'uuid') {
+      for (const h of this.uuids()) spans.push({ start: Math.max(0, h - before), end: Math.min(n, h + 1) });
+    } else {
+      const r = this.runs();
+      for (let i = 0; i < r.length; i += 2) {
+        if (r[i + 1]! - r[i]! >= gate.min) spans.push({ start: Math.max(0, r[i]! - before), end: r[i + 1]! });
+      }
+    }
+    ws = merge(spans);
+    this.windows.set(key, ws);
+    return ws;
+  }
+
+  /** Text of a window plus margins, and the offset of that slice in the text. */
+  slice(w: Window): { sub: string; offset: number } {
+    const offset = Math.max(0, w.start - MARGIN);
+    // Past the window: room for the rest of the match (a UUID tail, `={0,2}`) and a lookahead.
+    return { sub: this.text.slice(offset, Math.min(this.text.length, w.end + UUID_AFTER + MARGIN)), offset };
+  }
+
+  /** Whether any window of any of these gates lies within `distance` of offset `at`. */
+  near(gates: readonly Gate[], at: number, distance: number): boolean {
+    for (const g of gates) {
+      const ws = this.windowsFor(g);
+      let lo = 0;
+      let hi = ws.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const w = ws[mid]!;
+        if (w.end + distance < at) lo = mid + 1;
+        else if (w.start - distance > at) hi = mid - 1;
+        else return true;
+      }
+    }
+    return false;
+  }
+}
