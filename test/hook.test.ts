@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hookScript } from '../src/cli/commands/hook.js';
 import { BIN, ROOT, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
@@ -24,10 +24,8 @@ function tryCommit(repo: TestRepo, files: Record<string, string>, msg = 'change'
   return gitTry(repo.dir, ['commit', '-q', ...extra, '-m', msg]);
 }
 
-beforeAll(() => {
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
-}, 120_000);
+// The installed hooks run the real bundle dist/cli.js: build it first (npm run build), like the
+// other bin tests. Not rebuilt here: other test files run it concurrently.
 
 describe('hook install + pre-commit', () => {
   it('installs an executable hook running the same node and the bundled bin by absolute path; it blocks a commit adding a credential', async () => {
