@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hookScript } from '../src/cli/commands/hook.js';
-import { BIN, ROOT, runMain } from './helpers/cli.js';
+import { BIN, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { GIT_TEST_ENV, git, makeExecutable, makeRepo, TestRepo } from './helpers/git.js';
 import { tempDir } from './helpers/tmp.js';
