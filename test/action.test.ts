@@ -23,7 +23,8 @@ const PR2 = fakePrivateAppToken(rng); // added by the PR's last commit
 const ODD = fakePrivateAppToken(rng, 'eu1'); // added in the middle, in a file whose name needs escaping
 const FORCED = fakePrivateAppToken(rng); // only in the commit a force push replaces the branch with
 const MSG = fakePrivateAppToken(rng); // in a PR commit's message
-const ALL = [OLD, PR1, PR2, ODD, FORCED, MSG];
+const FORKED = fakePrivateAppToken(rng); // added by a pull request from a fork
+const ALL = [OLD, PR1, PR2, ODD, FORCED, MSG, FORKED];
 const ODD_NAME = 'conf/odd, name: 100%.env';
 
 interface Repo {
@@ -154,6 +155,23 @@ describe('pull_request', () => {
     expect(r.summary).toContain('Rotate');
     expect(r.summary).toContain('4 HubSpot credentials found');
     expect(r.stdout).toMatch(/^::error::4 HubSpot credentials found/m);
+    noLeak(r);
+  });
+
+  it('a pull request from a fork: the head commit is only under refs/pull/N/head, fetched by sha, no token needed', async () => {
+    const origin = path.join(tmp, 'origin-fork.git');
+    cpSync(repo.origin, origin, { recursive: true });
+    const fork = path.join(tmp, 'fork-work');
+    git(tmp, 'clone', '-q', '--branch', 'main', origin, fork);
+    const forkHead = commit(fork, 'from a fork', { 'fork.env': `HUBSPOT_TOKEN=${FORKED}\n` });
+    git(fork, 'push', '-q', 'origin', 'HEAD:refs/pull/9/head');
+    const ws = checkout(origin, repo.main[2]!, { branch: 'main', singleBranch: true });
+    expect(() => git(ws, 'cat-file', '-e', `${forkHead}^{commit}`)).toThrow();
+    const payload = prPayload(repo.main[2]!, forkHead);
+    (payload.pull_request.head as Record<string, unknown>)['repo'] = { full_name: 'someone/demo', fork: true };
+    const r = await run(ws, 'pull_request', payload);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(annotated(r)).toEqual(['fork.env:1']);
     noLeak(r);
   });
 
