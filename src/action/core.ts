@@ -4,6 +4,7 @@
  * what `@github/local-action` calls when the Action is run locally.
  */
 import * as core from '@actions/core';
+import { ExitCode } from '../errors.js';
 import { fileSource } from '../sources/files.js';
 import { commitsSource } from '../sources/git/commits.js';
 import { historySource } from '../sources/git/history.js';
@@ -24,6 +25,8 @@ const sink: ActionSink = {
 
 /** Run the Action; sets process.exitCode (0 passed, 1 findings per fail-on, 2 could not scan). */
 export async function run(): Promise<void> {
+  // Fail closed: should the run end early in any way (a promise that never settles), the step fails.
+  process.exitCode = ExitCode.Error;
   const outcome = await runAction({
     env: process.env,
     getInput: (name) => core.getInput(name),

@@ -3,7 +3,7 @@
  * fetch what a shallow checkout is missing. Fetches name commits by sha and write no ref and no
  * FETCH_HEAD; only objects (and .git/shallow) change. Nothing here is printed with a secret.
  */
-import { execFile } from 'node:child_process';
+import { gitRun } from '../sources/git/repo.js';
 
 export interface GitResult {
   code: number;
@@ -14,18 +14,18 @@ export interface GitResult {
 /** Runs git in a directory; never throws for a non-zero exit. */
 export type GitRunner = (args: readonly string[], cwd: string) => Promise<GitResult>;
 
-export const runGit: GitRunner = (args, cwd) =>
-  new Promise((resolve) => {
-    execFile(
-      'git',
-      [...args],
-      { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 127) : 0;
-        resolve({ code, stdout, stderr: stderr || (err && code === 127 ? err.message : '') });
-      },
-    );
-  });
+const ANY_EXIT = Array.from({ length: 256 }, (_, i) => i);
+
+/** The one git runner of the sources (no prompts, C locale), with every exit code returned. */
+export const runGit: GitRunner = async (args, cwd) => {
+  try {
+    const r = await gitRun(cwd, args, { okCodes: ANY_EXIT });
+    return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
+  } catch (err) {
+    // git could not be started (not installed, or cwd missing).
+    return { code: 127, stdout: '', stderr: (err as Error).message };
+  }
+};
 
 export class ActionGit {
   constructor(
