@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
+import { INPUT_DEFAULTS } from '../src/action/run.js';
 import { actionYml } from './helpers/action.js';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -50,6 +51,8 @@ describe('action.yml', () => {
       baseline: undefined,
     });
     for (const [k, v] of Object.entries(a.inputs)) expect(v.description, k).toBeTruthy();
+    // The fallbacks runAction uses outside a runner are the same defaults.
+    for (const [k, v] of Object.entries(INPUT_DEFAULTS)) expect(a.inputs[k]?.default, k).toBe(v);
     expect(Object.keys(a.outputs).sort()).toEqual(['active', 'findings', 'sarif-file']);
     expect(a.runs).toEqual({ using: 'node20', main: 'dist/action.js' });
   });
