@@ -12,15 +12,27 @@ process.on('SIGINT', () => {
   controller.abort();
 });
 
+// Fail closed: if the event loop ever drains before main() settles (a source that never finishes),
+// the process must not exit 0 as if the scan were clean.
+process.exitCode = ExitCode.Error;
+process.on('exit', (code) => {
+  if (!settled && code === ExitCode.Error) {
+    process.stderr.write('hubspot-secrets: internal error: the scan stopped before it finished; nothing may be concluded from this run.\n');
+  }
+});
+let settled = false;
+
 const io = { ...processIo(), signal: controller.signal };
 main(process.argv.slice(2), io).then(
   (code) => {
+    settled = true;
     process.exitCode = interrupted ? ExitCode.Interrupted : code;
     // The report is written; a source still waiting (standard input, a walk in progress) must not
     // keep an interrupted run alive. Unref'd: a run that ends by itself is not held up.
     if (interrupted) setTimeout(() => process.exit(ExitCode.Interrupted), 200).unref();
   },
   (err: unknown) => {
+    settled = true;
     process.stderr.write(`hubspot-secrets: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = ExitCode.Error;
   },
