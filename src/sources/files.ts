@@ -2,19 +2,21 @@
  * Directory-tree source. Safe on hostile trees (a pull request from a stranger):
  * - never follows a symbolic link, also not one named on the command line (skipped with a warning):
  *   a link `x.env -> /proc/self/environ` gets nothing read, and link loops cannot occur;
- * - never opens anything but a regular file: the walk only lists folders (fast-glob reads dirent
- *   types, it opens and stats nothing), and every file is opened O_NOFOLLOW | O_NONBLOCK and checked
+ * - never opens anything but a regular file: the walk only lists folders (@nodelib/fs.walk reads
+ *   dirent types, it opens and stats nothing), and every file is opened O_NOFOLLOW | O_NONBLOCK and checked
  *   with fstat, so a FIFO, socket or device — even one swapped in after the walk — never blocks;
  * - folders that cannot be listed and files that cannot be read are reported (warning), never
  *   silently dropped;
  * - files larger than one chunk are handed to the pipeline as a ByteStream and read in chunks,
  *   so memory stays bounded; at most `concurrency` files are open at once;
+ * - every name is walked, also ones with a newline (fast-glob's `**` silently drops those, so the walk
+ *   uses the walker underneath it, which matches no pattern);
  * - file names are data: never passed through a shell. Names that are not valid UTF-8 are read
  *   through their raw bytes and reported as Node decodes them (each invalid byte shown as U+FFFD).
  */
 import fs, { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
+import * as fsWalk from '@nodelib/fs.walk';
 import { InputError } from '../errors.js';
 import { DEFAULT_CHUNK_SIZE } from '../read.js';
 import type { ByteStream, SourceEvent } from './types.js';
@@ -144,8 +146,8 @@ export async function readRegularFile(
 
 type Walked = { abs: string; type: 'file' | 'symlink' | 'special'; root?: boolean } | { abs: string; type: 'unlistable'; detail: string };
 
-/** A readdir for fast-glob that remembers the folders it could not list (fast-glob drops them). */
-function recordingFs(root: string, failed: { abs: string; detail: string }[]): Partial<fg.FileSystemAdapter> {
+/** A readdir for the walker that remembers the folders it could not list (the walker goes on). */
+function recordingFs(root: string, failed: { abs: string; detail: string }[]): fsWalk.Options['fs'] {
   const readdir = ((dir: string, options: unknown, cb: (err: NodeJS.ErrnoException | null, entries?: unknown) => void) => {
     const abs = path.resolve(root, dir);
     fs.readdir(abs, options as { withFileTypes: true }, (err, entries) => {
@@ -165,8 +167,51 @@ function recordingFs(root: string, failed: { abs: string; detail: string }[]): P
       failed.push({ abs, detail: `cannot list folder: ${err.code ?? err.message}` });
       cb(err);
     });
-  }) as unknown as fg.FileSystemAdapter['readdir'];
+  }) as unknown as typeof fs.readdir;
   return { readdir };
+}
+
+/**
+ * The walker's entries, in order. Not `for await` on the stream itself: the walker's stream never
+ * finishes destroying, so Node's stream iterator would wait for a 'close' that never comes.
+ */
+async function* entries(stream: NodeJS.ReadableStream): AsyncGenerator<fsWalk.Entry> {
+  const buffered: fsWalk.Entry[] = [];
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  stream.on('data', (e: fsWalk.Entry) => {
+    buffered.push(e);
+    if (buffered.length >= 1024) stream.pause();
+    notify();
+  });
+  stream.on('end', () => {
+    done = true;
+    notify();
+  });
+  stream.on('error', (err) => {
+    failure = err;
+    done = true;
+    notify();
+  });
+  try {
+    for (;;) {
+      if (buffered.length) {
+        yield buffered.shift()!;
+        if (buffered.length < 256 && stream.isPaused()) stream.resume();
+        continue;
+      }
+      if (failure) throw failure;
+      if (done) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    if (!done) (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }
 }
 
 async function* walkRoot(root: string): AsyncGenerator<Walked> {
@@ -178,23 +223,18 @@ async function* walkRoot(root: string): AsyncGenerator<Walked> {
     return;
   }
   const failed: { abs: string; detail: string }[] = [];
-  const stream = fg.stream('**', {
-    cwd: root,
-    dot: true,
-    onlyFiles: false,
+  const stream = fsWalk.walkStream(root, {
     followSymbolicLinks: false,
-    objectMode: true,
-    ignore: ['**/.git/**', '**/.git'],
-    suppressErrors: true,
-    unique: false,
+    deepFilter: (e) => e.name !== '.git',
+    entryFilter: (e) => e.name !== '.git',
+    errorFilter: () => true, // recorded by recordingFs; the walk goes on
     fs: recordingFs(root, failed),
   });
-  for await (const entry of stream as AsyncIterable<fg.Entry>) {
+  for await (const entry of entries(stream)) {
     while (failed.length) yield { ...failed.shift()!, type: 'unlistable' };
     const d = entry.dirent;
     if (d.isDirectory()) continue;
-    const abs = path.join(root, entry.path);
-    yield { abs, type: d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'special' };
+    yield { abs: entry.path, type: d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'special' };
   }
   while (failed.length) yield { ...failed.shift()!, type: 'unlistable' };
 }

@@ -32,6 +32,9 @@ export const scanCommand = {
       .example('$0 scan --commits origin/main..HEAD', 'What these commits introduce, messages included'),
 
   async run(args: ScanArgs, io: Io): Promise<number> {
+    // `scan -- -rf.env`: yargs leaves what follows `--` in `_` (after the command name); paths too.
+    const afterDash = ((args as { _?: unknown[] })._ ?? []).slice(1).map(String);
+    if (afterDash.length) args.paths = [...(args.paths ?? []), ...afterDash];
     const git = isGitScan(args) ? await gitRoot(io) : undefined;
     const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root: git ?? (await scanRoot(args, io)), reportDir: git ?? io.cwd });
     const hooks = verifyHooks(args, io, ruleset);
