@@ -1,7 +1,7 @@
 // Bundles the CLI (and, once it exists, the Action) into dist/. Deterministic: the same sources
 // give the same bytes, so a test can rebuild into a temp folder and compare with what is committed.
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +10,8 @@ const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
 const entryPoints = { cli: path.join(root, 'src/bin.ts') };
 if (existsSync(path.join(root, 'src/action/main.ts'))) entryPoints.action = path.join(root, 'src/action/main.ts');
+
+const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -26,6 +28,7 @@ await build({
   legalComments: 'linked',
   sourcemap: false,
   logLevel: 'warning',
+  define: { __HUBSPOT_SECRETS_VERSION__: JSON.stringify(version) },
   banner: {
     // Some bundled CommonJS dependencies call require(); give them one.
     js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);",
