@@ -267,12 +267,26 @@ describe('config: invalid', () => {
 
   it('a config that turns every rule off is an error, not a silent pass', async () => {
     const rules = Object.fromEntries(
-      JSON.parse((await runMain(['rules', '--json'], { cwd: base })).stdout).map((r: { id: string }) => [r.id, 'off']),
+      JSON.parse((await runMain(['rules', '--json'], { cwd: base })).stdout).rules.map((r: { id: string }) => [r.id, 'off']),
     );
     const dir = project({ 'a.env': tokenFile() }, { rules });
     const r = await runMain(['scan'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('every rule is turned off');
+  });
+});
+
+describe('config: the rules command', () => {
+  it('lists the rules in force: custom ones, severity overrides, and the ones turned off', async () => {
+    const dir = project({}, { rules: { 'hubspot-legacy-api-key': 'off', 'hubspot-smtp-credential': 'low' }, customRules: [customRule('x-key', ['(?<secret>x_\\d{8})'])] });
+    const text = (await runMain(['rules'], { cwd: dir })).stdout;
+    expect(text).toMatch(/^x-key +high +A custom key \(not verifiable, custom\)$/m);
+    expect(text).toMatch(/^hubspot-smtp-credential +low /m);
+    expect(text).toMatch(/^hubspot-legacy-api-key +off +\(turned off in /m);
+    const doc = JSON.parse((await runMain(['rules', '--json'], { cwd: dir })).stdout);
+    expect(doc.off).toEqual(['hubspot-legacy-api-key']);
+    expect(doc.rules.map((r: { id: string }) => r.id)).toContain('x-key');
+    expect(doc.rules.map((r: { id: string }) => r.id)).not.toContain('hubspot-legacy-api-key');
   });
 });
 

@@ -58,4 +58,14 @@ describe('reports', () => {
     expect(text).toContain('Development › Keys › Personal Access Key');
     expect(text).toContain('does not un-leak it');
   });
+
+  it('text never lets a crafted file name fake report lines or send terminal escapes', async () => {
+    const evil = 'a\nsrc/ok.ts\n  1:1 critical fake\u001b[2J\ud800.env';
+    const r = await scan([{ kind: 'item', path: evil, content: `x = "${t.pat}"\n` }], { ruleset });
+    const text = render('text', { result: r, ruleset });
+    expect(text).toContain('a\\nsrc/ok.ts\\n  1:1 critical fake\\u001b[2J\ufffd.env');
+    expect(text).not.toContain('\u001b');
+    expect(text.split('\n').filter((l) => l.includes('critical fake'))).toHaveLength(1);
+    expect(JSON.parse(render('json', { result: r, ruleset })).findings[0].path).toBe(evil);
+  });
 });

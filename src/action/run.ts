@@ -22,6 +22,7 @@ import { findingAnnotation, type AnnotationProperties } from './annotations.js';
 import { planScan, SCAN_INPUTS, type ScanInput, type ScanPlan } from './event.js';
 import { ActionGit, runGit, type GitRunner } from './git.js';
 import { errorMarkdown, summaryMarkdown } from './summary.js';
+import { display } from '../report/display.js';
 
 export type FailOn = 'any' | 'active' | 'never';
 export const FAIL_ON: readonly FailOn[] = ['any', 'active', 'never'];
@@ -281,7 +282,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
       const a = findingAnnotation(f);
       sink.error(a.message, a.properties);
     }
-    for (const w of result.warnings) sink.warning(`${w.path}: ${w.message}`);
+    for (const w of result.warnings) sink.warning(`${display(w.path)}: ${display(w.message)}`);
 
     const failed = shouldFail(inputs.failOn, result);
     const n = result.findings.length;

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { FORMATS, render, type Format } from '../report/index.js';
 import type { ScanResult } from '../scan.js';
 import { DASH, useColor, type Io } from './io.js';
+import { display } from '../report/display.js';
 
 export interface ReportArgs {
   format: Format;
@@ -59,6 +60,6 @@ export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, r
     io.stdout.write(text);
   }
   if (toFile || args.format !== 'text') {
-    for (const w of result.warnings) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+    for (const w of result.warnings) io.stderr.write(`warning: ${display(w.path)}: ${display(w.message)}\n`);
   }
 }

@@ -1,6 +1,7 @@
 /** Human report: findings grouped by file, then how to fix each credential type found. */
 import type { Finding, Severity } from '../core/types.js';
 import type { ReportInput } from './types.js';
+import { display } from './display.js';
 
 const CODES = { red: [31, 39], yellow: [33, 39], cyan: [36, 39], dim: [2, 22], bold: [1, 22], green: [32, 39] } as const;
 type Style = keyof typeof CODES;
@@ -23,7 +24,7 @@ function formatBytes(n: number): string {
 
 /** Where a finding is: `path:line:col`, with the commit when it came from history. */
 export function location(f: Finding): string {
-  const at = `${f.path}:${f.line}:${f.column}`;
+  const at = `${display(f.path)}:${f.line}:${f.column}`;
   if (!f.commit) return at;
   return f.commit.message ? `commit ${f.commit.sha.slice(0, 12)} (message):${f.line}:${f.column}` : `${at} @ ${f.commit.sha.slice(0, 12)}`;
 }
@@ -66,7 +67,7 @@ export function textReport(input: ReportInput): string {
     arr.push(f);
   }
   for (const [file, fs] of byFile) {
-    out.push(c('bold', file));
+    out.push(c('bold', display(file)));
     for (const f of fs) {
       const sup = (f as { suppressedBy?: string }).suppressedBy;
       const pos = `${f.line}:${f.column}`.padEnd(8);
@@ -101,7 +102,7 @@ export function textReport(input: ReportInput): string {
   if (sup) out.push(`Suppressed: ${sup}${input.showSuppressed ? '' : ' (--show-suppressed lists them)'}.`);
   const verified = verificationSummary(result.findings);
   if (verified) out.push(`Verification: ${verified}.`);
-  for (const w of result.warnings) out.push(c('yellow', `warning: ${w.path}: ${w.message}`));
+  for (const w of result.warnings) out.push(c('yellow', `warning: ${display(w.path)}: ${display(w.message)}`));
   if (result.incomplete) out.push(c('yellow', 'warning: the scan was interrupted; this report is incomplete.'));
 
   if (n > 0) {

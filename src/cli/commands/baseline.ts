@@ -15,6 +15,7 @@ import { scan } from '../../scan.js';
 import { fileSource } from '../../sources/files.js';
 import { DASH, type Io } from '../io.js';
 import { scanRoot } from './scan.js';
+import { display } from '../../report/display.js';
 
 export interface BaselineArgs {
   paths?: string[];
@@ -58,7 +59,7 @@ export const baselineCommand = {
       ...prepared.pipeline,
       signal: io.signal,
     });
-    for (const w of result.warnings) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+    for (const w of result.warnings) io.stderr.write(`warning: ${display(w.path)}: ${display(w.message)}\n`);
     if (result.incomplete) {
       io.stderr.write(`interrupted: ${shown} was not written\n`);
       return ExitCode.Interrupted;
