@@ -15,6 +15,7 @@ import { decodeBytes, LineIndex, type TextEncodingName } from './core/text.js';
 import type { Match, RuleSet } from './core/types.js';
 import { MAX_ENCODED_RUN } from './core/views.js';
 import type { ByteStream, SourceItem } from './sources/types.js';
+import { regexReach } from './core/regex-shape.js';
 
 /** Default window size in characters (and read size in bytes). */
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
@@ -34,125 +35,6 @@ export interface ChunkPlan {
   after: number;
 }
 
-// --- how far a regular expression can reach ----------------------------------------------------
-
-/**
- * An upper bound on the length (UTF-16 code units) of any match of a regex source, and on the reach
- * of its lookarounds. `Infinity` when a quantifier is unbounded or a backreference is used.
- */
-export function regexReach(source: string): { match: number; look: number } {
-  let i = 0;
-  let look = 0;
-  const atEnd = (): boolean => i >= source.length;
-
-  const parseAlternation = (): number => {
-    let best = parseSequence();
-    while (source[i] === '|') {
-      i++;
-      best = Math.max(best, parseSequence());
-    }
-    return best;
-  };
-
-  const parseSequence = (): number => {
-    let total = 0;
-    while (!atEnd() && source[i] !== '|' && source[i] !== ')') total += parseQuantifier(parseAtom());
-    return total;
-  };
-
-  const parseQuantifier = (len: number): number => {
-    const ch = source[i];
-    let out = len;
-    if (ch === '*' || ch === '+') {
-      i++;
-      out = len === 0 ? 0 : Infinity;
-    } else if (ch === '?') {
-      i++;
-    } else if (ch === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i));
-      if (!m) return len; // a literal `{` (handled as an atom next round)
-      i += m[0].length;
-      const max = m[2] === undefined ? Number(m[1]) : m[3] === '' ? Infinity : Number(m[3]);
-      out = len === 0 ? 0 : len * max;
-    } else {
-      return len;
-    }
-    if (source[i] === '?') i++; // lazy
-    return out;
-  };
-
-  const parseEscape = (): number => {
-    i++; // the backslash
-    const c = source[i++];
-    if (c === undefined) return 0;
-    if (c === 'b' || c === 'B') return 0;
-    if (c === 'u') {
-      if (source[i] === '{') i = source.indexOf('}', i) + 1;
-      else i += 4;
-      return 2;
-    }
-    if (c === 'x') {
-      i += 2;
-      return 1;
-    }
-    if (c === 'c') {
-      i++;
-      return 1;
-    }
-    if ((c === 'p' || c === 'P') && source[i] === '{') {
-      i = source.indexOf('}', i) + 1;
-      return 2;
-    }
-    if (c === 'k' || (c >= '1' && c <= '9')) return Infinity; // backreference
-    return 1;
-  };
-
-  const parseClass = (): number => {
-    i++; // [
-    if (source[i] === '^') i++;
-    while (!atEnd() && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
-    i++; // ]
-    return 2; // a class may match an astral character (two code units) under `u`
-  };
-
-  const parseAtom = (): number => {
-    const c = source[i]!;
-    if (c === '\\') return parseEscape();
-    if (c === '[') return parseClass();
-    if (c === '^' || c === '$') {
-      i++;
-      return 0;
-    }
-    if (c === '(') {
-      i++;
-      let lookaround = false;
-      if (source[i] === '?') {
-        const rest = source.slice(i, i + 3);
-        if (rest.startsWith('?:')) i += 2;
-        else if (rest.startsWith('?=') || rest.startsWith('?!')) {
-          i += 2;
-          lookaround = true;
-        } else if (rest === '?<=' || rest === '?<!') {
-          i += 3;
-          lookaround = true;
-        } else if (rest.startsWith('?<')) i = source.indexOf('>', i) + 1;
-      }
-      const inner = parseAlternation();
-      i++; // )
-      if (lookaround) {
-        look = Math.max(look, inner);
-        return 0;
-      }
-      return inner;
-    }
-    i++;
-    return 1;
-  };
-
-  const match = parseAlternation();
-  return { match, look };
-}
-
 /**
  * The chunk plan for a rule set: windows reach far enough that a match starting in the owned part,
  * with its context windows, lookarounds and the encoded run holding it, lies wholly in the window.
@@ -164,7 +46,7 @@ export function chunkPlanFor(ruleset: RuleSet, opts: { chunkSize?: number; maxEn
   let ctxAfter = 0;
   for (const rule of ruleset.rules) {
     for (const re of rule.patterns) {
-      const r = regexReach(re.source);
+      const r = regexReach(re.source, re.flags);
       match = Math.max(match, r.match);
       look = Math.max(look, r.look);
     }

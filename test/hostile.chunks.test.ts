@@ -11,7 +11,8 @@ import { compileRules } from '../src/core/rules.js';
 import { decodeBytes, LineIndex } from '../src/core/text.js';
 import type { RuleSpec } from '../src/core/types.js';
 import { MAX_ENCODED_RUN } from '../src/core/views.js';
-import { chunkPlanFor, decodeStream, readItem, regexReach, UNBOUNDED_MATCH_FALLBACK, type ChunkPlan } from '../src/read.js';
+import { regexReach } from '../src/core/regex-shape.js';
+import { chunkPlanFor, decodeStream, readItem, UNBOUNDED_MATCH_FALLBACK, type ChunkPlan } from '../src/read.js';
 import { BUILTIN_RULES, builtinRuleSet } from '../src/rules/index.js';
 import { scan } from '../src/scan.js';
 import type { ByteStream, SourceEvent } from '../src/sources/types.js';
@@ -41,30 +42,12 @@ async function collect(it: AsyncIterable<string>): Promise<string> {
   return s;
 }
 
-describe('regexReach: the longest match a pattern can make', () => {
-  it.each([
-    ['abc', 3, 0],
-    ['a{2,5}', 5, 0],
-    ['a|bcd', 3, 0],
-    ['(?:ab){3}', 6, 0],
-    ['(?<name>x)(?=yy)', 1, 2],
-    ['(?<![a-z])x', 1, 2],
-    ['[a-z]{3}', 6, 0], // a class may match a surrogate pair
-    ['\\bx\\d?$', 2, 0],
-    ['a{,3}', 5, 0], // not a quantifier: the literal `{,3}`
-  ])('%s → %d (lookaround %d)', (src, match, look) => {
-    expect(regexReach(src)).toEqual({ match, look });
-  });
-
-  it.each(['a*', 'a+', 'x{2,}', '(a)\\1', '(?<n>a)\\k<n>'])('%s is unbounded', (src) => {
-    expect(regexReach(src).match).toBe(Infinity);
-  });
-
+describe('chunk overlap', () => {
   it('the overlap covers the longest built-in match with its context, lookarounds and encodings', () => {
     let longest = 0;
     for (const rule of ruleset.rules) {
       for (const re of rule.patterns) {
-        const r = regexReach(re.source);
+        const r = regexReach(re.source, re.flags);
         // {{assign}} allows unbounded blanks around a YAML block scalar: those use the stated fallback.
         longest = Math.max(longest, Number.isFinite(r.match) ? r.match : UNBOUNDED_MATCH_FALLBACK);
       }

@@ -1,180 +1,151 @@
 /**
- * Small static facts about a rule's regular expression source, used to plan cheap prefilters
- * (rules.ts). Pure; errs on the safe side (Infinity / false) for anything it does not understand.
+ * Static facts about a rule's regular expression, read from its syntax tree (regexpp, the parser
+ * ESLint uses): how long a match can be, how far its lookarounds reach, how much can come before a
+ * given position, whether every match holds a keyword. Used to plan prefilter windows (rules.ts) and
+ * chunk overlaps (read.ts). Pure; errs on the safe side (Infinity / false).
  */
+import { RegExpParser, type AST } from '@eslint-community/regexpp';
 
-/** The longest text the expression can match (lookarounds count 0); Infinity when unbounded. */
-export function maxLength(src: string): number {
-  let i = 0;
-  const quantifier = (): { min: number; max: number } | null => {
-    const q = src[i];
-    let r: { min: number; max: number } | null = null;
-    if (q === '*') r = { min: 0, max: Infinity };
-    else if (q === '+') r = { min: 1, max: Infinity };
-    else if (q === '?') r = { min: 0, max: 1 };
-    else if (q === '{') {
-      const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(i));
-      if (!m) return null;
-      i += m[0].length - 1;
-      r = { min: Number(m[1]), max: m[2] === undefined ? Number(m[1]) : m[3] === '' ? Infinity : Number(m[3]) };
-    }
-    if (!r) return null;
-    i++;
-    if (src[i] === '?') i++;
-    return r;
-  };
-  const alternation = (): number => {
-    let best = 0;
-    let cur = 0;
-    while (i < src.length && src[i] !== ')') {
-      const c = src[i]!;
-      if (c === '|') {
-        best = Math.max(best, cur);
-        cur = 0;
-        i++;
-        continue;
-      }
-      let atom = 1;
-      if (c === '(') {
-        i++;
-        let zero = false;
-        if (src[i] === '?') {
-          const n1 = src[i + 1];
-          const n2 = src[i + 2];
-          if (n1 === ':') i += 2;
-          else if (n1 === '=' || n1 === '!') (i += 2), (zero = true);
-          else if (n1 === '<' && (n2 === '=' || n2 === '!')) (i += 3), (zero = true);
-          else if (n1 === '<') i = src.indexOf('>', i) + 1;
-          else return Infinity;
-        }
-        const inner = alternation();
-        if (src[i] === ')') i++;
-        atom = zero ? 0 : inner;
-      } else if (c === '[') {
-        i++;
-        if (src[i] === '^') i++;
-        if (src[i] === ']') i++;
-        while (i < src.length && src[i] !== ']') i += src[i] === '\\' ? 2 : 1;
-        i++;
-      } else if (c === '\\') {
-        const d = src[i + 1] ?? '';
-        if (d === 'b' || d === 'B') (atom = 0), (i += 2);
-        else if (/[1-9k]/.test(d)) return Infinity;
-        else if (d === 'u') i += src[i + 2] === '{' ? src.indexOf('}', i) + 1 - i : 6;
-        else if (d === 'x') i += 4;
-        else if (d === 'c') i += 3;
-        else if (d === 'p' || d === 'P') i = src.indexOf('}', i) + 1;
-        else i += 2;
-      } else if (c === '^' || c === '$') {
-        atom = 0;
-        i++;
-      } else {
-        i++;
-      }
-      const q = quantifier();
-      if (atom !== 0) cur += q ? atom * q.max : atom;
-    }
-    return Math.max(best, cur);
-  };
-  let total = alternation();
-  while (i < src.length) {
-    i++;
-    total = Math.max(total, alternation());
+const parser = new RegExpParser({ ecmaVersion: 2025 });
+
+const parsed = new Map<string, AST.Pattern>();
+
+/** Each pattern is parsed once per process, however many facts are asked of it (start-up matters: the hook). */
+function parse(source: string, flags: string): AST.Pattern {
+  const key = `${flags.includes('v') ? 'v' : flags.includes('u') ? 'u' : ''}/${source}`;
+  let ast = parsed.get(key);
+  if (!ast) {
+    ast = parser.parsePattern(source, undefined, undefined, { unicode: flags.includes('u'), unicodeSets: flags.includes('v') });
+    parsed.set(key, ast);
   }
-  return total;
+  return ast;
+}
+
+type Alternatives = readonly AST.Alternative[];
+
+function hasAlternatives(e: AST.Element): e is AST.Group | AST.CapturingGroup {
+  return e.type === 'Group' || e.type === 'CapturingGroup';
+}
+
+/** Longest match of each element (UTF-16 code units); lookaround reach is collected separately. */
+class Measure {
+  look = 0;
+  constructor(private readonly astral: boolean) {}
+
+  alternatives(alts: Alternatives): number {
+    return alts.reduce((best, a) => Math.max(best, this.sequence(a.elements)), 0);
+  }
+
+  sequence(elements: readonly AST.Element[]): number {
+    return elements.reduce((n, e) => n + this.element(e), 0);
+  }
+
+  element(e: AST.Element): number {
+    switch (e.type) {
+      case 'Character':
+        return e.value > 0xffff ? 2 : 1;
+      case 'CharacterSet':
+      case 'CharacterClass':
+      case 'ExpressionCharacterClass':
+        // Without the u / v flag a set matches one code unit; with it, maybe an astral character.
+        return this.astral ? 2 : 1;
+      case 'Group':
+      case 'CapturingGroup':
+        return this.alternatives(e.alternatives);
+      case 'Assertion':
+        if (e.kind === 'lookahead' || e.kind === 'lookbehind') {
+          const inner = this.alternatives(e.alternatives); // may raise this.look itself (nested lookarounds)
+          this.look = Math.max(this.look, inner);
+        }
+        return 0;
+      case 'Quantifier': {
+        const inner = this.element(e.element);
+        return inner === 0 ? 0 : inner * e.max;
+      }
+      default:
+        return Infinity; // backreferences, anything unforeseen
+    }
+  }
 }
 
 /**
- * True when every match of `src` contains one of `keywords` (lower-case) as a literal: a literal
- * run outside optional parts, or a group every alternative of which does.
+ * An upper bound on the length of any match of `source`, and on how far its lookarounds reach
+ * beyond it. `Infinity` when a quantifier is unbounded or a backreference is used.
  */
-export function impliesKeyword(src: string, keywords: readonly string[]): boolean {
-  if (keywords.length === 0) return true;
-  let i = 0;
-  const has = (run: string): boolean => keywords.some((k) => run.toLowerCase().includes(k));
-  const optionalNext = (): boolean => {
-    const q = src[i];
-    if (q === '?' || q === '*') return true;
-    if (q === '{') return /^\{0[,}]/.test(src.slice(i));
-    return false;
-  };
-  const skipQuantifier = (): void => {
-    const q = src[i];
-    if (q === '*' || q === '+' || q === '?') i++;
-    else if (q === '{') {
-      const m = /^\{\d+(,\d*)?\}/.exec(src.slice(i));
-      if (m) i += m[0].length;
+export function regexReach(source: string, flags = ''): { match: number; look: number } {
+  const m = new Measure(/[uv]/.test(flags));
+  const match = m.alternatives(parse(source, flags).alternatives);
+  return { match, look: m.look };
+}
+
+/** The longest text the expression can match (lookarounds count 0); Infinity when unbounded. */
+export function maxLength(source: string, flags = ''): number {
+  return regexReach(source, flags).match;
+}
+
+/**
+ * The longest text a match can hold before the point where the pattern reaches source offset
+ * `offset` (e.g. where a secret's UUID begins). Infinity when unbounded.
+ */
+export function maxLengthBefore(source: string, offset: number, flags = ''): number {
+  const m = new Measure(/[uv]/.test(flags));
+  const inSequence = (elements: readonly AST.Element[]): number => {
+    let total = 0;
+    for (const e of elements) {
+      if (e.end <= offset) total += m.element(e);
+      else if (e.start < offset) return total + inElement(e);
+      else break;
     }
-    if (src[i] === '?') i++;
+    return total;
   };
-  /** Parses alternatives up to ')' or the end; true when every alternative implies a keyword. */
-  const alternation = (): boolean => {
-    let all = true;
-    let cur = false;
+  const inAlternatives = (alts: Alternatives): number => {
+    const a = alts.find((x) => x.start <= offset && offset <= x.end);
+    return a ? inSequence(a.elements) : 0;
+  };
+  const inElement = (e: AST.Element): number => {
+    if (hasAlternatives(e)) return inAlternatives(e.alternatives);
+    if (e.type === 'Quantifier') {
+      const one = m.element(e.element);
+      // Earlier repetitions, then the part of this one before the offset.
+      return (e.max === Infinity ? (one === 0 ? 0 : Infinity) : one * (e.max - 1)) + inElement(e.element);
+    }
+    return 0;
+  };
+  return inAlternatives(parse(source, flags).alternatives);
+}
+
+/**
+ * True when every match of `source` contains one of `keywords` (lower-case) as a literal: a run of
+ * mandatory characters, or a mandatory group every alternative of which does. Lookarounds do not
+ * count (their text is outside the match).
+ */
+export function impliesKeyword(source: string, keywords: readonly string[], flags = ''): boolean {
+  if (keywords.length === 0) return true;
+  const has = (run: string): boolean => keywords.some((k) => run.toLowerCase().includes(k));
+  const every = (alts: Alternatives): boolean => alts.length > 0 && alts.every((a) => sequence(a.elements));
+  const sequence = (elements: readonly AST.Element[]): boolean => {
     let run = '';
+    let ok = false;
     const flush = (): void => {
-      if (run && has(run)) cur = true;
+      if (run && has(run)) ok = true;
       run = '';
     };
-    while (i < src.length && src[i] !== ')') {
-      const c = src[i]!;
-      if (c === '|') {
-        flush();
-        all &&= cur;
-        cur = false;
-        i++;
+    for (const e of elements) {
+      if (e.type === 'Character') {
+        run += String.fromCodePoint(e.value);
         continue;
       }
-      if (c === '(') {
-        flush();
-        i++;
-        let zero = false;
-        if (src[i] === '?') {
-          const n1 = src[i + 1];
-          const n2 = src[i + 2];
-          if (n1 === ':') i += 2;
-          else if (n1 === '=' || n1 === '!') (i += 2), (zero = true);
-          else if (n1 === '<' && (n2 === '=' || n2 === '!')) (i += 3), (zero = true);
-          else if (n1 === '<') i = src.indexOf('>', i) + 1;
-          else return false;
-        }
-        const inner = alternation();
-        if (src[i] === ')') i++;
-        const optional = optionalNext();
-        skipQuantifier();
-        if (inner && !zero && !optional) cur = true;
+      if (e.type === 'Quantifier' && e.min >= 1 && e.element.type === 'Character') {
+        run += String.fromCodePoint(e.element.value).repeat(Math.min(e.min, 64));
+        if (e.max !== e.min) flush();
         continue;
       }
-      let ch: string | null = null;
-      if (c === '[') {
-        i++;
-        if (src[i] === '^') i++;
-        if (src[i] === ']') i++;
-        while (i < src.length && src[i] !== ']') i += src[i] === '\\' ? 2 : 1;
-        i++;
-      } else if (c === '\\') {
-        const d = src[i + 1] ?? '';
-        if (/[^A-Za-z0-9]/.test(d)) ch = d;
-        i += 2;
-      } else if (c === '.' || c === '^' || c === '$') {
-        i++;
-      } else {
-        ch = c;
-        i++;
-      }
-      if (ch !== null && !optionalNext()) {
-        run += ch;
-        if (src[i] === '+' || src[i] === '*' || src[i] === '{') {
-          flush();
-          skipQuantifier();
-        }
-      } else {
-        flush();
-        skipQuantifier();
-      }
+      flush();
+      const body = e.type === 'Quantifier' && e.min >= 1 ? e.element : e;
+      if (hasAlternatives(body) && every(body.alternatives)) ok = true;
     }
     flush();
-    return all && cur;
+    return ok;
   };
-  return alternation();
+  return every(parse(source, flags).alternatives);
 }

@@ -3,7 +3,7 @@
  * Pure: no I/O. Schema validation lives in rule-schema.ts so the hot path never loads ajv.
  */
 import type { Gate } from './prefilter.js';
-import { impliesKeyword, maxLength } from './regex-shape.js';
+import { impliesKeyword, maxLengthBefore } from './regex-shape.js';
 import type { CompiledContext, CompiledRule, ContextSpec, RuleSet, RuleSpec } from './types.js';
 import { VALIDATORS } from './validators.js';
 
@@ -83,7 +83,7 @@ export function patternGate(source: string, keywords: readonly string[] = []): G
   const uuidAt = UUID_SECRET.test(source) ? source.search(/\{\{(?:uuid|hubhex)\}\}/) : -1;
   if (uuidAt >= 0) {
     // The shape is found at the UUID's first dash (8 hex in) or the dash after a hublet (at most 4 in).
-    const before = maxLength(expandMacros(source.slice(0, uuidAt))) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 4);
+    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 4);
     return Number.isFinite(before) ? { kind: 'uuid', before, keywordCheck } : null;
   }
   const m = RUN_SECRET.exec(source);
@@ -91,7 +91,7 @@ export function patternGate(source: string, keywords: readonly string[] = []): G
   if (m && inAlphabet(m[3]!) && (m[2]!.match(/\[[^\]]*\]/g) ?? []).every((c) => inAlphabet(c.slice(1, -1)))) {
     const classes = (m[2]!.match(/\[/g) ?? []).length;
     const min = m[1]!.length + classes + Number(m[4]);
-    const before = maxLength(expandMacros(source.slice(0, source.indexOf('(?<secret>'))));
+    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, source.indexOf('(?<secret>'))).length);
     if (min >= 24 && Number.isFinite(before)) return { kind: 'run', min, before, keywordCheck };
   }
   return null;
