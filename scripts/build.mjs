@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
-const entryPoints = { cli: path.join(root, 'src/bin.ts') };
+const entryPoints = { cli: path.join(root, 'src/bin.ts'), 'scan-worker': path.join(root, 'src/parallel/worker.ts') };
 if (existsSync(path.join(root, 'src/action/main.ts'))) entryPoints.action = path.join(root, 'src/action/main.ts');
 
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));

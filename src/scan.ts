@@ -132,7 +132,9 @@ export async function scan(events: AsyncIterable<SourceEvent> | Iterable<SourceE
       skip(ev.path, ev.reason, ev.detail, ev.warn);
       continue;
     }
-    const read = await readItem(ev, opts.ruleset, { decode: opts.decode, plan, signal: opts.signal });
+    const read = ev.scanned
+      ? { kind: 'text' as const, aborted: false, ...ev.scanned }
+      : await readItem(ev, opts.ruleset, { decode: opts.decode, plan, signal: opts.signal });
     if (read.kind === 'skip') {
       skip(ev.path, read.reason, read.detail);
       continue;

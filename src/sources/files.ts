@@ -19,12 +19,17 @@ import path from 'node:path';
 import * as fsWalk from '@nodelib/fs.walk';
 import { InputError } from '../errors.js';
 import { DEFAULT_CHUNK_SIZE } from '../read.js';
-import type { ByteStream, SourceEvent } from './types.js';
+import type { ByteStream, SourceEvent, SourceSkip } from './types.js';
 
 export interface FileSourceOptions {
   /** Paths are reported relative to this directory. */
   cwd: string;
-  /** Relative (to cwd, `/` separators) path → true when the user's config ignores it. */
+  /**
+   * Relative (to cwd, `/` separators) path → true when the user's config ignores it. A folder it
+   * matches is pruned: not listed at all, and counted as one `ignored` skip (not one per file
+   * inside). So the predicate must also hold for everything below a folder it holds for, as
+   * config globs do (a path matches when any folder above it matches).
+   */
   ignore?: (relPath: string) => boolean;
   /** Files larger than this many bytes are skipped as too large. */
   maxFileSize?: number;
@@ -144,7 +149,10 @@ export async function readRegularFile(
   }
 }
 
-type Walked = { abs: string; type: 'file' | 'symlink' | 'special'; root?: boolean } | { abs: string; type: 'unlistable'; detail: string };
+type Walked =
+  | { abs: string; type: 'file' | 'symlink' | 'special'; root?: boolean }
+  | { abs: string; type: 'unlistable'; detail: string }
+  | { abs: string; type: 'pruned' };
 
 /** A readdir for the walker that remembers the folders it could not list (the walker goes on). */
 function recordingFs(root: string, failed: { abs: string; detail: string }[]): fsWalk.Options['fs'] {
@@ -214,7 +222,7 @@ async function* entries(stream: NodeJS.ReadableStream): AsyncGenerator<fsWalk.En
   }
 }
 
-async function* walkRoot(root: string): AsyncGenerator<Walked> {
+async function* walkRoot(root: string, prune?: (abs: string) => boolean): AsyncGenerator<Walked> {
   const st = await fsp.lstat(root).catch((err: NodeJS.ErrnoException) => {
     throw new InputError(`cannot scan ${root}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
   });
@@ -223,26 +231,87 @@ async function* walkRoot(root: string): AsyncGenerator<Walked> {
     return;
   }
   const failed: { abs: string; detail: string }[] = [];
+  const pruned: string[] = [];
   const stream = fsWalk.walkStream(root, {
     followSymbolicLinks: false,
-    deepFilter: (e) => e.name !== '.git',
+    deepFilter: (e) => {
+      if (e.name === '.git') return false;
+      if (!prune?.(e.path)) return true;
+      pruned.push(e.path);
+      return false;
+    },
     entryFilter: (e) => e.name !== '.git',
     errorFilter: () => true, // recorded by recordingFs; the walk goes on
     fs: recordingFs(root, failed),
   });
   for await (const entry of entries(stream)) {
     while (failed.length) yield { ...failed.shift()!, type: 'unlistable' };
+    while (pruned.length) yield { abs: pruned.shift()!, type: 'pruned' };
     const d = entry.dirent;
     if (d.isDirectory()) continue;
     yield { abs: entry.path, type: d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'special' };
   }
   while (failed.length) yield { ...failed.shift()!, type: 'unlistable' };
+  while (pruned.length) yield { abs: pruned.shift()!, type: 'pruned' };
+}
+
+/** A regular file the walk found (not yet opened: it may still turn out to be anything). */
+export interface WalkedFile {
+  kind: 'file';
+  abs: string;
+  /** As reported. */
+  path: string;
+}
+
+/**
+ * The walk under `roots`: every file to read, and every skip (symlinks, special files, folders that
+ * cannot be listed, ignored files and pruned ignored folders), in walk order. Nothing is opened.
+ */
+export async function* walkFiles(roots: readonly string[], opts: Pick<FileSourceOptions, 'cwd' | 'ignore'>): AsyncGenerator<WalkedFile | SourceSkip> {
+  const seen = new Set<string>();
+  const ignore = opts.ignore;
+  const prune = ignore && ((abs: string): boolean => ignore(toReportPath(opts.cwd, abs)));
+  for (const root of roots) {
+    const absRoot = path.resolve(opts.cwd, root);
+    for await (const e of walkRoot(absRoot, prune)) {
+      const rel = toReportPath(opts.cwd, e.abs);
+      if (e.type === 'unlistable') {
+        yield { kind: 'skip', path: rel, reason: 'unreadable', detail: e.detail };
+        continue;
+      }
+      if (seen.has(e.abs)) continue;
+      seen.add(e.abs);
+      if (e.type === 'pruned') {
+        yield { kind: 'skip', path: rel, reason: 'ignored', detail: 'folder ignored by config: not walked' };
+        continue;
+      }
+      if (ignore?.(rel)) {
+        yield { kind: 'skip', path: rel, reason: 'ignored' };
+        continue;
+      }
+      if (e.type === 'symlink') {
+        yield e.root
+          ? { kind: 'skip', path: rel, reason: 'symlink', detail: 'is a symbolic link: not followed (scan its target by name instead)', warn: true }
+          : { kind: 'skip', path: rel, reason: 'symlink', detail: 'symbolic links are not followed' };
+        continue;
+      }
+      if (e.type === 'special') {
+        yield { kind: 'skip', path: rel, reason: 'special', detail: 'not a regular file (FIFO, socket or device): not read', ...(e.root ? { warn: true } : {}) };
+        continue;
+      }
+      yield { kind: 'file', abs: e.abs, path: rel };
+    }
+  }
 }
 
 /** Yields every file under `roots` as bytes (or a stream for big files), and every skip with its reason. */
-export async function* fileSource(roots: readonly string[], opts: FileSourceOptions): AsyncGenerator<SourceEvent> {
+export function fileSource(roots: readonly string[], opts: FileSourceOptions): AsyncGenerator<SourceEvent> {
+  return readWalked(walkFiles(roots, opts), opts);
+}
+
+/** The files of a walk read on this thread (asynchronously, `concurrency` at a time), in walk order. */
+export async function* readWalked(walked: AsyncIterable<WalkedFile | SourceSkip>, opts: FileSourceOptions): AsyncGenerator<SourceEvent> {
   const concurrency = Math.max(1, opts.concurrency ?? 16);
-  const seen = new Set<string>();
   const queue: Promise<SourceEvent[]>[] = [];
 
   const load = async (abs: string, rel: string): Promise<SourceEvent[]> => {
@@ -259,33 +328,13 @@ export async function* fileSource(roots: readonly string[], opts: FileSourceOpti
     return out.length ? out : [{ kind: 'skip', path: rel, reason: 'unreadable', detail: r.ok ? 'cannot read' : r.detail }];
   };
 
-  for (const root of roots) {
-    const absRoot = path.resolve(opts.cwd, root);
-    for await (const e of walkRoot(absRoot)) {
-      const rel = toReportPath(opts.cwd, e.abs);
-      if (e.type === 'unlistable') {
-        yield { kind: 'skip', path: rel, reason: 'unreadable', detail: e.detail };
-        continue;
-      }
-      if (seen.has(e.abs)) continue;
-      seen.add(e.abs);
-      if (opts.ignore?.(rel)) {
-        yield { kind: 'skip', path: rel, reason: 'ignored' };
-        continue;
-      }
-      if (e.type === 'symlink') {
-        yield e.root
-          ? { kind: 'skip', path: rel, reason: 'symlink', detail: 'is a symbolic link: not followed (scan its target by name instead)', warn: true }
-          : { kind: 'skip', path: rel, reason: 'symlink', detail: 'symbolic links are not followed' };
-        continue;
-      }
-      if (e.type === 'special') {
-        yield { kind: 'skip', path: rel, reason: 'special', detail: 'not a regular file (FIFO, socket or device): not read', ...(e.root ? { warn: true } : {}) };
-        continue;
-      }
-      queue.push(load(e.abs, rel));
-      if (queue.length >= concurrency) yield* await queue.shift()!;
+  for await (const e of walked) {
+    if (e.kind === 'skip') {
+      yield e;
+      continue;
     }
+    queue.push(load(e.abs, e.path));
+    if (queue.length >= concurrency) yield* await queue.shift()!;
   }
   while (queue.length) yield* await queue.shift()!;
 }

@@ -1,5 +1,5 @@
 /** What every source (directory walk, git index, commit range, history blobs, stdin) produces. */
-import type { CommitInfo } from '../core/types.js';
+import type { CommitInfo, Match } from '../core/types.js';
 
 export type SkipReason =
   | 'binary'
@@ -33,6 +33,21 @@ export interface SourceItem {
   lines?: ReadonlySet<number>;
   /** Git blob id, for sources that read blobs. */
   blob?: string;
+  /**
+   * Set when the source already read and scanned the content where it was read (a worker thread,
+   * src/parallel/): the pipeline takes these matches instead of reading `content` (then empty).
+   * Suppression, line filters, severity and redaction still happen in the pipeline.
+   */
+  scanned?: PreScanned;
+}
+
+/** What reading and detecting one item produced, when done by the source (see SourceItem.scanned). */
+export interface PreScanned {
+  /** Bytes read. */
+  bytes: number;
+  matches: Match[];
+  /** The text of a 1-based line of the item near a match (others return ''). */
+  lineText(line: number): string;
 }
 
 export interface SourceSkip {

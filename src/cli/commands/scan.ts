@@ -3,7 +3,8 @@ import { UsageError } from '../../errors.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
-import { fileSource } from '../../sources/files.js';
+import type { RuleSet } from '../../core/types.js';
+import { parallelFileSource } from '../../parallel/source.js';
 import { stdinSource } from '../../sources/stdin.js';
 import type { SourceEvent } from '../../sources/types.js';
 import { withConfigOptions } from '../config-options.js';
@@ -16,6 +17,7 @@ import { verifyHooks, withVerifyOptions, type VerifyArgs } from '../verify-optio
 export interface ScanArgs extends ReportArgs, VerifyArgs, ConfigArgs, GitScanArgs {
   paths?: string[];
   'stdin-filename'?: string;
+  threads?: number;
 }
 
 export const scanCommand = {
@@ -25,6 +27,10 @@ export const scanCommand = {
     withGitScanOptions(withConfigOptions(withVerifyOptions(withReportOptions(y))))
       .positional('paths', { type: 'string', array: true, describe: 'Files or folders to scan; - reads standard input' })
       .option('stdin-filename', { type: 'string', describe: 'Name to report for standard input' })
+      .option('threads', {
+        type: 'number',
+        describe: 'Worker threads reading and scanning a folder (0: none). Default: one per core, up to 4, for trees of 128 files or more',
+      })
       .example('$0 scan', 'Scan the current folder')
       .example('$0 scan src config --format sarif -o results.sarif', 'SARIF for code scanning')
       .example('git show HEAD:app.env | $0 scan - --stdin-filename app.env', 'Scan standard input')
@@ -38,7 +44,7 @@ export const scanCommand = {
     const git = isGitScan(args) ? await gitRoot(io) : undefined;
     const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root: git ?? (await scanRoot(args, io)), reportDir: git ?? io.cwd });
     const hooks = verifyHooks(args, io, ruleset);
-    const { code } = await runScan({ io, args, ruleset, events: scanEvents(args, io, ignore), pipeline, ...hooks });
+    const { code } = await runScan({ io, args, ruleset, events: scanEvents(args, io, ignore, ruleset), pipeline, ...hooks });
     return code;
   },
 };
@@ -56,12 +62,16 @@ export async function scanRoot(args: { paths?: string[] }, io: Io): Promise<stri
 }
 
 /** Which source a `scan` invocation reads. */
-export function scanEvents(args: ScanArgs, io: Io, ignore?: (relPath: string) => boolean): AsyncIterable<SourceEvent> {
+export function scanEvents(args: ScanArgs, io: Io, ignore: ((relPath: string) => boolean) | undefined, ruleset: RuleSet): AsyncIterable<SourceEvent> {
   if (isGitScan(args)) return gitScanEvents(args, io, ignore);
   const paths = args.paths?.length ? args.paths : ['.'];
   if (paths.includes(DASH)) {
     if (paths.length > 1) throw new UsageError('scan: - (standard input) cannot be combined with paths');
     return stdinSource(io.stdin, args['stdin-filename']);
   }
-  return fileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore });
+  const threads = args.threads;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
+    throw new UsageError(`--threads must be a whole number from 0 to 64, not ${String(threads)}`);
+  }
+  return parallelFileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore, ruleset, threads, signal: io.signal });
 }

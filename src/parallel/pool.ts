@@ -1,0 +1,140 @@
+/**
+ * A small pool of scan worker threads (src/parallel/worker.ts, bundled as dist/scan-worker.js).
+ * Batches of files go to the least busy worker; each batch's promise settles with its results.
+ * Fails closed: a worker that throws, exits, or cannot start rejects every pending batch with a
+ * PoolError (the run exits 2), and the pool takes no more work.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { RuleSet } from '../core/types.js';
+import type { ChunkPlan } from '../read.js';
+import type { FileTask, TaskResult } from './task.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
+
+/** A scan worker failed: nothing may be concluded from the run. */
+export class PoolError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PoolError';
+  }
+}
+
+/** The pool was closed (Ctrl-C, or the scan stopped early) while a batch was pending. */
+export class PoolClosed extends Error {
+  constructor() {
+    super('scan worker pool closed');
+    this.name = 'PoolClosed';
+  }
+}
+
+/** Worker threads by default: one per core, at most this many (each holds a heap and a read buffer). */
+export const MAX_DEFAULT_THREADS = 4;
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
+}
+
+/**
+ * The bundled worker script, next to the bundle's entry points (dist/scan-worker.js) whether this
+ * module was bundled into dist/ or into dist/chunks/. Undefined when running from the TypeScript
+ * sources (there is no worker to start: the single-thread path is used).
+ */
+export function bundledWorkerUrl(): URL | undefined {
+  const here = new URL(import.meta.url);
+  if (!here.pathname.endsWith('.js')) return undefined;
+  for (const rel of ['./scan-worker.js', '../scan-worker.js']) {
+    const u = new URL(rel, here);
+    if (existsSync(u)) return u;
+  }
+  return undefined;
+}
+
+export interface PoolOptions {
+  threads: number;
+  workerUrl: URL | string;
+  ruleset: RuleSet;
+  plan: ChunkPlan;
+  decode?: boolean;
+  maxFileSize?: number;
+}
+
+interface Pending {
+  worker: number;
+  resolve: (r: TaskResult[][]) => void;
+  reject: (e: Error) => void;
+}
+
+export class ScanPool {
+  private readonly workers: Worker[] = [];
+  private readonly load: number[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | undefined;
+  private closed = false;
+
+  constructor(opts: PoolOptions) {
+    const init: WorkerInit = {
+      specs: opts.ruleset.rules.map((r) => r.spec),
+      plan: opts.plan,
+      ...(opts.decode !== undefined ? { decode: opts.decode } : {}),
+      ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
+    };
+    for (let i = 0; i < Math.max(1, opts.threads); i++) {
+      const w = new Worker(opts.workerUrl, { workerData: init, stdout: false, stderr: false });
+      w.on('message', (reply: WorkerReply) => this.onReply(reply));
+      w.on('error', (err) => this.fail(new PoolError(`a scan worker thread failed: ${err.message}`, { cause: err })));
+      w.on('messageerror', (err) => this.fail(new PoolError(`a scan worker thread sent an unreadable message: ${err.message}`)));
+      w.on('exit', (code) => {
+        if (!this.closed) this.fail(new PoolError(`a scan worker thread stopped unexpectedly (exit code ${code})`));
+      });
+      this.workers.push(w);
+      this.load.push(0);
+    }
+  }
+
+  /** Read and scan a batch of files on the least busy worker; results in the batch's order. */
+  run(tasks: FileTask[]): Promise<TaskResult[][]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new PoolClosed());
+    let w = 0;
+    for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
+    const id = this.nextId++;
+    this.load[w]!++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { worker: w, resolve, reject });
+      const req: WorkerRequest = { id, tasks };
+      this.workers[w]!.postMessage(req);
+    });
+  }
+
+  private onReply(reply: WorkerReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    this.load[p.worker]!--;
+    if ('error' in reply) {
+      this.fail(new PoolError(`a scan worker thread failed: ${reply.error}`));
+      p.reject(this.failure!);
+      return;
+    }
+    p.resolve(reply.results);
+  }
+
+  private fail(e: Error): void {
+    if (this.closed && !this.failure) return;
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+    this.close();
+  }
+
+  /** Stop every worker at once (also one busy in a big file); pending batches reject with PoolClosed. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) p.reject(new PoolClosed());
+    this.pending.clear();
+    for (const w of this.workers) void w.terminate().catch(() => {});
+  }
+}

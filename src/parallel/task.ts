@@ -1,0 +1,126 @@
+/**
+ * What a scan worker thread does for one walked file: open it (never following a symlink, never
+ * blocking on a FIFO or device), read it with synchronous reads into one reused buffer, and run the
+ * same reading part of the pipeline (`readItem`: decoding, binary sniffing, chunked windows for big
+ * files) the single-thread path runs. Only the matches and the lines around them go back.
+ *
+ * Same semantics as src/sources/files.ts `readRegularFile`: O_NOFOLLOW | O_NONBLOCK, fstat on the
+ * open descriptor (a FIFO swapped in after the walk is refused, not read), --max-file-size, files
+ * larger than one chunk read in windows with the rule-derived overlap.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import type { Match, RuleSet } from '../core/types.js';
+import { readItem, type ChunkPlan } from '../read.js';
+import { rawPaths } from '../sources/files.js';
+import type { ByteStream, SkipReason } from '../sources/types.js';
+
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+const REPLACEMENT = '\uFFFD';
+
+/** One walked file to read, as the main thread sends it. */
+export interface FileTask {
+  /** Absolute path. */
+  abs: string;
+  /** As reported. */
+  path: string;
+}
+
+/** What reading one file gave: matches (with the lines around them) or a skip. */
+export type TaskResult =
+  | { kind: 'text'; path: string; bytes: number; matches: Match[]; lines: [number, string][] }
+  | { kind: 'skip'; path: string; reason: SkipReason; detail: string };
+
+export interface TaskContext {
+  ruleset: RuleSet;
+  plan: ChunkPlan;
+  decode?: boolean;
+  maxFileSize?: number;
+  /** Reused for every file that fits one chunk: plan.chunkSize + 1 bytes (one more tells a file that grew). */
+  buffer: Buffer;
+}
+
+export function taskBuffer(plan: ChunkPlan): Buffer {
+  return Buffer.allocUnsafe(plan.chunkSize + 1);
+}
+
+function failure(path: string, err: unknown): TaskResult {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ELOOP') return { kind: 'skip', path, reason: 'symlink', detail: 'symbolic link: not followed' };
+  return { kind: 'skip', path, reason: 'unreadable', detail: `cannot read: ${e.code ?? e.message}` };
+}
+
+/** A big file read from its open descriptor, `chunkSize` bytes at a time, from the start. */
+function fdStream(fd: number, size: number): ByteStream {
+  return {
+    size,
+    async *chunks(chunkSize: number): AsyncGenerator<Uint8Array> {
+      for (let pos = 0; ; ) {
+        const buf = Buffer.allocUnsafe(chunkSize);
+        const n = readSync(fd, buf, 0, chunkSize, pos);
+        if (n === 0) return;
+        pos += n;
+        yield buf.subarray(0, n);
+      }
+    },
+  };
+}
+
+/** Read and scan one path (a string, or the raw bytes of a name that is not valid UTF-8). */
+async function readOne(p: string | Buffer, path: string, ctx: TaskContext): Promise<TaskResult> {
+  let fd: number;
+  try {
+    fd = openSync(p, OPEN_FLAGS);
+  } catch (err) {
+    return failure(path, err);
+  }
+  try {
+    let content: Uint8Array | ByteStream;
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) return { kind: 'skip', path, reason: 'special', detail: 'not a regular file' };
+      if (ctx.maxFileSize !== undefined && st.size > ctx.maxFileSize) {
+        return { kind: 'skip', path, reason: 'too-large', detail: `skipped: too large (${st.size} bytes > --max-file-size ${ctx.maxFileSize})` };
+      }
+      const chunk = ctx.plan.chunkSize;
+      if (st.size > chunk) {
+        content = fdStream(fd, st.size);
+      } else {
+        const buf = ctx.buffer;
+        let n = 0;
+        for (;;) {
+          const r = readSync(fd, buf, n, buf.length - n, n);
+          if (r === 0) break;
+          n += r;
+          if (n === buf.length) break;
+        }
+        // A file that grew past one chunk since fstat is read as a stream, as a big file would be.
+        content = n > chunk ? fdStream(fd, st.size) : buf.subarray(0, n);
+      }
+    } catch (err) {
+      return failure(path, err);
+    }
+    // Not inside the try: an error in detection is a bug, never a skip (it fails the run).
+    const r = await readItem({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan });
+    if (r.kind === 'skip') return { kind: 'skip', path, reason: r.reason, detail: r.detail };
+    const lines = new Map<number, string>();
+    for (const m of r.matches) {
+      for (let l = Math.max(1, m.line - 1); l <= m.line + 1; l++) if (!lines.has(l)) lines.set(l, r.lineText(l));
+    }
+    return { kind: 'text', path, bytes: r.bytes, matches: r.matches, lines: [...lines] };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Read and scan one walked file. A name that is not valid UTF-8 (Node shows each bad byte as
+ * U+FFFD) is opened through its raw bytes: every raw file behind it is read, reported under the
+ * decoded name.
+ */
+export async function runTask(task: FileTask, ctx: TaskContext): Promise<TaskResult[]> {
+  const first = await readOne(task.abs, task.path, ctx);
+  if (!(first.kind === 'skip' && first.reason === 'unreadable' && task.abs.includes(REPLACEMENT))) return [first];
+  const out: TaskResult[] = [];
+  for (const raw of await rawPaths(task.abs)) out.push(await readOne(raw, task.path, ctx));
+  return out.length ? out : [first];
+}

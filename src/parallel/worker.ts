@@ -1,0 +1,47 @@
+/**
+ * Entry point of a scan worker thread (bundled as dist/scan-worker.js). It compiles the rule specs
+ * it is given, then reads and scans the files of each batch the pool sends, one batch at a time,
+ * and answers each batch with its results (or with the error that stopped it: the run fails).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileRules } from '../core/rules.js';
+import type { RuleSpec } from '../core/types.js';
+import type { ChunkPlan } from '../read.js';
+import { runTask, taskBuffer, type FileTask, type TaskContext, type TaskResult } from './task.js';
+
+export interface WorkerInit {
+  specs: RuleSpec[];
+  plan: ChunkPlan;
+  decode?: boolean;
+  maxFileSize?: number;
+}
+
+export type WorkerRequest = { id: number; tasks: FileTask[] };
+export type WorkerReply = { id: number; results: TaskResult[][] } | { id: number; error: string };
+
+const port = parentPort;
+if (!port) throw new Error('scan-worker: not started as a worker thread');
+const init = workerData as WorkerInit;
+const ctx: TaskContext = {
+  ruleset: compileRules(init.specs),
+  plan: init.plan,
+  decode: init.decode,
+  maxFileSize: init.maxFileSize,
+  buffer: taskBuffer(init.plan),
+};
+
+// Batches run one after another: they share one read buffer.
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (req: WorkerRequest) => {
+  chain = chain.then(async () => {
+    let reply: WorkerReply;
+    try {
+      const results: TaskResult[][] = [];
+      for (const t of req.tasks) results.push(await runTask(t, ctx));
+      reply = { id: req.id, results };
+    } catch (err) {
+      reply = { id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    }
+    port.postMessage(reply);
+  });
+});

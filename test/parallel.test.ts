@@ -1,0 +1,196 @@
+/**
+ * The worker-thread directory scan (src/parallel/) gives exactly what the single-thread path gives:
+ * same findings (positions, secrets, encodings), same skips and warnings, same stats, on the
+ * fixture set and on files cut at chunk boundaries; special files, symlinks and --max-file-size
+ * behave alike. A worker that fails makes the run fail (exit 2 with a message), never pass.
+ * The in-process cases start the bundled worker (dist/scan-worker.js: run `npm run build` first).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RuleSet } from '../src/core/types.js';
+import { PoolError } from '../src/parallel/pool.js';
+import { parallelFileSource } from '../src/parallel/source.js';
+import { chunkPlanFor, type ChunkPlan } from '../src/read.js';
+import { builtinRuleSet } from '../src/rules/index.js';
+import { rawSecret, scan, type ScanResult } from '../src/scan.js';
+import { fileSource } from '../src/sources/files.js';
+import { BIN, ROOT, runBin } from './helpers/cli.js';
+import { fakeAll, fakePrivateAppToken, fakeHubHex, Rng } from './helpers/fake-tokens.js';
+import { loadFixtures, writeFixtures } from './helpers/fixtures.js';
+import { tempDir } from './helpers/tmp.js';
+
+const WORKER = path.join(ROOT, 'dist/scan-worker.js');
+const ruleset = builtinRuleSet();
+const root = tempDir('hs-parallel-');
+
+/** Everything a report could show, in a stable order (the walk's order is not fixed). */
+function summary(r: ScanResult): unknown {
+  const f = (list: ScanResult['findings']) =>
+    list
+      .map((x) => ({ ...x, raw: rawSecret(x) }))
+      .sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
+  const { durationMs: _d, peakRssMb: _p, ...stats } = r.stats;
+  return {
+    findings: f(r.findings),
+    suppressed: f(r.suppressed),
+    stats,
+    warnings: [...r.warnings].sort((a, b) => a.path.localeCompare(b.path) || a.message.localeCompare(b.message)),
+    incomplete: r.incomplete,
+  };
+}
+
+async function both(dir: string, opts: { plan?: ChunkPlan; maxFileSize?: number; rules?: RuleSet } = {}): Promise<{ single: ScanResult; workers: ScanResult }> {
+  const rules = opts.rules ?? ruleset;
+  const plan = opts.plan ?? chunkPlanFor(rules);
+  const common = { cwd: dir, ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}) };
+  const single = await scan(fileSource(['.'], { ...common, chunkSize: plan.chunkSize }), { ruleset: rules, chunkPlan: plan });
+  const workers = await scan(parallelFileSource(['.'], { ...common, ruleset: rules, plan, threads: 2, workerUrl: WORKER }), { ruleset: rules, chunkPlan: plan });
+  return { single, workers };
+}
+
+describe('worker-thread directory scan', () => {
+  it('the bundled worker exists (npm run build)', () => {
+    expect(existsSync(WORKER)).toBe(true);
+  });
+
+  it('finds exactly what the single-thread path finds on the fixture set', async () => {
+    const dir = path.join(root, 'fixtures');
+    const fixtures = loadFixtures();
+    writeFixtures(dir, fixtures);
+    const { single, workers } = await both(dir);
+    expect(single.findings.length).toBeGreaterThan(40);
+    expect(workers.stats.files).toBe(fixtures.length);
+    expect(summary(workers)).toEqual(summary(single));
+  });
+
+  it('finds every token cut by a chunk boundary exactly once, as the single-thread path does', async () => {
+    const dir = path.join(root, 'chunks');
+    mkdirSync(dir);
+    const rng = new Rng('parallel-chunks');
+    const plan = chunkPlanFor(ruleset, { chunkSize: 4096 });
+    let planted = 0;
+    for (let f = 0; f < 24; f++) {
+      // Tokens whose start falls a few characters either side of each 4096-character boundary.
+      let text = '';
+      for (let k = 1; k <= 5; k++) {
+        const tok = f % 2 ? fakePrivateAppToken(rng) : fakeHubHex(rng);
+        const line = f % 2 ? `HUBSPOT_ACCESS_TOKEN=${tok}\n` : `refresh_token: ${tok}\n`;
+        const at = k * 4096 - (line.length - (f % 7) * 6);
+        text += 'x'.repeat(Math.max(0, at - text.length - 1)) + '\n' + line;
+        planted++;
+      }
+      writeFileSync(path.join(dir, `f${f}.${f % 3 === 0 ? 'crlf.txt' : 'txt'}`), f % 3 === 0 ? text.replace(/\n/g, '\r\n') : text);
+    }
+    // One UTF-16 file and one small file that fits one chunk.
+    const t = fakeAll('parallel-utf16');
+    writeFileSync(path.join(dir, 'wide.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${'y'.repeat(4090)}\nTOKEN=${t['pat']}\n`, 'utf16le')]));
+    writeFileSync(path.join(dir, 'small.env'), `TOKEN=${t['pat']}\n`);
+    const { single, workers } = await both(dir, { plan });
+    expect(single.findings.length).toBe(planted + 2);
+    expect(summary(workers)).toEqual(summary(single));
+  });
+
+  it('skips FIFOs, symlinks and too-large files, and warns, as the single-thread path does', async () => {
+    const dir = path.join(root, 'special');
+    mkdirSync(dir);
+    const t = fakeAll('parallel-special');
+    writeFileSync(path.join(dir, 'a.env'), `TOKEN=${t['pat']}\n`);
+    writeFileSync(path.join(dir, 'big.env'), `TOKEN=${t['pat']}\n${'z'.repeat(5000)}\n`);
+    writeFileSync(path.join(dir, 'bin.dat'), Buffer.from([0, 1, 2, 3, 0, 0, 7]));
+    execFileSync('mkfifo', [path.join(dir, 'pipe.env')]);
+    symlinkSync('/etc/hostname', path.join(dir, 'link.env'));
+    const { single, workers } = await both(dir, { maxFileSize: 1000 });
+    expect(single.stats.skippedBy).toEqual({ 'too-large': 1, binary: 1, special: 1, symlink: 1 });
+    expect(single.warnings.map((w) => w.path)).toEqual(['big.env']);
+    expect(summary(workers)).toEqual(summary(single));
+  });
+
+  it('a worker that fails rejects the scan (never a clean result)', async () => {
+    const dir = path.join(root, 'crash');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'a.txt'), 'hello\n');
+    const bad = path.join(root, 'bad-worker.mjs');
+    writeFileSync(bad, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => { throw new Error('worker boom'); });\n");
+    const events = parallelFileSource(['.'], { cwd: dir, ruleset, threads: 2, workerUrl: bad });
+    await expect(scan(events, { ruleset })).rejects.toThrow(PoolError);
+    const exits = path.join(root, 'exit-worker.mjs');
+    writeFileSync(exits, "process.exit(3);\n");
+    await expect(scan(parallelFileSource(['.'], { cwd: dir, ruleset, threads: 1, workerUrl: exits }), { ruleset })).rejects.toThrow(/stopped unexpectedly \(exit code 3\)/);
+  });
+});
+
+describe('worker-thread directory scan, real bin', () => {
+  it('--threads 2 and --threads 0 give the same report on the fixture set', () => {
+    const dir = path.join(root, 'bin-fixtures');
+    writeFixtures(dir, loadFixtures());
+    const run = (threads: string) => {
+      const r = runBin(['scan', '.', '-f', 'json', '--threads', threads], { cwd: dir });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(1);
+      const doc = JSON.parse(r.stdout) as { findings: { path: string; line: number; column: number; ruleId: string }[]; stats: Record<string, unknown> };
+      doc.findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
+      delete doc.stats['durationMs'];
+      delete doc.stats['peakRssMb'];
+      return doc;
+    };
+    expect(run('2')).toEqual(run('0'));
+  });
+
+  it('a crashing worker: exit 2 and a message, never a pass', () => {
+    // A copy of the bundle whose worker script dies on its first batch.
+    const dist = path.join(root, 'broken-dist');
+    cpSync(path.join(ROOT, 'dist'), dist, { recursive: true });
+    writeFileSync(path.join(root, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(path.join(dist, 'scan-worker.js'), "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => process.exit(7));\n");
+    const dir = path.join(root, 'bin-crash');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'a.txt'), 'nothing here\n');
+    const r = execFileSyncStatus(process.execPath, [path.join(dist, 'cli.js'), 'scan', '.', '--threads', '2'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/scan worker thread stopped unexpectedly \(exit code 7\)/);
+    expect(r.stderr).toContain('Nothing may be concluded from this run');
+  });
+
+  it('Ctrl-C while a worker reads a big file: exits 130 at once, report says incomplete', async () => {
+    const dir = path.join(root, 'sigint');
+    mkdirSync(dir);
+    for (let i = 0; i < 200; i++) writeFileSync(path.join(dir, `s${i}.txt`), `line ${i}\n`);
+    const big = path.join(dir, 'big.js');
+    writeFileSync(big, 'var a = function (b) { return b * 2 }; '.repeat(1_500_000)); // 60 MB
+    const child = spawn(process.execPath, [BIN, 'scan', '.', '-f', 'json', '--threads', '2'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let i = 0; i < 4000 && !holdsOpen(child.pid!, big); i++) await new Promise((r) => setTimeout(r, 2));
+    expect(holdsOpen(child.pid!, big)).toBe(true);
+    child.kill('SIGINT');
+    expect(await done).toBe(130);
+    expect(JSON.parse(stdout).incomplete).toBe(true);
+  });
+});
+
+function execFileSyncStatus(cmd: string, args: string[], cwd: string): { code: number; stderr: string } {
+  try {
+    execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 60_000 });
+    return { code: 0, stderr: '' };
+  } catch (err) {
+    const e = err as { status: number | null; stderr: string };
+    return { code: e.status ?? -1, stderr: e.stderr };
+  }
+}
+
+function holdsOpen(pid: number, file: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
