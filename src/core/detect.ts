@@ -54,10 +54,11 @@ type Emit = (rule: CompiledRule, secret: string, start: number, end: number) => 
 const keywordRes = new WeakMap<CompiledRule, RegExp | null>();
 
 /**
- * Whether any of the rule's keywords occurs in the text (case-insensitive); rules without keywords
- * always run. One literal-led regex per rule: no lower-cased copy of the text, one pass at most.
+ * Whether any of the rule's keywords occurs in the text or the file name (case-insensitive; a file
+ * named hubspot.config.yml is HubSpot context, as for context checks); rules without keywords always
+ * run. One literal-led regex per rule: no lower-cased copy of the text, one pass at most.
  */
-function hasKeyword(rule: CompiledRule, shapes: Shapes): boolean {
+function hasKeyword(rule: CompiledRule, shapes: Shapes, path: string): boolean {
   let hit = shapes.keywordHit.get(rule.id);
   if (hit !== undefined) return hit;
   let re = keywordRes.get(rule);
@@ -65,7 +66,7 @@ function hasKeyword(rule: CompiledRule, shapes: Shapes): boolean {
     re = rule.keywords.length ? new RegExp(rule.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'), 'i') : null;
     keywordRes.set(rule, re);
   }
-  hit = re === null || re.test(shapes.text);
+  hit = re === null || re.test(path) || re.test(shapes.text);
   shapes.keywordHit.set(rule.id, hit);
   return hit;
 }
@@ -112,12 +113,12 @@ function scanText(ruleset: RuleSet, shapes: Shapes, path: string, emit: Emit): v
       const gate = rule.gates[i] ?? null;
       const state = { lastEnd: 0 };
       if (gate === null) {
-        if (hasKeyword(rule, shapes)) runPattern(rule, re, text, 0, 0, text.length, state, text, path, emit);
+        if (hasKeyword(rule, shapes, path)) runPattern(rule, re, text, 0, 0, text.length, state, text, path, emit);
         continue;
       }
       const windows = shapes.windowsFor(gate);
       if (windows.length === 0) continue;
-      if (gate.keywordCheck && !hasKeyword(rule, shapes)) continue;
+      if (gate.keywordCheck && !hasKeyword(rule, shapes, path)) continue;
       for (const w of windows) {
         if (w.end <= state.lastEnd) continue;
         const { sub, offset } = shapes.slice(w);
@@ -158,12 +159,12 @@ const MAY_DECODE_TO_TOKEN = { escaped: /\\[ux]/i, url: /%(?:2[bdf]|[3-7][0-9a-f]
  * A cheap marker for an escape / URL view: decoding can only create a finding where an escape sits
  * near a secret's shape, or turns into a token character, or where an ungated rule applies at all.
  */
-function viewMayPay(kind: 'escaped' | 'url', shapes: Shapes, plan: Plan): boolean {
+function viewMayPay(kind: 'escaped' | 'url', shapes: Shapes, plan: Plan, path: string): boolean {
   const text = shapes.text;
   const ch = kind === 'escaped' ? '\\' : '%';
   if (text.indexOf(ch) === -1) return false;
   if (MAY_DECODE_TO_TOKEN[kind].test(text)) return true;
-  if (plan.ungated.some((rule) => hasKeyword(rule, shapes))) return true;
+  if (plan.ungated.some((rule) => hasKeyword(rule, shapes, path))) return true;
   for (let i = text.indexOf(ch); i !== -1; i = text.indexOf(ch, i + 1)) {
     if (shapes.near(plan.gates, i, VIEW_NEAR)) return true;
   }
@@ -217,8 +218,8 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
       return ruleset.keywords.some((k) => lower.includes(k));
     };
     const views = [
-      viewMayPay('escaped', shapes, plan) ? escapedView(text) : null,
-      viewMayPay('url', shapes, plan) ? urlView(text) : null,
+      viewMayPay('escaped', shapes, plan, path) ? escapedView(text) : null,
+      viewMayPay('url', shapes, plan, path) ? urlView(text) : null,
       base64View(text, interesting, shapes.runs()),
     ];
     for (const view of views) {
