@@ -162,5 +162,24 @@ export async function scan(events: AsyncIterable<SourceEvent> | Iterable<SourceE
   if (opts.signal?.aborted) incomplete = true;
   stats.peakRssMb = Math.round((peakRss() / 1048576) * 10) / 10;
   stats.durationMs = Math.round(performance.now() - started);
+  // Sources read concurrently; reports must not depend on which read finished first.
+  findings.sort(byLocation);
+  suppressed.sort(byLocation);
+  warnings.sort((a, b) => compareText(a.path, b.path) || compareText(a.message, b.message));
   return { findings, suppressed, stats, warnings, incomplete };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Report order: path, line, column, rule, then commit sha (stable whatever order sources yield in). */
+function byLocation(a: Finding, b: Finding): number {
+  return (
+    compareText(a.path, b.path) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    compareText(a.ruleId, b.ruleId) ||
+    compareText(a.commit?.sha ?? '', b.commit?.sha ?? '')
+  );
 }

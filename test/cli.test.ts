@@ -127,3 +127,44 @@ describe('colour', () => {
     expect(off.stdout).not.toContain('\u001b[');
   });
 });
+
+describe('--max-file-size', () => {
+  it.each(['', '0', '-5', 'abc', '10XB', '1.5MB'])('rejects %j with exit 2 (a bad limit must not skip everything silently)', async (v) => {
+    const r = await runMain(['scan', '--max-file-size', v], { cwd: dirty });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--max-file-size: expected a positive size');
+  });
+  it.each([
+    ['20', 1],
+    ['1k', 2],
+    ['10MB', 2],
+  ])('%s skips larger files and scans the rest', async (v, files) => {
+    const r = await runMain(['scan', '--max-file-size', v, '-f', 'json'], { cwd: dirty });
+    expect(JSON.parse(r.stdout).stats.files).toBe(files);
+  });
+});
+
+describe('--quiet', () => {
+  it('prints the findings only, and nothing at all when clean', async () => {
+    const dirtyRun = await runMain(['scan', '-q'], { cwd: dirty });
+    expect(dirtyRun.code).toBe(1);
+    expect(dirtyRun.stdout).toMatch(/^config\/prod\.env\n {2}2:22 /);
+    expect(dirtyRun.stdout).not.toMatch(/How to fix|found in|scanned/);
+    const cleanRun = await runMain(['scan', '-q'], { cwd: clean });
+    expect(cleanRun).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+});
+
+describe('report order', () => {
+  it('is the same on every run, whatever order files are read in', async () => {
+    const many = path.join(dir, 'many');
+    for (let i = 0; i < 40; i++) {
+      mkdirSync(path.join(many, `d${i % 7}`), { recursive: true });
+      writeFileSync(path.join(many, `d${i % 7}`, `f${i}.env`), `${'x\n'.repeat(i * 50)}HUBSPOT_API_KEY=${fakeAll(`order${i}`).uuid}\n`);
+    }
+    const runs = await Promise.all([1, 2, 3].map(() => runMain(['scan', '-f', 'sarif'], { cwd: many })));
+    const order = runs.map((r) => JSON.parse(r.stdout).runs[0].results.map((x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0]!.physicalLocation.artifactLocation.uri).join(','));
+    expect(new Set(order).size).toBe(1);
+    expect(order[0]!.split(',')).toEqual([...order[0]!.split(',')].sort());
+  });
+});

@@ -27,7 +27,11 @@ export function withReportOptions<T>(y: Argv<T>) {
     .option('show-secrets', { type: 'boolean', default: false, describe: 'Print full secrets (never use in CI: logs are public)' })
     .option('show-suppressed', { type: 'boolean', default: false, describe: 'List findings suppressed by baseline, inline allow or config' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress or summary lines; the report only' })
-    .option('max-file-size', { type: 'number', describe: 'Skip files larger than this many bytes (reported as skipped)' })
+    .option('max-file-size', {
+      type: 'string',
+      coerce: parseSize,
+      describe: 'Skip files larger than this (bytes, or with a unit: 500k, 10MB, 1GiB); reported as skipped',
+    })
     .option('strict', {
       type: 'boolean',
       default: false,
@@ -42,6 +46,7 @@ export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, r
     result,
     ruleset,
     showSuppressed: args['show-suppressed'],
+    quiet: args.quiet,
     color: !toFile && args.format === 'text' && useColor(io),
   });
   if (toFile) {
@@ -62,4 +67,21 @@ export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, r
   if (toFile || args.format !== 'text') {
     for (const w of result.warnings) io.stderr.write(`warning: ${display(w.path)}: ${display(w.message)}\n`);
   }
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20, g: 1 << 30, gb: 1 << 30, gib: 1 << 30 };
+
+/**
+ * `--max-file-size`: a positive whole number of bytes, optionally with a unit (binary multiples).
+ * Anything else is a usage error: an empty or zero limit would skip every file and pass silently.
+ */
+export function parseSize(value: unknown): number {
+  const text = String(value ?? '').trim();
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new UsageError(`--max-file-size: expected a positive size such as 1048576, 500k or 10MB, got ${JSON.stringify(text)}`);
+  }
+  return bytes;
 }

@@ -94,10 +94,18 @@ export function textReport(input: ReportInput): string {
     .filter(([, k]) => k)
     .map(([by, k]) => `${k} by ${by}`)
     .join(', ');
-  if (n === 0) {
+  if (input.quiet) {
+    // The report only: findings, and the warnings that say something was not scanned.
+    for (const w of result.warnings) out.push(c('yellow', `warning: ${display(w.path)}: ${display(w.message)}`));
+    if (result.incomplete) out.push(c('yellow', 'warning: the scan was interrupted; this report is incomplete.'));
+    return out.length ? `${out.join('\n')}\n` : '';
+  }
+  if (result.incomplete) {
+    out.push(c('yellow', `Scan interrupted: ${plural(n, 'HubSpot credential')} found before it stopped`) + ` (${scanned}).`);
+  } else if (n === 0) {
     out.push(c('green', `No HubSpot credentials found`) + ` (${scanned}).`);
   } else {
-    out.push(c('bold', `${plural(n, 'HubSpot credential')} found in ${plural(byFile.size, 'place')}`) + ` (${scanned}).`);
+    out.push(c('bold', `${plural(n, 'HubSpot credential')} found in ${plural(byFile.size, 'file')}`) + ` (${scanned}).`);
   }
   if (sup) out.push(`Suppressed: ${sup}${input.showSuppressed ? '' : ' (--show-suppressed lists them)'}.`);
   const verified = verificationSummary(result.findings);

@@ -10,6 +10,8 @@ export interface ReportInput {
   ruleset: RuleSet;
   /** List suppressed findings too (--show-suppressed). */
   showSuppressed?: boolean;
+  /** Text: findings and warnings only, no summary or how-to-fix (--quiet). */
+  quiet?: boolean;
   /** ANSI colours (text only). */
   color?: boolean;
   /** What was scanned, in words ("3 paths", "staged changes", "commits a..b"). */

@@ -16,6 +16,7 @@ import { fileSource } from '../../sources/files.js';
 import { DASH, type Io } from '../io.js';
 import { scanRoot } from './scan.js';
 import { display } from '../../report/display.js';
+import { parseSize } from '../report-options.js';
 
 export interface BaselineArgs {
   paths?: string[];
@@ -36,7 +37,7 @@ export const baselineCommand = {
       .option('update', { type: 'boolean', default: false, describe: 'Keep recorded entries still found, add new findings, prune entries no longer found' })
       .option('config', { type: 'string', describe: 'Config file (default: .hubspot-secrets.json, found as for scan)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary line' })
-      .option('max-file-size', { type: 'number', describe: 'Skip files larger than this many bytes' })
+      .option('max-file-size', { type: 'string', coerce: parseSize, describe: 'Skip files larger than this (bytes, or 500k, 10MB …)' })
       .example('$0 baseline', `Accept every current finding (writes ${BASELINE_FILE})`)
       .example('$0 baseline --update', 'Add new findings, prune fixed ones; unchanged entries keep their bytes'),
 
