@@ -168,3 +168,11 @@ describe('report order', () => {
     expect(order[0]!.split(',')).toEqual([...order[0]!.split(',')].sort());
   });
 });
+
+describe('--fail-on', () => {
+  it.each(['none', 'never'])('%s reports findings and exits 0 (never is the Action’s word for none)', async (v) => {
+    const r = await runMain(['scan', '--fail-on', v, '-f', 'json'], { cwd: dirty });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).findings).toHaveLength(1);
+  });
+});

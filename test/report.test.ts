@@ -28,7 +28,7 @@ describe('reports', () => {
     expect(run.tool.driver.rules).toHaveLength(ruleset.rules.length);
     for (const r of run.tool.driver.rules) expect(r.help.text.length).toBeGreaterThan(20);
     expect(run.results).toHaveLength(3);
-    const first = run.results.find((x: { ruleId: string }) => x.ruleId === 'hubspot-private-app-token' && x.locations[0].physicalLocation.region.startLine === 1 && x.locations[0].physicalLocation.artifactLocation.uri.startsWith('src'));
+    const first = run.results.find((x: { ruleId: string; locations: { physicalLocation: { region: { startLine: number }; artifactLocation: { uri: string } } }[] }) => x.ruleId === 'hubspot-private-app-token' && x.locations[0].physicalLocation.region.startLine === 1 && x.locations[0].physicalLocation.artifactLocation.uri.startsWith('src'));
     expect(first.locations[0].physicalLocation.artifactLocation.uri).toBe('src/a%20b/%C3%BC.ts');
     expect(first.locations[0].physicalLocation.region).toEqual({ startLine: 1, startColumn: 16, endLine: 1, endColumn: 60 });
     expect(first.partialFingerprints['hubspotSecrets/v1']).toMatch(/^[0-9a-f]{32}$/);

@@ -84,7 +84,8 @@ export function parseInputs(getInput: (name: string) => string): ActionInputs {
   };
   const scanIn = get('scan');
   if (!(SCAN_INPUTS as readonly string[]).includes(scanIn)) throw new UsageError(`input scan: '${scanIn}' is not one of ${SCAN_INPUTS.join(', ')}`);
-  const failOn = get('fail-on');
+  // `none` is the CLI's word for `never`; both work everywhere.
+  const failOn = get('fail-on') === 'none' ? 'never' : get('fail-on');
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`input fail-on: '${failOn}' is not one of ${FAIL_ON.join(', ')}`);
   const verifyIn = get('verify');
   if (!/^(true|false)$/i.test(verifyIn)) throw new UsageError(`input verify: '${verifyIn}' is not true or false`);

@@ -48,7 +48,9 @@ export function withVerifyOptions<T>(y: Argv<T>) {
       describe: 'Ask the HubSpot API whether each credential found still works (sends the secrets to HubSpot only)',
     })
     .option('fail-on', {
-      choices: FAIL_ON,
+      choices: [...FAIL_ON, 'never'],
+      // `never` is the GitHub Action's word for `none`; both work everywhere.
+      coerce: (v: string): FailOn => (v === 'never' ? 'none' : (v as FailOn)),
       default: 'any' as FailOn,
       describe: 'Exit 1 for: any finding; only active (or unverifiable-now) credentials (needs --verify); never',
     });
