@@ -265,6 +265,17 @@ describe('config: invalid', () => {
     expect(r.stderr).toMatch(/^hubspot-secrets: \.hubspot-secrets\.json: not valid JSON: /);
   });
 
+  it('a token-bearing file passed as --config or --baseline is named, its text never echoed', async () => {
+    const t = fakeAll('echo');
+    const dir = project({ 'prod.env': `${t.pat}\n` });
+    for (const flag of ['--config', '--baseline']) {
+      const r = await runMain(['scan', flag, 'prod.env'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('prod.env');
+      expect(r.stderr).not.toContain(t.pat.slice(0, 10));
+    }
+  });
+
   it('a config that turns every rule off is an error, not a silent pass', async () => {
     const rules = Object.fromEntries(
       JSON.parse((await runMain(['rules', '--json'], { cwd: base })).stdout).rules.map((r: { id: string }) => [r.id, 'off']),

@@ -13,6 +13,7 @@ import type { Finding } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { rawSecret } from '../scan.js';
 import { formatSchemaErrors } from './load.js';
+import { jsonReason } from './json.js';
 
 export const BASELINE_FILE = '.hubspot-secrets-baseline.json';
 
@@ -63,7 +64,7 @@ export function parseBaseline(text: string, file: string, shown = file): Baselin
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new ConfigError(`${shown}: baseline is not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${shown}: baseline is not valid JSON: ${jsonReason(err)}`);
   }
   validate ??= new Ajv({ allErrors: true, strict: true }).compile(SCHEMA);
   if (!validate(doc)) {

@@ -15,6 +15,7 @@ import { ConfigError } from '../errors.js';
 import { BUILTIN_RULES } from '../rules/index.js';
 import { findUp } from './find.js';
 import { globMatcher, normaliseGlob } from './globs.js';
+import { jsonReason } from './json.js';
 
 export const CONFIG_FILE = '.hubspot-secrets.json';
 
@@ -220,7 +221,7 @@ export function parseConfig(text: string, file: string, baseDir: string, shown =
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new ConfigError(`${shown}: not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${shown}: not valid JSON: ${jsonReason(err)}`);
   }
   const problems = checkConfig(doc);
   if (problems.length) {
