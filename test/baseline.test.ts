@@ -226,7 +226,7 @@ describe('baseline: errors fail closed', () => {
   it.each([
     ['not JSON', '{', /^hubspot-secrets: \.hubspot-secrets-baseline\.json: baseline is not valid JSON: /],
     ['wrong shape', '{"version":1,"entries":[{"fingerprint":"zz","rule":"r","path":"a","line":0,"secret":"x"}]}', /invalid baseline:\n {2}\/entries\/0: unknown key "secret"\n {2}\/entries\/0\/fingerprint: must match pattern "\^\[0-9a-f\]\{16,64\}\$"\n {2}\/entries\/0\/line: must be >= 1\n$/],
-    ['wrong version', '{"version":2,"entries":[]}', /invalid baseline:\n {2}\/version: must be equal to constant\n$/],
+    ['wrong version', '{"version":2,"entries":[]}', /invalid baseline:\n {2}\/version: must be 1\n$/],
   ])('a broken baseline found automatically is exit 2 (%s)', async (_name, text, message) => {
     const dir = project({ 'conf.env': `X=${tok()}\n`, [BASELINE]: text });
     const r = await scanJson(dir);

@@ -116,6 +116,8 @@ export function formatSchemaErrors(errors: readonly ErrorObject[]): ConfigProble
       } else if (e.keyword === 'enum') {
         const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
         out.push({ path: p, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` });
+      } else if (e.keyword === 'const') {
+        out.push({ path: p, message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` });
       } else {
         out.push({ path: p, message: e.message ?? 'invalid' });
       }
