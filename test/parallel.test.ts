@@ -11,7 +11,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../src/core/types.js';
 import { PoolError } from '../src/parallel/pool.js';
+import { scanInWorkers } from '../src/parallel/prescan.js';
 import { parallelFileSource } from '../src/parallel/source.js';
+import { historySource } from '../src/sources/git/history.js';
 import { chunkPlanFor, type ChunkPlan } from '../src/read.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 import { rawSecret, scan, type ScanResult } from '../src/scan.js';
@@ -19,6 +21,7 @@ import { fileSource } from '../src/sources/files.js';
 import { BIN, ROOT, runBin } from './helpers/cli.js';
 import { fakeAll, fakePrivateAppToken, fakeHubHex, Rng } from './helpers/fake-tokens.js';
 import { loadFixtures, writeFixtures } from './helpers/fixtures.js';
+import { makeRepo } from './helpers/git.js';
 import { tempDir } from './helpers/tmp.js';
 
 const WORKER = path.join(ROOT, 'dist/scan-worker.js');
@@ -118,6 +121,31 @@ describe('worker-thread directory scan', () => {
     const exits = path.join(root, 'exit-worker.mjs');
     writeFileSync(exits, "process.exit(3);\n");
     await expect(scan(parallelFileSource(['.'], { cwd: dir, ruleset, threads: 1, workerUrl: exits }), { ruleset })).rejects.toThrow(/stopped unexpectedly \(exit code 3\)/);
+  });
+});
+
+describe('audit with detection on worker threads', () => {
+  it('finds, maps and dedupes exactly what the single-thread audit does (blobs, messages, inline allows)', async () => {
+    const repo = makeRepo();
+    const a = fakeAll('parallel-audit-a');
+    const b = fakeAll('parallel-audit-b');
+    repo.commit(`add config\n\ntoken ${b['pat']}`, { 'config/app.env': `A=1\nHUBSPOT_TOKEN=${a['pat']}\n` });
+    repo.commit('edit', { 'config/app.env': `A=2\nHUBSPOT_TOKEN=${a['pat']}\n`, 'docs/x.md': `refresh_token: ${a['refresh']} # hubspot-secrets:allow\n` });
+    const fixtures = loadFixtures().slice(0, 30);
+    repo.commit('fixtures', Object.fromEntries(fixtures.map((f) => [`fx/${f.rel}`, f.bytes])));
+    const run = async (threads: number) => {
+      const h = await historySource({ cwd: repo.dir });
+      const events = scanInWorkers(h.events, { ruleset, threads, workerUrl: WORKER });
+      const r = await scan(events, { ruleset, suppress: (_f, ctx) => (/hubspot-secrets:allow/.test(ctx.lineText(ctx.match.line)) ? 'inline' : null) });
+      await h.annotate(r);
+      return r;
+    };
+    const single = await run(0);
+    const workers = await run(2);
+    expect(single.findings.length).toBeGreaterThan(5);
+    expect(single.suppressed.length).toBe(1);
+    expect(single.findings.some((f) => f.commit?.message)).toBe(true);
+    expect(summary(workers)).toEqual(summary(single));
   });
 });
 

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../core/types.js';
 import type { ChunkPlan } from '../read.js';
-import type { FileTask, TaskResult } from './task.js';
+import type { WorkerTask, TaskResult } from './task.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 
 /** A scan worker failed: nothing may be concluded from the run. */
@@ -94,7 +94,7 @@ export class ScanPool {
   }
 
   /** Read and scan a batch of files on the least busy worker; results in the batch's order. */
-  run(tasks: FileTask[]): Promise<TaskResult[][]> {
+  run(tasks: WorkerTask[]): Promise<TaskResult[][]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new PoolClosed());
     let w = 0;

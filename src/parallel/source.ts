@@ -15,7 +15,7 @@ import { chunkPlanFor, type ChunkPlan } from '../read.js';
 import { readWalked, walkFiles, type FileSourceOptions, type WalkedFile } from '../sources/files.js';
 import type { SourceEvent, SourceSkip } from '../sources/types.js';
 import { bundledWorkerUrl, defaultThreads, PoolClosed, ScanPool } from './pool.js';
-import type { FileTask, TaskResult } from './task.js';
+import { inOrder, scannedEvent, type Planned } from './ordered.js';
 
 export interface ParallelFileSourceOptions extends FileSourceOptions {
   ruleset: RuleSet;
@@ -34,11 +34,6 @@ export interface ParallelFileSourceOptions extends FileSourceOptions {
   /** Default 128. */
   minFiles?: number;
 }
-
-/** Files per message to a worker. */
-const BATCH = 16;
-/** Files walked ahead of the one the pipeline waits for (bounds memory and open results). */
-const AHEAD = 1024;
 
 type Walked = WalkedFile | SourceSkip;
 
@@ -94,67 +89,14 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
   }
 }
 
-interface Batch {
-  tasks: FileTask[];
-  sent?: Promise<TaskResult[][]>;
-  results?: TaskResult[][];
-}
-
-/** A walked entry waiting its turn: a skip (ready) or the i-th file of a batch. */
-type Slot = { ready: SourceEvent[] } | { batch: Batch; i: number };
-
-function toEvents(results: TaskResult[]): SourceEvent[] {
-  return results.map((r): SourceEvent => {
-    if (r.kind === 'skip') return { kind: 'skip', path: r.path, reason: r.reason, detail: r.detail };
-    let lines: Map<number, string> | undefined;
-    return {
-      kind: 'item',
-      path: r.path,
-      content: '',
-      scanned: { bytes: r.bytes, matches: r.matches, lineText: (n) => (lines ??= new Map(r.lines)).get(n) ?? '' },
-    };
-  });
-}
-
-async function* inWorkers(walked: AsyncIterable<Walked>, pool: ScanPool): AsyncGenerator<SourceEvent> {
-  const slots: Slot[] = [];
-  let batch: Batch = { tasks: [] };
-  let waiting = 0; // files in slots
-
-  const send = (): void => {
-    if (!batch.tasks.length) return;
-    const b = batch;
-    b.sent = pool.run(b.tasks);
-    // Rejections are seen when the slot is awaited; never an unhandled rejection meanwhile.
-    b.sent.then((r) => (b.results = r)).catch(() => {});
-    batch = { tasks: [] };
-  };
-
-  /** The events of the first slot: at once when ready, else after its batch returns. */
-  const take = async (): Promise<SourceEvent[]> => {
-    const s = slots.shift()!;
-    if ('ready' in s) return s.ready;
-    waiting--;
-    if (!s.batch.sent) send();
-    const results = s.batch.results ?? (await s.batch.sent!);
-    return toEvents(results[s.i]!);
-  };
-  const headReady = (): boolean => {
-    const s = slots[0];
-    return s !== undefined && ('ready' in s || s.batch.results !== undefined);
-  };
-
-  for await (const e of walked) {
-    if (e.kind === 'skip') slots.push({ ready: [e] });
-    else {
-      slots.push({ batch, i: batch.tasks.length });
-      batch.tasks.push({ abs: e.abs, path: e.path });
-      waiting++;
-      if (batch.tasks.length >= BATCH) send();
-    }
-    while (headReady()) yield* await take();
-    if (waiting >= AHEAD) yield* await take();
-  }
-  send();
-  while (slots.length) yield* await take();
+/** Walked files go to the workers; skips pass through in order. */
+function inWorkers(walked: AsyncIterable<Walked>, pool: ScanPool): AsyncGenerator<SourceEvent> {
+  return inOrder(
+    walked,
+    (e): Planned =>
+      e.kind === 'skip'
+        ? { ready: [e] }
+        : { task: { abs: e.abs, path: e.path }, bytes: 0, wrap: (results) => results.map((r) => scannedEvent({ path: e.path }, r)) },
+    pool,
+  );
 }

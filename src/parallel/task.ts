@@ -25,6 +25,14 @@ export interface FileTask {
   path: string;
 }
 
+/** Content already read (a git blob, a commit message): only decoded and scanned. */
+export interface ContentTask {
+  path: string;
+  content: Uint8Array | string;
+}
+
+export type WorkerTask = FileTask | ContentTask;
+
 /** What reading one file gave: matches (with the lines around them) or a skip. */
 export type TaskResult =
   | { kind: 'text'; path: string; bytes: number; matches: Match[]; lines: [number, string][] }
@@ -100,16 +108,21 @@ async function readOne(p: string | Buffer, path: string, ctx: TaskContext): Prom
       return failure(path, err);
     }
     // Not inside the try: an error in detection is a bug, never a skip (it fails the run).
-    const r = await readItem({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan });
-    if (r.kind === 'skip') return { kind: 'skip', path, reason: r.reason, detail: r.detail };
-    const lines = new Map<number, string>();
-    for (const m of r.matches) {
-      for (let l = Math.max(1, m.line - 1); l <= m.line + 1; l++) if (!lines.has(l)) lines.set(l, r.lineText(l));
-    }
-    return { kind: 'text', path, bytes: r.bytes, matches: r.matches, lines: [...lines] };
+    return await scanContent(path, content, ctx);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The pipeline's reading part (readItem) on content; the lines around each match go back with it. */
+async function scanContent(path: string, content: Uint8Array | string | ByteStream, ctx: TaskContext): Promise<TaskResult> {
+  const r = await readItem({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan });
+  if (r.kind === 'skip') return { kind: 'skip', path, reason: r.reason, detail: r.detail };
+  const lines = new Map<number, string>();
+  for (const m of r.matches) {
+    for (let l = Math.max(1, m.line - 1); l <= m.line + 1; l++) if (!lines.has(l)) lines.set(l, r.lineText(l));
+  }
+  return { kind: 'text', path, bytes: r.bytes, matches: r.matches, lines: [...lines] };
 }
 
 /**
@@ -117,7 +130,8 @@ async function readOne(p: string | Buffer, path: string, ctx: TaskContext): Prom
  * U+FFFD) is opened through its raw bytes: every raw file behind it is read, reported under the
  * decoded name.
  */
-export async function runTask(task: FileTask, ctx: TaskContext): Promise<TaskResult[]> {
+export async function runTask(task: WorkerTask, ctx: TaskContext): Promise<TaskResult[]> {
+  if ('content' in task) return [await scanContent(task.path, task.content, ctx)];
   const first = await readOne(task.abs, task.path, ctx);
   if (!(first.kind === 'skip' && first.reason === 'unreadable' && task.abs.includes(REPLACEMENT))) return [first];
   const out: TaskResult[] = [];

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../core/rules.js';
 import type { RuleSpec } from '../core/types.js';
 import type { ChunkPlan } from '../read.js';
-import { runTask, taskBuffer, type FileTask, type TaskContext, type TaskResult } from './task.js';
+import { runTask, taskBuffer, type WorkerTask, type TaskContext, type TaskResult } from './task.js';
 
 export interface WorkerInit {
   specs: RuleSpec[];
@@ -16,7 +16,7 @@ export interface WorkerInit {
   maxFileSize?: number;
 }
 
-export type WorkerRequest = { id: number; tasks: FileTask[] };
+export type WorkerRequest = { id: number; tasks: WorkerTask[] };
 export type WorkerReply = { id: number; results: TaskResult[][] } | { id: number; error: string };
 
 const port = parentPort;

@@ -7,15 +7,17 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { InputError } from '../../errors.js';
+import { scanInWorkers } from '../../parallel/prescan.js';
 import type { ScanResult, ScanStats } from '../../scan.js';
 import { historySource, type HistoryProgress } from '../../sources/git/history.js';
 import { withConfigOptions } from '../config-options.js';
 import type { Io } from '../io.js';
 import { withReportOptions, type ReportArgs } from '../report-options.js';
 import { runScan } from '../run-scan.js';
+import { threadsArg, withThreadsOption, type ThreadsArgs } from '../threads-option.js';
 import { verifyHooks, withVerifyOptions, type VerifyArgs } from '../verify-options.js';
 
-export interface AuditArgs extends ReportArgs, VerifyArgs, ConfigArgs {
+export interface AuditArgs extends ReportArgs, VerifyArgs, ConfigArgs, ThreadsArgs {
   repo?: string;
   'include-unreachable'?: boolean;
 }
@@ -60,7 +62,7 @@ export const auditCommand = {
   command: 'audit [repo]',
   describe: 'Scan the whole git history (every branch and tag, commit messages too); each finding names the commit that introduced it',
   builder: (y: Argv) =>
-    withConfigOptions(withVerifyOptions(withReportOptions(y)))
+    withThreadsOption(withConfigOptions(withVerifyOptions(withReportOptions(y))))
       .positional('repo', { type: 'string', describe: 'The repository (default: the current one)' })
       .option('include-unreachable', {
         type: 'boolean',
@@ -72,6 +74,7 @@ export const auditCommand = {
 
   async run(args: AuditArgs, io: Io): Promise<number> {
     const dir = path.resolve(io.cwd, args.repo ?? '.');
+    const threads = threadsArg(args);
     const st = await stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new InputError(`audit: ${args.repo ?? dir}: no such directory`);
     const hist = await historySource({ cwd: dir, includeUnreachable: args['include-unreachable'], maxFileSize: args['max-file-size'] });
@@ -88,7 +91,8 @@ export const auditCommand = {
         io,
         args,
         ruleset,
-        events: hist.events,
+        // Blobs and messages are read here (one cat-file stream) and scanned by worker threads.
+        events: scanInWorkers(hist.events, { ruleset, threads, signal: io.signal }),
         pipeline: { ...pipeline, onProgress: (_s: ScanStats) => spinner.update() },
         exitCode: hooks.exitCode,
         afterScan: async (result: ScanResult) => {

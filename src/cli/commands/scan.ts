@@ -12,25 +12,21 @@ import { gitRoot, gitScanEvents, isGitScan, withGitScanOptions, type GitScanArgs
 import { DASH, type Io } from '../io.js';
 import { withReportOptions, type ReportArgs } from '../report-options.js';
 import { runScan } from '../run-scan.js';
+import { threadsArg, withThreadsOption, type ThreadsArgs } from '../threads-option.js';
 import { verifyHooks, withVerifyOptions, type VerifyArgs } from '../verify-options.js';
 
-export interface ScanArgs extends ReportArgs, VerifyArgs, ConfigArgs, GitScanArgs {
+export interface ScanArgs extends ReportArgs, VerifyArgs, ConfigArgs, GitScanArgs, ThreadsArgs {
   paths?: string[];
   'stdin-filename'?: string;
-  threads?: number;
 }
 
 export const scanCommand = {
   command: 'scan [paths..]',
   describe: 'Scan files and folders (default .), or standard input with -',
   builder: (y: Argv) =>
-    withGitScanOptions(withConfigOptions(withVerifyOptions(withReportOptions(y))))
+    withThreadsOption(withGitScanOptions(withConfigOptions(withVerifyOptions(withReportOptions(y)))))
       .positional('paths', { type: 'string', array: true, describe: 'Files or folders to scan; - reads standard input' })
       .option('stdin-filename', { type: 'string', describe: 'Name to report for standard input' })
-      .option('threads', {
-        type: 'number',
-        describe: 'Worker threads reading and scanning a folder (0: none). Default: one per core, up to 4, for trees of 128 files or more',
-      })
       .example('$0 scan', 'Scan the current folder')
       .example('$0 scan src config --format sarif -o results.sarif', 'SARIF for code scanning')
       .example('git show HEAD:app.env | $0 scan - --stdin-filename app.env', 'Scan standard input')
@@ -69,9 +65,6 @@ export function scanEvents(args: ScanArgs, io: Io, ignore: ((relPath: string) =>
     if (paths.length > 1) throw new UsageError('scan: - (standard input) cannot be combined with paths');
     return stdinSource(io.stdin, args['stdin-filename']);
   }
-  const threads = args.threads;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0 && threads <= 64)) {
-    throw new UsageError(`--threads must be a whole number from 0 to 64, not ${String(threads)}`);
-  }
+  const threads = threadsArg(args);
   return parallelFileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore, ruleset, threads, signal: io.signal });
 }

@@ -184,7 +184,11 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     if (unreachable) allCommits.push(...commits.map((c) => c.oid));
     progress.totalBlobs = blobs.length;
     const cat = new CatFile(repo.cwd);
-    const WINDOW = 32;
+    // Requests are pipelined in groups (one write to git each), at most WINDOW objects and
+    // WINDOW_BYTES of content ahead of the pipeline.
+    const WINDOW = 512;
+    const REFILL = 256;
+    const WINDOW_BYTES = 32 << 20;
     try {
       // Commit messages first (small), then blobs; requests are pipelined through one cat-file.
       const queue: Promise<SourceEvent>[] = [];
@@ -207,15 +211,22 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         progress.bytes += b.size;
         return ev;
       };
-      for (const c of commits) {
-        queue.push(msg(c));
-        if (queue.length >= WINDOW) yield await queue.shift()!;
+      const sizes: number[] = [];
+      let ahead = 0;
+      const drain = async function* (): AsyncGenerator<SourceEvent> {
+        for (let k = 0; k < REFILL && queue.length; k++) {
+          ahead -= sizes.shift()!;
+          yield await queue.shift()!;
+        }
+      };
+      for (const o of [...commits, ...blobs]) {
+        queue.push(o.type === 'commit' ? msg(o) : blob(o));
+        const size = o.type === 'commit' || (opts.maxFileSize !== undefined && o.size > opts.maxFileSize) ? 0 : o.size;
+        sizes.push(size);
+        ahead += size;
+        if (queue.length >= WINDOW || ahead >= WINDOW_BYTES) yield* drain();
       }
-      for (const b of blobs) {
-        queue.push(blob(b));
-        if (queue.length >= WINDOW) yield await queue.shift()!;
-      }
-      while (queue.length) yield await queue.shift()!;
+      while (queue.length) yield* drain();
     } finally {
       cat.close();
     }

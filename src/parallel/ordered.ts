@@ -1,0 +1,87 @@
+/**
+ * Work handed to the pool in batches, results given back in input order: each input is either
+ * ready at once (a skip) or a task whose results turn into events when its batch returns. At most
+ * `AHEAD` tasks (and `AHEAD_BYTES` of content) are in flight, so memory stays bounded.
+ */
+import type { SourceEvent } from '../sources/types.js';
+import type { ScanPool } from './pool.js';
+import type { TaskResult, WorkerTask } from './task.js';
+
+/** Tasks per message, and content bytes per message. */
+const BATCH = 16;
+const BATCH_BYTES = 1 << 20;
+/** Tasks, and content bytes, in flight ahead of the one the pipeline waits for. */
+const AHEAD = 1024;
+const AHEAD_BYTES = 64 << 20;
+
+export type Planned = { ready: SourceEvent[] } | { task: WorkerTask; bytes: number; wrap: (results: TaskResult[]) => SourceEvent[] };
+
+interface Batch {
+  tasks: WorkerTask[];
+  bytes: number;
+  sent?: Promise<TaskResult[][]>;
+  results?: TaskResult[][];
+}
+
+type Slot = { ready: SourceEvent[] } | { batch: Batch; i: number; bytes: number; wrap: (results: TaskResult[]) => SourceEvent[] };
+
+export async function* inOrder<T>(input: AsyncIterable<T>, plan: (x: T) => Planned, pool: ScanPool): AsyncGenerator<SourceEvent> {
+  const slots: Slot[] = [];
+  let batch: Batch = { tasks: [], bytes: 0 };
+  let tasks = 0;
+  let bytes = 0;
+
+  const send = (): void => {
+    if (!batch.tasks.length) return;
+    const b = batch;
+    b.sent = pool.run(b.tasks);
+    // Rejections are seen when the slot is awaited; never an unhandled rejection meanwhile.
+    b.sent.then((r) => (b.results = r)).catch(() => {});
+    batch = { tasks: [], bytes: 0 };
+  };
+
+  /** The events of the first slot: at once when ready, else after its batch returns. */
+  const take = async (): Promise<SourceEvent[]> => {
+    const s = slots.shift()!;
+    if ('ready' in s) return s.ready;
+    tasks--;
+    bytes -= s.bytes;
+    if (!s.batch.sent) send();
+    const results = s.batch.results ?? (await s.batch.sent!);
+    return s.wrap(results[s.i]!);
+  };
+  const headReady = (): boolean => {
+    const s = slots[0];
+    return s !== undefined && ('ready' in s || s.batch.results !== undefined);
+  };
+
+  for await (const x of input) {
+    const p = plan(x);
+    if ('ready' in p) slots.push(p);
+    else {
+      slots.push({ batch, i: batch.tasks.length, bytes: p.bytes, wrap: p.wrap });
+      batch.tasks.push(p.task);
+      batch.bytes += p.bytes;
+      tasks++;
+      bytes += p.bytes;
+      if (batch.tasks.length >= BATCH || batch.bytes >= BATCH_BYTES) send();
+    }
+    while (headReady()) yield* await take();
+    while (tasks >= AHEAD || bytes >= AHEAD_BYTES) yield* await take();
+  }
+  send();
+  while (slots.length) yield* await take();
+}
+
+/** A worker's result for an item as the event the pipeline takes (matches attached, content dropped). */
+export function scannedEvent<E extends { path: string }>(base: E, r: TaskResult): SourceEvent {
+  if (r.kind === 'skip') return { kind: 'skip', path: r.path, reason: r.reason, detail: r.detail };
+  let lines: Map<number, string> | undefined;
+  return {
+    ...base,
+    kind: 'item',
+    path: r.path,
+    content: '',
+    scanned: { bytes: r.bytes, matches: r.matches, lineText: (n) => (lines ??= new Map(r.lines)).get(n) ?? '' },
+  };
+}
