@@ -12,7 +12,7 @@ const BATCH = 16;
 const BATCH_BYTES = 1 << 20;
 /** Tasks, and content bytes, in flight ahead of the one the pipeline waits for. */
 const AHEAD = 1024;
-const AHEAD_BYTES = 64 << 20;
+const AHEAD_BYTES = 16 << 20;
 
 export type Planned = { ready: SourceEvent[] } | { task: WorkerTask; bytes: number; wrap: (results: TaskResult[]) => SourceEvent[] };
 

@@ -188,7 +188,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     // WINDOW_BYTES of content ahead of the pipeline.
     const WINDOW = 512;
     const REFILL = 256;
-    const WINDOW_BYTES = 32 << 20;
+    const WINDOW_BYTES = 8 << 20;
     try {
       // Commit messages first (small), then blobs; requests are pipelined through one cat-file.
       const queue: Promise<SourceEvent>[] = [];
