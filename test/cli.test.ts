@@ -176,3 +176,11 @@ describe('--fail-on', () => {
     expect(JSON.parse(r.stdout).findings).toHaveLength(1);
   });
 });
+
+describe('--stdin-filename', () => {
+  it('without - is a usage error, not a silent scan of the folder', async () => {
+    const r = await runMain(['scan', '--stdin-filename', 'pasted.env'], { cwd: dirty, stdin: 'x' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--stdin-filename names standard input');
+  });
+});

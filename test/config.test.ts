@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkConfig } from '../src/config/load.js';
+import { checkConfig } from '../src/config/parse.js';
 import { runMain } from './helpers/cli.js';
 import { fakeAll, fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
 import { tempDir } from './helpers/tmp.js';

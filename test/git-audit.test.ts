@@ -142,4 +142,17 @@ describe('audit', () => {
     expect(r.code).toBe(0);
     expect(r.doc!.stats.skippedBy['lfs-pointer']).toBe(1);
   });
+
+  it('audits a bare mirror (no work tree) and finds what its history holds', async () => {
+    const repo = makeRepo();
+    const c1 = repo.commit('add config', { 'app.env': line(T.pat!) });
+    repo.commit('remove it', { 'app.env': 'A=1\n' });
+    const mirror = path.join(path.dirname(repo.dir), `${path.basename(repo.dir)}-mirror.git`);
+    git(path.dirname(repo.dir), ['clone', '-q', '--mirror', repo.dir, mirror]);
+    const r = await runMain(['audit', '-f', 'json'], { cwd: mirror });
+    rmSync(mirror, { recursive: true, force: true });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as Doc;
+    expect(doc.findings.map((f) => `${f.path}@${f.commit?.sha.slice(0, 7)}`)).toEqual([at('app.env', c1)]);
+  });
 });

@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { commitsSource } from '../sources/git/commits.js';
-import { openRepo } from '../sources/git/repo.js';
+import { openRepo, type RepoInfo } from '../sources/git/repo.js';
 import { stagedSource } from '../sources/git/staged.js';
 import type { SourceEvent } from '../sources/types.js';
 import type { Io } from './io.js';
@@ -31,10 +31,9 @@ export function isGitScan(args: GitScanArgs): boolean {
   return args.staged === true || args.commits !== undefined;
 }
 
-/** The repository root: git sources report paths relative to it, and config is looked for there. */
-export async function gitRoot(io: Io): Promise<string> {
-  const repo = await openRepo(io.cwd);
-  return repo.root ?? repo.cwd;
+/** The repository: git sources report paths relative to its root, and config is looked for there. */
+export async function openGitRepo(io: Io): Promise<RepoInfo> {
+  return openRepo(io.cwd);
 }
 
 /** Drop (as `ignored` skips) the paths the config ignores. */
@@ -46,11 +45,13 @@ export async function* withoutIgnored(events: AsyncIterable<SourceEvent>, ignore
 }
 
 /** Events for --staged / --commits. */
-export function gitScanEvents(args: GitScanArgs, io: Io, ignore?: (relPath: string) => boolean): AsyncIterable<SourceEvent> {
+export function gitScanEvents(args: GitScanArgs, io: Io, ignore?: (relPath: string) => boolean, repo?: RepoInfo): AsyncIterable<SourceEvent> {
   if (args.paths?.length) {
     throw new UsageError(`${args.staged ? '--staged' : '--commits'} scans the whole repository; it cannot be combined with paths`);
   }
   const maxFileSize = args['max-file-size'];
-  const events = args.staged ? stagedSource({ cwd: io.cwd, maxFileSize }) : commitsSource({ cwd: io.cwd, range: args.commits!, maxFileSize });
+  const events = args.staged
+    ? stagedSource({ cwd: io.cwd, maxFileSize, repo })
+    : commitsSource({ cwd: io.cwd, range: args.commits!, maxFileSize, repo });
   return withoutIgnored(events, ignore);
 }

@@ -48,6 +48,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
+  skipHelpCache(parser);
   for (const cmd of COMMANDS) {
     parser.command(cmd.command, cmd.describe, cmd.builder, (args) => {
       pending = cmd.run(args, io);
@@ -78,4 +79,16 @@ export function reportError(err: unknown, io: Io): number {
   const e = err instanceof Error ? err : new Error(String(err));
   io.stderr.write(`${TOOL_NAME}: internal error: ${e.stack ?? e.message}\nNothing may be concluded from this run. Please report it.\n`);
   return ExitCode.Error;
+}
+
+/**
+ * After running a command handler, yargs renders the whole help text and caches it, for a later
+ * showHelp() call that this CLI never makes. On every commit (the hook) that costs ~30 ms of string
+ * width measuring; help shown for --help and for usage errors is rendered when asked, as before.
+ */
+function skipHelpCache(parser: Argv): void {
+  const internal = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } })
+    .getInternalMethods?.()
+    .getUsageInstance?.();
+  if (internal && typeof internal.cacheHelpMessage === 'function') internal.cacheHelpMessage = () => {};
 }

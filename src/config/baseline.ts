@@ -7,12 +7,11 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv } from 'ajv';
+import type { Ajv } from 'ajv';
 import { fingerprint } from '../core/redact.js';
 import type { Finding } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { rawSecret } from '../scan.js';
-import { formatSchemaErrors } from './load.js';
 import { jsonReason } from './json.js';
 
 export const BASELINE_FILE = '.hubspot-secrets-baseline.json';
@@ -58,16 +57,23 @@ const SCHEMA = {
 
 let validate: ReturnType<Ajv['compile']> | undefined;
 
-/** Parse and validate baseline text; a broken baseline is an error (exit 2), never an empty one. */
-export function parseBaseline(text: string, file: string, shown = file): Baseline {
+/**
+ * Parse and validate baseline text; a broken baseline is an error (exit 2), never an empty one.
+ * The validator (ajv) is loaded only here, when there is a baseline to read.
+ */
+export async function parseBaseline(text: string, file: string, shown = file): Promise<Baseline> {
   let doc: unknown;
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
     throw new ConfigError(`${shown}: baseline is not valid JSON: ${jsonReason(err)}`);
   }
-  validate ??= new Ajv({ allErrors: true, strict: true }).compile(SCHEMA);
+  if (!validate) {
+    const { Ajv: AjvClass } = await import('ajv');
+    validate = new AjvClass({ allErrors: true, strict: true }).compile(SCHEMA);
+  }
   if (!validate(doc)) {
+    const { formatSchemaErrors } = await import('./parse.js');
     const problems = formatSchemaErrors(validate.errors ?? []);
     throw new ConfigError(`${shown}: invalid baseline:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   }

@@ -81,7 +81,7 @@ export const baselineCommand = {
     } else {
       let old: ReadonlySet<string> = new Set();
       try {
-        if (previousText !== null) old = parseBaseline(previousText, file, shown).fingerprints;
+        if (previousText !== null) old = (await parseBaseline(previousText, file, shown)).fingerprints;
       } catch {
         // Rewriting replaces a broken file; there is nothing to compare with.
       }

@@ -8,7 +8,8 @@ import { parallelFileSource } from '../../parallel/source.js';
 import { stdinSource } from '../../sources/stdin.js';
 import type { SourceEvent } from '../../sources/types.js';
 import { withConfigOptions } from '../config-options.js';
-import { gitRoot, gitScanEvents, isGitScan, withGitScanOptions, type GitScanArgs } from '../git-scan.js';
+import type { RepoInfo } from '../../sources/git/repo.js';
+import { gitScanEvents, isGitScan, openGitRepo, withGitScanOptions, type GitScanArgs } from '../git-scan.js';
 import { DASH, type Io } from '../io.js';
 import { withReportOptions, type ReportArgs } from '../report-options.js';
 import { runScan } from '../run-scan.js';
@@ -37,10 +38,15 @@ export const scanCommand = {
     // `scan -- -rf.env`: yargs leaves what follows `--` in `_` (after the command name); paths too.
     const afterDash = ((args as { _?: unknown[] })._ ?? []).slice(1).map(String);
     if (afterDash.length) args.paths = [...(args.paths ?? []), ...afterDash];
-    const git = isGitScan(args) ? await gitRoot(io) : undefined;
+    const stdinGiven = (args.paths ?? []).includes(DASH);
+    if (args['stdin-filename'] !== undefined && !stdinGiven) {
+      throw new UsageError('--stdin-filename names standard input: add - to read it (scan - --stdin-filename NAME)');
+    }
+    const repo = isGitScan(args) ? await openGitRepo(io) : undefined;
+    const git = repo ? (repo.root ?? repo.cwd) : undefined;
     const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root: git ?? (await scanRoot(args, io)), reportDir: git ?? io.cwd });
     const hooks = verifyHooks(args, io, ruleset);
-    const { code } = await runScan({ io, args, ruleset, events: scanEvents(args, io, ignore, ruleset), pipeline, ...hooks });
+    const { code } = await runScan({ io, args, ruleset, events: scanEvents(args, io, ignore, ruleset, repo), pipeline, ...hooks });
     return code;
   },
 };
@@ -58,8 +64,14 @@ export async function scanRoot(args: { paths?: string[] }, io: Io): Promise<stri
 }
 
 /** Which source a `scan` invocation reads. */
-export function scanEvents(args: ScanArgs, io: Io, ignore: ((relPath: string) => boolean) | undefined, ruleset: RuleSet): AsyncIterable<SourceEvent> {
-  if (isGitScan(args)) return gitScanEvents(args, io, ignore);
+export function scanEvents(
+  args: ScanArgs,
+  io: Io,
+  ignore: ((relPath: string) => boolean) | undefined,
+  ruleset: RuleSet,
+  repo?: RepoInfo,
+): AsyncIterable<SourceEvent> {
+  if (isGitScan(args)) return gitScanEvents(args, io, ignore, repo);
   const paths = args.paths?.length ? args.paths : ['.'];
   if (paths.includes(DASH)) {
     if (paths.length > 1) throw new UsageError('scan: - (standard input) cannot be combined with paths');

@@ -163,6 +163,8 @@ export interface CommitsSourceOptions {
   maxFileSize?: number;
   /** Called once the commit list is known (progress). */
   onCommits?: (count: number) => void;
+  /** The repository, when the caller has opened it already. */
+  repo?: RepoInfo;
 }
 
 /**
@@ -171,7 +173,7 @@ export interface CommitsSourceOptions {
  * new against all its parents. Paths are relative to the repository root.
  */
 export async function* commitsSource(opts: CommitsSourceOptions): AsyncGenerator<SourceEvent> {
-  const repo = await openRepo(opts.cwd);
+  const repo = opts.repo ?? (await openRepo(opts.cwd));
   let shas: readonly string[];
   if (opts.commits) {
     shas = opts.commits;

@@ -158,22 +158,32 @@ export interface RepoInfo {
   shallow: boolean;
 }
 
+/** The empty tree's object id, a constant of each object format (git hash-object -t tree /dev/null). */
+const EMPTY_TREE: Readonly<Record<string, string>> = {
+  sha1: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  sha256: '6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321',
+};
+
 /** Open the repository containing `cwd`, or throw a GitError saying it is not one. */
 export async function openRepo(cwd: string): Promise<RepoInfo> {
-  const r = await gitRun(cwd, ['rev-parse', '--is-bare-repository', '--show-toplevel'], { okCodes: [0, 128] }).catch((e) => {
+  // One rev-parse for what a scan needs to know (the hook runs this on every commit: spawns count).
+  const r = await gitRun(cwd, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--show-object-format', '--show-toplevel'], {
+    okCodes: [0, 128],
+  }).catch((e) => {
     throw e instanceof GitError ? e : new GitError(String(e));
   });
-  if (r.code !== 0) {
+  const [bare, shallow, format, top] = r.stdout.toString('utf8').split('\n');
+  // A bare repository (a mirror to audit) answers the first three and has no work tree to show.
+  if (r.code !== 0 && !(bare === 'true' && format)) {
     const msg = firstLine(r.stderr);
     throw new GitError(/not a git repository/i.test(msg) ? `${cwd} is not inside a git repository` : `cannot open the git repository at ${cwd}: ${msg}`);
   }
-  const [bare, top] = r.stdout.toString('utf8').split('\n');
   const root = bare === 'true' ? undefined : top || undefined;
   const dir = root ?? cwd;
-  const [emptyTree, headR, shallow] = await Promise.all([
-    gitText(dir, ['hash-object', '-t', 'tree', '--stdin'], { input: '' }),
+  const known = EMPTY_TREE[format ?? ''];
+  const [emptyTree, headR] = await Promise.all([
+    known ?? gitText(dir, ['hash-object', '-t', 'tree', '--stdin'], { input: '' }),
     gitRun(dir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okCodes: [0, 1] }),
-    gitText(dir, ['rev-parse', '--is-shallow-repository']),
   ]);
   const head = headR.code === 0 ? headR.stdout.toString('utf8').trim() : undefined;
   return { cwd: dir, root, emptyTree, hashLength: emptyTree.length, head, shallow: shallow === 'true' };

@@ -8,12 +8,14 @@ import { readFile } from 'node:fs/promises';
 import type { SourceEvent } from '../types.js';
 import { blobEvent } from './blob.js';
 import { addedFiles, intersectParents } from './diff.js';
-import { CatFile, gitText, openRepo } from './repo.js';
+import { CatFile, gitText, openRepo, type RepoInfo } from './repo.js';
 
 export interface StagedSourceOptions {
   /** Any directory inside the repository. Paths are reported relative to the repository root. */
   cwd: string;
   maxFileSize?: number;
+  /** The repository, when the caller has opened it already. */
+  repo?: RepoInfo;
 }
 
 async function mergeHeads(cwd: string): Promise<string[]> {
@@ -24,7 +26,7 @@ async function mergeHeads(cwd: string): Promise<string[]> {
 
 /** Staged changes as source events: one item per added or modified blob, with `lines` = added lines. */
 export async function* stagedSource(opts: StagedSourceOptions): AsyncGenerator<SourceEvent> {
-  const repo = await openRepo(opts.cwd);
+  const repo = opts.repo ?? (await openRepo(opts.cwd));
   const parents = repo.head ? [repo.head, ...(await mergeHeads(repo.cwd))] : [repo.emptyTree];
   const perParent = await Promise.all(parents.map((base) => addedFiles(repo.cwd, { kind: 'index', base })));
   const files = intersectParents(perParent);

@@ -1,0 +1,193 @@
+/**
+ * Config validation as a whole against schema/config.schema.json plus what a schema cannot say
+ * (regexes compile, custom rules compile, rule ids exist); every problem is reported at once with its
+ * JSON path, as one ConfigError (exit 2).
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import configSchema from '../../schema/config.schema.json' with { type: 'json' };
+import ruleSchema from '../../schema/rule.schema.json' with { type: 'json' };
+import { checkRuleSpec } from '../core/rule-schema.js';
+import type { RuleSpec } from '../core/types.js';
+import { ConfigError } from '../errors.js';
+import { BUILTIN_RULES } from '../rules/index.js';
+import { globMatcher, normaliseGlob } from './globs.js';
+import { jsonReason } from './json.js';
+import type { AllowRule, Config, ConfigProblem, RuleSetting } from './load.js';
+
+/** The config as written (after validation). */
+interface RawConfig {
+  $schema?: string;
+  ignore?: string[];
+  allow?: (string | RawAllow)[];
+  rules?: Record<string, RuleSetting>;
+  customRules?: unknown[];
+}
+
+interface RawAllow {
+  value?: string;
+  regex?: string;
+  flags?: string;
+  path?: string | string[];
+  rule?: string | string[];
+  reason?: string;
+}
+
+let validate: ReturnType<Ajv['compile']> | undefined;
+
+function schemaValidator(): ReturnType<Ajv['compile']> {
+  if (!validate) {
+    // strictRequired off: allowEntry's anyOf lists keys declared once in its properties.
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+    ajv.addSchema(ruleSchema);
+    validate = ajv.compile(configSchema);
+  }
+  return validate;
+}
+
+const TYPE_WORDS: Record<string, string> = { array: 'an array', object: 'an object', string: 'a string' };
+
+/**
+ * Ajv's errors in words, one per problem: union branches (oneOf / anyOf) are folded so that an
+ * object with an unknown key says so, instead of also saying it is not a string.
+ */
+export function formatSchemaErrors(errors: readonly ErrorObject[]): ConfigProblem[] {
+  const at = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    const p = e.instancePath || '/';
+    let list = at.get(p);
+    if (!list) at.set(p, (list = []));
+    list.push(e);
+  }
+  const paths = [...at.keys()];
+  const out: ConfigProblem[] = [];
+  for (const [p, list] of at) {
+    const deeper = paths.some((q) => q !== p && q.startsWith(p === '/' ? '/' : `${p}/`));
+    const specific = list.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+    const nonType = specific.filter((e) => e.keyword !== 'type');
+    // A value of the right type for one branch: its own errors say what is wrong.
+    const kept = nonType.length || deeper ? nonType : specific;
+    const types = kept.filter((e) => e.keyword === 'type').map((e) => String((e.params as { type: string }).type));
+    if (types.length) out.push({ path: p, message: `must be ${types.map((t) => TYPE_WORDS[t] ?? `a ${t}`).join(' or ')}` });
+    const required = kept.filter((e) => e.keyword === 'required').map((e) => (e.params as { missingProperty: string }).missingProperty);
+    if (required.length === 1) out.push({ path: p, message: `missing key "${required[0]}"` });
+    if (required.length > 1) out.push({ path: p, message: `needs one of the keys ${required.map((r) => `"${r}"`).join(', ')}` });
+    for (const e of kept) {
+      if (e.keyword === 'type' || e.keyword === 'required') continue;
+      if (e.keyword === 'additionalProperties') {
+        out.push({ path: p, message: `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"` });
+      } else if (e.keyword === 'enum') {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+        out.push({ path: p, message: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` });
+      } else if (e.keyword === 'const') {
+        out.push({ path: p, message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` });
+      } else {
+        out.push({ path: p, message: e.message ?? 'invalid' });
+      }
+    }
+    if (!kept.length && !deeper) out.push({ path: p, message: list[0]?.message ?? 'invalid' });
+  }
+  return out;
+}
+
+function compileAllowRegex(source: string, flags: string | undefined, where: string, problems: ConfigProblem[]): RegExp | undefined {
+  try {
+    return new RegExp(source, flags ?? '');
+  } catch (err) {
+    problems.push({ path: where, message: `invalid regular expression: ${(err as Error).message}` });
+    return undefined;
+  }
+}
+
+const asList = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+
+/** Every problem in a parsed config document (schema, regexes, custom rules, rule ids). */
+export function checkConfig(doc: unknown, builtinIds: readonly string[] = BUILTIN_RULES.map((r) => r.id)): ConfigProblem[] {
+  const v = schemaValidator();
+  const problems: ConfigProblem[] = [];
+  if (!v(doc)) {
+    // Custom rules are checked below by the rules' own validator (schema and compile, one report).
+    const errors = (v.errors ?? []).filter((e) => !/^\/customRules\/\d+(\/|$)/.test(e.instancePath));
+    problems.push(...formatSchemaErrors(errors));
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return problems;
+  const cfg = doc as RawConfig;
+
+  if (Array.isArray(cfg.allow)) {
+    cfg.allow.forEach((a, i) => {
+      if (typeof a === 'object' && a !== null && typeof a.regex === 'string') {
+        const flagsOk = a.flags === undefined || (typeof a.flags === 'string' && /^[imsu]*$/.test(a.flags));
+        compileAllowRegex(a.regex, flagsOk ? a.flags : undefined, `/allow/${i}/regex`, problems);
+      }
+    });
+  }
+
+  const known = new Set(builtinIds);
+  if (Array.isArray(cfg.customRules)) {
+    const seen = new Set<string>();
+    cfg.customRules.forEach((spec, i) => {
+      for (const p of checkRuleSpec(spec)) problems.push({ path: `/customRules/${i}${p.path === '/' ? '' : p.path}`, message: p.message });
+      const id = (spec as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string') return;
+      if (builtinIds.includes(id)) {
+        problems.push({ path: `/customRules/${i}/id`, message: `"${id}" is a built-in rule; choose another id (turn the built-in off with rules."${id}": "off")` });
+      } else if (seen.has(id)) {
+        problems.push({ path: `/customRules/${i}/id`, message: `"${id}" is used by an earlier custom rule` });
+      }
+      seen.add(id);
+      known.add(id);
+    });
+  }
+
+  if (cfg.rules && typeof cfg.rules === 'object' && !Array.isArray(cfg.rules)) {
+    for (const id of Object.keys(cfg.rules)) {
+      if (!known.has(id)) problems.push({ path: `/rules/${pointerEscape(id)}`, message: `unknown rule "${id}" (see 'hubspot-secrets rules')` });
+    }
+  }
+  return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+function pointerEscape(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** A validated document → Config. Call only after checkConfig found nothing. */
+function buildConfig(cfg: RawConfig, file: string | null, baseDir: string): Config {
+  const allow: AllowRule[] = (cfg.allow ?? []).map((a) => {
+    if (typeof a === 'string') return { value: a };
+    const paths = asList(a.path);
+    const rules = asList(a.rule);
+    return {
+      ...(a.value !== undefined ? { value: a.value } : {}),
+      ...(a.regex !== undefined ? { regex: new RegExp(a.regex, a.flags ?? '') } : {}),
+      ...(paths ? { path: globMatcher(paths) } : {}),
+      ...(rules ? { rules: new Set(rules) } : {}),
+    };
+  });
+  return {
+    file,
+    baseDir,
+    ignore: (cfg.ignore ?? []).map(normaliseGlob),
+    allow,
+    rules: new Map(Object.entries(cfg.rules ?? {})),
+    customRules: (cfg.customRules ?? []) as RuleSpec[],
+  };
+}
+
+/** Parse and validate config text; throws one ConfigError listing every problem. */
+export function parseConfig(text: string, file: string, baseDir: string, shown = file): Config {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new ConfigError(`${shown}: not valid JSON: ${jsonReason(err)}`);
+  }
+  const problems = checkConfig(doc);
+  if (problems.length) {
+    const n = problems.length;
+    throw new ConfigError(
+      `${shown}: invalid config (${n} problem${n === 1 ? '' : 's'}):\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    );
+  }
+  return buildConfig(doc as RawConfig, file, baseDir);
+}
+
