@@ -41,7 +41,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     .version(TOOL_VERSION)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, (io.stdout as { columns?: number }).columns ?? 100))
+    // No hard wrapping: yargs 17's ESM build wraps by cutting words; the terminal wraps instead.
+    .wrap(null)
     .epilogue(EPILOGUE)
     .demandCommand(1, 'Name a command (scan, rules …); see --help.')
     .recommendCommands()

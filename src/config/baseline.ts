@@ -7,7 +7,6 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Ajv } from 'ajv';
 import { fingerprint } from '../core/redact.js';
 import type { Finding } from '../core/types.js';
 import { ConfigError } from '../errors.js';
@@ -32,7 +31,7 @@ export interface Baseline {
   fingerprints: ReadonlySet<string>;
 }
 
-const SCHEMA = {
+export const SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['version', 'entries'],
@@ -55,8 +54,6 @@ const SCHEMA = {
   },
 } as const;
 
-let validate: ReturnType<Ajv['compile']> | undefined;
-
 /**
  * Parse and validate baseline text; a broken baseline is an error (exit 2), never an empty one.
  * The validator (ajv) is loaded only here, when there is a baseline to read.
@@ -68,13 +65,9 @@ export async function parseBaseline(text: string, file: string, shown = file): P
   } catch (err) {
     throw new ConfigError(`${shown}: baseline is not valid JSON: ${jsonReason(err)}`);
   }
-  if (!validate) {
-    const { Ajv: AjvClass } = await import('ajv');
-    validate = new AjvClass({ allErrors: true, strict: true }).compile(SCHEMA);
-  }
-  if (!validate(doc)) {
-    const { formatSchemaErrors } = await import('./parse.js');
-    const problems = formatSchemaErrors(validate.errors ?? []);
+  const { baselineProblems } = await import('./parse.js');
+  const problems = baselineProblems(doc, SCHEMA);
+  if (problems.length) {
     throw new ConfigError(`${shown}: invalid baseline:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
   }
   const entries = (doc as { entries: BaselineEntry[] }).entries;

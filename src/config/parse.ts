@@ -191,3 +191,11 @@ export function parseConfig(text: string, file: string, baseDir: string, shown =
   return buildConfig(doc as RawConfig, file, baseDir);
 }
 
+
+let baselineValidate: ReturnType<Ajv['compile']> | undefined;
+
+/** Problems in a parsed baseline document (its schema lives beside the baseline code). */
+export function baselineProblems(doc: unknown, schema: object): ConfigProblem[] {
+  baselineValidate ??= new Ajv({ allErrors: true, strict: true }).compile(schema);
+  return baselineValidate(doc) ? [] : formatSchemaErrors(baselineValidate.errors ?? []);
+}
