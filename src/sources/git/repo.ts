@@ -156,6 +156,8 @@ export interface RepoInfo {
   /** Commit HEAD points at, or undefined when the branch is unborn (no commits yet). */
   head?: string;
   shallow: boolean;
+  /** This work tree's git directory (per-worktree state such as MERGE_HEAD lives there). */
+  gitDir: string;
 }
 
 /** The empty tree's object id, a constant of each object format (git hash-object -t tree /dev/null). */
@@ -167,14 +169,14 @@ const EMPTY_TREE: Readonly<Record<string, string>> = {
 /** Open the repository containing `cwd`, or throw a GitError saying it is not one. */
 export async function openRepo(cwd: string): Promise<RepoInfo> {
   // One rev-parse for what a scan needs to know (the hook runs this on every commit: spawns count).
-  const r = await gitRun(cwd, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--show-object-format', '--show-toplevel'], {
+  const r = await gitRun(cwd, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--show-object-format', '--absolute-git-dir', '--show-toplevel'], {
     okCodes: [0, 128],
   }).catch((e) => {
     throw e instanceof GitError ? e : new GitError(String(e));
   });
-  const [bare, shallow, format, top] = r.stdout.toString('utf8').split('\n');
-  // A bare repository (a mirror to audit) answers the first three and has no work tree to show.
-  if (r.code !== 0 && !(bare === 'true' && format)) {
+  const [bare, shallow, format, gitDir, top] = r.stdout.toString('utf8').split('\n');
+  // A bare repository (a mirror to audit) answers all but the last: it has no work tree to show.
+  if (r.code !== 0 && !(bare === 'true' && gitDir)) {
     const msg = firstLine(r.stderr);
     throw new GitError(/not a git repository/i.test(msg) ? `${cwd} is not inside a git repository` : `cannot open the git repository at ${cwd}: ${msg}`);
   }
@@ -186,7 +188,7 @@ export async function openRepo(cwd: string): Promise<RepoInfo> {
     gitRun(dir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okCodes: [0, 1] }),
   ]);
   const head = headR.code === 0 ? headR.stdout.toString('utf8').trim() : undefined;
-  return { cwd: dir, root, emptyTree, hashLength: emptyTree.length, head, shallow: shallow === 'true' };
+  return { cwd: dir, root, emptyTree, hashLength: emptyTree.length, head, shallow: shallow === 'true', gitDir: gitDir! };
 }
 
 /** The shallow boundary: commits whose parents this clone does not have. */

@@ -5,10 +5,11 @@
  * merge is being concluded, a line counts only when it is new against HEAD and every MERGE_HEAD.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { SourceEvent } from '../types.js';
 import { blobEvent } from './blob.js';
 import { addedFiles, intersectParents } from './diff.js';
-import { CatFile, gitText, openRepo, type RepoInfo } from './repo.js';
+import { CatFile, openRepo, type RepoInfo } from './repo.js';
 
 export interface StagedSourceOptions {
   /** Any directory inside the repository. Paths are reported relative to the repository root. */
@@ -18,16 +19,15 @@ export interface StagedSourceOptions {
   repo?: RepoInfo;
 }
 
-async function mergeHeads(cwd: string): Promise<string[]> {
-  const file = await gitText(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD']);
-  const text = await readFile(file, 'utf8').catch(() => '');
+async function mergeHeads(repo: RepoInfo): Promise<string[]> {
+  const text = await readFile(path.join(repo.gitDir, 'MERGE_HEAD'), 'utf8').catch(() => '');
   return text.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 /** Staged changes as source events: one item per added or modified blob, with `lines` = added lines. */
 export async function* stagedSource(opts: StagedSourceOptions): AsyncGenerator<SourceEvent> {
   const repo = opts.repo ?? (await openRepo(opts.cwd));
-  const parents = repo.head ? [repo.head, ...(await mergeHeads(repo.cwd))] : [repo.emptyTree];
+  const parents = repo.head ? [repo.head, ...(await mergeHeads(repo))] : [repo.emptyTree];
   const perParent = await Promise.all(parents.map((base) => addedFiles(repo.cwd, { kind: 'index', base })));
   const files = intersectParents(perParent);
   if (!files.length) return;
