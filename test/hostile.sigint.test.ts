@@ -3,11 +3,12 @@
  * incomplete, and leaves no temp files. The signal is sent once the bin reads standard input, or
  * while it holds the big file open (both seen in /proc/<pid>).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from './helpers/cli.js';
+import { GIT_TEST_ENV } from './helpers/git.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('hs-sigint-');
@@ -97,4 +98,38 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
     expect(r.stdout).toContain('the scan was interrupted; this report is incomplete');
     expect(readdirSync(tmp)).toEqual([]);
   });
+
+  it('during an audit: exits 130, JSON says incomplete, no git child left running, no temp files', async () => {
+    const tmp = path.join(root, 'tmp3');
+    const repo = path.join(root, 'repo');
+    mkdirSync(tmp);
+    mkdirSync(repo);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, ...GIT_TEST_ENV } });
+    git('init', '-q', '-b', 'main');
+    writeFileSync(path.join(repo, 'big.js'), 'var a = function (b) { return b * 2 }; '.repeat(1_500_000)); // 60 MB blob
+    git('add', 'big.js');
+    git('-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'big');
+    const { child, done } = start(['audit', '-f', 'json'], repo, tmp);
+    await until(() => childCommands(child.pid!).some((c) => c.includes('cat-file')), 'git cat-file reading blobs');
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(JSON.parse(r.stdout).incomplete).toBe(true);
+    expect(childCommands(child.pid!)).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
 });
+
+/** Command lines of a process's children (all threads). */
+function childCommands(pid: number): string[] {
+  const out: string[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      for (const k of kids) out.push(readFileSync(`/proc/${k}/cmdline`, 'utf8').replace(/\0/g, ' '));
+    }
+  } catch {
+    /* the process is gone */
+  }
+  return out;
+}
