@@ -124,8 +124,25 @@ export function urlView(text: string): View | null {
 
 // --- base64 ----------------------------------------------------------------------------------
 
-const HEX_ONLY = /^[0-9a-f]+$/i;
-const B64_MIXED = /[0-9+/_-]|[a-z][A-Z]|[A-Z][a-z]/;
+/**
+ * Whether text[start, end) (base64 characters) is neither all hex digits nor all letters of one
+ * case: one pass over the characters, no copy (most runs are rejected or decoded at once).
+ */
+function worthDecoding(text: string, start: number, end: number): boolean {
+  let hex = true;
+  let lower = true;
+  let upper = true;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const isLower = c >= 97 && c <= 122;
+    const isUpper = c >= 65 && c <= 90;
+    if (!isLower) lower = false;
+    if (!isUpper) upper = false;
+    if (hex && !((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) hex = false;
+    if (!hex && !lower && !upper) return true;
+  }
+  return false;
+}
 /** Longer base64 runs are not decoded (the chunked reader sizes its window overlap by this). */
 export const MAX_ENCODED_RUN = 1 << 20;
 
@@ -137,6 +154,29 @@ function printable(s: string): boolean {
     if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f || c === 0xfffd) bad++;
   }
   return bad <= s.length * 0.02;
+}
+
+let scratch = Buffer.allocUnsafe(4096);
+
+/**
+ * `body` decoded from base64 as UTF-8 text, or null when it cannot pass `printable`: each byte below
+ * 0x20 (but tab / newline / return) or 0x7f decodes to its own bad character, and the text is never
+ * longer than its bytes, so more of those than 2% of the bytes rejects it before any string is made.
+ * Decodes into one reused buffer (most runs are random data, rejected here).
+ */
+function decodePrintable(body: string): string | null {
+  const need = (body.length >> 2) * 3 + 3;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+  const n = scratch.write(body, 'base64');
+  const limit = n * 0.02;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = scratch[i]!;
+    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) {
+      if (++bad > limit) return null;
+    }
+  }
+  return scratch.toString('utf8', 0, n);
 }
 
 /**
@@ -151,13 +191,14 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     const start = spans[i]!;
     let end = spans[i + 1]!;
     if (end - start > MAX_ENCODED_RUN) continue;
-    const body = text.slice(start, end);
+    const bodyEnd = end;
     if (text.charCodeAt(end) === 61) end += text.charCodeAt(end + 1) === 61 ? 2 : 1;
-    if (body.length % 4 === 1) continue;
+    if ((bodyEnd - start) % 4 === 1) continue;
     // Pure identifiers and hex strings are not base64 payloads worth decoding.
-    if (HEX_ONLY.test(body) || !B64_MIXED.test(body)) continue;
-    const decoded = Buffer.from(body, 'base64').toString('utf8');
-    if (decoded.length < 16 || !printable(decoded) || !interesting(decoded)) continue;
+    if (!worthDecoding(text, start, bodyEnd)) continue;
+    const body = text.slice(start, bodyEnd);
+    const decoded = decodePrintable(body);
+    if (decoded === null || decoded.length < 16 || !printable(decoded) || !interesting(decoded)) continue;
     reps.push({ oStart: start, oLen: end - start, value: decoded });
   }
   return reps.length ? buildView('base64', text, reps) : null;
