@@ -89,22 +89,16 @@ export function base64Runs(text: string, min: number): number[] {
   return out;
 }
 
-/** Merge [start, end) intervals (sorted by start) that overlap or touch. */
-function merge(spans: Window[]): Window[] {
-  const out: Window[] = [];
-  for (const w of spans) {
-    const last = out[out.length - 1];
-    if (last && w.start <= last.end) last.end = Math.max(last.end, w.end);
-    else out.push({ start: w.start, end: w.end });
-  }
-  return out;
-}
+/** Per gate: the key of the windows it shares with gates of the same kind, and their reach. */
+const gateKeys = new WeakMap<Gate, { id: string; before: number }>();
 
 /** Per-text cache of shapes and windows; one per text scanned. */
 export class Shapes {
   private uuid?: number[];
   private runs24?: number[];
   private windows = new Map<string, Window[]>();
+  /** Each window's text is cut once, however many patterns run in it. */
+  private slices = new WeakMap<Window, { sub: string; offset: number }>();
 
   constructor(readonly text: string) {}
 
@@ -128,30 +122,50 @@ export class Shapes {
   /** Merged windows in which a match of a pattern with this gate may start. */
   windowsFor(gate: Gate): Window[] {
     // Windows are shared by gates of the same kind: `before` rounded up to a power of two.
-    const before = 2 ** Math.ceil(Math.log2(Math.max(32, gate.before)));
-    const key = gate.kind === 'uuid' ? `uuid:${before}` : `run${gate.min}:${before}`;
-    let ws = this.windows.get(key);
+    let key = gateKeys.get(gate);
+    if (key === undefined) {
+      const before = 2 ** Math.ceil(Math.log2(Math.max(32, gate.before)));
+      key = { id: gate.kind === 'uuid' ? `uuid:${before}` : `run${gate.min}:${before}`, before };
+      gateKeys.set(gate, key);
+    }
+    let ws = this.windows.get(key.id);
     if (ws) return ws;
-    const spans: Window[] = [];
+    const out: Window[] = [];
+    const before = key.before;
     const n = this.text.length;
+    // Spans come in order of their starts, so touching or overlapping ones merge as they come.
+    let last: Window | undefined;
+    const add = (start: number, end: number): void => {
+      if (last !== undefined && start <= last.end) {
+        if (end > last.end) last.end = end;
+      } else {
+        last = { start, end };
+        out.push(last);
+      }
+    };
     if (gate.kind === 'uuid') {
-      for (const h of this.uuids()) spans.push({ start: Math.max(0, h - before), end: Math.min(n, h + 1) });
+      for (const h of this.uuids()) add(Math.max(0, h - before), Math.min(n, h + 1));
     } else {
       const r = this.runs();
+      const min = gate.min;
       for (let i = 0; i < r.length; i += 2) {
-        if (r[i + 1]! - r[i]! >= gate.min) spans.push({ start: Math.max(0, r[i]! - before), end: r[i + 1]! });
+        if (r[i + 1]! - r[i]! >= min) add(Math.max(0, r[i]! - before), r[i + 1]!);
       }
     }
-    ws = merge(spans);
-    this.windows.set(key, ws);
-    return ws;
+    this.windows.set(key.id, out);
+    return out;
   }
 
-  /** Text of a window plus margins, and the offset of that slice in the text. */
+  /** Text of a window plus margins, and the offset of that slice in the text (cut once per window). */
   slice(w: Window): { sub: string; offset: number } {
-    const offset = Math.max(0, w.start - MARGIN);
-    // Past the window: room for the rest of the match (a UUID tail, `={0,2}`) and a lookahead.
-    return { sub: this.text.slice(offset, Math.min(this.text.length, w.end + UUID_AFTER + MARGIN)), offset };
+    let s = this.slices.get(w);
+    if (s === undefined) {
+      const offset = Math.max(0, w.start - MARGIN);
+      // Past the window: room for the rest of the match (a UUID tail, `={0,2}`) and a lookahead.
+      s = { sub: this.text.slice(offset, Math.min(this.text.length, w.end + UUID_AFTER + MARGIN)), offset };
+      this.slices.set(w, s);
+    }
+    return s;
   }
 
   /** Whether any window of any of these gates lies within `distance` of offset `at`. */
