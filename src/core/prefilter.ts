@@ -24,6 +24,8 @@ export interface Window {
   /** Matches must start in [start, end). */
   start: number;
   end: number;
+  /** The window's text plus margins and its offset, cut once however many patterns run in it. */
+  cut?: { sub: string; offset: number };
 }
 
 // 0-9 A-Z a-z → hex / base64 lookup tables (charCode < 128).
@@ -67,24 +69,26 @@ export function uuidShapes(text: string): number[] {
 
 /**
  * Maximal runs of base64 / base64url characters (`A-Za-z0-9+/_-`) at least `min` long, as
- * [start, end) pairs in a flat array. Probes every `min`-th character: a run that long must cover a
- * probe, so text without long runs costs about one test per `min` characters.
+ * [start, end) pairs in a flat array. Tests whether the `min` characters from a candidate start are
+ * all base64 from the last one backwards: the first that is not moves the candidate past it, so text
+ * without long runs costs a few tests per `min` characters.
  */
 export function base64Runs(text: string, min: number): number[] {
   const out: number[] = [];
   const n = text.length;
-  let p = min - 1;
-  while (p < n) {
-    if (!isB64(text.charCodeAt(p))) {
-      p += min;
+  // Invariant: text[q - 1] is not base64 (or q is 0), so a run found at q starts at q.
+  let q = 0;
+  while (q + min <= n) {
+    let i = q + min - 1;
+    while (i >= q && isB64(text.charCodeAt(i))) i--;
+    if (i >= q) {
+      q = i + 1;
       continue;
     }
-    let s = p;
-    while (s > 0 && isB64(text.charCodeAt(s - 1))) s--;
-    let e = p + 1;
+    let e = q + min;
     while (e < n && isB64(text.charCodeAt(e))) e++;
-    if (e - s >= min) out.push(s, e);
-    p = e + min;
+    out.push(q, e);
+    q = e + 1;
   }
   return out;
 }
@@ -97,8 +101,6 @@ export class Shapes {
   private uuid?: number[];
   private runs24?: number[];
   private windows = new Map<string, Window[]>();
-  /** Each window's text is cut once, however many patterns run in it. */
-  private slices = new WeakMap<Window, { sub: string; offset: number }>();
 
   constructor(readonly text: string) {}
 
@@ -139,7 +141,7 @@ export class Shapes {
       if (last !== undefined && start <= last.end) {
         if (end > last.end) last.end = end;
       } else {
-        last = { start, end };
+        last = { start, end, cut: undefined };
         out.push(last);
       }
     };
@@ -158,14 +160,12 @@ export class Shapes {
 
   /** Text of a window plus margins, and the offset of that slice in the text (cut once per window). */
   slice(w: Window): { sub: string; offset: number } {
-    let s = this.slices.get(w);
-    if (s === undefined) {
+    if (w.cut === undefined) {
       const offset = Math.max(0, w.start - MARGIN);
       // Past the window: room for the rest of the match (a UUID tail, `={0,2}`) and a lookahead.
-      s = { sub: this.text.slice(offset, Math.min(this.text.length, w.end + UUID_AFTER + MARGIN)), offset };
-      this.slices.set(w, s);
+      w.cut = { sub: this.text.slice(offset, Math.min(this.text.length, w.end + UUID_AFTER + MARGIN)), offset };
     }
-    return s;
+    return w.cut;
   }
 
   /** Whether any window of any of these gates lies within `distance` of offset `at`. */
