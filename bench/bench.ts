@@ -61,15 +61,18 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 /** Run once, measuring wall time here and peak RSS with GNU time (max RSS of the process tree's largest member). */
 function runOnce(cmd: string, args: string[], cwd: string, stdout?: string, timeoutMs = 20 * 60_000): Measure {
   const tf = path.join(OUT, 'time.txt');
-  const full = TIME ? [TIME, '-f', '%M', '-o', tf, cmd, ...args] : [cmd, ...args];
+  // A time limit must kill the measured command itself, not only the `time` wrapper around it.
+  const limited = timeoutMs < 20 * 60_000 ? ['timeout', '-s', 'KILL', String(Math.ceil(timeoutMs / 1000)), cmd, ...args] : [cmd, ...args];
+  const full = TIME ? [TIME, '-f', '%M', '-o', tf, ...limited] : limited;
   const fd = openSync(stdout ?? '/dev/null', 'w');
   const t0 = performance.now();
-  const r = spawnSync(full[0]!, full.slice(1), { cwd, stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 26, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const r = spawnSync(full[0]!, full.slice(1), { cwd, stdio: ['ignore', fd, 'pipe'], maxBuffer: 1 << 26, timeout: timeoutMs + 30_000, killSignal: 'SIGKILL' });
   const wallMs = performance.now() - t0;
   closeSync(fd);
   const kb = TIME && existsSync(tf) ? Number(readFileSync(tf, 'utf8').trim().split('\n').pop()) : NaN;
-  const timedOut = r.status === null && r.signal === 'SIGKILL' && wallMs >= timeoutMs;
-  return { wallMs, peakRssMb: kb / 1024, code: r.status ?? -1, stderr: r.stderr?.toString() ?? '', ...(timedOut ? { timedOut } : {}) };
+  // `timeout -s KILL` exits 137 when it had to kill.
+  const timedOut = r.status === 137 || (r.status === null && r.signal === 'SIGKILL');
+  return { wallMs, peakRssMb: timedOut ? NaN : kb / 1024, // time measures the timeout wrapper when it had to kill code: r.status ?? -1, stderr: r.stderr?.toString() ?? '', ...(timedOut ? { timedOut } : {}) };
 }
 
 /** Warm-up run, then `runs` runs; median wall time, max peak RSS. */
