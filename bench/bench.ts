@@ -72,7 +72,8 @@ function runOnce(cmd: string, args: string[], cwd: string, stdout?: string, time
   const kb = TIME && existsSync(tf) ? Number(readFileSync(tf, 'utf8').trim().split('\n').pop()) : NaN;
   // `timeout -s KILL` exits 137 when it had to kill.
   const timedOut = r.status === 137 || (r.status === null && r.signal === 'SIGKILL');
-  return { wallMs, peakRssMb: timedOut ? NaN : kb / 1024, // time measures the timeout wrapper when it had to kill code: r.status ?? -1, stderr: r.stderr?.toString() ?? '', ...(timedOut ? { timedOut } : {}) };
+  // When it had to kill, `time` measured the timeout wrapper, not the command: no peak to report.
+  return { wallMs, peakRssMb: timedOut ? NaN : kb / 1024, code: r.status ?? -1, stderr: r.stderr?.toString() ?? '', ...(timedOut ? { timedOut } : {}) };
 }
 
 /** Warm-up run, then `runs` runs; median wall time, max peak RSS. */
