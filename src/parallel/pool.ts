@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../core/types.js';
-import type { ChunkPlan } from '../read.js';
+import { chunkPlanFor, type ChunkPlan } from '../read.js';
 import type { WorkerTask, TaskResult } from './task.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 
@@ -136,5 +136,46 @@ export class ScanPool {
     for (const p of this.pending.values()) p.reject(new PoolClosed());
     this.pending.clear();
     for (const w of this.workers) void w.terminate().catch(() => {});
+  }
+}
+
+/** What every worker-backed source takes. */
+export interface WorkerScanOptions {
+  ruleset: RuleSet;
+  /** Must be the pipeline's plan (default: the rules' plan, as the pipeline's default). */
+  plan?: ChunkPlan;
+  decode?: boolean;
+  /** Worker threads (0: none). Default: one per core, at most 4. */
+  threads?: number;
+  /** Default: the bundled dist/scan-worker.js. */
+  workerUrl?: URL | string;
+  /** Ctrl-C: stop the workers at once. */
+  signal?: AbortSignal;
+  maxFileSize?: number;
+}
+
+/**
+ * Runs `body` with a started pool and yields what it yields. Ctrl-C closes the pool at once and the
+ * run ends quietly (the pipeline marks it incomplete); the pool is closed however the run ends.
+ */
+export async function* withPool<T>(url: URL | string, opts: WorkerScanOptions, body: (pool: ScanPool) => AsyncIterable<T>): AsyncGenerator<T> {
+  const pool = new ScanPool({
+    threads: opts.threads ?? defaultThreads(),
+    workerUrl: url,
+    ruleset: opts.ruleset,
+    plan: opts.plan ?? chunkPlanFor(opts.ruleset),
+    decode: opts.decode,
+    ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
+  });
+  const onAbort = (): void => pool.close();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    yield* body(pool);
+  } catch (err) {
+    if (err instanceof PoolClosed && opts.signal?.aborted) return;
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    pool.close();
   }
 }

@@ -10,27 +10,16 @@
  * no bundled worker (running from the TypeScript sources) or `threads` is 0. Ctrl-C terminates the
  * workers at once, also one in the middle of a big file.
  */
-import type { RuleSet } from '../core/types.js';
-import { chunkPlanFor, type ChunkPlan } from '../read.js';
 import { readWalked, walkFiles, type FileSourceOptions, type WalkedFile } from '../sources/files.js';
 import type { SourceEvent, SourceSkip } from '../sources/types.js';
-import { bundledWorkerUrl, defaultThreads, PoolClosed, ScanPool } from './pool.js';
+import { bundledWorkerUrl, withPool, type ScanPool, type WorkerScanOptions } from './pool.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 
-export interface ParallelFileSourceOptions extends FileSourceOptions {
-  ruleset: RuleSet;
-  /** Must be the pipeline's plan (default: the rules' plan, as the pipeline's default). */
-  plan?: ChunkPlan;
-  decode?: boolean;
-  /**
-   * Worker threads. 0: read on this thread. Undefined: one per core (at most 4) when the tree has at
-   * least `minFiles` files. A number > 0 forces that many workers whatever the tree's size.
-   */
-  threads?: number;
-  /** Default: the bundled dist/scan-worker.js. */
-  workerUrl?: URL | string;
-  /** Ctrl-C: stop the workers at once. */
-  signal?: AbortSignal;
+/**
+ * `threads`: 0 reads on this thread; undefined, one per core (at most 4) when the tree has at least
+ * `minFiles` files; a number > 0 forces that many workers whatever the tree's size.
+ */
+export interface ParallelFileSourceOptions extends FileSourceOptions, WorkerScanOptions {
   /** Default 128. */
   minFiles?: number;
 }
@@ -68,25 +57,7 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
     await walked.return(undefined);
     return;
   }
-  const pool = new ScanPool({
-    threads: opts.threads ?? defaultThreads(),
-    workerUrl: url,
-    ruleset: opts.ruleset,
-    plan: opts.plan ?? chunkPlanFor(opts.ruleset),
-    decode: opts.decode,
-    maxFileSize: opts.maxFileSize,
-  });
-  const onAbort = (): void => pool.close();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    yield* inWorkers(concat(head, walked), pool);
-  } catch (err) {
-    if (err instanceof PoolClosed && opts.signal?.aborted) return;
-    throw err;
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    pool.close();
-  }
+  yield* withPool(url, opts, (pool) => inWorkers(concat(head, walked), pool));
 }
 
 /** Walked files go to the workers; skips pass through in order. */
