@@ -4,11 +4,12 @@
  * while it holds the big file open (both seen in /proc/<pid>).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from './helpers/cli.js';
 import { GIT_TEST_ENV } from './helpers/git.js';
+import { childCommands, holdsOpen } from './helpers/proc.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('hs-sigint-');
@@ -27,19 +28,6 @@ function readsStdin(pid: number): boolean {
   }
 }
 
-function holdsOpen(pid: number, file: string): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
-}
 
 async function until(cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 4000; i++) {
@@ -119,17 +107,3 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 });
-
-/** Command lines of a process's children (all threads). */
-function childCommands(pid: number): string[] {
-  const out: string[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      for (const k of kids) out.push(readFileSync(`/proc/${k}/cmdline`, 'utf8').replace(/\0/g, ' '));
-    }
-  } catch {
-    /* the process is gone */
-  }
-  return out;
-}

@@ -6,7 +6,7 @@
  * The in-process cases start the bundled worker (dist/scan-worker.js: run `npm run build` first).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../src/core/types.js';
@@ -23,6 +23,7 @@ import { fakeAll, fakePrivateAppToken, fakeHubHex, Rng } from './helpers/fake-to
 import { loadFixtures, writeFixtures } from './helpers/fixtures.js';
 import { makeRepo } from './helpers/git.js';
 import { tempDir } from './helpers/tmp.js';
+import { holdsOpen } from './helpers/proc.js';
 
 const WORKER = path.join(ROOT, 'dist/scan-worker.js');
 const ruleset = builtinRuleSet();
@@ -206,19 +207,5 @@ function execFileSyncStatus(cmd: string, args: string[], cwd: string): { code: n
   } catch (err) {
     const e = err as { status: number | null; stderr: string };
     return { code: e.status ?? -1, stderr: e.stderr };
-  }
-}
-
-function holdsOpen(pid: number, file: string): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
   }
 }
