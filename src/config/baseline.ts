@@ -5,13 +5,13 @@
  * Entries are sorted and the file holds no timestamp or tool version, so the same findings always
  * give the same bytes and the file never causes merge conflicts.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fingerprint } from '../core/redact.js';
 import type { Finding } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { rawSecret } from '../scan.js';
-import { jsonReason } from './json.js';
+import { jsonReason, readUserFile } from './json.js';
 
 export const BASELINE_FILE = '.hubspot-secrets-baseline.json';
 
@@ -75,14 +75,7 @@ export async function parseBaseline(text: string, file: string, shown = file): P
 }
 
 export async function readBaseline(file: string, shown = file): Promise<Baseline> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${shown}: cannot read baseline: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`);
-  }
-  return parseBaseline(text, file, shown);
+  return parseBaseline(await readUserFile(file, shown, 'baseline'), file, shown);
 }
 
 function compareEntries(a: BaselineEntry, b: BaselineEntry): number {

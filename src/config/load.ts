@@ -3,7 +3,7 @@
  * repository root, or named with --config. Parsing and validation (ajv) live in parse.ts and are
  * loaded only when there is a file to check, so a scan without a config never pays for them.
  */
-import { readFile } from 'node:fs/promises';
+import { readUserFile } from './json.js';
 import path from 'node:path';
 import type { RuleSpec, Severity } from '../core/types.js';
 import { ConfigError } from '../errors.js';
@@ -79,13 +79,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
     baseDir = path.dirname(file);
   }
   const shown = displayPath(file, cwd);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${shown}: cannot read config: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`);
-  }
+  const text = await readUserFile(file, shown, 'config');
   const { parseConfig } = await import('./parse.js');
   return parseConfig(text, file, baseDir, shown);
 }
