@@ -124,3 +124,17 @@ describe('redact and placeholders', () => {
     expect(looksLikePlaceholder(t.uuid)).toBe(false);
   });
 });
+
+describe('placeholders are told from random values that merely contain a short run', () => {
+  it('accepts random UUIDs with a counting run of 6 or a repeated run of 6, rejects runs of 8', () => {
+    expect(looksLikePlaceholder('3f9a1c2e-7b40-4d55-9e21-4c0123456b7d')).toBe(false); // "012345"
+    expect(looksLikePlaceholder('3f9a1c2e-7b40-4d55-9e21-4c0aaaaaab7d')).toBe(false); // six a's
+    expect(looksLikePlaceholder('3f9a1c2e-7b40-4d55-9e21-01234567b7d9')).toBe(true);
+    expect(looksLikePlaceholder('3f9a1c2e-7b40-4d55-9e21-4caaaaaaaab7')).toBe(true);
+    expect(looksLikePlaceholder('12345678-1234-1234-1234-123456789012')).toBe(true);
+  });
+  it('finds a generated token whose random part holds a counting run of 6 (seen by a property test)', () => {
+    const pat = fakePrivateAppToken(new Rng('=uxUPu'));
+    expect(detect({ text: ` ${pat} ` }, rs).map((m) => m.ruleId)).toEqual(['hubspot-private-app-token']);
+  });
+});

@@ -20,15 +20,17 @@ export function shannonEntropy(s: string): number {
 
 /**
  * True when `body` looks like a documentation placeholder rather than a random value:
- * long runs of one character, few distinct characters, or counting sequences.
+ * long runs of one character, few distinct characters, or counting sequences (8 or more).
  */
 export function looksLikePlaceholder(body: string): boolean {
   const s = body.toLowerCase().replace(/[-_]/g, '');
   if (s.length === 0) return true;
-  if (/(.)\1{5}/.test(s)) return true;
+  // Runs of 8: a random 32-hex value holds a run of 6 about once in 30,000 — that would be a real
+  // token missed — but one of 8 only once in ten million; documentation placeholders have long runs.
+  if (/(.)\1{7}/.test(s)) return true;
   if (new Set(s).size < Math.min(8, Math.ceil(s.length / 3))) return true;
-  for (let i = 0; i + 6 <= s.length; i++) {
-    const w = s.slice(i, i + 6);
+  for (let i = 0; i + 8 <= s.length; i++) {
+    const w = s.slice(i, i + 8);
     if (ASCENDING.includes(w)) return true;
     if (ASCENDING.includes([...w].reverse().join(''))) return true;
   }
