@@ -47,6 +47,19 @@ describe('detect', () => {
     expect(u).toMatchObject({ ruleId: 'hubspot-private-app-token', encoding: 'escaped', secret: t.pat, column: 11 });
   });
 
+  it('decodes escapes that end tokens (\\n, \\t, %20) around the secrets they touch, in long texts too', () => {
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => `const payload${i} = JSON.parse("{\\"k\\": \\"v${i}\\"}");`).join('\n');
+    // A newline escape right before the token: the plain text has an "n" there, which ends no token.
+    const nl = `${filler(200)}\nconst env = "A=1\\n${t.pat}";\n${filler(200)}`;
+    expect(ids(nl)).toEqual([`hubspot-private-app-token@201:${'const env = "A=1\\n'.length + 1}`]);
+    const url = `${filler(50)}\n<a href="/x?q=a%20${t.pat}">x</a>`;
+    expect(ids(url)).toEqual([`hubspot-private-app-token@51:${'<a href="/x?q=a%20'.length + 1}`]);
+    // Tabs inside the assignment; the file's keyword is far away, the context (hs_) near.
+    const tabs = `// hubspot\n${filler(300)}\nconst s = "hs_api_key\\t=\\t${t.uuid}";`;
+    expect(ids(tabs)).toEqual([`hubspot-legacy-api-key@302:${'const s = "hs_api_key\\t=\\t'.length + 1}`]);
+    expect(ids(tabs.replace('// hubspot', '// nothing'))).toEqual([]);
+  });
+
   it('is silent on placeholders and references', () => {
     for (const s of [
       'pat-na1-00000000-0000-0000-0000-000000000000',

@@ -1,6 +1,6 @@
 /** Static facts about regexes, read from regexpp's syntax tree: what prefilter windows and chunk overlaps rely on. */
 import { describe, expect, it } from 'vitest';
-import { impliesKeyword, maxLengthBefore, regexReach } from '../src/core/regex-shape.js';
+import { impliesKeyword, leadingLiterals, maxLengthBefore, regexReach } from '../src/core/regex-shape.js';
 import { expandMacros } from '../src/core/rules.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 
@@ -63,5 +63,47 @@ describe('impliesKeyword', () => {
     ['x', [], true],
   ] as const)('%s with %j → %s', (src, kws, want) => {
     expect(impliesKeyword(src, kws)).toBe(want);
+  });
+});
+
+describe('leadingLiterals: what every match starts with', () => {
+  it('reads literals, small classes and all-literal groups after leading lookarounds', () => {
+    expect(leadingLiterals('(?<![a-z])(?<secret>pat-[a-z]{2})', 'i')).toEqual(['pat-']);
+    expect(leadingLiterals('(?<![a-z])(?<secret>Ci[RV][a-z]{60})', 'i')).toEqual(['cir', 'civ']);
+    expect(leadingLiterals('(?:webhook|signing|app)[_.-]?secret', 'i')).toEqual(['webhook', 'signing', 'app']);
+    expect(leadingLiterals('(?:pass(?:word)?|pwd)x', 'i')).toEqual(['pass', 'pwd']);
+    expect(leadingLiterals('smtps?://', 'i')).toEqual(['smtp']);
+    expect(leadingLiterals('ab{3}c', '')).toEqual(['abbbc']);
+  });
+
+  it('keeps case without the i flag, and drops a literal that extends another', () => {
+    expect(leadingLiterals('Bearer', '')).toEqual(['Bearer']);
+    expect(leadingLiterals('(?:key|key=)[a-z]', 'i')).toEqual(['key']);
+  });
+
+  it('is null when a match may start otherwise', () => {
+    for (const [src, flags] of [
+      ['[a-z]{2}\\d-x', 'i'], // a class of a range
+      ['a?bc', ''], // optional first element
+      ['a|bc', ''], // a lead of one character
+      ['(?:abc)*d', ''],
+      ['x(?<=y)z', ''], // the lead stops at an assertion after it: 'x' alone is too short
+      ['[^a]bc', ''],
+      ['abc', 'iu'], // case folding beyond ASCII
+      ['\\babc', ''], // a word boundary is an assertion: skipped, then 'abc'
+    ] as const) {
+      const r = leadingLiterals(src, flags);
+      if (src === '\\babc') expect(r, src).toEqual(['abc']);
+      else expect(r, src).toBeNull();
+    }
+  });
+
+  it('gives every built-in keyword-led pattern a lead, and the bare shapes none', () => {
+    const rs = builtinRuleSet();
+    const led = rs.rules.flatMap((r) => r.leads.map((l, i) => `${r.id}#${i}:${l ? l.literals.join('|') : '-'}`));
+    expect(led).toContain('hubspot-private-app-token#0:pat-');
+    expect(led).toContain('hubspot-legacy-api-key#0:hapikey');
+    expect(led).toContain('hubspot-oauth-refresh-token#0:-');
+    for (const r of rs.rules) for (const l of r.leads) if (l) expect(l.sticky.flags).toContain('y');
   });
 });

@@ -2,9 +2,9 @@
  * The detection core: text in, matches out. No I/O, no printing, no globals.
  */
 import { LineIndex } from './text.js';
-import type { CompiledRule, Encoding, Match, RuleSet } from './types.js';
+import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
-import { type Gate, Shapes, VIEW_NEAR } from './prefilter.js';
+import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
 
 export interface DetectInput {
@@ -51,6 +51,14 @@ export function secretPasses(rule: CompiledRule, secret: string): boolean {
 
 type Emit = (rule: CompiledRule, secret: string, start: number, end: number) => void;
 
+/** Where a scan's matches go: `holds` checks a match's context, `emit` takes a match that passed. */
+interface Out {
+  holds: (rule: CompiledRule, start: number, end: number) => boolean;
+  emit: Emit;
+}
+
+const escapeLiteral = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+
 const keywordRes = new WeakMap<CompiledRule, RegExp | null>();
 
 /**
@@ -63,12 +71,23 @@ function hasKeyword(rule: CompiledRule, shapes: Shapes, path: string): boolean {
   if (hit !== undefined) return hit;
   let re = keywordRes.get(rule);
   if (re === undefined) {
-    re = rule.keywords.length ? new RegExp(rule.keywords.map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'), 'i') : null;
+    re = rule.keywords.length ? new RegExp(rule.keywords.map(escapeLiteral).join('|'), 'i') : null;
     keywordRes.set(rule, re);
   }
-  hit = re === null || re.test(path) || re.test(shapes.text);
+  hit = re === null || (shapes.parent !== undefined && hasKeyword(rule, shapes.parent, path)) || re.test(path) || re.test(shapes.text);
   shapes.keywordHit.set(rule.id, hit);
   return hit;
+}
+
+/** A match's checks (validators, entropy, placeholders, context), then `emit` with absolute offsets. */
+function report(rule: CompiledRule, m: RegExpExecArray, offset: number, out: Out): void {
+  const span = m.indices?.groups?.['secret'];
+  const secret = m.groups?.['secret'];
+  if (!span || !secret) return;
+  if (!secretPasses(rule, secret)) return;
+  const at = m.index + offset;
+  if (!out.holds(rule, at, at + m[0].length)) return;
+  out.emit(rule, secret, span[0] + offset, span[1] + offset);
 }
 
 /** Run one pattern over `sub` (a slice of the text at `offset`), reporting matches starting in [from, to). */
@@ -80,9 +99,7 @@ function runPattern(
   from: number,
   to: number,
   state: { lastEnd: number },
-  text: string,
-  path: string,
-  emit: Emit,
+  out: Out,
 ): void {
   re.lastIndex = Math.max(from, state.lastEnd) - offset;
   for (let m = re.exec(sub); m; m = re.exec(sub)) {
@@ -90,46 +107,37 @@ function runPattern(
     if (at >= to) break;
     if (m[0].length === 0) re.lastIndex++;
     state.lastEnd = at + m[0].length;
-    const span = m.indices?.groups?.['secret'];
-    const secret = m.groups?.['secret'];
-    if (!span || !secret) continue;
-    if (!secretPasses(rule, secret)) continue;
-    if (!contextHolds(rule, text, path, at, at + m[0].length)) continue;
-    emit(rule, secret, span[0] + offset, span[1] + offset);
+    report(rule, m, offset, out);
   }
+}
+
+/** A pattern with a gate and a literal lead, run at the literals' hits inside its windows. */
+interface Led {
+  rule: CompiledRule;
+  lead: Lead;
+  gate: Gate;
 }
 
 /**
- * Every rule over one text. A rule runs only on texts holding one of its keywords (or always, when
- * it has none). A pattern with a gate (its secret's shape) runs only in windows around that shape;
- * when every match of it holds a keyword anyway, the keyword check is skipped (it cannot change the
- * result). A pattern without a gate runs over the whole text.
+ * Patterns that share windows (same gate key) and start with literals: one case-insensitive finder
+ * for all their literals lists every place one of them starts (it resumes one character after each
+ * hit, so `hapikey` does not hide the `api` inside it), and each pattern is tried there with its
+ * sticky twin. Same matches as running each pattern over each window, in one pass per window.
  */
-function scanText(ruleset: RuleSet, shapes: Shapes, path: string, emit: Emit): void {
-  const text = shapes.text;
-  for (const rule of ruleset.rules) {
-    for (let i = 0; i < rule.patterns.length; i++) {
-      const re = rule.patterns[i]!;
-      const gate = rule.gates[i] ?? null;
-      const state = { lastEnd: 0 };
-      if (gate === null) {
-        if (hasKeyword(rule, shapes, path)) runPattern(rule, re, text, 0, 0, text.length, state, text, path, emit);
-        continue;
-      }
-      const windows = shapes.windowsFor(gate);
-      if (windows.length === 0) continue;
-      if (gate.keywordCheck && !hasKeyword(rule, shapes, path)) continue;
-      for (const w of windows) {
-        if (w.end <= state.lastEnd) continue;
-        const { sub, offset } = shapes.slice(w);
-        runPattern(rule, re, sub, offset, w.start, w.end, state, text, path, emit);
-      }
-    }
-  }
+interface LedGroup {
+  gate: Gate;
+  finder: RegExp;
+  members: Led[];
+  /** Per literal the finder can report (lower-case): the members with a literal that is a prefix of it. */
+  byLiteral: Map<string, number[]>;
 }
 
-/** What a rule set needs from the prefilter: its gates, and the keywords of patterns without one. */
+/** How a rule set's patterns run: grouped literal-led ones, and the rest one by one. */
 interface Plan {
+  groups: LedGroup[];
+  /** Gated patterns without a lead (run over their windows), and ungated ones (over whole texts). */
+  single: { rule: CompiledRule; re: RegExp; gate: Gate | null }[];
+  /** Every gate in use (for the view markers). */
   gates: Gate[];
   /** Rules with a pattern without a gate (they run over whole texts holding a keyword). */
   ungated: CompiledRule[];
@@ -141,45 +149,244 @@ function planFor(ruleset: RuleSet): Plan {
   let plan = plans.get(ruleset);
   if (plan) return plan;
   const gates = new Map<string, Gate>();
+  const groups = new Map<string, LedGroup>();
+  const single: Plan['single'] = [];
   const ungated: CompiledRule[] = [];
   for (const rule of ruleset.rules) {
-    rule.gates.forEach((g) => {
-      if (g) gates.set(g.kind === 'uuid' ? `uuid:${g.before}` : `run${g.min}:${g.before}`, g);
+    rule.patterns.forEach((re, i) => {
+      const gate = rule.gates[i] ?? null;
+      const lead = rule.leads[i] ?? null;
+      if (gate === null) {
+        if (!ungated.includes(rule)) ungated.push(rule);
+        single.push({ rule, re, gate });
+        return;
+      }
+      const key = windowKey(gate).id;
+      gates.set(key, gate);
+      if (lead === null) {
+        single.push({ rule, re, gate });
+        return;
+      }
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { gate, finder: /$^/, members: [], byLiteral: new Map() }));
+      g.members.push({ rule, lead, gate });
     });
-    if (rule.gates.some((g) => g === null) || rule.gates.length < rule.patterns.length) ungated.push(rule);
   }
-  plan = { gates: [...gates.values()], ungated };
+  for (const g of groups.values()) {
+    const literals = [...new Set(g.members.flatMap((m) => m.lead.literals.map((l) => l.toLowerCase())))];
+    // Longest first: the hit then names the longest literal there, and every other literal matching at
+    // that place is a prefix of it.
+    literals.sort((a, b) => b.length - a.length);
+    g.finder = new RegExp(literals.map(escapeLiteral).join('|'), 'gi');
+    for (const lit of literals) {
+      g.byLiteral.set(lit, g.members.flatMap((m, k) => (m.lead.literals.some((l) => lit.startsWith(l.toLowerCase())) ? [k] : [])));
+    }
+  }
+  plan = { groups: [...groups.values()], single, gates: [...gates.values()], ungated };
   plans.set(ruleset, plan);
   return plan;
 }
 
-/** Escapes that may decode to a token character: `\\u…` / `\\x…` (indexOf runs in native code, faster than a regex). */
-const MAY_DECODE_TO_TOKEN = {
-  escaped: (t: string): boolean => t.includes('\\u') || t.includes('\\x') || t.includes('\\U') || t.includes('\\X'),
-  url: (t: string): boolean => /%(?:2[bdf]|[3-7][0-9a-f])/i.test(t),
-} as const;
-
-/**
- * A cheap marker for an escape / URL view: decoding can only create a finding where an escape sits
- * near a secret's shape, or turns into a token character, or where an ungated rule applies at all.
- */
-function viewMayPay(kind: 'escaped' | 'url', shapes: Shapes, plan: Plan, path: string): boolean {
-  const text = shapes.text;
-  const ch = kind === 'escaped' ? '\\' : '%';
-  if (text.indexOf(ch) === -1) return false;
-  if (MAY_DECODE_TO_TOKEN[kind](text)) return true;
-  if (plan.ungated.some((rule) => hasKeyword(rule, shapes, path))) return true;
-  for (let i = text.indexOf(ch); i !== -1; i = text.indexOf(ch, i + 1)) {
-    if (shapes.near(plan.gates, i, VIEW_NEAR)) return true;
+function runGroup(group: LedGroup, active: readonly boolean[], shapes: Shapes, out: Out): void {
+  const { finder, members, byLiteral } = group;
+  const lastEnd = new Array<number>(members.length).fill(0);
+  for (const w of shapes.windowsFor(group.gate)) {
+    const { sub, offset } = shapes.slice(w);
+    const to = w.end - offset;
+    finder.lastIndex = w.start - offset;
+    for (let hit = finder.exec(sub); hit !== null && hit.index < to; hit = finder.exec(sub)) {
+      const i = hit.index;
+      finder.lastIndex = i + 1;
+      for (const k of byLiteral.get(hit[0].toLowerCase())!) {
+        if (!active[k] || i + offset < lastEnd[k]!) continue;
+        const { rule, lead } = members[k]!;
+        const re = lead.sticky;
+        re.lastIndex = i;
+        const m = re.exec(sub);
+        if (m === null) continue;
+        lastEnd[k] = i + offset + m[0].length;
+        report(rule, m, offset, out);
+      }
+    }
   }
-  return false;
 }
 
-function scanView(ruleset: RuleSet, view: View, path: string, out: Candidate[]): void {
-  scanText(ruleset, new Shapes(view.text), path, (rule, secret, vs, ve) => {
-    const { start, end, decoded } = mapRange(view, vs, ve);
-    out.push({ rule, secret, start, end, encoding: decoded ? view.kind : 'plain' });
+interface Raw {
+  m: RegExpExecArray;
+  offset: number;
+}
+
+/**
+ * Matches of a gated pattern over its windows, computed once per text however many rules use the same
+ * pattern (the bare refresh-token / developer-key shape is in two rules).
+ */
+function windowMatches(re: RegExp, gate: Gate, shapes: Shapes): Raw[] {
+  const key = `${windowKey(gate).id}/${re.flags}/${re.source}`;
+  let raw = shapes.memo.get(key) as Raw[] | undefined;
+  if (raw) return raw;
+  raw = [];
+  let lastEnd = 0;
+  for (const w of shapes.windowsFor(gate)) {
+    if (w.end <= lastEnd) continue;
+    const { sub, offset } = shapes.slice(w);
+    re.lastIndex = Math.max(w.start, lastEnd) - offset;
+    for (let m = re.exec(sub); m; m = re.exec(sub)) {
+      if (m.index + offset >= w.end) break;
+      if (m[0].length === 0) re.lastIndex++;
+      lastEnd = m.index + offset + m[0].length;
+      raw.push({ m, offset });
+    }
+  }
+  shapes.memo.set(key, raw);
+  return raw;
+}
+
+/**
+ * Every rule over one text. A rule runs only on texts holding one of its keywords (or always, when
+ * it has none). A pattern with a gate (its secret's shape) runs only in windows around that shape;
+ * when every match of it holds a keyword anyway, the keyword check is skipped (it cannot change the
+ * result). Gated patterns that start with literals run where those literals are (`runGroup`). A
+ * pattern without a gate runs over the whole text.
+ */
+function scanText(ruleset: RuleSet, shapes: Shapes, path: string, out: Out): void {
+  const text = shapes.text;
+  const plan = planFor(ruleset);
+  const applies = (rule: CompiledRule, gate: Gate | null): boolean =>
+    gate === null || !gate.keywordCheck || hasKeyword(rule, shapes, path);
+  for (const group of plan.groups) {
+    if (!shapes.any(group.gate)) continue;
+    const active = group.members.map((m) => applies(m.rule, m.gate));
+    if (active.includes(true)) runGroup(group, active, shapes, out);
+  }
+  for (const { rule, re, gate } of plan.single) {
+    if (gate === null) {
+      if (hasKeyword(rule, shapes, path)) runPattern(rule, re, text, 0, 0, text.length, { lastEnd: 0 }, out);
+      continue;
+    }
+    if (!shapes.any(gate) || !applies(rule, gate)) continue;
+    for (const { m, offset } of windowMatches(re, gate, shapes)) report(rule, m, offset, out);
+  }
+}
+
+/** The context checks of a scan of `text` itself. */
+function plainOut(text: string, path: string, emit: Emit): Out {
+  return { holds: (rule, start, end) => contextHolds(rule, text, path, start, end), emit };
+}
+
+const HEXV = (c: number): number =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+/** Characters a backslash escape turns into control characters; other letters stand for themselves. */
+const CONTROL_ESCAPES = new Set('nrtbf0');
+/** `\"` `\'` `` \` `` `\\`: the `{{assign}}` macro reads escaped quotes as they are, and a backslash stays one. */
+const KEPT_ESCAPES = new Set('"\'`\\');
+const TOKEN_CHAR = /[0-9a-z+/_=-]/i;
+
+/**
+ * The escapes of a text that a view would change, found with one `indexOf` walk: `token` when one
+ * may decode to a token character (a letter, digit, `+/_=-`: then a secret may be spelled with
+ * escapes, `pat\u002dna1…`, `pat%2Dna1%2D…`, and only a view of the whole text can show it), else
+ * the offsets of the others (`\n`, `\:`, `%20`, `%22`), which decode to characters that end tokens,
+ * so every shape in their view is a shape in the text itself. Escaped quotes and backslashes are
+ * left out (see KEPT_ESCAPES).
+ */
+function escapeMarks(text: string, kind: 'escaped' | 'url'): { token: boolean; marks: number[] } {
+  const marks: number[] = [];
+  if (kind === 'escaped') {
+    for (let i = text.indexOf('\\'); i !== -1 && i + 1 < text.length; i = text.indexOf('\\', i + 2)) {
+      const next = text[i + 1]!;
+      if (KEPT_ESCAPES.has(next)) continue;
+      if (TOKEN_CHAR.test(next) && !CONTROL_ESCAPES.has(next)) return { token: true, marks };
+      marks.push(i);
+    }
+  } else {
+    for (let i = text.indexOf('%'); i !== -1; i = text.indexOf('%', i + 1)) {
+      const hi = HEXV(text.charCodeAt(i + 1));
+      const lo = HEXV(text.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) continue;
+      if (TOKEN_CHAR.test(String.fromCharCode(hi * 16 + lo))) return { token: true, marks };
+      marks.push(i);
+    }
+  }
+  return { token: false, marks };
+}
+
+/** Characters kept around a local view, beyond the windows (lookarounds, a UUID's tail). */
+const LOCAL_BEFORE = 32;
+const LOCAL_AFTER = 96;
+
+/**
+ * Where a view of escapes that end tokens can matter: around every prefilter window (twice its reach
+ * before, as escapes in between are longer than what they decode to) that holds one of `marks`.
+ * Merged [start, end) pairs; empty when no window has one.
+ */
+function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): number[] {
+  const text = shapes.text;
+  const spans: [number, number][] = [];
+  for (const gate of plan.gates) {
+    const before = windowKey(gate).before;
+    for (const w of shapes.windowsFor(gate)) {
+      const a = Math.max(0, w.start - before - LOCAL_BEFORE);
+      const b = Math.min(text.length, w.end + LOCAL_AFTER);
+      // First mark at or after a.
+      let lo = 0;
+      let hi = marks.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (marks[mid]! < a) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < marks.length && marks[lo]! < b) spans.push([a, b]);
+    }
+  }
+  spans.sort((x, y) => x[0] - y[0]);
+  const out: number[] = [];
+  for (const [a, b] of spans) {
+    if (out.length && a <= out[out.length - 1]!) out[out.length - 1] = Math.max(out[out.length - 1]!, b);
+    else out.push(a, b);
+  }
+  return out;
+}
+
+/**
+ * Scan a decoded view of `text` (or of its part at `base`), reporting positions in `text`. A match
+ * passes its context checks in the view or, for a part, in the whole text around it.
+ */
+function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, path: string, out: Candidate[]): void {
+  const local = base > 0 || view.text.length !== shapes.text.length ? new Shapes(view.text, shapes) : new Shapes(view.text);
+  scanText(ruleset, local, path, {
+    holds: (rule, vs, ve) => {
+      if (contextHolds(rule, view.text, path, vs, ve)) return true;
+      if (local.parent === undefined) return false;
+      const r = mapRange(view, vs, ve);
+      return contextHolds(rule, shapes.text, path, r.start + base, r.end + base);
+    },
+    emit: (rule, secret, vs, ve) => {
+      const { start, end, decoded } = mapRange(view, vs, ve);
+      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded ? view.kind : 'plain' });
+    },
   });
+}
+
+/**
+ * The escape / URL view of a text: of the whole text when an escape may decode to a token character
+ * or an ungated rule applies; else local views around the windows holding an escape.
+ */
+function scanEscapes(kind: 'escaped' | 'url', ruleset: RuleSet, shapes: Shapes, plan: Plan, path: string, out: Candidate[]): void {
+  const text = shapes.text;
+  if (text.indexOf(kind === 'escaped' ? '\\' : '%') === -1) return;
+  const build = kind === 'escaped' ? escapedView : urlView;
+  const { token, marks } = escapeMarks(text, kind);
+  if (token || (marks.length > 0 && plan.ungated.some((rule) => hasKeyword(rule, shapes, path)))) {
+    const view = build(text);
+    if (view) scanView(ruleset, view, shapes, 0, path, out);
+    return;
+  }
+  if (marks.length === 0) return;
+  const regions = localRegions(shapes, plan, marks);
+  for (let i = 0; i < regions.length; i += 2) {
+    const view = build(text.slice(regions[i], regions[i + 1]));
+    if (view) scanView(ruleset, view, shapes, regions[i]!, path, out);
+  }
 }
 
 /** Keep the best of overlapping candidates: higher priority, then longer, then earlier. */
@@ -210,9 +417,14 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
   const path = (input.path ?? '').replace(/^.*[\\/]/, '');
   const cands: Candidate[] = [];
   const shapes = new Shapes(text);
-  scanText(ruleset, shapes, path, (rule, secret, start, end) => {
-    cands.push({ rule, secret, start, end, encoding: 'plain' });
-  });
+  scanText(
+    ruleset,
+    shapes,
+    path,
+    plainOut(text, path, (rule, secret, start, end) => {
+      cands.push({ rule, secret, start, end, encoding: 'plain' });
+    }),
+  );
 
   if (options.decode !== false) {
     const plan = planFor(ruleset);
@@ -221,14 +433,10 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
       const lower = decoded.toLowerCase();
       return ruleset.keywords.some((k) => lower.includes(k));
     };
-    const views = [
-      viewMayPay('escaped', shapes, plan, path) ? escapedView(text) : null,
-      viewMayPay('url', shapes, plan, path) ? urlView(text) : null,
-      base64View(text, interesting, shapes.runs()),
-    ];
-    for (const view of views) {
-      if (view) scanView(ruleset, view, path, cands);
-    }
+    scanEscapes('escaped', ruleset, shapes, plan, path, cands);
+    scanEscapes('url', ruleset, shapes, plan, path, cands);
+    const view = base64View(text, interesting, shapes.runs());
+    if (view) scanView(ruleset, view, shapes, 0, path, cands);
   }
   if (cands.length === 0) return [];
 

@@ -96,13 +96,34 @@ export function base64Runs(text: string, min: number): number[] {
 /** Per gate: the key of the windows it shares with gates of the same kind, and their reach. */
 const gateKeys = new WeakMap<Gate, { id: string; before: number }>();
 
+/**
+ * Gates of the same kind share windows: `before` rounded up to a power of two. `id` names the
+ * windows (patterns with the same id run in the same windows).
+ */
+export function windowKey(gate: Gate): { id: string; before: number } {
+  let key = gateKeys.get(gate);
+  if (key === undefined) {
+    const before = 2 ** Math.ceil(Math.log2(Math.max(32, gate.before)));
+    key = { id: gate.kind === 'uuid' ? `uuid:${before}` : `run${gate.min}:${before}`, before };
+    gateKeys.set(gate, key);
+  }
+  return key;
+}
+
 /** Per-text cache of shapes and windows; one per text scanned. */
 export class Shapes {
   private uuid?: number[];
   private runs24?: number[];
   private windows = new Map<string, Window[]>();
 
-  constructor(readonly text: string) {}
+  /**
+   * `parent`: the text this one is a decoded part of; a rule's keyword found there counts here too
+   * (a local view of a few hundred characters keeps the file's keywords).
+   */
+  constructor(
+    readonly text: string,
+    readonly parent?: Shapes,
+  ) {}
 
   uuids(): number[] {
     return (this.uuid ??= uuidShapes(this.text));
@@ -121,15 +142,12 @@ export class Shapes {
   /** Per rule id: whether one of its keywords is anywhere in the text (case-insensitive). */
   keywordHit = new Map<string, boolean>();
 
+  /** Results computed once per text and shared by rules (e.g. one pattern used by two rules). */
+  readonly memo = new Map<string, unknown>();
+
   /** Merged windows in which a match of a pattern with this gate may start. */
   windowsFor(gate: Gate): Window[] {
-    // Windows are shared by gates of the same kind: `before` rounded up to a power of two.
-    let key = gateKeys.get(gate);
-    if (key === undefined) {
-      const before = 2 ** Math.ceil(Math.log2(Math.max(32, gate.before)));
-      key = { id: gate.kind === 'uuid' ? `uuid:${before}` : `run${gate.min}:${before}`, before };
-      gateKeys.set(gate, key);
-    }
+    const key = windowKey(gate);
     let ws = this.windows.get(key.id);
     if (ws) return ws;
     const out: Window[] = [];

@@ -149,3 +149,79 @@ export function impliesKeyword(source: string, keywords: readonly string[], flag
   };
   return every(parse(source, flags).alternatives);
 }
+
+/** Longest literal kept per lead, and most leads per pattern (a finder regex stays small). */
+const MAX_LEAD = 16;
+const MAX_LEADS = 32;
+/** A character class of at most this many single characters is expanded (`Ci[RV]` → cir, civ). */
+const MAX_CLASS = 4;
+
+/**
+ * The literal strings every match of `source` starts with (lower-case when `flags` has `i`): after
+ * any leading lookarounds, the mandatory characters, small classes and all-literal groups up to the
+ * first element that is not one. Null when some match could start otherwise (a leading character
+ * class like `[a-z]{2}`, an optional first element, a lead shorter than 2 characters, `u` / `v`
+ * flags whose case folding reaches beyond ASCII). A finder for these literals then lists every
+ * place a match can start.
+ */
+export function leadingLiterals(source: string, flags = ''): string[] | null {
+  if (/[uv]/.test(flags)) return null;
+  const fold = flags.includes('i');
+  const norm = (s: string): string => (fold ? s.toLowerCase() : s);
+  /** Prefixes of every match of the sequence, and whether they are the whole of it. */
+  const sequence = (elements: readonly AST.Element[], leading: boolean): { lits: string[]; whole: boolean } => {
+    let lits = [''];
+    const cross = (next: readonly string[]): boolean => {
+      const out: string[] = [];
+      for (const a of lits) for (const b of next) out.push(a + b);
+      if (out.length > MAX_LEADS || out.some((s) => s.length > MAX_LEAD)) return false;
+      lits = out;
+      return true;
+    };
+    for (const e of elements) {
+      // Zero-width assertions before the first character do not move where a match starts.
+      if (e.type === 'Assertion' && leading && lits.every((l) => l === '')) continue;
+      const step = element(e);
+      if (!step || !cross(step.lits) || !step.whole) return { lits, whole: false };
+    }
+    return { lits, whole: true };
+  };
+  const alternatives = (alts: readonly AST.Alternative[], leading: boolean): { lits: string[]; whole: boolean } | null => {
+    const all: string[] = [];
+    let whole = true;
+    for (const a of alts) {
+      const s = sequence(a.elements, leading);
+      all.push(...s.lits);
+      if (!s.whole) whole = false;
+    }
+    return all.length > MAX_LEADS ? null : { lits: all, whole };
+  };
+  const element = (e: AST.Element): { lits: string[]; whole: boolean } | null => {
+    switch (e.type) {
+      case 'Character':
+        return { lits: [norm(String.fromCharCode(e.value))], whole: true };
+      case 'CharacterClass': {
+        if (e.negate || e.elements.length > MAX_CLASS || !e.elements.every((c) => c.type === 'Character')) return null;
+        const chars = [...new Set(e.elements.map((c) => norm(String.fromCharCode((c as AST.Character).value))))];
+        return { lits: chars, whole: true };
+      }
+      case 'Group':
+      case 'CapturingGroup':
+        return alternatives(e.alternatives, false);
+      case 'Quantifier': {
+        if (e.min < 1) return null;
+        const one = element(e.element);
+        if (!one) return null;
+        if (e.min === 1 || !one.whole || one.lits.length !== 1) return { lits: one.lits, whole: one.whole && e.max === 1 };
+        return { lits: [one.lits[0]!.repeat(Math.min(e.min, MAX_LEAD))], whole: e.max === e.min && e.min <= MAX_LEAD };
+      }
+      default:
+        return null;
+    }
+  };
+  const top = alternatives(parse(source, flags).alternatives, true);
+  if (!top || top.lits.some((l) => l.length < 2)) return null;
+  // A literal that extends another adds no place to look.
+  const lits = [...new Set(top.lits)];
+  return lits.filter((l) => !lits.some((o) => o !== l && l.startsWith(o)));
+}

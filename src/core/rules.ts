@@ -3,8 +3,8 @@
  * Pure: no I/O. Schema validation lives in rule-schema.ts so the hot path never loads ajv.
  */
 import type { Gate } from './prefilter.js';
-import { impliesKeyword, maxLengthBefore } from './regex-shape.js';
-import type { CompiledContext, CompiledRule, ContextSpec, RuleSet, RuleSpec } from './types.js';
+import { impliesKeyword, leadingLiterals, maxLengthBefore } from './regex-shape.js';
+import type { CompiledContext, CompiledRule, ContextSpec, Lead, RuleSet, RuleSpec } from './types.js';
 import { VALIDATORS } from './validators.js';
 
 /**
@@ -97,6 +97,12 @@ export function patternGate(source: string, keywords: readonly string[] = []): G
   return null;
 }
 
+/** The literals a pattern's matches start with, and its sticky twin (null: none usable). */
+function patternLead(re: RegExp): Lead | null {
+  const literals = leadingLiterals(re.source, re.flags);
+  return literals ? { literals, sticky: new RegExp(re.source, re.flags.replace('g', '') + 'y') } : null;
+}
+
 export function compileRule(spec: RuleSpec): CompiledRule {
   const flags = `${spec.flags ?? 'i'}gd`;
   const patterns = spec.patterns.map((p, i) => {
@@ -117,6 +123,7 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     keywords: spec.keywords.map((k) => k.toLowerCase()),
     patterns,
     gates: spec.patterns.map((p) => patternGate(p, spec.keywords.map((k) => k.toLowerCase()))),
+    leads: patterns.map(patternLead),
     require: (spec.context?.require ?? []).map((c) => compileContext(c, spec.id, true)),
     forbid: (spec.context?.forbid ?? []).map((c) => compileContext(c, spec.id, false)),
     allow: (spec.allow ?? []).map((a, i) => compileRegex(a, 'i', spec.id, `allow[${i}]`)),

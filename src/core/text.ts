@@ -9,6 +9,7 @@ export type Decoded =
   | { kind: 'binary'; reason: string };
 
 const SNIFF = 8192;
+const CONTROL_SNIFF = 1024;
 
 function swap16(buf: Uint8Array): Buffer {
   const out = Buffer.alloc(buf.length - (buf.length % 2));
@@ -37,7 +38,7 @@ function utf16Guess(buf: Uint8Array): 'le' | 'be' | null {
 
 /**
  * Decode file content. UTF-8 (with or without BOM), UTF-16 LE/BE (with BOM, or ASCII-heavy without),
- * and anything else with a NUL or many control bytes in its first 8 KiB is binary.
+ * and anything else with a NUL in its first 8 KiB or many control bytes in its first KiB is binary.
  */
 export function decodeBytes(buf: Uint8Array): Decoded {
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -57,12 +58,15 @@ export function decodeBytes(buf: Uint8Array): Decoded {
     if (guess === 'be') return { kind: 'text', text: swap16(b).toString('utf16le'), encoding: 'utf16be' };
     return { kind: 'binary', reason: 'NUL byte' };
   }
+  // Control bytes are counted in the first KiB only: a byte loop in JavaScript over every file's head
+  // costs more than the rest of decoding, and binaries without a NUL in 8 KiB are rare.
+  const first = head.subarray(0, CONTROL_SNIFF);
   let control = 0;
-  for (let i = 0; i < head.length; i++) {
-    const byte = head[i]!;
+  for (let i = 0; i < first.length; i++) {
+    const byte = first[i]!;
     if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1b) control++;
   }
-  if (head.length > 0 && control / head.length > 0.1) return { kind: 'binary', reason: 'control bytes' };
+  if (first.length > 0 && control / first.length > 0.1) return { kind: 'binary', reason: 'control bytes' };
   return { kind: 'text', text: b.toString('utf8'), encoding: 'utf8' };
 }
 

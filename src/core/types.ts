@@ -57,6 +57,12 @@ export interface CompiledContext {
   path: boolean;
 }
 
+export interface Lead {
+  literals: string[];
+  /** The pattern with the `y` flag instead of `g`: tried at one offset. */
+  sticky: RegExp;
+}
+
 export interface CompiledRule {
   spec: RuleSpec;
   id: string;
@@ -67,6 +73,12 @@ export interface CompiledRule {
    * around that shape; null when there is none (the pattern runs over texts holding a keyword).
    */
   gates: (Gate | null)[];
+  /**
+   * Per pattern: the literals every match starts with and a sticky copy of the pattern, so a finder
+   * for those literals lists the places to try it (regex-shape.ts `leadingLiterals`); null when a
+   * match may start with something else (the pattern runs as a whole over its windows).
+   */
+  leads: (Lead | null)[];
   require: CompiledContext[];
   forbid: CompiledContext[];
   allow: RegExp[];

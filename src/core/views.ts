@@ -125,8 +125,8 @@ export function urlView(text: string): View | null {
 // --- base64 ----------------------------------------------------------------------------------
 
 /**
- * Whether text[start, end) (base64 characters) is neither all hex digits nor all letters of one
- * case: one pass over the characters, no copy (most runs are rejected or decoded at once).
+ * Whether text[start, end) (base64 characters) is neither all hex digits (and dashes) nor all
+ * letters of one case: one pass over the characters, no copy (most runs are rejected or decoded at once).
  */
 function worthDecoding(text: string, start: number, end: number): boolean {
   let hex = true;
@@ -138,7 +138,8 @@ function worthDecoding(text: string, start: number, end: number): boolean {
     const isUpper = c >= 65 && c <= 90;
     if (!isLower) lower = false;
     if (!isUpper) upper = false;
-    if (hex && !((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) hex = false;
+    // Hex digits and dashes: UUIDs and ids, which the plain scan sees as they are.
+    if (hex && !((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 45)) hex = false;
     if (!hex && !lower && !upper) return true;
   }
   return false;
