@@ -5,7 +5,7 @@
 import { fingerprint, redact } from './core/redact.js';
 import type { Finding, Match, RuleSet, Severity } from './core/types.js';
 import { chunkPlanFor, readItem, untilAborted, type ChunkPlan } from './read.js';
-import type { SkipReason, SourceEvent, SourceItem } from './sources/types.js';
+import type { SkipReason, SourceItem, SourceOutput } from './sources/types.js';
 
 /** Raw secrets travel beside findings under a symbol key: JSON.stringify and spreads never see it. */
 export const RAW_SECRET: unique symbol = Symbol('hubspot-secrets.raw');
@@ -110,7 +110,7 @@ export function toFindings(item: SourceItem, matches: readonly Match[], opts: Sc
   return out;
 }
 
-export async function scan(events: AsyncIterable<SourceEvent> | Iterable<SourceEvent>, opts: ScanOptions): Promise<ScanResult> {
+export async function scan(events: AsyncIterable<SourceOutput> | Iterable<SourceOutput>, opts: ScanOptions): Promise<ScanResult> {
   const started = performance.now();
   const stats = emptyStats();
   const findings: ScannedFinding[] = [];
@@ -126,36 +126,44 @@ export async function scan(events: AsyncIterable<SourceEvent> | Iterable<SourceE
   };
 
   // untilAborted: Ctrl-C stops the scan at once, even while a source waits (stdin, a slow disk).
-  for await (const ev of untilAborted(events, opts.signal)) {
-    if (opts.signal?.aborted) break;
-    if (ev.kind === 'skip') {
-      skip(ev.path, ev.reason, ev.detail, ev.warn);
-      continue;
-    }
-    const read = ev.scanned
-      ? { kind: 'text' as const, aborted: false, ...ev.scanned }
-      : await readItem(ev, opts.ruleset, { decode: opts.decode, plan, signal: opts.signal });
+  /** One item's read result into stats and findings; 'stop' when the read was cut short (Ctrl-C). */
+  const take = (ev: SourceItem, read: Awaited<ReturnType<typeof readItem>>): 'stop' | void => {
     if (read.kind === 'skip') {
       skip(ev.path, read.reason, read.detail);
-      continue;
+      return;
     }
-    if (read.aborted) break;
+    if (read.aborted) return 'stop';
     stats.files++;
     stats.bytes += read.bytes;
     const matches = read.matches;
-    if (matches.length) {
-      const ctx: Omit<SuppressContext, 'match'> = { item: ev, lineText: read.lineText };
-      const fs = toFindings(ev, matches, opts);
-      for (let i = 0; i < fs.length; i++) {
-        const f = fs[i]!;
-        const by = opts.suppress?.(f, { ...ctx, match: matches.find((m) => m.line === f.line && m.column === f.column)! });
-        if (by) {
-          stats.suppressed[by] = (stats.suppressed[by] ?? 0) + 1;
-          suppressed.push(Object.assign(f, { suppressedBy: by }));
-        } else {
-          findings.push(f);
-        }
+    if (!matches.length) return;
+    const ctx: Omit<SuppressContext, 'match'> = { item: ev, lineText: read.lineText };
+    const fs = toFindings(ev, matches, opts);
+    for (let i = 0; i < fs.length; i++) {
+      const f = fs[i]!;
+      const by = opts.suppress?.(f, { ...ctx, match: matches.find((m) => m.line === f.line && m.column === f.column)! });
+      if (by) {
+        stats.suppressed[by] = (stats.suppressed[by] ?? 0) + 1;
+        suppressed.push(Object.assign(f, { suppressedBy: by }));
+      } else {
+        findings.push(f);
       }
+    }
+  };
+
+  // untilAborted: Ctrl-C stops the scan at once, even while a source waits (stdin, a slow disk).
+  outer: for await (const out of untilAborted(events, opts.signal)) {
+    for (const ev of out.kind === 'batch' ? out.events : [out]) {
+      if (opts.signal?.aborted) break outer;
+      if (ev.kind === 'skip') {
+        skip(ev.path, ev.reason, ev.detail, ev.warn);
+        continue;
+      }
+      // Items scanned by the source (worker threads) need no await here.
+      const read = ev.scanned
+        ? { kind: 'text' as const, aborted: false, ...ev.scanned }
+        : await readItem(ev, opts.ruleset, { decode: opts.decode, plan, signal: opts.signal });
+      if (take(ev, read) === 'stop') break outer;
     }
     opts.onProgress?.(stats);
   }

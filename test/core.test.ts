@@ -60,6 +60,19 @@ describe('detect', () => {
     expect(ids(tabs.replace('// hubspot', '// nothing'))).toEqual([]);
   });
 
+  it('decodes base64 payloads that start as text (or with a BOM), not binary or UUID-shaped runs', () => {
+    const env = `HUBSPOT_TOKEN=${t.pat}\n`;
+    const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+    expect(detect({ text: `data: ${b64(env)}` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat }]);
+    expect(detect({ text: `data: ${b64(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(env)]))}` }, rs)).toMatchObject([
+      { encoding: 'base64', secret: t.pat },
+    ]);
+    // Base64url too.
+    expect(detect({ text: `x=${Buffer.from(env).toString('base64url')}` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat }]);
+    // A payload that starts with binary bytes is not text the view decodes.
+    expect(detect({ text: `data: ${b64(Buffer.concat([Buffer.from([0x00, 0x01, 0x02]), Buffer.from(env)]))}` }, rs)).toEqual([]);
+  });
+
   it('is silent on placeholders and references', () => {
     for (const s of [
       'pat-na1-00000000-0000-0000-0000-000000000000',

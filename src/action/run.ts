@@ -16,7 +16,7 @@ import { render } from '../report/index.js';
 import { scan, type ScanResult } from '../scan.js';
 import { resolveApiBaseUrl } from '../verify/base-url.js';
 import type { FileSourceOptions } from '../sources/files.js';
-import type { SourceEvent } from '../sources/types.js';
+import type { SourceEvent, SourceOutput } from '../sources/types.js';
 import { TOOL_NAME } from '../version.js';
 import { findingAnnotation, type AnnotationProperties } from './annotations.js';
 import { planScan, SCAN_INPUTS, type ScanInput, type ScanPlan } from './event.js';
@@ -54,10 +54,10 @@ export interface ActionSink {
 
 /** The git sources (issue 3) and the directory walk; passed in so tests may swap them. */
 export interface ActionSources {
-  files(roots: readonly string[], opts: FileSourceOptions): AsyncIterable<SourceEvent>;
+  files(roots: readonly string[], opts: FileSourceOptions): AsyncIterable<SourceOutput>;
   commits(opts: { cwd: string; range: string }): AsyncIterable<SourceEvent>;
   /** The whole history; `annotate` maps blob findings back to their introducing commit and path. */
-  history(opts: { cwd: string }): Promise<{ events: AsyncIterable<SourceEvent>; annotate(result: ScanResult): Promise<void> }>;
+  history(opts: { cwd: string }): Promise<{ events: AsyncIterable<SourceOutput>; annotate(result: ScanResult): Promise<void> }>;
 }
 
 export interface ActionDeps {
@@ -121,7 +121,7 @@ const FETCH_HINT = 'Check out with actions/checkout and `fetch-depth: 0` so the 
 const DEEPEN_STEPS: readonly (number | null)[] = [200, null];
 
 interface Scanner {
-  (events: AsyncIterable<SourceEvent>): Promise<ScanResult>;
+  (events: AsyncIterable<SourceOutput>): Promise<ScanResult>;
 }
 
 class Runner {

@@ -7,7 +7,7 @@ import type { RuleSet } from '../core/types.js';
 import { ExitCode } from '../errors.js';
 import { TOOL_NAME } from '../version.js';
 import { scan, type ScanOptions, type ScanResult } from '../scan.js';
-import type { SourceEvent } from '../sources/types.js';
+import type { SourceOutput } from '../sources/types.js';
 import type { Io } from './io.js';
 import { emitReport, type ReportArgs } from './report-options.js';
 
@@ -15,7 +15,7 @@ export interface RunScanParams {
   io: Io;
   args: ReportArgs;
   ruleset: RuleSet;
-  events: AsyncIterable<SourceEvent>;
+  events: AsyncIterable<SourceOutput>;
   /** Extra pipeline options (suppression from config / baseline, progress, severity overrides). */
   pipeline?: Partial<ScanOptions>;
   /** Runs after the scan and before the report (e.g. live verification). */

@@ -14,8 +14,11 @@
  */
 export type Gate = ({ kind: 'uuid' } | { kind: 'run'; min: number }) & { before: number; keywordCheck: boolean };
 
-/** Distance between an escape and a shape within which a decoded view is worth building. */
-export const VIEW_NEAR = 128;
+/**
+ * Shortest base64 run looked at: what the base64 view decodes and the long-token gates use. 40
+ * characters are 30 bytes: the shortest payload that holds a secret and a keyword (a UUID alone is 48).
+ */
+export const MIN_RUN = 40;
 const UUID_AFTER = 64;
 /** Characters kept around a window so lookbehinds and lookaheads see the real neighbours. */
 const MARGIN = 32;
@@ -113,7 +116,7 @@ export function windowKey(gate: Gate): { id: string; before: number } {
 /** Per-text cache of shapes and windows; one per text scanned. */
 export class Shapes {
   private uuid?: number[];
-  private runs24?: number[];
+  private runsMin?: number[];
   private windows = new Map<string, Window[]>();
 
   /**
@@ -129,9 +132,9 @@ export class Shapes {
     return (this.uuid ??= uuidShapes(this.text));
   }
 
-  /** Base64 runs of 24+ characters (what the base64 view decodes, and long-token gates use). */
+  /** Base64 runs of MIN_RUN+ characters (what the base64 view decodes, and long-token gates use). */
   runs(): number[] {
-    return (this.runs24 ??= base64Runs(this.text, 24));
+    return (this.runsMin ??= base64Runs(this.text, MIN_RUN));
   }
 
   /** Whether the shape a gate needs occurs anywhere in the text. */
@@ -186,20 +189,4 @@ export class Shapes {
     return w.cut;
   }
 
-  /** Whether any window of any of these gates lies within `distance` of offset `at`. */
-  near(gates: readonly Gate[], at: number, distance: number): boolean {
-    for (const g of gates) {
-      const ws = this.windowsFor(g);
-      let lo = 0;
-      let hi = ws.length - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        const w = ws[mid]!;
-        if (w.end + distance < at) lo = mid + 1;
-        else if (w.start - distance > at) hi = mid - 1;
-        else return true;
-      }
-    }
-    return false;
-  }
 }

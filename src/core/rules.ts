@@ -2,7 +2,7 @@
  * Compiles rule specs (rules/*.json, custom rules from a config) into a RuleSet.
  * Pure: no I/O. Schema validation lives in rule-schema.ts so the hot path never loads ajv.
  */
-import type { Gate } from './prefilter.js';
+import { MIN_RUN, type Gate } from './prefilter.js';
 import { impliesKeyword, leadingLiterals, maxLengthBefore } from './regex-shape.js';
 import type { CompiledContext, CompiledRule, ContextSpec, Lead, RuleSet, RuleSpec } from './types.js';
 import { VALIDATORS } from './validators.js';
@@ -73,7 +73,7 @@ const RUN_SECRET = /\(\?<secret>([A-Za-z0-9]*)((?:\[[A-Za-z0-9+/_-]+\])*)\[([A-Z
 
 /**
  * The cheap shape a pattern's secret must have: a UUID / hublet-hex id, or a base64 run of at least
- * 24 characters (a literal, classes, then `[…]{N,`). Every character class must be inside the
+ * MIN_RUN (40) characters (a literal, classes, then `[…]{N,`). Every character class must be inside the
  * base64 alphabet, so the secret lies inside one run the prefilter finds. Null: no usable shape.
  */
 export function patternGate(source: string, keywords: readonly string[] = []): Gate | null {
@@ -92,7 +92,7 @@ export function patternGate(source: string, keywords: readonly string[] = []): G
     const classes = (m[2]!.match(/\[/g) ?? []).length;
     const min = m[1]!.length + classes + Number(m[4]);
     const before = maxLengthBefore(expanded, expandMacros(source.slice(0, source.indexOf('(?<secret>'))).length);
-    if (min >= 24 && Number.isFinite(before)) return { kind: 'run', min, before, keywordCheck };
+    if (min >= MIN_RUN && Number.isFinite(before)) return { kind: 'run', min, before, keywordCheck };
   }
   return null;
 }

@@ -3,7 +3,7 @@
  * escapes, backslash / JSON escapes), plus a map from view offsets back to the original text so a
  * finding points where the user sees it. Pure.
  */
-import { base64Runs } from './prefilter.js';
+import { base64Runs, MIN_RUN } from './prefilter.js';
 import type { Encoding } from './types.js';
 
 interface Segment {
@@ -144,6 +144,33 @@ function worthDecoding(text: string, start: number, end: number): boolean {
   }
   return false;
 }
+const B64_VALUE = new Int8Array(128).fill(-1);
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('').forEach((c, i) => (B64_VALUE[c.charCodeAt(0)] = i));
+B64_VALUE['-'.charCodeAt(0)] = 62;
+B64_VALUE['_'.charCodeAt(0)] = 63;
+
+/** Printable ASCII, tab, newline, return. */
+const textByte = (b: number): boolean => (b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13;
+
+/**
+ * Whether the first 3 bytes a run decodes to are ASCII text (or a UTF-8 byte-order mark): what a
+ * base64-wrapped config, env file, header or token starts with. Read from the first 4 characters
+ * alone, so UUIDs, hashes and binary payloads (most runs) are dropped before any decoding.
+ */
+function startsAsText(text: string, start: number): boolean {
+  let v = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = text.charCodeAt(start + i);
+    const d = c < 128 ? B64_VALUE[c]! : -1;
+    if (d < 0) return false;
+    v = (v << 6) | d;
+  }
+  const b0 = v >>> 16;
+  const b1 = (v >>> 8) & 0xff;
+  const b2 = v & 0xff;
+  return (textByte(b0) && textByte(b1) && textByte(b2)) || (b0 === 0xef && b1 === 0xbb && b2 === 0xbf);
+}
+
 /** Longer base64 runs are not decoded (the chunked reader sizes its window overlap by this). */
 export const MAX_ENCODED_RUN = 1 << 20;
 
@@ -181,13 +208,14 @@ function decodePrintable(body: string): string | null {
 }
 
 /**
- * Base64 (and base64url) runs of 24+ characters that decode to printable text, replaced by that text.
+ * Base64 (and base64url) runs of MIN_RUN+ characters that start as ASCII text and decode to printable
+ * text, replaced by that text.
  * `interesting` decides whether a decoded run is worth a view (e.g. it holds a keyword or a UUID).
  */
 export function base64View(text: string, interesting: (decoded: string) => boolean, runs?: readonly number[]): View | null {
   const reps: Replacement[] = [];
   // Maximal runs of 24+ base64 characters (prefilter.ts finds them without a regex), then `={0,2}`.
-  const spans = runs ?? base64Runs(text, 24);
+  const spans = runs ?? base64Runs(text, MIN_RUN);
   for (let i = 0; i < spans.length; i += 2) {
     const start = spans[i]!;
     let end = spans[i + 1]!;
@@ -195,6 +223,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     const bodyEnd = end;
     if (text.charCodeAt(end) === 61) end += text.charCodeAt(end + 1) === 61 ? 2 : 1;
     if ((bodyEnd - start) % 4 === 1) continue;
+    if (!startsAsText(text, start)) continue;
     // Pure identifiers and hex strings are not base64 payloads worth decoding.
     if (!worthDecoding(text, start, bodyEnd)) continue;
     const body = text.slice(start, bodyEnd);

@@ -3,7 +3,7 @@
  * ready at once (a skip) or a task whose results turn into events when its batch returns. At most
  * `AHEAD` tasks (and `AHEAD_BYTES` of content) are in flight, so memory stays bounded.
  */
-import type { SourceEvent } from '../sources/types.js';
+import type { SourceBatch, SourceEvent } from '../sources/types.js';
 import type { ScanPool } from './pool.js';
 import type { TaskResult, WorkerTask } from './task.js';
 
@@ -25,7 +25,11 @@ interface Batch {
 
 type Slot = { ready: SourceEvent[] } | { batch: Batch; i: number; bytes: number; wrap: (results: TaskResult[]) => SourceEvent[] };
 
-export async function* inOrder<T>(input: AsyncIterable<T>, plan: (x: T) => Planned, pool: ScanPool): AsyncGenerator<SourceEvent> {
+/**
+ * `input` comes in groups (a directory's files, a window of blobs); events go out in groups too, as
+ * many as are ready at each step, so the pipeline pays one async step per group, not per file.
+ */
+export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: T) => Planned, pool: ScanPool): AsyncGenerator<SourceBatch> {
   const slots: Slot[] = [];
   let batch: Batch = { tasks: [], bytes: 0 };
   let tasks = 0;
@@ -40,37 +44,57 @@ export async function* inOrder<T>(input: AsyncIterable<T>, plan: (x: T) => Plann
     batch = { tasks: [], bytes: 0 };
   };
 
-  /** The events of the first slot: at once when ready, else after its batch returns. */
-  const take = async (): Promise<SourceEvent[]> => {
+  /** The first slot's events into `out` (its batch has returned, or it was ready from the start). */
+  const pop = (out: SourceEvent[]): void => {
     const s = slots.shift()!;
-    if ('ready' in s) return s.ready;
+    if ('ready' in s) {
+      for (const e of s.ready) out.push(e);
+      return;
+    }
     tasks--;
     bytes -= s.bytes;
-    if (!s.batch.sent) send();
-    const results = s.batch.results ?? (await s.batch.sent!);
-    return s.wrap(results[s.i]!);
+    for (const e of s.wrap(s.batch.results![s.i]!)) out.push(e);
   };
   const headReady = (): boolean => {
     const s = slots[0];
     return s !== undefined && ('ready' in s || s.batch.results !== undefined);
   };
+  /** Wait for the first slot's batch (sending it first if it is still being filled). */
+  const waitHead = async (): Promise<void> => {
+    const s = slots[0]!;
+    if ('ready' in s || s.batch.results) return;
+    if (!s.batch.sent) send();
+    s.batch.results = await s.batch.sent!;
+  };
 
-  for await (const x of input) {
-    const p = plan(x);
-    if ('ready' in p) slots.push(p);
-    else {
-      slots.push({ batch, i: batch.tasks.length, bytes: p.bytes, wrap: p.wrap });
-      batch.tasks.push(p.task);
-      batch.bytes += p.bytes;
-      tasks++;
-      bytes += p.bytes;
-      if (batch.tasks.length >= BATCH || batch.bytes >= BATCH_BYTES) send();
+  for await (const group of input) {
+    for (const x of group) {
+      const p = plan(x);
+      if ('ready' in p) slots.push(p);
+      else {
+        slots.push({ batch, i: batch.tasks.length, bytes: p.bytes, wrap: p.wrap });
+        batch.tasks.push(p.task);
+        batch.bytes += p.bytes;
+        tasks++;
+        bytes += p.bytes;
+        if (batch.tasks.length >= BATCH || batch.bytes >= BATCH_BYTES) send();
+      }
     }
-    while (headReady()) yield* await take();
-    while (tasks >= AHEAD || bytes >= AHEAD_BYTES) yield* await take();
+    const out: SourceEvent[] = [];
+    while (headReady()) pop(out);
+    while (tasks >= AHEAD || bytes >= AHEAD_BYTES) {
+      await waitHead();
+      while (headReady()) pop(out);
+    }
+    if (out.length) yield { kind: 'batch', events: out };
   }
   send();
-  while (slots.length) yield* await take();
+  while (slots.length) {
+    const out: SourceEvent[] = [];
+    await waitHead();
+    while (headReady()) pop(out);
+    yield { kind: 'batch', events: out };
+  }
 }
 
 /** A worker's result for an item as the event the pipeline takes (matches attached, content dropped). */

@@ -4,17 +4,17 @@
  * in order, as the same events (commit, lines, blob id kept) carrying their matches
  * (`SourceItem.scanned`) instead of their content. Skips and streamed items pass through.
  */
-import type { SourceEvent } from '../sources/types.js';
+import type { SourceEvent, SourceOutput } from '../sources/types.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 import { bundledWorkerUrl, withPool, type WorkerScanOptions } from './pool.js';
 
 /** Without a worker (threads 0, or no bundled dist/scan-worker.js) events pass through unchanged. */
 export type PreScanOptions = Omit<WorkerScanOptions, 'maxFileSize'>;
 
-export async function* scanInWorkers(events: AsyncIterable<SourceEvent>, opts: PreScanOptions): AsyncGenerator<SourceEvent> {
+export async function* scanInWorkers(events: AsyncIterable<SourceEvent | SourceEvent[]>, opts: PreScanOptions): AsyncGenerator<SourceOutput> {
   const url = opts.workerUrl ?? bundledWorkerUrl();
   if (!url || opts.threads === 0) {
-    yield* events;
+    for await (const e of events) yield Array.isArray(e) ? { kind: 'batch', events: e } : e;
     return;
   }
   const plan = (ev: SourceEvent): Planned => {
@@ -28,5 +28,9 @@ export async function* scanInWorkers(events: AsyncIterable<SourceEvent>, opts: P
       wrap: (results) => results.map((r) => scannedEvent(rest, r)),
     };
   };
-  yield* withPool(url, opts, (pool) => inOrder(events, plan, pool));
+  yield* withPool(url, opts, (pool) => inOrder(groups(events), plan, pool));
+}
+
+async function* groups(events: AsyncIterable<SourceEvent | SourceEvent[]>): AsyncGenerator<SourceEvent[]> {
+  for await (const e of events) yield Array.isArray(e) ? e : [e];
 }

@@ -10,8 +10,8 @@
  * no bundled worker (running from the TypeScript sources) or `threads` is 0. Ctrl-C terminates the
  * workers at once, also one in the middle of a big file.
  */
-import { readWalked, walkFiles, type FileSourceOptions, type WalkedFile } from '../sources/files.js';
-import type { SourceEvent, SourceSkip } from '../sources/types.js';
+import { readWalked, walkBatches, type FileSourceOptions, type WalkedFile } from '../sources/files.js';
+import type { SourceOutput, SourceSkip } from '../sources/types.js';
 import { bundledWorkerUrl, withPool, type ScanPool, type WorkerScanOptions } from './pool.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 
@@ -26,19 +26,23 @@ export interface ParallelFileSourceOptions extends FileSourceOptions, WorkerScan
 
 type Walked = WalkedFile | SourceSkip;
 
-async function* concat(head: Walked[], rest: AsyncGenerator<Walked>): AsyncGenerator<Walked> {
+async function* concat(head: Walked[][], rest: AsyncGenerator<Walked[]>): AsyncGenerator<Walked[]> {
   yield* head;
   yield* rest;
 }
 
-export async function* parallelFileSource(roots: readonly string[], opts: ParallelFileSourceOptions): AsyncGenerator<SourceEvent> {
+async function* flat(groups: AsyncIterable<Walked[]>): AsyncGenerator<Walked> {
+  for await (const g of groups) yield* g;
+}
+
+export async function* parallelFileSource(roots: readonly string[], opts: ParallelFileSourceOptions): AsyncGenerator<SourceOutput> {
   const url = opts.workerUrl ?? bundledWorkerUrl();
-  const walked = walkFiles(roots, opts);
+  const walked = walkBatches(roots, opts);
   if (!url || opts.threads === 0) {
-    yield* readWalked(walked, opts);
+    yield* readWalked(flat(walked), opts);
     return;
   }
-  const head: Walked[] = [];
+  const head: Walked[][] = [];
   if (opts.threads === undefined) {
     // Look ahead: starting workers costs more than a small tree takes to read here.
     const min = opts.minFiles ?? 128;
@@ -46,11 +50,11 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
     while (files < min) {
       const r = await walked.next();
       if (r.done) {
-        yield* readWalked(concat(head, walked), opts);
+        yield* readWalked(flat(concat(head, walked)), opts);
         return;
       }
       head.push(r.value);
-      if (r.value.kind === 'file') files++;
+      for (const e of r.value) if (e.kind === 'file') files++;
     }
   }
   if (opts.signal?.aborted) {
@@ -61,7 +65,7 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
 }
 
 /** Walked files go to the workers; skips pass through in order. */
-function inWorkers(walked: AsyncIterable<Walked>, pool: ScanPool): AsyncGenerator<SourceEvent> {
+function inWorkers(walked: AsyncIterable<Walked[]>, pool: ScanPool): AsyncGenerator<SourceOutput> {
   return inOrder(
     walked,
     (e): Planned =>

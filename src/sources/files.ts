@@ -39,6 +39,23 @@ export interface FileSourceOptions {
   chunkSize?: number;
 }
 
+/**
+ * `toReportPath` for many paths under one `cwd`: a path inside it (the walk's case) is cut, not run
+ * through path.relative.
+ */
+export function reportPaths(cwd: string): (abs: string) => string {
+  const base = path.resolve(cwd);
+  const prefix = base.endsWith(path.sep) ? base : base + path.sep;
+  const slash = path.sep === '/';
+  return (abs) => {
+    if (abs.startsWith(prefix) && abs.length > prefix.length && !abs.includes(`${path.sep}..`) && !abs.includes(`${path.sep}.${path.sep}`)) {
+      const rel = abs.slice(prefix.length);
+      return slash ? rel : rel.split(path.sep).join('/');
+    }
+    return toReportPath(cwd, abs);
+  };
+}
+
 export function toReportPath(cwd: string, abs: string): string {
   const rel = path.relative(cwd, abs);
   const p = rel === '' ? path.basename(abs) : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
@@ -180,11 +197,12 @@ function recordingFs(root: string, failed: { abs: string; detail: string }[]): f
 }
 
 /**
- * The walker's entries, in order. Not `for await` on the stream itself: the walker's stream never
- * finishes destroying, so Node's stream iterator would wait for a 'close' that never comes.
+ * The walker's entries, in order, in groups (all that arrived since the last step). Not `for await`
+ * on the stream itself: the walker's stream never finishes destroying, so Node's stream iterator
+ * would wait for a 'close' that never comes.
  */
-async function* entries(stream: NodeJS.ReadableStream): AsyncGenerator<fsWalk.Entry> {
-  const buffered: fsWalk.Entry[] = [];
+async function* entries(stream: NodeJS.ReadableStream): AsyncGenerator<fsWalk.Entry[]> {
+  let buffered: fsWalk.Entry[] = [];
   let done = false;
   let failure: unknown;
   let wake: (() => void) | undefined;
@@ -209,8 +227,10 @@ async function* entries(stream: NodeJS.ReadableStream): AsyncGenerator<fsWalk.En
   try {
     for (;;) {
       if (buffered.length) {
-        yield buffered.shift()!;
-        if (buffered.length < 256 && stream.isPaused()) stream.resume();
+        const group = buffered;
+        buffered = [];
+        if (stream.isPaused()) stream.resume();
+        yield group;
         continue;
       }
       if (failure) throw failure;
@@ -222,12 +242,12 @@ async function* entries(stream: NodeJS.ReadableStream): AsyncGenerator<fsWalk.En
   }
 }
 
-async function* walkRoot(root: string, prune?: (abs: string) => boolean): AsyncGenerator<Walked> {
+async function* walkRoot(root: string, prune?: (abs: string) => boolean): AsyncGenerator<Walked[]> {
   const st = await fsp.lstat(root).catch((err: NodeJS.ErrnoException) => {
     throw new InputError(`cannot scan ${root}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
   });
   if (!st.isDirectory()) {
-    yield { abs: root, type: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'special', root: true };
+    yield [{ abs: root, type: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'special', root: true }];
     return;
   }
   const failed: { abs: string; detail: string }[] = [];
@@ -244,15 +264,24 @@ async function* walkRoot(root: string, prune?: (abs: string) => boolean): AsyncG
     errorFilter: () => true, // recorded by recordingFs; the walk goes on
     fs: recordingFs(root, failed),
   });
-  for await (const entry of entries(stream)) {
-    while (failed.length) yield { ...failed.shift()!, type: 'unlistable' };
-    while (pruned.length) yield { abs: pruned.shift()!, type: 'pruned' };
-    const d = entry.dirent;
-    if (d.isDirectory()) continue;
-    yield { abs: entry.path, type: d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'special' };
+  const flushed = (out: Walked[]): void => {
+    for (const f of failed.splice(0)) out.push({ ...f, type: 'unlistable' });
+    for (const abs of pruned.splice(0)) out.push({ abs, type: 'pruned' });
+  };
+  for await (const group of entries(stream)) {
+    const out: Walked[] = [];
+    for (const entry of group) {
+      flushed(out);
+      const d = entry.dirent;
+      if (d.isDirectory()) continue;
+      out.push({ abs: entry.path, type: d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'special' });
+    }
+    flushed(out);
+    if (out.length) yield out;
   }
-  while (failed.length) yield { ...failed.shift()!, type: 'unlistable' };
-  while (pruned.length) yield { abs: pruned.shift()!, type: 'pruned' };
+  const out: Walked[] = [];
+  flushed(out);
+  if (out.length) yield out;
 }
 
 /** A regular file the walk found (not yet opened: it may still turn out to be anything). */
@@ -267,41 +296,53 @@ export interface WalkedFile {
  * The walk under `roots`: every file to read, and every skip (symlinks, special files, folders that
  * cannot be listed, ignored files and pruned ignored folders), in walk order. Nothing is opened.
  */
-export async function* walkFiles(roots: readonly string[], opts: Pick<FileSourceOptions, 'cwd' | 'ignore'>): AsyncGenerator<WalkedFile | SourceSkip> {
+export async function* walkBatches(roots: readonly string[], opts: Pick<FileSourceOptions, 'cwd' | 'ignore'>): AsyncGenerator<(WalkedFile | SourceSkip)[]> {
   const seen = new Set<string>();
   const ignore = opts.ignore;
-  const prune = ignore && ((abs: string): boolean => ignore(toReportPath(opts.cwd, abs)));
+  const report = reportPaths(opts.cwd);
+  const prune = ignore && ((abs: string): boolean => ignore(report(abs)));
   for (const root of roots) {
     const absRoot = path.resolve(opts.cwd, root);
-    for await (const e of walkRoot(absRoot, prune)) {
-      const rel = toReportPath(opts.cwd, e.abs);
-      if (e.type === 'unlistable') {
-        yield { kind: 'skip', path: rel, reason: 'unreadable', detail: e.detail };
-        continue;
+    for await (const group of walkRoot(absRoot, prune)) {
+      const out: (WalkedFile | SourceSkip)[] = [];
+      for (const e of group) {
+        const rel = report(e.abs);
+        if (e.type === 'unlistable') {
+          out.push({ kind: 'skip', path: rel, reason: 'unreadable', detail: e.detail });
+          continue;
+        }
+        if (seen.has(e.abs)) continue;
+        seen.add(e.abs);
+        if (e.type === 'pruned') {
+          out.push({ kind: 'skip', path: rel, reason: 'ignored', detail: 'folder ignored by config: not walked' });
+          continue;
+        }
+        if (ignore?.(rel)) {
+          out.push({ kind: 'skip', path: rel, reason: 'ignored' });
+          continue;
+        }
+        if (e.type === 'symlink') {
+          out.push(
+            e.root
+              ? { kind: 'skip', path: rel, reason: 'symlink', detail: 'is a symbolic link: not followed (scan its target by name instead)', warn: true }
+              : { kind: 'skip', path: rel, reason: 'symlink', detail: 'symbolic links are not followed' },
+          );
+          continue;
+        }
+        if (e.type === 'special') {
+          out.push({ kind: 'skip', path: rel, reason: 'special', detail: 'not a regular file (FIFO, socket or device): not read', ...(e.root ? { warn: true } : {}) });
+          continue;
+        }
+        out.push({ kind: 'file', abs: e.abs, path: rel });
       }
-      if (seen.has(e.abs)) continue;
-      seen.add(e.abs);
-      if (e.type === 'pruned') {
-        yield { kind: 'skip', path: rel, reason: 'ignored', detail: 'folder ignored by config: not walked' };
-        continue;
-      }
-      if (ignore?.(rel)) {
-        yield { kind: 'skip', path: rel, reason: 'ignored' };
-        continue;
-      }
-      if (e.type === 'symlink') {
-        yield e.root
-          ? { kind: 'skip', path: rel, reason: 'symlink', detail: 'is a symbolic link: not followed (scan its target by name instead)', warn: true }
-          : { kind: 'skip', path: rel, reason: 'symlink', detail: 'symbolic links are not followed' };
-        continue;
-      }
-      if (e.type === 'special') {
-        yield { kind: 'skip', path: rel, reason: 'special', detail: 'not a regular file (FIFO, socket or device): not read', ...(e.root ? { warn: true } : {}) };
-        continue;
-      }
-      yield { kind: 'file', abs: e.abs, path: rel };
+      if (out.length) yield out;
     }
   }
+}
+
+/** `walkBatches` one entry at a time. */
+export async function* walkFiles(roots: readonly string[], opts: Pick<FileSourceOptions, 'cwd' | 'ignore'>): AsyncGenerator<WalkedFile | SourceSkip> {
+  for await (const group of walkBatches(roots, opts)) yield* group;
 }
 
 /** Yields every file under `roots` as bytes (or a stream for big files), and every skip with its reason. */

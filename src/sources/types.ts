@@ -60,3 +60,15 @@ export interface SourceSkip {
 }
 
 export type SourceEvent = SourceItem | SourceSkip;
+
+/**
+ * Events in a group, in order: what sources yielding many small events (the directory walk read in
+ * worker threads, audit blobs) give the pipeline, so it pays one async step per group, not per file.
+ */
+export interface SourceBatch {
+  kind: 'batch';
+  events: SourceEvent[];
+}
+
+/** What the pipeline takes: events, one at a time or in groups. */
+export type SourceOutput = SourceEvent | SourceBatch;

@@ -6,7 +6,7 @@ import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import type { RuleSet } from '../../core/types.js';
 import { parallelFileSource } from '../../parallel/source.js';
 import { stdinSource } from '../../sources/stdin.js';
-import type { SourceEvent } from '../../sources/types.js';
+import type { SourceOutput } from '../../sources/types.js';
 import { withConfigOptions } from '../config-options.js';
 import type { RepoInfo } from '../../sources/git/repo.js';
 import { gitScanEvents, isGitScan, openGitRepo, withGitScanOptions, type GitScanArgs } from '../git-scan.js';
@@ -70,7 +70,7 @@ export function scanEvents(
   ignore: ((relPath: string) => boolean) | undefined,
   ruleset: RuleSet,
   repo?: RepoInfo,
-): AsyncIterable<SourceEvent> {
+): AsyncIterable<SourceOutput> {
   if (isGitScan(args)) return gitScanEvents(args, io, ignore, repo);
   const paths = args.paths?.length ? args.paths : ['.'];
   if (paths.includes(DASH)) {
