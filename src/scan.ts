@@ -153,6 +153,10 @@ export async function scan(events: AsyncIterable<SourceOutput> | Iterable<Source
 
   // untilAborted: Ctrl-C stops the scan at once, even while a source waits (stdin, a slow disk).
   outer: for await (const out of untilAborted(events, opts.signal)) {
+    if (out.kind === 'batch' && out.clean) {
+      stats.files += out.clean.items;
+      stats.bytes += out.clean.bytes;
+    }
     for (const ev of out.kind === 'batch' ? out.events : [out]) {
       if (opts.signal?.aborted) break outer;
       if (ev.kind === 'skip') {

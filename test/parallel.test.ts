@@ -6,7 +6,7 @@
  * The in-process cases start the bundled worker (dist/scan-worker.js: run `npm run build` first).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../src/core/types.js';
@@ -135,7 +135,8 @@ describe('audit with detection on worker threads', () => {
     const fixtures = loadFixtures().slice(0, 30);
     repo.commit('fixtures', Object.fromEntries(fixtures.map((f) => [`fx/${f.rel}`, f.bytes])));
     const run = async (threads: number) => {
-      const h = await historySource({ cwd: repo.dir });
+      // With workers, blobs and commits are left in git and read by the workers' own cat-file.
+      const h = await historySource({ cwd: repo.dir, deferBlobs: threads > 0 });
       const events = scanInWorkers(h.events, { ruleset, threads, workerUrl: WORKER });
       const r = await scan(events, { ruleset, suppress: (_f, ctx) => (/hubspot-secrets:allow/.test(ctx.lineText(ctx.match.line)) ? 'inline' : null) });
       await h.annotate(r);
@@ -147,6 +148,38 @@ describe('audit with detection on worker threads', () => {
     expect(single.suppressed.length).toBe(1);
     expect(single.findings.some((f) => f.commit?.message)).toBe(true);
     expect(summary(workers)).toEqual(summary(single));
+    const msg = (r: typeof single) => r.findings.filter((f) => f.commit?.message).map((f) => f.commit);
+    expect(msg(workers)).toEqual(msg(single));
+    expect(msg(workers)[0]).toMatchObject({ author: expect.any(String), date: expect.any(String), message: true });
+    expect(workers.stats).toMatchObject({ files: single.stats.files, bytes: single.stats.bytes });
+  });
+
+  it('blobs read by the workers: too large and LFS pointers are skipped as in the single-thread audit; a missing object is exit 2 in one line', async () => {
+    const repo = makeRepo();
+    const a = fakeAll('parallel-audit-skips');
+    repo.commit('big and lfs', {
+      'big.env': `HUBSPOT_TOKEN=${a['pat']}\n${'x'.repeat(5000)}\n`,
+      'model.bin': 'version https://git-lfs.github.com/spec/v1\noid sha256:' + '0'.repeat(64) + '\nsize 12345\n',
+      'small.env': `HUBSPOT_TOKEN=${a['pat']}\n`,
+    });
+    const run = async (threads: number) => {
+      const h = await historySource({ cwd: repo.dir, deferBlobs: threads > 0, maxFileSize: 1000 });
+      const r = await scan(scanInWorkers(h.events, { ruleset, threads, workerUrl: WORKER }), { ruleset });
+      await h.annotate(r);
+      return r;
+    };
+    const single = await run(0);
+    const workers = await run(2);
+    expect(single.stats.skippedBy).toEqual({ 'too-large': 1, 'lfs-pointer': 1 });
+    expect(workers.stats.skippedBy).toEqual(single.stats.skippedBy);
+    expect(summary(workers)).toEqual(summary(single));
+
+    const blob = repo.git('rev-parse', 'HEAD:small.env');
+    rmSync(path.join(repo.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    const r = runBin(['audit', '.', '--threads', '2'], { cwd: repo.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^hubspot-secrets: .*(missing|corrupt)/);
   });
 });
 

@@ -3,6 +3,7 @@
  * ready at once (a skip) or a task whose results turn into events when its batch returns. At most
  * `AHEAD` tasks (and `AHEAD_BYTES` of content) are in flight, so memory stays bounded.
  */
+import type { CommitInfo } from '../core/types.js';
 import type { SourceBatch, SourceEvent } from '../sources/types.js';
 import type { ScanPool } from './pool.js';
 import type { TaskResult, WorkerTask } from './task.js';
@@ -14,7 +15,8 @@ const BATCH_BYTES = 1 << 20;
 const AHEAD = 1024;
 const AHEAD_BYTES = 16 << 20;
 
-export type Planned = { ready: SourceEvent[] } | { task: WorkerTask; bytes: number; wrap: (results: TaskResult[]) => SourceEvent[] };
+/** `wrap` gets the results that are not clean counts (a clean file needs no event: it is counted). */
+export type Planned = { ready: SourceEvent[] } | { task: WorkerTask; bytes: number; wrap: (results: Exclude<TaskResult, number>[]) => SourceEvent[] };
 
 interface Batch {
   tasks: WorkerTask[];
@@ -23,7 +25,7 @@ interface Batch {
   results?: TaskResult[][];
 }
 
-type Slot = { ready: SourceEvent[] } | { batch: Batch; i: number; bytes: number; wrap: (results: TaskResult[]) => SourceEvent[] };
+type Slot = { ready: SourceEvent[] } | { batch: Batch; i: number; bytes: number; wrap: (results: Exclude<TaskResult, number>[]) => SourceEvent[] };
 
 /**
  * `input` comes in groups (a directory's files, a window of blobs); events go out in groups too, as
@@ -45,6 +47,13 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
   };
 
   /** The first slot's events into `out` (its batch has returned, or it was ready from the start). */
+  let clean = { items: 0, bytes: 0 };
+  /** The batch of what `pop` gave since the last one. */
+  const group = (out: SourceEvent[]): SourceBatch => {
+    const b: SourceBatch = clean.items ? { kind: 'batch', events: out, clean } : { kind: 'batch', events: out };
+    clean = { items: 0, bytes: 0 };
+    return b;
+  };
   const pop = (out: SourceEvent[]): void => {
     const s = slots.shift()!;
     if ('ready' in s) {
@@ -53,7 +62,15 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
     }
     tasks--;
     bytes -= s.bytes;
-    for (const e of s.wrap(s.batch.results![s.i]!)) out.push(e);
+    const results = s.batch.results![s.i]!;
+    let rest: Exclude<TaskResult, number>[] | undefined;
+    for (const r of results) {
+      if (typeof r === 'number') {
+        clean.items++;
+        clean.bytes += r;
+      } else (rest ??= []).push(r);
+    }
+    if (rest) for (const e of s.wrap(rest)) out.push(e);
   };
   const headReady = (): boolean => {
     const s = slots[0];
@@ -67,8 +84,8 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
     s.batch.results = await s.batch.sent!;
   };
 
-  for await (const group of input) {
-    for (const x of group) {
+  for await (const xs of input) {
+    for (const x of xs) {
       const p = plan(x);
       if ('ready' in p) slots.push(p);
       else {
@@ -86,23 +103,26 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
       await waitHead();
       while (headReady()) pop(out);
     }
-    if (out.length) yield { kind: 'batch', events: out };
+    if (out.length || clean.items) yield group(out);
   }
   send();
   while (slots.length) {
     const out: SourceEvent[] = [];
     await waitHead();
     while (headReady()) pop(out);
-    yield { kind: 'batch', events: out };
+    yield group(out);
   }
 }
 
 /** A worker's result for an item as the event the pipeline takes (matches attached, content dropped). */
-export function scannedEvent<E extends { path: string }>(base: E, r: TaskResult): SourceEvent {
+export function scannedEvent<E extends { path: string }>(base: E, r: Exclude<TaskResult, number>): SourceEvent {
   if (r.kind === 'skip') return { kind: 'skip', path: r.path, reason: r.reason, detail: r.detail };
   let lines: Map<number, string> | undefined;
+  // A commit read by the worker (its message scanned there) brings its author and date.
+  const commit = r.commit ? { commit: { ...(base as { commit?: CommitInfo }).commit, sha: (base as { commit?: CommitInfo }).commit?.sha ?? '', ...r.commit } } : {};
   return {
     ...base,
+    ...commit,
     kind: 'item',
     path: r.path,
     content: '',

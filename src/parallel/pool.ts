@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../core/types.js';
+import { GitError, UserError } from '../errors.js';
 import { chunkPlanFor, type ChunkPlan } from '../read.js';
 import type { WorkerTask, TaskResult } from './task.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
@@ -18,6 +19,11 @@ export class PoolError extends Error {
     super(message, options);
     this.name = 'PoolError';
   }
+}
+
+function userError(e: { name: string; message: string }): UserError {
+  const err = e.name === 'GitError' ? new GitError(e.message) : new UserError(e.message);
+  return err;
 }
 
 /** The pool was closed (Ctrl-C, or the scan stopped early) while a batch was pending. */
@@ -114,7 +120,8 @@ export class ScanPool {
     this.pending.delete(reply.id);
     this.load[p.worker]!--;
     if ('error' in reply) {
-      this.fail(new PoolError(`a scan worker thread failed: ${reply.error}`));
+      // A user-facing error (a missing git object) keeps its one-line message and kind.
+      this.fail(reply.user ? userError(reply.user) : new PoolError(`a scan worker thread failed: ${reply.error}`));
       p.reject(this.failure!);
       return;
     }

@@ -4,22 +4,27 @@
  * in order, as the same events (commit, lines, blob id kept) carrying their matches
  * (`SourceItem.scanned`) instead of their content. Skips and streamed items pass through.
  */
-import type { SourceEvent, SourceOutput } from '../sources/types.js';
+import type { GitObjectStream, SourceEvent, SourceItem, SourceOutput } from '../sources/types.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 import { bundledWorkerUrl, withPool, type WorkerScanOptions } from './pool.js';
 
 /** Without a worker (threads 0, or no bundled dist/scan-worker.js) events pass through unchanged. */
 export type PreScanOptions = Omit<WorkerScanOptions, 'maxFileSize'>;
 
-export async function* scanInWorkers(events: AsyncIterable<SourceEvent | SourceEvent[]>, opts: PreScanOptions): AsyncGenerator<SourceOutput> {
+export async function* scanInWorkers(events: AsyncIterable<SourceOutput>, opts: PreScanOptions): AsyncGenerator<SourceOutput> {
   const url = opts.workerUrl ?? bundledWorkerUrl();
   if (!url || opts.threads === 0) {
-    for await (const e of events) yield Array.isArray(e) ? { kind: 'batch', events: e } : e;
+    yield* events;
     return;
   }
   const plan = (ev: SourceEvent): Planned => {
     if (ev.kind === 'skip' || ev.scanned) return { ready: [ev] };
     const c = ev.content;
+    if (isGitObject(c)) {
+      // An object left in git: the worker reads it through its own cat-file.
+      const { content: _content, ...rest } = ev;
+      return { task: { path: ev.path, git: c.git }, bytes: c.size, wrap: (results) => results.map((r) => scannedEvent(rest, r)) };
+    }
     if (typeof c !== 'string' && !(c instanceof Uint8Array)) return { ready: [ev] }; // a stream: the pipeline reads it
     const { content: _content, ...rest } = ev;
     return {
@@ -31,6 +36,15 @@ export async function* scanInWorkers(events: AsyncIterable<SourceEvent | SourceE
   yield* withPool(url, opts, (pool) => inOrder(groups(events), plan, pool));
 }
 
-async function* groups(events: AsyncIterable<SourceEvent | SourceEvent[]>): AsyncGenerator<SourceEvent[]> {
-  for await (const e of events) yield Array.isArray(e) ? e : [e];
+async function* groups(events: AsyncIterable<SourceOutput>): AsyncGenerator<SourceEvent[]> {
+  for await (const e of events) yield e.kind === 'batch' ? e.events : [e];
+}
+
+function isGitObject(c: SourceItem['content']): c is GitObjectStream {
+  return typeof c === 'object' && !(c instanceof Uint8Array) && 'git' in c;
+}
+
+/** Whether scanInWorkers will use worker threads with these options (else events pass through). */
+export function workersAvailable(opts: Pick<PreScanOptions, 'threads' | 'workerUrl'>): boolean {
+  return opts.threads !== 0 && (opts.workerUrl ?? bundledWorkerUrl()) !== undefined;
 }

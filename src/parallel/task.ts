@@ -9,10 +9,12 @@
  * larger than one chunk read in windows with the rule-derived overlap.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import type { Match, RuleSet } from '../core/types.js';
+import type { CommitInfo, Match, RuleSet } from '../core/types.js';
 import { readItem, type ChunkPlan } from '../read.js';
 import { rawPaths } from '../sources/files.js';
-import type { ByteStream, SkipReason } from '../sources/types.js';
+import { CatFile, isLfsPointer, type GitObject } from '../sources/git/repo.js';
+import type { ByteStream, GitObjectRef, SkipReason } from '../sources/types.js';
+import { parseCommitObject } from '../sources/git/commit-object.js';
 
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 const REPLACEMENT = '\uFFFD';
@@ -31,12 +33,22 @@ export interface ContentTask {
   content: Uint8Array | string;
 }
 
-export type WorkerTask = FileTask | ContentTask;
+/** An object in a repository (a blob, or a commit for its message): read here through this thread's own cat-file. */
+export interface GitObjectTask {
+  path: string;
+  git: GitObjectRef;
+}
 
-/** What reading one file gave: matches (with the lines around them) or a skip. */
+export type WorkerTask = FileTask | ContentTask | GitObjectTask;
+
+/**
+ * What reading one file gave: matches (with the lines around them), a skip, or — for text without a
+ * match, most files — just the number of bytes read (one number crosses threads cheaply).
+ */
 export type TaskResult =
-  | { kind: 'text'; path: string; bytes: number; matches: Match[]; lines: [number, string][] }
-  | { kind: 'skip'; path: string; reason: SkipReason; detail: string };
+  | { kind: 'text'; path: string; bytes: number; matches: Match[]; lines: [number, string][]; commit?: Omit<CommitInfo, 'sha'> }
+  | { kind: 'skip'; path: string; reason: SkipReason; detail: string }
+  | number;
 
 export interface TaskContext {
   ruleset: RuleSet;
@@ -118,11 +130,57 @@ async function readOne(p: string | Buffer, path: string, ctx: TaskContext): Prom
 async function scanContent(path: string, content: Uint8Array | string | ByteStream, ctx: TaskContext): Promise<TaskResult> {
   const r = await readItem({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan });
   if (r.kind === 'skip') return { kind: 'skip', path, reason: r.reason, detail: r.detail };
+  if (r.matches.length === 0) return r.bytes;
   const lines = new Map<number, string>();
   for (const m of r.matches) {
     for (let l = Math.max(1, m.line - 1); l <= m.line + 1; l++) if (!lines.has(l)) lines.set(l, r.lineText(l));
   }
   return { kind: 'text', path, bytes: r.bytes, matches: r.matches, lines: [...lines] };
+}
+
+/** One cat-file per repository for this thread's lifetime (it ends with the thread: git sees EOF). */
+const catFiles = new Map<string, CatFile>();
+/** Objects asked for ahead of their turn, so a batch's requests reach git in one write. */
+const requested = new Map<string, Promise<GitObject>>();
+
+const objectKey = (g: GitObjectRef): string => `${g.cwd}\u0000${g.oid}`;
+
+function request(t: GitObjectTask): Promise<GitObject> {
+  const key = objectKey(t.git);
+  let p = requested.get(key);
+  if (!p) {
+    let cat = catFiles.get(t.git.cwd);
+    if (!cat) catFiles.set(t.git.cwd, (cat = new CatFile(t.git.cwd)));
+    p = cat.must(t.git.oid, t.git.kind === 'commit' ? 'commit' : t.path);
+    // A failure is seen when the task's turn comes; never an unhandled rejection meanwhile.
+    p.catch(() => {});
+    requested.set(key, p);
+  }
+  return p;
+}
+
+/** Ask git for every object of a batch at once (they are read in order by runTask). */
+export function prefetch(tasks: readonly WorkerTask[]): void {
+  for (const t of tasks) if ('git' in t) request(t);
+}
+
+async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskResult> {
+  try {
+    const o = await request(t);
+    if (t.git.kind === 'commit') {
+      const { body, sha: _sha, ...who } = parseCommitObject(t.git.oid, o.content);
+      const r = await scanContent(t.path, body, ctx);
+      return typeof r === 'number' || r.kind === 'skip' ? r : { ...r, commit: who };
+    }
+    const max = t.git.maxFileSize;
+    if (max !== undefined && o.size > max) {
+      return { kind: 'skip', path: t.path, reason: 'too-large', detail: `skipped: too large (${o.size} bytes > --max-file-size ${max})` };
+    }
+    if (isLfsPointer(o.content)) return { kind: 'skip', path: t.path, reason: 'lfs-pointer', detail: 'Git LFS pointer: the content lives on the LFS server' };
+    return await scanContent(t.path, o.content, ctx);
+  } finally {
+    requested.delete(objectKey(t.git));
+  }
 }
 
 /**
@@ -132,8 +190,9 @@ async function scanContent(path: string, content: Uint8Array | string | ByteStre
  */
 export async function runTask(task: WorkerTask, ctx: TaskContext): Promise<TaskResult[]> {
   if ('content' in task) return [await scanContent(task.path, task.content, ctx)];
+  if ('git' in task) return [await runGitObject(task, ctx)];
   const first = await readOne(task.abs, task.path, ctx);
-  if (!(first.kind === 'skip' && first.reason === 'unreadable' && task.abs.includes(REPLACEMENT))) return [first];
+  if (!(typeof first !== 'number' && first.kind === 'skip' && first.reason === 'unreadable' && task.abs.includes(REPLACEMENT))) return [first];
   const out: TaskResult[] = [];
   for (const raw of await rawPaths(task.abs)) out.push(await readOne(raw, task.path, ctx));
   return out.length ? out : [first];

@@ -7,7 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules } from '../core/rules.js';
 import type { RuleSpec } from '../core/types.js';
 import type { ChunkPlan } from '../read.js';
-import { runTask, taskBuffer, type WorkerTask, type TaskContext, type TaskResult } from './task.js';
+import { isUserError } from '../errors.js';
+import { prefetch, runTask, taskBuffer, type WorkerTask, type TaskContext, type TaskResult } from './task.js';
 
 export interface WorkerInit {
   specs: RuleSpec[];
@@ -17,7 +18,8 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest = { id: number; tasks: WorkerTask[] };
-export type WorkerReply = { id: number; results: TaskResult[][] } | { id: number; error: string };
+/** `user`: the error was a UserError (e.g. a missing git object): its one-line message is what the user sees. */
+export type WorkerReply = { id: number; results: TaskResult[][] } | { id: number; error: string; user?: { name: string; message: string } };
 
 const port = parentPort;
 if (!port) throw new Error('scan-worker: not started as a worker thread');
@@ -33,6 +35,7 @@ const ctx: TaskContext = {
 // Batches run one after another: they share one read buffer.
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (req: WorkerRequest) => {
+  prefetch(req.tasks);
   chain = chain.then(async () => {
     let reply: WorkerReply;
     try {
@@ -40,7 +43,11 @@ port.on('message', (req: WorkerRequest) => {
       for (const t of req.tasks) results.push(await runTask(t, ctx));
       reply = { id: req.id, results };
     } catch (err) {
-      reply = { id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+      reply = {
+        id: req.id,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        ...(isUserError(err) ? { user: { name: err.name, message: err.message } } : {}),
+      };
     }
     port.postMessage(reply);
   });

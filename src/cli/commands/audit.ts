@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { InputError } from '../../errors.js';
-import { scanInWorkers } from '../../parallel/prescan.js';
+import { scanInWorkers, workersAvailable } from '../../parallel/prescan.js';
 import type { ScanResult, ScanStats } from '../../scan.js';
 import { historySource, type HistoryProgress } from '../../sources/git/history.js';
 import { withConfigOptions } from '../config-options.js';
@@ -77,7 +77,13 @@ export const auditCommand = {
     const threads = threadsArg(args);
     const st = await stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new InputError(`audit: ${args.repo ?? dir}: no such directory`);
-    const hist = await historySource({ cwd: dir, includeUnreachable: args['include-unreachable'], maxFileSize: args['max-file-size'] });
+    // With worker threads, each reads its blobs through its own cat-file; messages are read here.
+    const hist = await historySource({
+      cwd: dir,
+      includeUnreachable: args['include-unreachable'],
+      maxFileSize: args['max-file-size'],
+      deferBlobs: workersAvailable({ threads }),
+    });
     const root = hist.repo.root ?? hist.repo.cwd;
     const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root, reportDir: root });
     const hooks = verifyHooks(args, io, ruleset);
@@ -91,9 +97,16 @@ export const auditCommand = {
         io,
         args,
         ruleset,
-        // Blobs and messages are read here (one cat-file stream) and scanned by worker threads.
+        // Scanned by worker threads (without them: read and scanned here).
         events: scanInWorkers(hist.events, { ruleset, threads, signal: io.signal }),
-        pipeline: { ...pipeline, onProgress: (_s: ScanStats) => spinner.update() },
+        pipeline: {
+          ...pipeline,
+          onProgress: (s: ScanStats) => {
+            // Blobs read by worker threads are counted as they are scanned.
+            hist.progress.bytes = Math.max(hist.progress.bytes, s.bytes);
+            spinner.update();
+          },
+        },
         exitCode: hooks.exitCode,
         afterScan: async (result: ScanResult) => {
           spinner.stop();

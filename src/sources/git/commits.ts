@@ -14,7 +14,8 @@ import { addedFiles, intersectParents } from './diff.js';
 import { CatFile, gitRun, openRepo, shallowCommits, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
 
 /** Path reported for findings in a commit message (the text report shows `commit <sha> (message)`). */
-export const COMMIT_MESSAGE_PATH = '<commit message>';
+export { COMMIT_MESSAGE_PATH } from './commit-object.js';
+import { COMMIT_MESSAGE_PATH } from './commit-object.js';
 
 export interface CommitMeta extends CommitInfo {
   parents: string[];

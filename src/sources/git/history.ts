@@ -9,11 +9,11 @@
 import type { CommitInfo } from '../../core/types.js';
 import { fingerprint } from '../../core/redact.js';
 import { rawSecret, type ScannedFinding, type ScanResult } from '../../scan.js';
-import type { SourceEvent } from '../types.js';
+import type { GitObjectStream, SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobEvent } from './blob.js';
-import { COMMIT_MESSAGE_PATH } from './commits.js';
+import { COMMIT_MESSAGE_PATH, parseCommitObject } from './commit-object.js';
 import { parseRaw } from './diff.js';
-import { CatFile, decodePath, gitRun, openRepo, splitNul, type RepoInfo } from './repo.js';
+import { CatFile, decodePath, gitLines, gitRun, openRepo, splitNul, type RepoInfo } from './repo.js';
 
 export interface HistorySourceOptions {
   /** Any directory inside the repository (or a bare repository). */
@@ -21,6 +21,12 @@ export interface HistorySourceOptions {
   /** Also scan objects reachable only from reflogs, and dangling ones. */
   includeUnreachable?: boolean;
   maxFileSize?: number;
+  /**
+   * Do not read blobs here: yield each as a GitBlobStream that whoever scans it reads (worker
+   * threads, each through its own `git cat-file --batch`; or the pipeline through this source's).
+   * Commit messages are still read here.
+   */
+  deferBlobs?: boolean;
 }
 
 /** Live counters for a progress display. */
@@ -34,7 +40,7 @@ export interface HistoryProgress {
 
 export interface HistorySource {
   repo: RepoInfo;
-  events: AsyncIterable<SourceEvent>;
+  events: AsyncIterable<SourceOutput>;
   progress: HistoryProgress;
   /**
    * After the scan: give each blob finding the commit and path that introduced it, set `inHead`,
@@ -87,27 +93,27 @@ async function batchCheck(repo: RepoInfo, input: string[] | 'all'): Promise<List
   return out;
 }
 
-/** Parse a raw commit object: author, date and message. */
-export function parseCommitObject(oid: string, content: Buffer): CommitInfo & { body: string } {
-  const text = content.toString('utf8');
-  const split = text.indexOf('\n\n');
-  const head = split < 0 ? text : text.slice(0, split);
-  const body = split < 0 ? '' : text.slice(split + 2);
-  const info: CommitInfo & { body: string } = { sha: oid, body };
-  const m = /^author (.*) <([^>]*)> (\d+) ([+-]\d{4})$/m.exec(head);
-  if (m) {
-    info.author = m[1]!;
-    info.email = m[2]!;
-    info.date = isoDate(Number(m[3]), m[4]!);
-  }
-  return info;
-}
-
-function isoDate(seconds: number, tz: string): string {
-  const sign = tz.startsWith('-') ? -1 : 1;
-  const offMin = sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(3, 5)));
-  const d = new Date((seconds + offMin * 60) * 1000).toISOString().slice(0, 19);
-  return `${d}${tz.slice(0, 3)}:${tz.slice(3)}`;
+/**
+ * An object left in git (GitObjectStream): its id for a worker thread, and a way to read it through
+ * this source's cat-file when nobody else does. A commit's author and date go into `commit`.
+ */
+function deferred(cat: CatFile, git: GitObjectStream['git'], what: string, commit?: CommitInfo): GitObjectStream {
+  return {
+    size: 0,
+    git,
+    async *chunks(chunkSize: number) {
+      const o = await cat.must(git.oid, what);
+      let content: Buffer = o.content;
+      if (git.kind === 'commit') {
+        const { body, sha: _sha, ...who } = parseCommitObject(git.oid, o.content);
+        if (commit) Object.assign(commit, who);
+        content = Buffer.from(body);
+      } else if (git.maxFileSize !== undefined && o.size > git.maxFileSize) {
+        return; // read by this source only without worker threads, where listing already knew the size
+      }
+      for (let i = 0; i < content.length; i += chunkSize) yield content.subarray(i, i + chunkSize);
+    },
+  };
 }
 
 interface Introduction {
@@ -176,7 +182,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
   const blobOf = new WeakMap<object, string>();
   const allCommits: string[] = [];
 
-  async function* events(): AsyncGenerator<SourceEvent> {
+  async function* events(): AsyncGenerator<SourceBatch> {
     const { oids, names } = await reachable(repo, unreachable);
     const listed = unreachable ? await batchCheck(repo, 'all') : await batchCheck(repo, oids);
     const blobs = listed.filter((o) => o.type === 'blob');
@@ -213,11 +219,14 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
       };
       const sizes: number[] = [];
       let ahead = 0;
-      const drain = async function* (): AsyncGenerator<SourceEvent> {
+      // Up to REFILL events at a time, as one group.
+      const drain = async function* (): AsyncGenerator<SourceBatch> {
+        const out: SourceEvent[] = [];
         for (let k = 0; k < REFILL && queue.length; k++) {
           ahead -= sizes.shift()!;
-          yield await queue.shift()!;
+          out.push(await queue.shift()!);
         }
+        yield { kind: 'batch', events: out };
       };
       for (const o of [...commits, ...blobs]) {
         queue.push(o.type === 'commit' ? msg(o) : blob(o));
@@ -227,6 +236,69 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         if (queue.length >= WINDOW || ahead >= WINDOW_BYTES) yield* drain();
       }
       while (queue.length) yield* drain();
+    } finally {
+      cat.close();
+    }
+  }
+
+  /**
+   * Without reading any content here: blobs listed by one `rev-list --objects --filter=object:type=blob`
+   * as git writes them (so worker threads start on the first ones while git still walks), then the
+   * commits for their messages. Workers read both through their own cat-file. Falls back to
+   * `events()` with a git too old for the filter (before 2.32).
+   */
+  async function* deferredEvents(): AsyncGenerator<SourceBatch> {
+    const n = repo.hashLength;
+    const cat = new CatFile(repo.cwd);
+    const commitsListed = gitRun(repo.cwd, ['rev-list', '--all']);
+    commitsListed.catch(() => {});
+    const unnamed: string[] = [];
+    const blobItem = (oid: string, hint: string): SourceEvent => {
+      const placeholder: CommitInfo = { sha: '' };
+      blobOf.set(placeholder, oid);
+      progress.blobs++;
+      const git = { cwd: repo.cwd, oid, kind: 'blob' as const, ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}) };
+      return { kind: 'item', path: hint, content: deferred(cat, git, hint), blob: oid, commit: placeholder };
+    };
+    try {
+      let listed = false;
+      try {
+        for await (const lines of gitLines(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob'])) {
+          listed = true;
+          const out: SourceEvent[] = [];
+          for (const line of lines) {
+            if (line.length < n) continue;
+            const oid = line.toString('latin1', 0, n);
+            // No name: a commit, or an object a ref points at directly (typed below).
+            if (line.length <= n + 1) unnamed.push(oid);
+            else out.push(blobItem(oid, decodePath(line.subarray(n + 1))));
+          }
+          progress.totalBlobs = progress.blobs;
+          if (out.length) yield { kind: 'batch', events: out };
+        }
+      } catch (err) {
+        if (listed || !/filter/i.test((err as Error).message)) throw err;
+        yield* events(); // git without --filter=object:type=blob
+        return;
+      }
+      const commits = (await commitsListed).stdout.toString('latin1').split('\n').filter((l) => l.length >= n);
+      const isCommit = new Set(commits);
+      const others = unnamed.filter((o) => !isCommit.has(o));
+      if (others.length) {
+        const blobs = (await batchCheck(repo, others)).filter((o) => o.type === 'blob');
+        if (blobs.length) yield { kind: 'batch', events: blobs.map((b) => blobItem(b.oid, `<blob ${b.oid.slice(0, 12)}>`)) };
+      }
+      progress.totalBlobs = progress.blobs;
+      for (let i = 0; i < commits.length; i += 256) {
+        yield {
+          kind: 'batch',
+          events: commits.slice(i, i + 256).map((oid): SourceEvent => {
+            progress.commits++;
+            const commit: CommitInfo = { sha: oid, message: true };
+            return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: deferred(cat, { cwd: repo.cwd, oid, kind: 'commit' }, 'commit', commit), commit };
+          }),
+        };
+      }
     } finally {
       cat.close();
     }
@@ -285,5 +357,5 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     result.suppressed = dedupe(result.suppressed);
   }
 
-  return { repo, events: events(), progress, annotate };
+  return { repo, events: opts.deferBlobs && !unreachable ? deferredEvents() : events(), progress, annotate };
 }

@@ -75,6 +75,42 @@ export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions
   });
 }
 
+/**
+ * `git args…` as its output comes: groups of lines (bytes, without the newline), so a long listing
+ * is used while git still writes it. Rejects like gitRun when git fails (after the lines it wrote).
+ */
+export async function* gitLines(cwd: string, args: readonly string[]): AsyncGenerator<Buffer[]> {
+  const child = spawn('git', args, { cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const err: Buffer[] = [];
+  child.stderr.on('data', (c: Buffer) => err.push(c));
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on('error', (e) => reject(spawnError(e, cwd)));
+    child.on('close', (code) => resolve(code ?? 128));
+  });
+  exited.catch(() => {});
+  let rest: Buffer | undefined;
+  try {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
+      const lines: Buffer[] = [];
+      let start = 0;
+      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+        lines.push(buf.subarray(start, nl));
+        start = nl + 1;
+      }
+      rest = start < buf.length ? buf.subarray(start) : undefined;
+      if (lines.length) yield lines;
+    }
+    if (rest) yield [rest];
+    const code = await exited;
+    if (code !== 0) {
+      throw new GitError(`git ${args.find((a) => !a.startsWith('-')) ?? ''} failed in ${cwd}: ${firstLine(Buffer.concat(err).toString('utf8')) || `exit code ${code}`}`);
+    }
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}
+
 function spawnError(err: unknown, cwd: string): GitError {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return new GitError(`cannot run git: is git installed and on PATH? (or ${cwd} does not exist)`);
