@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../core/types.js';
-import { GitError, UserError } from '../errors.js';
+import { GitError, isUserError, UserError } from '../errors.js';
 import { chunkPlanFor, type ChunkPlan } from '../read.js';
-import type { WorkerTask, TaskResult } from './task.js';
+import { closeCatFiles, prefetch, runTask, taskBuffer, type TaskContext, type TaskResult, type WorkerTask } from './task.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 
 /** A scan worker failed: nothing may be concluded from the run. */
@@ -34,11 +34,15 @@ export class PoolClosed extends Error {
   }
 }
 
-/** Worker threads by default: one per core, at most this many (each holds a heap and a read buffer). */
+/** Threads that scan by default: one per core, at most this many (each holds a heap and a read buffer). */
 export const MAX_DEFAULT_THREADS = 4;
 
+/**
+ * Worker threads by default: one per core but the one this (main) thread scans on, at most 3. Each
+ * worker costs its own start-up and JIT warm-up, which on a small machine is worth more than a core.
+ */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()) - 1);
 }
 
 /**
@@ -73,7 +77,11 @@ interface Pending {
 
 export class ScanPool {
   private readonly workers: Worker[] = [];
+  /** Pending batches per worker; the last entry is this thread's (it scans batches too). */
   private readonly load: number[] = [];
+  /** This thread's share: batches run one after another, each after a turn of the event loop. */
+  private readonly local: TaskContext;
+  private localChain: Promise<unknown> = Promise.resolve();
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | undefined;
@@ -97,6 +105,8 @@ export class ScanPool {
       this.workers.push(w);
       this.load.push(0);
     }
+    this.load.push(0);
+    this.local = { ruleset: opts.ruleset, plan: opts.plan, decode: opts.decode, maxFileSize: opts.maxFileSize, buffer: taskBuffer(opts.plan) };
   }
 
   /** Read and scan a batch of files on the least busy worker; results in the batch's order. */
@@ -105,13 +115,43 @@ export class ScanPool {
     if (this.closed) return Promise.reject(new PoolClosed());
     let w = 0;
     for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
-    const id = this.nextId++;
     this.load[w]!++;
+    if (w === this.workers.length) return this.runHere(tasks);
+    const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { worker: w, resolve, reject });
       const req: WorkerRequest = { id, tasks };
       this.workers[w]!.postMessage(req);
     });
+  }
+
+  /**
+   * A batch on this thread, after the batches before it and a turn of the event loop (so replies and
+   * the walk go on between batches). Its errors fail the pool as a worker's do.
+   */
+  private runHere(tasks: WorkerTask[]): Promise<TaskResult[][]> {
+    const w = this.workers.length;
+    const p = this.localChain.then(async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.failure) throw this.failure;
+      if (this.closed) throw new PoolClosed();
+      prefetch(tasks);
+      const results: TaskResult[][] = [];
+      for (const t of tasks) results.push(await runTask(t, this.local));
+      return results;
+    });
+    this.localChain = p.catch(() => {});
+    return p.then(
+      (r) => {
+        this.load[w]!--;
+        return r;
+      },
+      (err: unknown) => {
+        this.load[w]!--;
+        if (!(err instanceof PoolClosed)) this.fail(isUserError(err) ? err : new PoolError(`scanning failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+        throw this.failure ?? err;
+      },
+    );
   }
 
   private onReply(reply: WorkerReply): void {
@@ -142,6 +182,8 @@ export class ScanPool {
     this.closed = true;
     for (const p of this.pending.values()) p.reject(new PoolClosed());
     this.pending.clear();
+    // After this thread's batch in progress (if any): its cat-file must not hold the process open.
+    void this.localChain.then(closeCatFiles);
     for (const w of this.workers) void w.terminate().catch(() => {});
   }
 }

@@ -159,6 +159,13 @@ function request(t: GitObjectTask): Promise<GitObject> {
   return p;
 }
 
+/** Close this thread's cat-file processes (the main thread's, when the pool that used them closes). */
+export function closeCatFiles(): void {
+  for (const cat of catFiles.values()) cat.close();
+  catFiles.clear();
+  requested.clear();
+}
+
 /** Ask git for every object of a batch at once (they are read in order by runTask). */
 export function prefetch(tasks: readonly WorkerTask[]): void {
   for (const t of tasks) if ('git' in t) request(t);

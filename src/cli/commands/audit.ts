@@ -101,6 +101,11 @@ export const auditCommand = {
         events: scanInWorkers(hist.events, { ruleset, threads, signal: io.signal }),
         pipeline: {
           ...pipeline,
+          // The first blob finding starts the log pass that maps findings to commits, while the scan goes on.
+          suppress: (f, ctx) => {
+            if (ctx.item.blob) hist.warm();
+            return pipeline.suppress ? pipeline.suppress(f, ctx) : null;
+          },
           onProgress: (s: ScanStats) => {
             // Blobs read by worker threads are counted as they are scanned.
             hist.progress.bytes = Math.max(hist.progress.bytes, s.bytes);

@@ -12,7 +12,6 @@ import { rawSecret, type ScannedFinding, type ScanResult } from '../../scan.js';
 import type { GitObjectStream, SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobEvent } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject } from './commit-object.js';
-import { parseRaw } from './diff.js';
 import { CatFile, decodePath, gitLines, gitRun, openRepo, splitNul, type RepoInfo } from './repo.js';
 
 export interface HistorySourceOptions {
@@ -42,6 +41,11 @@ export interface HistorySource {
   repo: RepoInfo;
   events: AsyncIterable<SourceOutput>;
   progress: HistoryProgress;
+  /**
+   * Start the one `git log --raw` pass annotate() needs, while the scan goes on (call it when the
+   * first blob finding shows up; annotate() starts it itself otherwise).
+   */
+  warm(): void;
   /**
    * After the scan: give each blob finding the commit and path that introduced it, set `inHead`,
    * recompute its fingerprint for the real path, and keep one finding per (rule, secret, path) —
@@ -123,14 +127,18 @@ interface Introduction {
   order: number;
 }
 
-/** One `git log --raw` pass, oldest first: for each wanted blob, the first commit that adds it. */
-async function introductions(repo: RepoInfo, wanted: ReadonlySet<string>, extra: { reflog: boolean; commits: string[] }): Promise<Map<string, Introduction>> {
-  const found = new Map<string, Introduction>();
-  if (!wanted.size) return found;
+/** The arguments of the one `git log --raw` pass, oldest first, that maps blobs to their introductions. */
+function introductionLog(extra: { reflog: boolean; commits: string[] }): { args: string[]; input?: string } {
   const args = ['log', '--all', ...(extra.reflog ? ['--reflog'] : []), ...(extra.commits.length ? ['--stdin'] : [])];
   args.push('--reverse', '--date-order', '-m', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-color', '--format=%x01%H%x00%an%x00%ae%x00%aI');
-  const r = await gitRun(repo.cwd, args, extra.commits.length ? { input: `${extra.commits.join('\n')}\n` } : {});
-  const f = splitNul(r.stdout);
+  return extra.commits.length ? { args, input: `${extra.commits.join('\n')}\n` } : { args };
+}
+
+/** For each wanted blob, the first commit (in that log) that adds it, and the path it has there. */
+function introductions(stdout: Buffer, wanted: ReadonlySet<string>): Map<string, Introduction> {
+  const found = new Map<string, Introduction>();
+  if (!wanted.size) return found;
+  const f = splitNul(stdout);
   let commit: CommitInfo | undefined;
   let order = 0;
   for (let i = 0; i < f.length; ) {
@@ -143,13 +151,14 @@ async function introductions(repo: RepoInfo, wanted: ReadonlySet<string>, extra:
       continue;
     }
     if (tok[0] !== 58 /* ':' */) continue;
+    // ":oldmode newmode oldoid newoid status", then one path (two for renames and copies).
     const meta = tok.toString('latin1');
-    const status = meta.split(' ')[4]?.charAt(0) ?? '';
-    const pathCount = status === 'R' || status === 'C' ? 2 : 1;
-    const entry = parseRaw(Buffer.concat([tok, Buffer.from([0]), ...f.slice(i, i + pathCount).flatMap((p) => [p, Buffer.from([0])])]))[0];
-    i += pathCount;
-    if (!entry || !commit || entry.status === 'D' || !wanted.has(entry.newOid) || found.has(entry.newOid)) continue;
-    found.set(entry.newOid, { commit, path: entry.path, order });
+    const [, , , newOid, st] = meta.slice(1).split(' ');
+    const status = (st ?? '?').charAt(0);
+    const pathAt = status === 'R' || status === 'C' ? i + 1 : i;
+    i = pathAt + 1;
+    if (!commit || status === 'D' || !newOid || !wanted.has(newOid) || found.has(newOid)) continue;
+    found.set(newOid, { commit, path: decodePath(f[pathAt]!), order });
   }
   return found;
 }
@@ -304,11 +313,20 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     }
   }
 
+  let log: Promise<Buffer> | undefined;
+  const warm = (): void => {
+    if (log) return;
+    const { args, input } = introductionLog({ reflog: unreachable, commits: allCommits });
+    log = gitRun(repo.cwd, args, input !== undefined ? { input } : {}).then((r) => r.stdout);
+    log.catch(() => {}); // seen by annotate()
+  };
+
   async function annotate(result: ScanResult): Promise<void> {
     const lists: ScannedFinding[][] = [result.findings, result.suppressed];
     const wanted = new Set<string>();
     for (const list of lists) for (const f of list) if (f.commit && blobOf.has(f.commit)) wanted.add(blobOf.get(f.commit)!);
-    const [intro, inHeadBlobs] = await Promise.all([introductions(repo, wanted, { reflog: unreachable, commits: allCommits }), headBlobs(repo)]);
+    if (wanted.size) warm();
+    const [intro, inHeadBlobs] = await Promise.all([log ? log.then((out) => introductions(out, wanted)) : new Map<string, Introduction>(), headBlobs(repo)]);
 
     const key = (f: ScannedFinding): string => `${f.ruleId}\u0000${rawSecret(f) ?? f.secret}`;
     const headSecrets = new Set<string>();
@@ -357,5 +375,5 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     result.suppressed = dedupe(result.suppressed);
   }
 
-  return { repo, events: opts.deferBlobs && !unreachable ? deferredEvents() : events(), progress, annotate };
+  return { repo, events: opts.deferBlobs && !unreachable ? deferredEvents() : events(), progress, warm, annotate };
 }
