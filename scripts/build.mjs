@@ -1,7 +1,9 @@
 // Bundles the CLI (and, once it exists, the Action) into dist/. Deterministic: the same sources
 // give the same bytes, so a test can rebuild into a temp folder and compare with what is committed.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +14,22 @@ const entryPoints = { cli: path.join(root, 'src/bin.ts'), 'scan-worker': path.jo
 if (existsSync(path.join(root, 'src/action/main.ts'))) entryPoints.action = path.join(root, 'src/action/main.ts');
 
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const banner = {
+  // Some bundled CommonJS dependencies call require(); give them one.
+  js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);",
+};
+
+// The built-in rules' pattern facts, computed from the sources now and baked in (src/core/rules.ts).
+const factsDir = mkdtempSync(path.join(tmpdir(), 'hubspot-secrets-facts-'));
+let facts;
+try {
+  const factsFile = path.join(factsDir, 'rule-facts.mjs');
+  await build({ absWorkingDir: root, entryPoints: [path.join(root, 'scripts/rule-facts.ts')], outfile: factsFile, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning', banner });
+  facts = (await import(pathToFileURL(factsFile).href)).builtinFacts();
+} finally {
+  rmSync(factsDir, { recursive: true, force: true });
+}
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
@@ -28,9 +46,6 @@ await build({
   legalComments: 'linked',
   sourcemap: false,
   logLevel: 'warning',
-  define: { __HUBSPOT_SECRETS_VERSION__: JSON.stringify(version) },
-  banner: {
-    // Some bundled CommonJS dependencies call require(); give them one.
-    js: "import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);",
-  },
+  define: { __HUBSPOT_SECRETS_VERSION__: JSON.stringify(version), __HUBSPOT_SECRETS_RULE_FACTS__: JSON.stringify(facts) },
+  banner,
 });

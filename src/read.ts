@@ -15,7 +15,6 @@ import { decodeBytes, LineIndex, type TextEncodingName } from './core/text.js';
 import type { Match, RuleSet } from './core/types.js';
 import { MAX_ENCODED_RUN } from './core/views.js';
 import type { ByteStream, SourceItem } from './sources/types.js';
-import { regexReach } from './core/regex-shape.js';
 
 /** Default window size in characters (and read size in bytes). */
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
@@ -45,8 +44,7 @@ export function chunkPlanFor(ruleset: RuleSet, opts: { chunkSize?: number; maxEn
   let ctxBefore = 0;
   let ctxAfter = 0;
   for (const rule of ruleset.rules) {
-    for (const re of rule.patterns) {
-      const r = regexReach(re.source, re.flags);
+    for (const r of rule.reach) {
       match = Math.max(match, r.match);
       look = Math.max(look, r.look);
     }

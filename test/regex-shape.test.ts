@@ -107,3 +107,21 @@ describe('leadingLiterals: what every match starts with', () => {
     for (const r of rs.rules) for (const l of r.leads) if (l) expect(l.sticky.flags).toContain('y');
   });
 });
+
+describe('pattern facts baked into the bundle', () => {
+  it('compiling with precomputed facts gives the rules the same gates, leads and reach as analysing them', async () => {
+    const { compileRule, ruleFacts } = await import('../src/core/rules.js');
+    const { BUILTIN_RULES } = await import('../src/rules/index.js');
+    const { builtinFacts } = await import('../scripts/rule-facts.js');
+    const baked = JSON.parse(JSON.stringify(builtinFacts())) as Record<string, never>;
+    expect(Object.keys(baked)).toHaveLength(BUILTIN_RULES.reduce((n, r) => n + r.patterns.length, 0));
+    const shape = (r: ReturnType<typeof compileRule>) => ({ gates: r.gates, leads: r.leads.map((l) => l && { literals: l.literals, sticky: String(l.sticky) }), reach: r.reach });
+    for (const spec of BUILTIN_RULES) {
+      expect(shape(compileRule(spec, baked)), spec.id).toEqual(shape(compileRule(spec, {})));
+      expect(ruleFacts(spec).every(([k]) => k in baked)).toBe(true);
+    }
+    // A pattern the facts do not know (a custom rule) is analysed when compiled.
+    const custom = { ...BUILTIN_RULES[0]!, id: 'custom', patterns: ['my[_-]?key=(?<secret>{{uuid}})'] };
+    expect(compileRule(custom, baked).leads[0]?.literals).toEqual(['my']);
+  });
+});

@@ -3,8 +3,8 @@
  * Pure: no I/O. Schema validation lives in rule-schema.ts so the hot path never loads ajv.
  */
 import { MIN_RUN, type Gate } from './prefilter.js';
-import { impliesKeyword, leadingLiterals, maxLengthBefore } from './regex-shape.js';
-import type { CompiledContext, CompiledRule, ContextSpec, Lead, RuleSet, RuleSpec } from './types.js';
+import { impliesKeyword, leadingLiterals, maxLengthBefore, regexReach } from './regex-shape.js';
+import type { CompiledContext, CompiledRule, ContextSpec, RuleSet, RuleSpec } from './types.js';
 import { VALIDATORS } from './validators.js';
 
 /**
@@ -97,13 +97,45 @@ export function patternGate(source: string, keywords: readonly string[] = []): G
   return null;
 }
 
-/** The literals a pattern's matches start with, and its sticky twin (null: none usable). */
-function patternLead(re: RegExp): Lead | null {
-  const literals = leadingLiterals(re.source, re.flags);
-  return literals ? { literals, sticky: new RegExp(re.source, re.flags.replace('g', '') + 'y') } : null;
+/** What the prefilter and the chunked reader need to know of one pattern (read from its syntax tree). */
+export interface PatternFacts {
+  gate: Gate | null;
+  /** The literals every match starts with (null: none usable). */
+  literals: string[] | null;
+  reach: { match: number; look: number };
 }
 
-export function compileRule(spec: RuleSpec): CompiledRule {
+/** Where a pattern's facts are filed: the pattern as written, its flags and its rule's keywords. */
+export function factsKey(pattern: string, flags: string, keywords: readonly string[]): string {
+  return `${flags}\u0000${keywords.join('\u0001')}\u0000${pattern}`;
+}
+
+declare const __HUBSPOT_SECRETS_RULE_FACTS__: Record<string, PatternFacts> | undefined;
+
+/**
+ * The built-in rules' facts, computed when the bundle is built (scripts/build.mjs): parsing the
+ * patterns costs ~25 ms per thread at start-up, on every commit. Undefined when running from the
+ * sources; a pattern not filed here (a custom rule) is analysed when compiled.
+ */
+const BAKED: Readonly<Record<string, PatternFacts>> | undefined =
+  typeof __HUBSPOT_SECRETS_RULE_FACTS__ === 'undefined' ? undefined : __HUBSPOT_SECRETS_RULE_FACTS__;
+
+function computeFacts(pattern: string, re: RegExp, keywords: readonly string[]): PatternFacts {
+  return { gate: patternGate(pattern, keywords), literals: leadingLiterals(re.source, re.flags), reach: regexReach(re.source, re.flags) };
+}
+
+/** Every pattern's facts for a spec, as computed from the syntax tree (what the build files). */
+export function ruleFacts(spec: RuleSpec): [string, PatternFacts][] {
+  const flags = `${spec.flags ?? 'i'}gd`;
+  const keywords = spec.keywords.map((k) => k.toLowerCase());
+  return spec.patterns.map((p, i) => [factsKey(p, flags, keywords), computeFacts(p, compileRegex(p, flags, spec.id, `patterns[${i}]`), keywords)]);
+}
+
+/**
+ * `facts`: precomputed facts by factsKey (default: the ones baked into the bundle); a pattern not
+ * found there is analysed now.
+ */
+export function compileRule(spec: RuleSpec, facts: Readonly<Record<string, PatternFacts>> | undefined = BAKED): CompiledRule {
   const flags = `${spec.flags ?? 'i'}gd`;
   const patterns = spec.patterns.map((p, i) => {
     const re = compileRegex(p, flags, spec.id, `patterns[${i}]`);
@@ -112,6 +144,8 @@ export function compileRule(spec: RuleSpec): CompiledRule {
     }
     return re;
   });
+  const keywords = spec.keywords.map((k) => k.toLowerCase());
+  const known = spec.patterns.map((p, i) => facts?.[factsKey(p, flags, keywords)] ?? computeFacts(p, patterns[i]!, keywords));
   const validators = (spec.validators ?? []).map((name) => {
     const fn = VALIDATORS[name];
     if (!fn) throw new RuleCompileError(spec.id, `unknown validator "${name}" (known: ${Object.keys(VALIDATORS).join(', ')})`);
@@ -120,10 +154,11 @@ export function compileRule(spec: RuleSpec): CompiledRule {
   return {
     spec,
     id: spec.id,
-    keywords: spec.keywords.map((k) => k.toLowerCase()),
+    keywords,
     patterns,
-    gates: spec.patterns.map((p) => patternGate(p, spec.keywords.map((k) => k.toLowerCase()))),
-    leads: patterns.map(patternLead),
+    gates: known.map((f) => f.gate),
+    leads: known.map((f, i) => (f.literals ? { literals: f.literals, sticky: new RegExp(patterns[i]!.source, patterns[i]!.flags.replace('g', '') + 'y') } : null)),
+    reach: known.map((f) => f.reach),
     require: (spec.context?.require ?? []).map((c) => compileContext(c, spec.id, true)),
     forbid: (spec.context?.forbid ?? []).map((c) => compileContext(c, spec.id, false)),
     allow: (spec.allow ?? []).map((a, i) => compileRegex(a, 'i', spec.id, `allow[${i}]`)),

@@ -79,6 +79,8 @@ export interface CompiledRule {
    * match may start with something else (the pattern runs as a whole over its windows).
    */
   leads: (Lead | null)[];
+  /** Per pattern: its longest match and how far its lookarounds reach (Infinity: unbounded). */
+  reach: { match: number; look: number }[];
   require: CompiledContext[];
   forbid: CompiledContext[];
   allow: RegExp[];
