@@ -9,7 +9,7 @@ export interface ThreadsArgs {
 export function withThreadsOption<T>(y: Argv<T>): Argv<T & ThreadsArgs> {
   return y.option('threads', {
     type: 'number',
-    describe: 'Worker threads that read and scan (0: none, all on the main thread). Default: one per core, up to 4 (a folder of fewer than 128 files is scanned on the main thread)',
+    describe: 'Worker threads that read and scan beside the main thread, which scans too (0: none, all on the main thread). Default: one per core but one, at least 1, at most 3 (a folder of fewer than 128 files is scanned on the main thread)',
   }) as Argv<T & ThreadsArgs>;
 }
 

@@ -61,12 +61,14 @@ export function bundledWorkerUrl(): URL | undefined {
 }
 
 export interface PoolOptions {
+  /** Worker threads (0: this thread alone, which needs no worker script). */
   threads: number;
-  workerUrl: URL | string;
+  workerUrl: URL | string | undefined;
   ruleset: RuleSet;
   plan: ChunkPlan;
   decode?: boolean;
   maxFileSize?: number;
+  signal?: AbortSignal;
 }
 
 interface Pending {
@@ -94,7 +96,8 @@ export class ScanPool {
       ...(opts.decode !== undefined ? { decode: opts.decode } : {}),
       ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
     };
-    for (let i = 0; i < Math.max(1, opts.threads); i++) {
+    for (let i = 0; i < opts.threads; i++) {
+      if (opts.workerUrl === undefined) throw new PoolError('no worker script to start');
       const w = new Worker(opts.workerUrl, { workerData: init, stdout: false, stderr: false });
       w.on('message', (reply: WorkerReply) => this.onReply(reply));
       w.on('error', (err) => this.fail(new PoolError(`a scan worker thread failed: ${err.message}`, { cause: err })));
@@ -106,7 +109,14 @@ export class ScanPool {
       this.load.push(0);
     }
     this.load.push(0);
-    this.local = { ruleset: opts.ruleset, plan: opts.plan, decode: opts.decode, maxFileSize: opts.maxFileSize, buffer: taskBuffer(opts.plan) };
+    this.local = {
+      ruleset: opts.ruleset,
+      plan: opts.plan,
+      decode: opts.decode,
+      maxFileSize: opts.maxFileSize,
+      buffer: taskBuffer(opts.plan),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    };
   }
 
   /** Read and scan a batch of files on the least busy worker; results in the batch's order. */
@@ -194,7 +204,7 @@ export interface WorkerScanOptions {
   /** Must be the pipeline's plan (default: the rules' plan, as the pipeline's default). */
   plan?: ChunkPlan;
   decode?: boolean;
-  /** Worker threads (0: none). Default: one per core, at most 4. */
+  /** Worker threads beside this one, which scans too (0: none). Default: defaultThreads(). */
   threads?: number;
   /** Default: the bundled dist/scan-worker.js. */
   workerUrl?: URL | string;
@@ -207,7 +217,7 @@ export interface WorkerScanOptions {
  * Runs `body` with a started pool and yields what it yields. Ctrl-C closes the pool at once and the
  * run ends quietly (the pipeline marks it incomplete); the pool is closed however the run ends.
  */
-export async function* withPool<T>(url: URL | string, opts: WorkerScanOptions, body: (pool: ScanPool) => AsyncIterable<T>): AsyncGenerator<T> {
+export async function* withPool<T>(url: URL | string | undefined, opts: WorkerScanOptions, body: (pool: ScanPool) => AsyncIterable<T>): AsyncGenerator<T> {
   const pool = new ScanPool({
     threads: opts.threads ?? defaultThreads(),
     workerUrl: url,
@@ -215,6 +225,7 @@ export async function* withPool<T>(url: URL | string, opts: WorkerScanOptions, b
     plan: opts.plan ?? chunkPlanFor(opts.ruleset),
     decode: opts.decode,
     ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const onAbort = (): void => pool.close();
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,22 +1,24 @@
 /**
- * The directory-tree source, read and scanned by worker threads. The walk (and config pruning)
- * stays on this thread (src/sources/files.ts `walkFiles`); batches of walked files go to a pool of
- * workers that open, read and scan them (src/parallel/task.ts) and send back only the matches.
+ * The directory-tree source, read and scanned by worker threads and this thread. The walk (and
+ * config pruning) stays on this thread (src/sources/files.ts `walkBatches`); batches of walked files
+ * go to a pool — workers, and this thread between event-loop turns — that opens, reads and scans them
+ * (src/parallel/task.ts); workers send back only the matches.
  * Events come out in walk order, exactly as the single-thread source gives them, with items
  * carrying their matches (`SourceItem.scanned`): suppression, line filters, stats and warnings stay
  * in the pipeline on this thread.
  *
- * A small tree (fewer than `minFiles` files) is read on this thread, as are all trees when there is
- * no bundled worker (running from the TypeScript sources) or `threads` is 0. Ctrl-C terminates the
- * workers at once, also one in the middle of a big file.
+ * A small tree (fewer than `minFiles` files) is read on this thread alone, as are all trees when
+ * there is no bundled worker (running from the TypeScript sources) or `threads` is 0. Ctrl-C
+ * terminates the workers at once, also one in the middle of a big file, and stops this thread's
+ * file at its next window.
  */
-import { readWalked, walkBatches, type FileSourceOptions, type WalkedFile } from '../sources/files.js';
+import { walkBatches, type FileSourceOptions, type WalkedFile } from '../sources/files.js';
 import type { SourceOutput, SourceSkip } from '../sources/types.js';
 import { bundledWorkerUrl, withPool, type ScanPool, type WorkerScanOptions } from './pool.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 
 /**
- * `threads`: 0 reads on this thread; undefined, one per core (at most 4) when the tree has at least
+ * `threads`: 0 reads on this thread; undefined, defaultThreads() workers (and this thread) when the tree has at least
  * `minFiles` files; a number > 0 forces that many workers whatever the tree's size.
  */
 export interface ParallelFileSourceOptions extends FileSourceOptions, WorkerScanOptions {
@@ -31,15 +33,14 @@ async function* concat(head: Walked[][], rest: AsyncGenerator<Walked[]>): AsyncG
   yield* rest;
 }
 
-async function* flat(groups: AsyncIterable<Walked[]>): AsyncGenerator<Walked> {
-  for await (const g of groups) yield* g;
-}
-
 export async function* parallelFileSource(roots: readonly string[], opts: ParallelFileSourceOptions): AsyncGenerator<SourceOutput> {
   const url = opts.workerUrl ?? bundledWorkerUrl();
   const walked = walkBatches(roots, opts);
+  // This thread alone (no worker script when running from the sources, or --threads 0): the same
+  // reading (synchronous, into one reused buffer) as a worker's, in batches between event-loop turns.
+  const here = (groups: AsyncIterable<Walked[]>): AsyncGenerator<SourceOutput> => withPool(undefined, { ...opts, threads: 0 }, (pool) => inWorkers(groups, pool));
   if (!url || opts.threads === 0) {
-    yield* readWalked(flat(walked), opts);
+    yield* here(walked);
     return;
   }
   const head: Walked[][] = [];
@@ -50,7 +51,7 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
     while (files < min) {
       const r = await walked.next();
       if (r.done) {
-        yield* readWalked(flat(concat(head, walked)), opts);
+        yield* here(concat(head, walked));
         return;
       }
       head.push(r.value);

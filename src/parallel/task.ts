@@ -57,6 +57,8 @@ export interface TaskContext {
   maxFileSize?: number;
   /** Reused for every file that fits one chunk: plan.chunkSize + 1 bytes (one more tells a file that grew). */
   buffer: Buffer;
+  /** Ctrl-C, for tasks run on the main thread (a worker is terminated instead): stops a big file's windows. */
+  signal?: AbortSignal;
 }
 
 export function taskBuffer(plan: ChunkPlan): Buffer {
@@ -69,17 +71,23 @@ function failure(path: string, err: unknown): TaskResult {
   return { kind: 'skip', path, reason: 'unreadable', detail: `cannot read: ${e.code ?? e.message}` };
 }
 
-/** A big file read from its open descriptor, `chunkSize` bytes at a time, from the start. */
+/**
+ * A big file read from its open descriptor, `chunkSize` bytes at a time, from the start. Between
+ * chunks the event loop gets a turn (on the main thread that is when Ctrl-C is seen), and an
+ * aborted `signal` ends the reading.
+ */
 function fdStream(fd: number, size: number): ByteStream {
   return {
     size,
-    async *chunks(chunkSize: number): AsyncGenerator<Uint8Array> {
+    async *chunks(chunkSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
       for (let pos = 0; ; ) {
+        if (signal?.aborted) return;
         const buf = Buffer.allocUnsafe(chunkSize);
         const n = readSync(fd, buf, 0, chunkSize, pos);
         if (n === 0) return;
         pos += n;
         yield buf.subarray(0, n);
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     },
   };
@@ -128,7 +136,7 @@ async function readOne(p: string | Buffer, path: string, ctx: TaskContext): Prom
 
 /** The pipeline's reading part (readItem) on content; the lines around each match go back with it. */
 async function scanContent(path: string, content: Uint8Array | string | ByteStream, ctx: TaskContext): Promise<TaskResult> {
-  const r = await readItem({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan });
+  const r = await readItem({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (r.kind === 'skip') return { kind: 'skip', path, reason: r.reason, detail: r.detail };
   if (r.matches.length === 0) return r.bytes;
   const lines = new Map<number, string>();
