@@ -1,22 +1,18 @@
 /**
  * Detection for any source that reads its own content (git blobs and commit messages in `audit`)
- * moved to the worker pool: items holding bytes or text go to the workers in batches, and come back,
- * in order, as the same events (commit, lines, blob id kept) carrying their matches
- * (`SourceItem.scanned`) instead of their content. Skips and streamed items pass through.
+ * moved to the scan pool: items holding bytes or text, and objects left in git, go to the pool in
+ * batches, and come back, in order, as the same events (commit, lines, blob id kept) carrying their
+ * matches (`SourceItem.scanned`) instead of their content. Skips and streamed items pass through.
+ * Without a worker (threads 0, or no bundled dist/scan-worker.js) the pool is this thread alone.
  */
 import type { GitObjectStream, SourceEvent, SourceItem, SourceOutput } from '../sources/types.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 import { bundledWorkerUrl, withPool, type WorkerScanOptions } from './pool.js';
 
-/** Without a worker (threads 0, or no bundled dist/scan-worker.js) events pass through unchanged. */
 export type PreScanOptions = Omit<WorkerScanOptions, 'maxFileSize'>;
 
 export async function* scanInWorkers(events: AsyncIterable<SourceOutput>, opts: PreScanOptions): AsyncGenerator<SourceOutput> {
-  const url = opts.workerUrl ?? bundledWorkerUrl();
-  if (!url || opts.threads === 0) {
-    yield* events;
-    return;
-  }
+  const url = opts.threads === 0 ? undefined : (opts.workerUrl ?? bundledWorkerUrl());
   const plan = (ev: SourceEvent): Planned => {
     if (ev.kind === 'skip' || ev.scanned) return { ready: [ev] };
     const c = ev.content;
@@ -33,7 +29,7 @@ export async function* scanInWorkers(events: AsyncIterable<SourceOutput>, opts: 
       wrap: (results) => results.map((r) => scannedEvent(rest, r)),
     };
   };
-  yield* withPool(url, opts, (pool) => inOrder(groups(events), plan, pool));
+  yield* withPool(url, url ? opts : { ...opts, threads: 0 }, (pool) => inOrder(groups(events), plan, pool));
 }
 
 async function* groups(events: AsyncIterable<SourceOutput>): AsyncGenerator<SourceEvent[]> {
@@ -42,9 +38,4 @@ async function* groups(events: AsyncIterable<SourceOutput>): AsyncGenerator<Sour
 
 function isGitObject(c: SourceItem['content']): c is GitObjectStream {
   return typeof c === 'object' && !(c instanceof Uint8Array) && 'git' in c;
-}
-
-/** Whether scanInWorkers will use worker threads with these options (else events pass through). */
-export function workersAvailable(opts: Pick<PreScanOptions, 'threads' | 'workerUrl'>): boolean {
-  return opts.threads !== 0 && (opts.workerUrl ?? bundledWorkerUrl()) !== undefined;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { InputError } from '../../errors.js';
-import { scanInWorkers, workersAvailable } from '../../parallel/prescan.js';
+import { scanInWorkers } from '../../parallel/prescan.js';
 import type { ScanResult, ScanStats } from '../../scan.js';
 import { historySource, type HistoryProgress } from '../../sources/git/history.js';
 import { withConfigOptions } from '../config-options.js';
@@ -77,12 +77,12 @@ export const auditCommand = {
     const threads = threadsArg(args);
     const st = await stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new InputError(`audit: ${args.repo ?? dir}: no such directory`);
-    // With worker threads, each reads its blobs through its own cat-file; messages are read here.
+    // Blobs and commits are left in git: each scanning thread reads them through its own cat-file.
     const hist = await historySource({
       cwd: dir,
       includeUnreachable: args['include-unreachable'],
       maxFileSize: args['max-file-size'],
-      deferBlobs: workersAvailable({ threads }),
+      deferBlobs: true,
     });
     const root = hist.repo.root ?? hist.repo.cwd;
     const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root, reportDir: root });

@@ -101,12 +101,12 @@ async function batchCheck(repo: RepoInfo, input: string[] | 'all'): Promise<List
  * An object left in git (GitObjectStream): its id for a worker thread, and a way to read it through
  * this source's cat-file when nobody else does. A commit's author and date go into `commit`.
  */
-function deferred(cat: CatFile, git: GitObjectStream['git'], what: string, commit?: CommitInfo): GitObjectStream {
+function deferred(cat: () => CatFile, git: GitObjectStream['git'], what: string, commit?: CommitInfo): GitObjectStream {
   return {
     size: 0,
     git,
     async *chunks(chunkSize: number) {
-      const o = await cat.must(git.oid, what);
+      const o = await cat().must(git.oid, what);
       let content: Buffer = o.content;
       if (git.kind === 'commit') {
         const { body, sha: _sha, ...who } = parseCommitObject(git.oid, o.content);
@@ -258,7 +258,9 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
    */
   async function* deferredEvents(): AsyncGenerator<SourceBatch> {
     const n = repo.hashLength;
-    const cat = new CatFile(repo.cwd);
+    // Only for objects nobody else reads (see `deferred`): started when first needed.
+    let catFile: CatFile | undefined;
+    const cat = (): CatFile => (catFile ??= new CatFile(repo.cwd));
     const commitsListed = gitRun(repo.cwd, ['rev-list', '--all']);
     commitsListed.catch(() => {});
     const unnamed: string[] = [];
@@ -309,7 +311,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         };
       }
     } finally {
-      cat.close();
+      catFile?.close();
     }
   }
 
