@@ -1,4 +1,5 @@
 /** `audit`: the whole history, each unique blob once, each finding mapped to its introducing commit. */
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { git, makeRepo, type TestRepo } from './helpers/git.js';
 const T = fakeAll('git-audit');
 const U = fakeAll('git-audit-2');
 const V = fakeAll('git-audit-3');
+const W = fakeAll('git-audit-4');
 const line = (v: string) => `HUBSPOT_TOKEN=${v}\n`;
 
 interface F {
@@ -68,8 +70,15 @@ describe('audit', () => {
     const msg = repo.commit(`debug\n\ntoken was ${V.pat}`, { 'c.txt': 'c\n' });
     const r = await audit(repo);
     expect(r.where).toEqual([at('side.env:1', side), at('tag.env:1', tagged), at('<commit message>:3', msg)].sort());
-    // 4 commits + unique blobs: "same" (once for a.txt and b.txt), side.env, tag.env, c.txt
+    // 4 commits + unique blobs: "same" (once for a.txt and b.txt), side.env, tag.env, c.txt (the
+    // annotated tag object itself is not scanned)
     expect(r.doc!.stats.files).toBe(4 + 4);
+    // A blob a tag points at directly is read too.
+    const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.dir, input: line(W.pat!) }).toString().trim();
+    git(repo.dir, ['tag', 'blob-tag', blob]);
+    const t = await audit(repo);
+    expect(t.doc!.stats.files).toBe(4 + 5);
+    expect(t.doc!.findings.map((f) => f.path)).toContain(`<unreachable blob ${blob.slice(0, 12)}>`);
   });
 
   it('a reflog-only commit is left out by default and found with --include-unreachable', async () => {

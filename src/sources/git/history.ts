@@ -251,8 +251,8 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
   }
 
   /**
-   * Without reading any content here: blobs listed by one `rev-list --objects --filter=object:type=blob`
-   * as git writes them (so worker threads start on the first ones while git still walks), then the
+   * Without reading any content here: blobs listed by one `rev-list --objects --filter=object:type=blob
+   * --filter-provided-objects` as git writes them (so worker threads start on the first ones while git still walks), then the
    * commits for their messages. Workers read both through their own cat-file. Falls back to
    * `events()` with a git too old for the filter (before 2.32).
    */
@@ -263,7 +263,6 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const cat = (): CatFile => (catFile ??= new CatFile(repo.cwd));
     const commitsListed = gitRun(repo.cwd, ['rev-list', '--all']);
     commitsListed.catch(() => {});
-    const unnamed: string[] = [];
     const blobItem = (oid: string, hint: string): SourceEvent => {
       const placeholder: CommitInfo = { sha: '' };
       blobOf.set(placeholder, oid);
@@ -274,15 +273,15 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     try {
       let listed = false;
       try {
-        for await (const lines of gitLines(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob'])) {
+        // Blobs only: commits, trees and tags (also those refs point at) are filtered out by git.
+        for await (const lines of gitLines(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob', '--filter-provided-objects'])) {
           listed = true;
           const out: SourceEvent[] = [];
           for (const line of lines) {
             if (line.length < n) continue;
             const oid = line.toString('latin1', 0, n);
-            // No name: a commit, or an object a ref points at directly (typed below).
-            if (line.length <= n + 1) unnamed.push(oid);
-            else out.push(blobItem(oid, decodePath(line.subarray(n + 1))));
+            // No name: a blob a ref points at directly.
+            out.push(blobItem(oid, line.length > n + 1 ? decodePath(line.subarray(n + 1)) : `<blob ${oid.slice(0, 12)}>`));
           }
           progress.totalBlobs = progress.blobs;
           if (out.length) yield { kind: 'batch', events: out };
@@ -293,12 +292,6 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         return;
       }
       const commits = (await commitsListed).stdout.toString('latin1').split('\n').filter((l) => l.length >= n);
-      const isCommit = new Set(commits);
-      const others = unnamed.filter((o) => !isCommit.has(o));
-      if (others.length) {
-        const blobs = (await batchCheck(repo, others)).filter((o) => o.type === 'blob');
-        if (blobs.length) yield { kind: 'batch', events: blobs.map((b) => blobItem(b.oid, `<blob ${b.oid.slice(0, 12)}>`)) };
-      }
       progress.totalBlobs = progress.blobs;
       for (let i = 0; i < commits.length; i += 256) {
         yield {
