@@ -316,8 +316,18 @@ export class CatFile {
     if (r && !this.closed) this.child.stdin.write(r);
   }
 
+  /** The next `n` bytes, copied (the chunks they come from are not kept alive). */
   private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      // Most objects lie inside one chunk: no concatenation of what follows them.
+      const out = Buffer.from(first.subarray(0, n));
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.buffered -= n;
+      return out;
+    }
+    const all = Buffer.concat(this.chunks, this.buffered);
     const out = Buffer.from(all.subarray(0, n));
     const rest = all.subarray(n);
     this.chunks = rest.length ? [rest] : [];
