@@ -141,11 +141,12 @@ export class ScanPool {
    */
   private runHere(tasks: WorkerTask[]): Promise<TaskResult[][]> {
     const w = this.workers.length;
+    // Git objects are asked for now, so git reads them while the batches before this one are scanned.
+    prefetch(tasks);
     const p = this.localChain.then(async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.failure) throw this.failure;
       if (this.closed) throw new PoolClosed();
-      prefetch(tasks);
       const results: TaskResult[][] = [];
       for (const t of tasks) results.push(await runTask(t, this.local));
       return results;

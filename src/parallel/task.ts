@@ -148,8 +148,15 @@ async function scanContent(path: string, content: Uint8Array | string | ByteStre
 
 /** One cat-file per repository for this thread's lifetime (it ends with the thread: git sees EOF). */
 const catFiles = new Map<string, CatFile>();
-/** Objects asked for ahead of their turn, so a batch's requests reach git in one write. */
+/** Objects asked for ahead of their turn (their content is held once git sends it). */
 const requested = new Map<string, Promise<GitObject>>();
+/** Tasks handed to this thread whose objects are not asked for yet, in order. */
+const waiting: GitObjectTask[] = [];
+/**
+ * At most this many objects asked for and not yet scanned: git reads ahead while this thread scans,
+ * and memory holds a bounded number of objects, whatever their sizes (listing gives none).
+ */
+const AHEAD = 32;
 
 const objectKey = (g: GitObjectRef): string => `${g.cwd}\u0000${g.oid}`;
 
@@ -172,15 +179,25 @@ export function closeCatFiles(): void {
   for (const cat of catFiles.values()) cat.close();
   catFiles.clear();
   requested.clear();
+  waiting.length = 0;
 }
 
-/** Ask git for every object of a batch at once (they are read in order by runTask). */
+/** Ask for waiting objects while fewer than AHEAD are outstanding (requests made in one tick go in one write). */
+function askAhead(): void {
+  while (waiting.length && requested.size < AHEAD) request(waiting.shift()!);
+}
+
+/** Queue a batch's objects to be asked for ahead of their turn (runTask reads them in order). */
 export function prefetch(tasks: readonly WorkerTask[]): void {
-  for (const t of tasks) if ('git' in t) request(t);
+  for (const t of tasks) if ('git' in t) waiting.push(t);
+  askAhead();
 }
 
 async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskResult> {
   try {
+    // Its turn: asked for now if the window had not reached it yet.
+    const w = waiting.indexOf(t);
+    if (w >= 0) waiting.splice(w, 1);
     const o = await request(t);
     if (t.git.kind === 'commit') {
       const { body, sha: _sha, ...who } = parseCommitObject(t.git.oid, o.content);
@@ -195,6 +212,7 @@ async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskRes
     return await scanContent(t.path, o.content, ctx);
   } finally {
     requested.delete(objectKey(t.git));
+    askAhead();
   }
 }
 
