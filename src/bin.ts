@@ -22,6 +22,13 @@ process.on('exit', (code) => {
 });
 let settled = false;
 
+// A reader that stops early (`| head`, `| true`): the rest of the report has nowhere to go, and the
+// verdict (the exit code) stands; anything else on stdout is an error as usual.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+  throw err;
+});
+
 const io = { ...processIo(), signal: controller.signal };
 main(process.argv.slice(2), io).then(
   (code) => {

@@ -184,3 +184,17 @@ describe('--stdin-filename', () => {
     expect(r.stderr).toContain('--stdin-filename names standard input');
   });
 });
+
+describe('a reader that stops early', () => {
+  it('`| head`-style closed stdout: no EPIPE crash, the exit code still says what was found', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('./helpers/cli.js');
+    const dir = tempDir('hs-epipe-');
+    const t = fakeAll('epipe');
+    // Enough findings that the report outgrows the pipe's buffer.
+    for (let i = 0; i < 40; i++) writeFileSync(path.join(dir, `f${i}.env`), `HUBSPOT_TOKEN=${t.pat}\n`.repeat(200));
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" scan . -f json | true; echo "code=\${PIPESTATUS[0]}"`], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.stdout.trim()).toBe('code=1');
+  });
+});

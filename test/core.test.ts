@@ -58,6 +58,11 @@ describe('detect', () => {
     const tabs = `// hubspot\n${filler(300)}\nconst s = "hs_api_key\\t=\\t${t.uuid}";`;
     expect(ids(tabs)).toEqual([`hubspot-legacy-api-key@302:${'const s = "hs_api_key\\t=\\t'.length + 1}`]);
     expect(ids(tabs.replace('// hubspot', '// nothing'))).toEqual([]);
+    // Alone in a short text, with no other escape around: \n, \t, \r\n right before a token.
+    for (const esc of ['\\n', '\\t', '\\r\\n', '\\r']) {
+      expect(ids(`{"s": "a${esc}${t.pat}"}`), esc).toEqual([`hubspot-private-app-token@1:${'{"s": "a'.length + esc.length + 1}`]);
+    }
+    expect(ids(`{"s": "\\n${t.refresh}"}`)).toEqual([`hubspot-oauth-refresh-token@1:${'{"s": "\\n'.length + 1}`]);
   });
 
   it('decodes base64 payloads that start as text (or with a BOM), not binary or UUID-shaped runs', () => {

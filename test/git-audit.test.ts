@@ -78,7 +78,7 @@ describe('audit', () => {
     git(repo.dir, ['tag', 'blob-tag', blob]);
     const t = await audit(repo);
     expect(t.doc!.stats.files).toBe(4 + 5);
-    expect(t.doc!.findings.map((f) => f.path)).toContain(`<unreachable blob ${blob.slice(0, 12)}>`);
+    expect(t.doc!.findings.map((f) => f.path)).toContain(`<blob ${blob.slice(0, 12)}: no commit holds it, a ref points at it>`);
   });
 
   it('a reflog-only commit is left out by default and found with --include-unreachable', async () => {
@@ -144,12 +144,18 @@ describe('audit', () => {
     expect(bad.code).toBe(2);
   });
 
-  it('an LFS pointer in history is skipped with reason lfs-pointer', async () => {
+  it('an LFS pointer in history is skipped with reason lfs-pointer; a pointer-looking file with one more line is scanned', async () => {
     const repo = makeRepo();
-    repo.commit('lfs', { 'model.bin': `version https://git-lfs.github.com/spec/v1\noid sha256:${'b'.repeat(64)}\nsize 99\n` });
+    const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${'b'.repeat(64)}\nsize 99\n`;
+    repo.commit('lfs', { 'model.bin': pointer });
     const r = await audit(repo);
     expect(r.code).toBe(0);
     expect(r.doc!.stats.skippedBy['lfs-pointer']).toBe(1);
+    repo.commit('not lfs', { 'fake.bin': `${pointer}# ${line(T.pat!)}` });
+    const f = await audit(repo);
+    expect(f.code).toBe(1);
+    expect(f.doc!.stats.skippedBy['lfs-pointer']).toBe(1);
+    expect(f.doc!.findings.map((x) => x.path)).toEqual(['fake.bin']);
   });
 
   it('audits a bare mirror (no work tree) and finds what its history holds', async () => {

@@ -91,7 +91,8 @@ export function mapRange(view: View, vStart: number, vEnd: number): { start: num
 
 // --- backslash / JSON escapes ---------------------------------------------------------------
 
-const ESCAPE_MARKER = /\\(?:["'/]|u[0-9a-f]{4}|x[0-9a-f]{2})/i;
+/** Any escape: `\\n` or `\\t` right before a token matters as much as `\\u002d` inside one. */
+const ESCAPE_MARKER = /\\[\s\S]/;
 const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([\s\S]))/g;
 const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
 

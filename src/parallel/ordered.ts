@@ -8,8 +8,7 @@ import type { SourceBatch, SourceEvent } from '../sources/types.js';
 import type { ScanPool } from './pool.js';
 import type { TaskResult, WorkerTask } from './task.js';
 
-/** Tasks per message, and content bytes per message. */
-const BATCH = 16;
+/** Content bytes per batch (tasks per batch: the pool's `batchSize`). */
 const BATCH_BYTES = 1 << 20;
 /** Tasks, and content bytes, in flight ahead of the one the pipeline waits for. */
 const AHEAD = 1024;
@@ -94,12 +93,15 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
         batch.bytes += p.bytes;
         tasks++;
         bytes += p.bytes;
-        if (batch.tasks.length >= BATCH || batch.bytes >= BATCH_BYTES) send();
+        if (batch.tasks.length >= pool.batchSize || batch.bytes >= BATCH_BYTES) send();
       }
     }
-    const out: SourceEvent[] = [];
+    let out: SourceEvent[] = [];
     while (headReady()) pop(out);
     while (tasks >= AHEAD || bytes >= AHEAD_BYTES) {
+      // What is done goes out before waiting: Ctrl-C keeps every result that was ready.
+      if (out.length || clean.items) yield group(out);
+      out = [];
       await waitHead();
       while (headReady()) pop(out);
     }

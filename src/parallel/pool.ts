@@ -78,6 +78,11 @@ interface Pending {
 }
 
 export class ScanPool {
+  /**
+   * Tasks per batch: 16 per message to a worker; 1 when this thread scans alone, so results (and,
+   * on Ctrl-C, what was done) come out file by file, as they would without a pool.
+   */
+  readonly batchSize: number;
   private readonly workers: Worker[] = [];
   /** Pending batches per worker; the last entry is this thread's (it scans batches too). */
   private readonly load: number[] = [];
@@ -109,6 +114,7 @@ export class ScanPool {
       this.load.push(0);
     }
     this.load.push(0);
+    this.batchSize = this.workers.length === 0 ? 1 : 16;
     this.local = {
       ruleset: opts.ruleset,
       plan: opts.plan,

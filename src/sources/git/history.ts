@@ -342,7 +342,8 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
           f.commit = where.commit;
           orderOf.set(f, where.order);
         } else {
-          f.path = `<unreachable blob ${oid.slice(0, 12)}>`;
+          // No commit adds it: a ref or tag points at it directly, or (with --include-unreachable) it is dangling.
+          f.path = unreachable ? `<unreachable blob ${oid.slice(0, 12)}>` : `<blob ${oid.slice(0, 12)}: no commit holds it, a ref points at it>`;
           delete f.commit;
           orderOf.set(f, Number.MAX_SAFE_INTEGER);
         }

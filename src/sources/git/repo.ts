@@ -387,12 +387,19 @@ export class CatFile {
   }
 }
 
-/** Git LFS pointer files hold a pointer, not the content; they are skipped with reason `lfs-pointer`. */
+const LFS_LINE = /^(?:version https:\/\/git-lfs\.github\.com\/spec\/v\d+|oid sha256:[0-9a-f]{64}|size \d+|ext-\d+-[a-z0-9.-]+ \S+)$/;
+
+/**
+ * Git LFS pointer files hold a pointer, not the content; they are skipped with reason `lfs-pointer`.
+ * Only a real pointer is (as Git LFS parses one): under 1 KiB, its version line first, an oid and a
+ * size, and no other line — so a line added to a pointer-looking file is scanned, never hidden.
+ */
 export function isLfsPointer(content: Uint8Array): boolean {
   if (content.byteLength > 1024) return false;
-  return Buffer.from(content.buffer, content.byteOffset, Math.min(content.byteLength, 64))
-    .toString('latin1')
-    .startsWith('version https://git-lfs.github.com/spec/');
+  const text = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1');
+  if (!text.startsWith('version https://git-lfs.github.com/spec/') || !text.endsWith('\n')) return false;
+  const lines = text.slice(0, -1).split('\n');
+  return lines.every((l) => LFS_LINE.test(l)) && lines.some((l) => l.startsWith('oid ')) && lines.some((l) => l.startsWith('size '));
 }
 
 export const MODE_GITLINK = '160000';
