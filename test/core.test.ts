@@ -74,6 +74,17 @@ describe('detect', () => {
     ]);
     // Base64url too.
     expect(detect({ text: `x=${Buffer.from(env).toString('base64url')}` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat }]);
+    // Wrapped as `base64` (76) and PEM / openssl (64) write it, LF or CRLF: found, pointing at the block.
+    const longEnv = `# settings\nAPP_NAME=demo\nLOG_LEVEL=info\nHUBSPOT_TOKEN=${t.pat}\nOTHER=1\n`;
+    for (const [width, eol] of [[76, '\n'], [64, '\n'], [76, '\r\n']] as const) {
+      const lines = b64(longEnv).match(new RegExp(`.{1,${width}}`, 'g'))!;
+      expect(lines.length, `${width}`).toBeGreaterThan(1);
+      expect(detect({ text: `config:${eol}${lines.join(eol)}${eol}done${eol}` }, rs), `${width}`).toMatchObject([{ encoding: 'base64', secret: t.pat, line: 2, column: 1 }]);
+    }
+    // A block that is not text leaves its lines to be decoded one by one.
+    const randomLine = b64(Buffer.from(Array.from({ length: 57 }, (_, i) => (i * 97 + 13) % 256)));
+    expect(randomLine).toHaveLength(76);
+    expect(detect({ text: `${randomLine}\n${b64(env)}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat, line: 2 }]);
     // A payload that starts with binary bytes is not text the view decodes.
     expect(detect({ text: `data: ${b64(Buffer.concat([Buffer.from([0x00, 0x01, 0x02]), Buffer.from(env)]))}` }, rs)).toEqual([]);
   });

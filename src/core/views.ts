@@ -13,6 +13,8 @@ interface Segment {
   oLen: number;
   /** True where the view holds decoded text standing for `oLen` encoded characters. */
   decoded: boolean;
+  /** Decoded text whose inside does not map to columns (a base64 block over several lines): a match in it points at the whole block. */
+  opaque?: boolean;
 }
 
 export interface View {
@@ -25,6 +27,7 @@ interface Replacement {
   oStart: number;
   oLen: number;
   value: string;
+  opaque?: boolean;
 }
 
 function buildView(kind: View['kind'], text: string, reps: Replacement[]): View {
@@ -40,7 +43,7 @@ function buildView(kind: View['kind'], text: string, reps: Replacement[]): View 
       v += len;
     }
     parts.push(r.value);
-    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true });
+    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, ...(r.opaque ? { opaque: true } : {}) });
     v += r.value.length;
     o = r.oStart + r.oLen;
   }
@@ -67,6 +70,7 @@ function mapOffset(seg: Segment, vOffset: number, roundUp: boolean): number {
   const d = vOffset - seg.vStart;
   if (!seg.decoded) return seg.oStart + d;
   if (seg.vLen === 0) return seg.oStart;
+  if (seg.opaque) return roundUp ? seg.oStart + seg.oLen : seg.oStart;
   // Inside a decoded base64 run, 3 decoded bytes stand for 4 characters; an escape maps whole.
   const scaled = roundUp ? Math.ceil(d / 3) * 4 : Math.floor(d / 3) * 4;
   return seg.oStart + Math.min(seg.oLen, scaled);
@@ -172,6 +176,41 @@ function startsAsText(text: string, start: number): boolean {
   return (textByte(b0) && textByte(b1) && textByte(b2)) || (b0 === 0xef && b1 === 0xbb && b2 === 0xbf);
 }
 
+const isB64Char = (c: number): boolean => c < 128 && B64_VALUE[c]! >= 0;
+
+/**
+ * A base64 block wrapped at a fixed width (`base64` wraps at 76 characters, PEM and openssl at 64)
+ * starting with the run at spans[i]: each following line as long as the first, then a last line
+ * that may be shorter, then `={0,2}`. Its body is the lines joined; `next` is the index of the first
+ * run after it. Null when the run is not the first line of such a block.
+ */
+function wrappedBlock(text: string, spans: readonly number[], i: number): { body: string; end: number; next: number } | null {
+  const start = spans[i]!;
+  const width = spans[i + 1]! - start;
+  if (width % 4 !== 0 || width > 1024) return null;
+  const parts = [text.slice(start, start + width)];
+  let pos = start + width;
+  let next = i + 2;
+  for (;;) {
+    const nl = text.charCodeAt(pos) === 10 ? 1 : text.charCodeAt(pos) === 13 && text.charCodeAt(pos + 1) === 10 ? 2 : 0;
+    if (nl === 0) break;
+    const lineStart = pos + nl;
+    let lineEnd = lineStart;
+    while (lineEnd < text.length && lineEnd - lineStart <= width && isB64Char(text.charCodeAt(lineEnd))) lineEnd++;
+    const len = lineEnd - lineStart;
+    if (len === 0 || len > width) break;
+    parts.push(text.slice(lineStart, lineEnd));
+    pos = lineEnd;
+    while (next < spans.length && spans[next]! < pos) next += 2;
+    // The block, newlines included, stays within the longest run the chunked reader's overlap allows for.
+    if (len < width || pos - start + width + 2 > MAX_ENCODED_RUN) break;
+  }
+  if (parts.length < 2) return null;
+  let end = pos;
+  if (text.charCodeAt(end) === 61) end += text.charCodeAt(end + 1) === 61 ? 2 : 1;
+  return { body: parts.join(''), end, next };
+}
+
 /** Longer base64 runs are not decoded (the chunked reader sizes its window overlap by this). */
 export const MAX_ENCODED_RUN = 1 << 20;
 
@@ -215,10 +254,21 @@ function decodePrintable(body: string): string | null {
  */
 export function base64View(text: string, interesting: (decoded: string) => boolean, runs?: readonly number[]): View | null {
   const reps: Replacement[] = [];
-  // Maximal runs of 24+ base64 characters (prefilter.ts finds them without a regex), then `={0,2}`.
+  // Maximal runs of MIN_RUN+ base64 characters (prefilter.ts finds them without a regex), then `={0,2}`.
   const spans = runs ?? base64Runs(text, MIN_RUN);
   for (let i = 0; i < spans.length; i += 2) {
     const start = spans[i]!;
+    // Lines of one wrapped block decode together; a block that does not decode to interesting text
+    // leaves its lines to be tried one by one.
+    const block = startsAsText(text, start) ? wrappedBlock(text, spans, i) : null;
+    if (block && block.body.length % 4 !== 1) {
+      const decoded = decodePrintable(block.body);
+      if (decoded !== null && decoded.length >= 16 && printable(decoded) && interesting(decoded)) {
+        reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true });
+        i = block.next - 2;
+        continue;
+      }
+    }
     let end = spans[i + 1]!;
     if (end - start > MAX_ENCODED_RUN) continue;
     const bodyEnd = end;
