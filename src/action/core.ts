@@ -35,7 +35,8 @@ export async function run(): Promise<void> {
     sources: {
       files: fileSource,
       commits: (o) => commitsSource(o),
-      history: (o) => historySource(o),
+      // Blobs and commits left in git: each scanning thread reads its own through cat-file.
+      history: (o) => historySource({ ...o, deferBlobs: true }),
     },
   });
   process.exitCode = outcome.code;

@@ -9,6 +9,7 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withoutIgnored } from '../cli/git-scan.js';
+import { scanInWorkers } from '../parallel/prescan.js';
 import { DEFAULT_VERIFY_CONCURRENCY, DEFAULT_VERIFY_TIMEOUT_MS, failOnExitCode, failsOnActive } from '../cli/verify-options.js';
 import { prepareScan } from '../config/prepare.js';
 import { ExitCode, GitError, isUserError, UsageError } from '../errors.js';
@@ -262,7 +263,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
       reportDir: repoRoot ?? workspace,
     });
     const { ruleset } = prepared;
-    const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline });
+    // Detection on the scan pool (worker threads beside this one), as the CLI's audit does.
+    const scanEvents: Scanner = (events) => scan(scanInWorkers(events, { ruleset }), { ruleset, showSecrets: false, ...prepared.pipeline });
     const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, prepared.ignore).run(plan, workspace);
     const result = done.result;
     target = done.target;

@@ -12,7 +12,7 @@ import { displayPath } from '../../config/load.js';
 import { prepareScan } from '../../config/prepare.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { scan } from '../../scan.js';
-import { fileSource } from '../../sources/files.js';
+import { parallelFileSource } from '../../parallel/source.js';
 import { DASH, type Io } from '../io.js';
 import { scanRoot } from './scan.js';
 import { display } from '../../report/display.js';
@@ -55,7 +55,8 @@ export const baselineCommand = {
     const previous = args.update && previousText !== null ? await readBaseline(file, shown) : null;
 
     const prepared = await prepareScan({ io, args: { config: args.config }, root, reportDir: io.cwd, noBaseline: true });
-    const result = await scan(fileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore: prepared.ignore }), {
+    const source = parallelFileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore: prepared.ignore, ruleset: prepared.ruleset, signal: io.signal });
+    const result = await scan(source, {
       ruleset: prepared.ruleset,
       ...prepared.pipeline,
       signal: io.signal,
