@@ -221,6 +221,16 @@ describe('hostile file names are reported exactly and never reach a shell', () =
     expect(readdirSync(d)).not.toContain('pwned');
   });
 
+  it('a file named on the command line with a name that is not valid UTF-8 is read through its raw name (real bin)', () => {
+    // The shell passes the raw bytes; Node shows them as U+FFFD.
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" scan -f json $'caf\\xe9.env' 'with space.env'`], { cwd: d, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: { path: string }) => f.path).sort()).toEqual(['caf\uFFFD.env', 'with space.env']);
+    const folder = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" scan $'d\\xff'`], { cwd: d, encoding: 'utf8' });
+    expect(folder.status).toBe(2);
+    expect(folder.stderr).toMatch(/not valid UTF-8.*scan the folder above it/);
+  });
+
   it('a leading dash is a file name after `--` (real bin)', () => {
     const r = bin(['scan', '-f', 'json', '--', '-rf.env'], { cwd: d });
     expect(r.code).toBe(1);

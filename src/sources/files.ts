@@ -242,10 +242,32 @@ async function* entries(stream: NodeJS.ReadableStream): AsyncGenerator<fsWalk.En
   }
 }
 
+/**
+ * A root named on the command line whose name is not valid UTF-8 reaches us with U+FFFD for each bad
+ * byte: its raw names are looked up. A file is read through them (as a walked file would be); a
+ * folder cannot be walked by such a name.
+ */
+async function rawRootType(root: string): Promise<'file' | 'folder' | null> {
+  if (!root.includes(REPLACEMENT)) return null;
+  for (const raw of await rawPaths(root).catch(() => [])) {
+    const st = await fsp.lstat(raw).catch(() => null);
+    if (st?.isFile()) return 'file';
+    if (st?.isDirectory()) return 'folder';
+  }
+  return null;
+}
+
 async function* walkRoot(root: string, prune?: (abs: string) => boolean): AsyncGenerator<Walked[]> {
-  const st = await fsp.lstat(root).catch((err: NodeJS.ErrnoException) => {
+  const st = await fsp.lstat(root).catch(async (err: NodeJS.ErrnoException) => {
+    const raw = err.code === 'ENOENT' ? await rawRootType(root) : null;
+    if (raw === 'file') return 'raw-file' as const;
+    if (raw === 'folder') throw new InputError(`cannot scan ${root}: a folder whose name is not valid UTF-8 cannot be named here; scan the folder above it`);
     throw new InputError(`cannot scan ${root}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
   });
+  if (st === 'raw-file') {
+    yield [{ abs: root, type: 'file', root: true }];
+    return;
+  }
   if (!st.isDirectory()) {
     yield [{ abs: root, type: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'special', root: true }];
     return;
