@@ -187,9 +187,10 @@ function planFor(ruleset: RuleSet): Plan {
   return plan;
 }
 
-function runGroup(group: LedGroup, active: readonly boolean[], shapes: Shapes, out: Out): void {
+function runGroup(group: LedGroup, applies: (k: number) => boolean, shapes: Shapes, out: Out): void {
   const { finder, members, byLiteral } = group;
   const lastEnd = new Array<number>(members.length).fill(0);
+  const active: (boolean | undefined)[] = new Array(members.length);
   for (const w of shapes.windowsFor(group.gate)) {
     const { sub, offset } = shapes.slice(w);
     const to = w.end - offset;
@@ -198,7 +199,7 @@ function runGroup(group: LedGroup, active: readonly boolean[], shapes: Shapes, o
       const i = hit.index;
       finder.lastIndex = i + 1;
       for (const k of byLiteral.get(hit[0].toLowerCase())!) {
-        if (!active[k] || i + offset < lastEnd[k]!) continue;
+        if (i + offset < lastEnd[k]! || !(active[k] ??= applies(k))) continue;
         const { rule, lead } = members[k]!;
         const re = lead.sticky;
         re.lastIndex = i;
@@ -255,8 +256,9 @@ function scanText(ruleset: RuleSet, shapes: Shapes, path: string, out: Out): voi
     gate === null || !gate.keywordCheck || hasKeyword(rule, shapes, path);
   for (const group of plan.groups) {
     if (!shapes.any(group.gate)) continue;
-    const active = group.members.map((m) => applies(m.rule, m.gate));
-    if (active.includes(true)) runGroup(group, active, shapes, out);
+    // Whether a member applies (its rule's keyword is in the file) is asked only at its first hit:
+    // the file-wide keyword search is skipped for files where the member's literals never show up.
+    runGroup(group, (k) => applies(group.members[k]!.rule, group.members[k]!.gate), shapes, out);
   }
   for (const { rule, re, gate } of plan.single) {
     if (gate === null) {
