@@ -221,6 +221,13 @@ describe('config: invalid', () => {
       ['/customRules/0: rule x-key: patterns[0] is not a valid regular expression: Invalid regular expression: /(?<secret>x_[/dgi: Unterminated character class'],
     ],
     [
+      'custom rule whose pattern can backtrack without end (a pull request could stall CI with it)',
+      { customRules: [customRule('x-key', ['(?<secret>(?:a|aa)+b)'])] },
+      [
+        '/customRules/0/patterns/0: may backtrack catastrophically: an alternation inside a repetition ((?:a|aa)) in (?:a|aa)+; write it so each character can be matched one way only (e.g. [ab]+ rather than (?:a|b)+)',
+      ],
+    ],
+    [
       'custom rule reusing a built-in id',
       { customRules: [customRule('hubspot-private-app-token', ['(?<secret>x_\\d+)'])] },
       ['/customRules/0/id: "hubspot-private-app-token" is a built-in rule; choose another id (turn the built-in off with rules."hubspot-private-app-token": "off")'],

@@ -89,6 +89,37 @@ describe('detect', () => {
     expect(detect({ text: `data: ${b64(Buffer.concat([Buffer.from([0x00, 0x01, 0x02]), Buffer.from(env)]))}` }, rs)).toEqual([]);
   });
 
+  it('decodes base64 for custom rules without keywords too (their patterns\' leading literals count)', async () => {
+    const { compileRules } = await import('../src/core/rules.js');
+    const { BUILTIN_RULES } = await import('../src/rules/index.js');
+    const custom = (id: string, pattern: string) => ({
+      id,
+      title: id,
+      description: 'test rule',
+      severity: 'high' as const,
+      keywords: [],
+      patterns: [pattern],
+      priority: 1,
+      verifier: null,
+      remediation: { summary: 'rotate', steps: ['rotate'] },
+      docs: 'https://example.invalid',
+    });
+    const value = `zq9${'0123456789abcdef'.repeat(3)}`.slice(0, 47);
+    const payload = Buffer.from(`# env\nA=1\nvalue ${value} end\nB=2\n`).toString('base64');
+    for (const pattern of ['(?<secret>zq9[0-9a-f]{44})', '(?<![a-z0-9])(?<secret>[z][q]9[0-9a-f]{44})', '(?<secret>[x-z]q9[0-9a-f]{44})']) {
+      const set = compileRules([...BUILTIN_RULES, custom('test-custom', pattern)]);
+      expect(detect({ text: `data: ${payload}` }, set), pattern).toMatchObject([{ ruleId: 'test-custom', encoding: 'base64', secret: value }]);
+    }
+  });
+
+  it('reads YAML values on the next line, after a block indicator or a comment', () => {
+    for (const yaml of [`hapikey: >-  # prod key\n  ${t.uuid}\n`, `hapikey: # prod key\n  ${t.uuid}\n`, `hapikey:\n  ${t.uuid}\n`, `hapikey: |\n    ${t.uuid}\n`]) {
+      expect(ids(yaml, 'values.yaml'), yaml).toEqual([`hubspot-legacy-api-key@2:${yaml.split('\n')[1]!.indexOf(t.uuid!) + 1}`]);
+    }
+    // Not a value: the next line is another key.
+    expect(ids(`hapikey:\n  id: ${t.uuid}\n`, 'values.yaml')).toEqual([]);
+  });
+
   it('is silent on placeholders and references', () => {
     for (const s of [
       'pat-na1-00000000-0000-0000-0000-000000000000',

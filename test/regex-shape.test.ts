@@ -1,6 +1,6 @@
 /** Static facts about regexes, read from regexpp's syntax tree: what prefilter windows and chunk overlaps rely on. */
 import { describe, expect, it } from 'vitest';
-import { impliesKeyword, leadingLiterals, maxLengthBefore, regexReach } from '../src/core/regex-shape.js';
+import { backtrackRisk, impliesKeyword, leadingLiterals, maxLengthBefore, regexReach } from '../src/core/regex-shape.js';
 import { expandMacros } from '../src/core/rules.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 
@@ -123,5 +123,25 @@ describe('pattern facts baked into the bundle', () => {
     // A pattern the facts do not know (a custom rule) is analysed when compiled.
     const custom = { ...BUILTIN_RULES[0]!, id: 'custom', patterns: ['my[_-]?key=(?<secret>{{uuid}})'] };
     expect(compileRule(custom, baked).leads[0]?.literals).toEqual(['my']);
+  });
+});
+
+describe('backtrackRisk: patterns a custom rule may not use', () => {
+  it.each([
+    ['(?<secret>(?:a|aa)+b)', true],
+    ['(\\w+)*x', true],
+    ['(?:[a-z]+-)*', true],
+    ['(?:-[0-9a-f]{4}){3}', false],
+    ['acme_hs_[0-9a-f]{32}', false],
+    ['(?:key|token)=[a-z]+', false],
+    ['(?=(a+)+)', true],
+  ] as const)('%s → %s', (src, risky) => {
+    expect(backtrackRisk(src) !== null).toBe(risky);
+  });
+
+  it('passes every built-in pattern and context pattern', () => {
+    for (const r of builtinRuleSet().rules) {
+      for (const re of [...r.patterns, ...r.require.map((c) => c.re), ...r.forbid.map((c) => c.re)]) expect(backtrackRisk(re.source, re.flags), `${r.id} ${re.source}`).toBeNull();
+    }
   });
 });

@@ -391,6 +391,31 @@ function scanEscapes(kind: 'escaped' | 'url', ruleset: RuleSet, shapes: Shapes, 
   }
 }
 
+const termsOf = new WeakMap<RuleSet, { words: string[]; all: boolean }>();
+
+/**
+ * What makes a decoded base64 payload worth scanning: a UUID shape, a rule's keyword, or — for a rule
+ * without keywords — one of the literals its patterns start with. A keyword-less rule with a pattern
+ * that has neither such a literal nor a UUID shape makes every text-like payload worth scanning.
+ */
+function decodedTerms(ruleset: RuleSet): { words: string[]; all: boolean } {
+  let t = termsOf.get(ruleset);
+  if (t) return t;
+  const words = new Set(ruleset.keywords);
+  let all = false;
+  for (const rule of ruleset.rules) {
+    if (rule.keywords.length) continue;
+    rule.patterns.forEach((_, i) => {
+      const lead = rule.leads[i];
+      if (lead) for (const l of lead.literals) words.add(l.toLowerCase());
+      else if (rule.gates[i]?.kind !== 'uuid') all = true;
+    });
+  }
+  t = { words: [...words], all };
+  termsOf.set(ruleset, t);
+  return t;
+}
+
 /** Keep the best of overlapping candidates: higher priority, then longer, then earlier. */
 function resolveOverlaps(cands: Candidate[]): Candidate[] {
   const sorted = [...cands].sort(
@@ -430,10 +455,11 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
 
   if (options.decode !== false) {
     const plan = planFor(ruleset);
+    const { words, all } = decodedTerms(ruleset);
     const interesting = (decoded: string): boolean => {
-      if (UUIDISH.test(decoded)) return true;
+      if (all || UUIDISH.test(decoded)) return true;
       const lower = decoded.toLowerCase();
-      return ruleset.keywords.some((k) => lower.includes(k));
+      return words.some((k) => lower.includes(k));
     };
     scanEscapes('escaped', ruleset, shapes, plan, path, cands);
     scanEscapes('url', ruleset, shapes, plan, path, cands);

@@ -225,3 +225,47 @@ export function leadingLiterals(source: string, flags = ''): string[] | null {
   const lits = [...new Set(top.lits)];
   return lits.filter((l) => !lits.some((o) => o !== l && l.startsWith(o)));
 }
+
+/**
+ * Why a pattern may backtrack catastrophically, or null: a repetition of varying count around
+ * something that can itself match in more than one way — another such repetition, or an alternation
+ * (`(a|aa)+`, `(\w+)*`). Conservative: some safe patterns are refused too; the built-in rules have none of
+ * these. Used for custom rules, whose patterns come from a config a pull request may change.
+ */
+export function backtrackRisk(source: string, flags = ''): string | null {
+  const inner = (e: AST.Node): string | null => {
+    switch (e.type) {
+      case 'Quantifier':
+        if (e.max > 1 && e.min !== e.max) return `a repetition inside a repetition (${e.raw})`;
+        return inner(e.element);
+      case 'Group':
+      case 'CapturingGroup':
+        if (e.alternatives.length > 1) return `an alternation inside a repetition (${e.raw})`;
+        for (const a of e.alternatives) for (const x of a.elements) {
+          const r = inner(x);
+          if (r) return r;
+        }
+        return null;
+      default:
+        return null;
+    }
+  };
+  const walk = (e: AST.Node): string | null => {
+    if (e.type === 'Quantifier') {
+      // Only a repetition of varying count can split its input many ways (`{3}` cannot).
+      if (e.max > 1 && e.min !== e.max) {
+        const r = inner(e.element);
+        if (r) return `${r} in ${e.raw}`;
+      }
+      return walk(e.element);
+    }
+    if (e.type === 'Group' || e.type === 'CapturingGroup' || e.type === 'Pattern' || (e.type === 'Assertion' && (e.kind === 'lookahead' || e.kind === 'lookbehind'))) {
+      for (const a of e.alternatives) for (const x of a.elements) {
+        const r = walk(x);
+        if (r) return r;
+      }
+    }
+    return null;
+  };
+  return walk(parse(source, flags));
+}

@@ -4,6 +4,7 @@
  */
 import { Ajv } from 'ajv';
 import schema from '../../schema/rule.schema.json' with { type: 'json' };
+import { backtrackRisk } from './regex-shape.js';
 import { compileRule, RuleCompileError } from './rules.js';
 import type { RuleSpec } from './types.js';
 
@@ -27,11 +28,23 @@ export function checkRuleSpec(spec: unknown): RuleProblem[] {
           : (e.message ?? 'invalid'),
     }));
   }
+  let compiled;
   try {
-    compileRule(spec as RuleSpec);
+    compiled = compileRule(spec as RuleSpec);
   } catch (err) {
     if (err instanceof RuleCompileError) return [{ path: '/', message: err.message }];
     throw err;
   }
-  return [];
+  // A pull request may bring its own config: a pattern that can backtrack without end would stall
+  // every scan of it, so such patterns are refused up front.
+  const problems: RuleProblem[] = [];
+  const risky = (re: RegExp, where: string): void => {
+    const why = backtrackRisk(re.source, re.flags);
+    if (why) problems.push({ path: where, message: `may backtrack catastrophically: ${why}; write it so each character can be matched one way only (e.g. [ab]+ rather than (?:a|b)+)` });
+  };
+  compiled.patterns.forEach((re, i) => risky(re, `/patterns/${i}`));
+  compiled.require.forEach((c, i) => risky(c.re, `/context/require/${i}/pattern`));
+  compiled.forbid.forEach((c, i) => risky(c.re, `/context/forbid/${i}/pattern`));
+  compiled.allow.forEach((re, i) => risky(re, `/allow/${i}`));
+  return problems;
 }
