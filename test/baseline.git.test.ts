@@ -2,7 +2,7 @@
  * Config and baseline in git scans (the hook's `scan --staged`, `scan --commits`, `audit`): paths
  * are relative to the repository root, wherever the command runs from, and the scan stays read-only.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMain } from './helpers/cli.js';
@@ -68,5 +68,25 @@ describe('config and baseline in git scans', () => {
     expect(r.doc.stats.suppressed.baseline).toBeGreaterThanOrEqual(1);
     const all = await json(['audit', '--no-baseline'], repo.dir);
     expect(all.doc.findings.filter((f) => f.path === 'app/settings.env')).toHaveLength(2);
+  });
+});
+
+describe('baseline --update of a subfolder', () => {
+  it('updates the baseline a scan of that folder reads (the one above it), not a second one', async () => {
+    const repo = makeRepo();
+    const a = tok();
+    repo.commit('initial', { 'src/a.env': `TOKEN=${a}\n`, 'other/o.env': `TOKEN=${tok()}\n` });
+    expect((await runMain(['baseline'], { cwd: repo.dir })).code).toBe(0);
+    const rootFile = path.join(repo.dir, '.hubspot-secrets-baseline.json');
+    const before = JSON.parse(readFileSync(rootFile, 'utf8')) as { entries: unknown[] };
+    expect(before.entries).toHaveLength(2);
+    repo.write({ 'src/b.env': `TOKEN=${tok()}\n` });
+    const u = await runMain(['baseline', 'src', '--update'], { cwd: repo.dir });
+    expect(u.code).toBe(0);
+    expect(existsSync(path.join(repo.dir, 'src', '.hubspot-secrets-baseline.json'))).toBe(false);
+    const after = JSON.parse(readFileSync(rootFile, 'utf8')) as { entries: unknown[] };
+    expect(after.entries).toHaveLength(3); // other/ left alone, src/b.env added
+    const s = await json(['scan', 'src'], repo.dir);
+    expect(s.code).toBe(0);
   });
 });

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { findUp } from '../../config/find.js';
 import { BASELINE_FILE, entryFor, mergeBaseline, parseBaseline, readBaseline, writeBaseline, type BaselineEntry } from '../../config/baseline.js';
 import { relativeTo } from '../../config/globs.js';
 import { displayPath } from '../../config/load.js';
@@ -33,7 +34,7 @@ export const baselineCommand = {
   builder: (y: Argv) =>
     y
       .positional('paths', { type: 'string', array: true, describe: 'Files or folders to scan (default .)' })
-      .option('output', { alias: 'o', type: 'string', describe: `Baseline file to write (default: ${BASELINE_FILE} in the scanned folder)` })
+      .option('output', { alias: 'o', type: 'string', describe: `Baseline file to write (default: the ${BASELINE_FILE} a scan of these paths reads — in the scanned folder or one above it, up to the repository root — else a new one in the scanned folder)` })
       .option('update', { type: 'boolean', default: false, describe: 'Keep recorded entries still found, add new findings, prune entries no longer found' })
       .option('config', { type: 'string', describe: 'Config file (default: .hubspot-secrets.json, found as for scan)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary line' })
@@ -46,7 +47,9 @@ export const baselineCommand = {
     if (paths.includes(DASH)) throw new UsageError('baseline: standard input cannot be baselined; name files or folders');
     if (args.output === '' || args.output === DASH) throw new UsageError('baseline: --output needs a file name');
     const root = await scanRoot(args, io);
-    const file = path.resolve(io.cwd, args.output ?? path.join(root, BASELINE_FILE));
+    // Default: the baseline a scan of these paths reads (here or in a folder above, up to the
+    // repository root), so `baseline src --update` updates it rather than starting a second one.
+    const file = path.resolve(io.cwd, args.output ?? (await findUp(root, BASELINE_FILE)) ?? path.join(root, BASELINE_FILE));
     const shown = displayPath(file, io.cwd);
     const dir = path.dirname(file);
 
