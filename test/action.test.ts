@@ -331,7 +331,8 @@ describe('schedule / workflow_dispatch: a full history audit', () => {
     const ws = checkout(repo.origin, repo.main[2]!);
     const config = path.join(tmp, 'hs-config', 'ignore-config.json');
     mkdirSync(path.dirname(config), { recursive: true });
-    writeFileSync(config, JSON.stringify({ ignore: ['config/**', '*.env'] }));
+    // `/*.env`: .env files at the top only (`*.env` would match at any depth, as in .gitignore).
+    writeFileSync(config, JSON.stringify({ ignore: ['config/**', '/*.env'] }));
     const r = await run(ws, 'schedule', { schedule: '0 3 * * 1' }, { config });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(annotated(r)).toEqual([`${ODD_NAME}:1`, 'src/settings.ts:3']);

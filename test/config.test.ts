@@ -342,3 +342,17 @@ function customRule(id: string, patterns: string[]): Record<string, unknown> {
     docs: 'https://x.example',
   };
 }
+
+describe('ignore globs read as in .gitignore', () => {
+  it('a glob without a slash matches at any depth, a leading slash anchors it', async () => {
+    const { globMatcher } = await import('../src/config/globs.js');
+    const m = globMatcher(['node_modules', '/*.env', 'src/gen', 'vendor\\**']);
+    expect(m('node_modules/x.js')).toBe(true);
+    expect(m('packages/a/node_modules/y.js')).toBe(true);
+    expect(m('a.env')).toBe(true);
+    expect(m('conf/a.env')).toBe(false);
+    expect(m('src/gen/x.ts')).toBe(true);
+    expect(m('lib/src/gen/x.ts')).toBe(false);
+    expect(m('vendor/sdk/a.js')).toBe(true);
+  });
+});

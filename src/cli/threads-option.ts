@@ -17,6 +17,6 @@ export function withThreadsOption<T>(y: Argv<T>): Argv<T & ThreadsArgs> {
 export function threadsArg(args: ThreadsArgs): number | undefined {
   const t = args.threads;
   if (t === undefined) return undefined;
-  if (!(Number.isInteger(t) && t >= 0 && t <= 64)) throw new UsageError(`--threads must be a whole number from 0 to 64, not ${String(t)}`);
+  if (!(Number.isInteger(t) && t >= 0 && t <= 64)) throw new UsageError(`--threads must be a whole number from 0 to 64${Number.isNaN(t) ? '' : `, not ${String(t)}`}`);
   return t;
 }

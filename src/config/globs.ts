@@ -11,13 +11,23 @@ export function normaliseGlob(glob: string): string {
 }
 
 /**
+ * As in .gitignore: a glob without a `/` (`node_modules`, `*.min.js`) matches at any depth, one with
+ * a `/` (`src/gen`) from the base folder, and a leading `/` anchors one there (`/*.env`).
+ */
+function anchored(glob: string): string {
+  const g = normaliseGlob(glob);
+  if (g.startsWith('/')) return g.slice(1);
+  return g.includes('/') ? g : `**/${g}`;
+}
+
+/**
  * A predicate over paths relative to the base folder (`/` separators). A path matches when it, or
  * any folder above it, matches one of the globs: `node_modules` and `node_modules/**` both cover
  * everything inside the folder.
  */
 export function globMatcher(globs: readonly string[]): (rel: string) => boolean {
   if (globs.length === 0) return () => false;
-  const isMatch = picomatch(globs.map(normaliseGlob), { dot: true });
+  const isMatch = picomatch(globs.map(anchored), { dot: true });
   return (rel) => {
     const p = rel.replace(/\\/g, '/');
     if (isMatch(p)) return true;
