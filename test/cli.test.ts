@@ -198,3 +198,14 @@ describe('a reader that stops early', () => {
     expect(r.stdout.trim()).toBe('code=1');
   });
 });
+
+describe('--output that cannot be written', () => {
+  it('names the file and why, exit 2, no usage hint', async () => {
+    const dir = tempDir('hs-output-');
+    writeFileSync(path.join(dir, 'a.txt'), 'clean\n');
+    writeFileSync(path.join(dir, 'file'), 'x');
+    const r = await runMain(['scan', '.', '-o', 'file/report.json', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('hubspot-secrets: --output file/report.json: cannot write the report: a part of its folder path is a file, not a folder\n');
+  });
+});

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { RuleSet } from '../core/types.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { FORMATS, render, type Format } from '../report/index.js';
 import type { ScanResult } from '../scan.js';
 import { DASH, useColor, type Io } from './io.js';
@@ -55,7 +55,17 @@ export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, r
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, text);
     } catch (err) {
-      throw new UsageError(`--output ${args.output}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      // Not a usage mistake (no --help hint): the place cannot take the file.
+      const code = (err as NodeJS.ErrnoException).code;
+      const why =
+        code === 'EEXIST' || code === 'ENOTDIR'
+          ? 'a part of its folder path is a file, not a folder'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : code === 'EACCES' || code === 'EPERM'
+              ? 'permission denied'
+              : (code ?? (err as Error).message);
+      throw new InputError(`--output ${args.output}: cannot write the report: ${why}`);
     }
     if (!args.quiet) {
       const n = result.findings.length;
