@@ -16,7 +16,6 @@
  */
 import fs, { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import * as fsWalk from '@nodelib/fs.walk';
 import { InputError } from '../errors.js';
 import { DEFAULT_CHUNK_SIZE } from '../read.js';
 import type { ByteStream, SourceEvent, SourceSkip } from './types.js';
@@ -171,74 +170,22 @@ type Walked =
   | { abs: string; type: 'unlistable'; detail: string }
   | { abs: string; type: 'pruned' };
 
-/** A readdir for the walker that remembers the folders it could not list (the walker goes on). */
-function recordingFs(root: string, failed: { abs: string; detail: string }[]): fsWalk.Options['fs'] {
-  const readdir = ((dir: string, options: unknown, cb: (err: NodeJS.ErrnoException | null, entries?: unknown) => void) => {
-    const abs = path.resolve(root, dir);
-    fs.readdir(abs, options as { withFileTypes: true }, (err, entries) => {
-      if (!err) return cb(null, entries);
-      if (err.code === 'ENOENT' && abs.includes(REPLACEMENT)) {
-        // A folder whose name is not valid UTF-8: list it through its raw bytes.
-        rawPaths(abs).then(
-          async (raws) => {
-            const all = [];
-            for (const raw of raws) all.push(...(await fsp.readdir(raw, { withFileTypes: true })));
-            cb(null, all);
-          },
-          () => cb(err),
-        );
-        return;
-      }
-      failed.push({ abs, detail: `cannot list folder: ${err.code ?? err.message}` });
-      cb(err);
-    });
-  }) as unknown as typeof fs.readdir;
-  return { readdir };
-}
-
-/**
- * The walker's entries, in order, in groups (all that arrived since the last step). Not `for await`
- * on the stream itself: the walker's stream never finishes destroying, so Node's stream iterator
- * would wait for a 'close' that never comes.
- */
-async function* entries(stream: NodeJS.ReadableStream): AsyncGenerator<fsWalk.Entry[]> {
-  let buffered: fsWalk.Entry[] = [];
-  let done = false;
-  let failure: unknown;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    wake?.();
-    wake = undefined;
-  };
-  stream.on('data', (e: fsWalk.Entry) => {
-    buffered.push(e);
-    if (buffered.length >= 1024) stream.pause();
-    notify();
-  });
-  stream.on('end', () => {
-    done = true;
-    notify();
-  });
-  stream.on('error', (err) => {
-    failure = err;
-    done = true;
-    notify();
-  });
+/** A folder's entries, read at once; a name that is not valid UTF-8 is listed through its raw bytes. */
+async function listDir(dir: string): Promise<{ entries: fs.Dirent[] } | { error: string }> {
   try {
-    for (;;) {
-      if (buffered.length) {
-        const group = buffered;
-        buffered = [];
-        if (stream.isPaused()) stream.resume();
-        yield group;
-        continue;
+    return { entries: fs.readdirSync(dir, { withFileTypes: true }) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' && dir.includes(REPLACEMENT)) {
+      try {
+        const all: fs.Dirent[] = [];
+        for (const raw of await rawPaths(dir)) all.push(...fs.readdirSync(raw, { withFileTypes: true }));
+        return { entries: all };
+      } catch {
+        // reported below
       }
-      if (failure) throw failure;
-      if (done) return;
-      await new Promise<void>((resolve) => (wake = resolve));
     }
-  } finally {
-    if (!done) (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    return { error: `cannot list folder: ${e.code ?? e.message}` };
   }
 }
 
@@ -272,37 +219,35 @@ async function* walkRoot(root: string, prune?: (abs: string) => boolean): AsyncG
     yield [{ abs: root, type: st.isFile() ? 'file' : st.isSymbolicLink() ? 'symlink' : 'special', root: true }];
     return;
   }
-  const failed: { abs: string; detail: string }[] = [];
-  const pruned: string[] = [];
-  const stream = fsWalk.walkStream(root, {
-    followSymbolicLinks: false,
-    deepFilter: (e) => {
-      if (e.name === '.git') return false;
-      if (!prune?.(e.path)) return true;
-      pruned.push(e.path);
-      return false;
-    },
-    entryFilter: (e) => e.name !== '.git',
-    errorFilter: () => true, // recorded by recordingFs; the walk goes on
-    fs: recordingFs(root, failed),
-  });
-  const flushed = (out: Walked[]): void => {
-    for (const f of failed.splice(0)) out.push({ ...f, type: 'unlistable' });
-    for (const abs of pruned.splice(0)) out.push({ abs, type: 'pruned' });
-  };
-  for await (const group of entries(stream)) {
-    const out: Walked[] = [];
-    for (const entry of group) {
-      flushed(out);
-      const d = entry.dirent;
-      if (d.isDirectory()) continue;
-      out.push({ abs: entry.path, type: d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'special' });
+  // Depth-first, one folder listed at a time (synchronously: much cheaper than a callback per
+  // folder, and the files of a folder go out together). `.git` is never entered; a folder the
+  // config ignores is pruned, not listed.
+  const stack: string[] = [root];
+  let out: Walked[] = [];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    const listed = await listDir(dir);
+    if ('error' in listed) {
+      out.push({ abs: dir, type: 'unlistable', detail: listed.error });
+      continue;
     }
-    flushed(out);
-    if (out.length) yield out;
+    const sub: string[] = [];
+    for (const d of listed.entries) {
+      if (d.name === '.git') continue;
+      const abs = dir.endsWith(path.sep) ? dir + d.name : dir + path.sep + d.name;
+      if (d.isDirectory()) {
+        if (prune?.(abs)) out.push({ abs, type: 'pruned' });
+        else sub.push(abs);
+        continue;
+      }
+      out.push({ abs, type: d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'special' });
+    }
+    for (let i = sub.length - 1; i >= 0; i--) stack.push(sub[i]!);
+    if (out.length >= 256) {
+      yield out;
+      out = [];
+    }
   }
-  const out: Walked[] = [];
-  flushed(out);
   if (out.length) yield out;
 }
 
