@@ -2,15 +2,15 @@
  * Directory-tree source. Safe on hostile trees (a pull request from a stranger):
  * - never follows a symbolic link, also not one named on the command line (skipped with a warning):
  *   a link `x.env -> /proc/self/environ` gets nothing read, and link loops cannot occur;
- * - never opens anything but a regular file: the walk only lists folders (@nodelib/fs.walk reads
- *   dirent types, it opens and stats nothing), and every file is opened O_NOFOLLOW | O_NONBLOCK and checked
+ * - never opens anything but a regular file: the walk only lists folders (readdir with dirent types:
+ *   it opens and stats nothing else), and every file is opened O_NOFOLLOW | O_NONBLOCK and checked
  *   with fstat, so a FIFO, socket or device — even one swapped in after the walk — never blocks;
  * - folders that cannot be listed and files that cannot be read are reported (warning), never
  *   silently dropped;
  * - files larger than one chunk are handed to the pipeline as a ByteStream and read in chunks,
  *   so memory stays bounded; at most `concurrency` files are open at once;
  * - every name is walked, also ones with a newline (fast-glob's `**` silently drops those, so the walk
- *   uses the walker underneath it, which matches no pattern);
+ *   lists folders itself and matches no pattern);
  * - file names are data: never passed through a shell. Names that are not valid UTF-8 are read
  *   through their raw bytes and reported as Node decodes them (each invalid byte shown as U+FFFD).
  */
