@@ -183,6 +183,18 @@ describe('--stdin-filename', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--stdin-filename names standard input');
   });
+
+  it('--max-file-size holds for standard input too: too large is skipped and warned, --strict exit 2', async () => {
+    const t = fakeAll('stdin-max');
+    const big = `HUBSPOT_API_KEY=${t.uuid}\n${'x'.repeat(2000)}\n`;
+    const r = await runMain(['scan', '-', '--max-file-size', '1k', '-f', 'json'], { cwd: dirty, stdin: big });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).stats.skippedBy).toEqual({ 'too-large': 1 });
+    const strict = await runMain(['scan', '-', '--max-file-size', '1k', '--strict'], { cwd: dirty, stdin: big });
+    expect(strict.code).toBe(2);
+    const fits = await runMain(['scan', '-', '--max-file-size', '1M', '-f', 'json'], { cwd: dirty, stdin: big });
+    expect(fits.code).toBe(1);
+  });
 });
 
 describe('a reader that stops early', () => {

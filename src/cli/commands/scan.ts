@@ -75,7 +75,7 @@ export function scanEvents(
   const paths = args.paths?.length ? args.paths : ['.'];
   if (paths.includes(DASH)) {
     if (paths.length > 1) throw new UsageError('scan: - (standard input) cannot be combined with paths');
-    return stdinSource(io.stdin, args['stdin-filename']);
+    return stdinSource(io.stdin, args['stdin-filename'], args['max-file-size']);
   }
   const threads = threadsArg(args);
   return parallelFileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore, ruleset, threads, signal: io.signal });
