@@ -156,7 +156,9 @@ const waiting: GitObjectTask[] = [];
  * At most this many objects asked for and not yet scanned: git reads ahead while this thread scans,
  * and memory holds a bounded number of objects, whatever their sizes (listing gives none).
  */
-const AHEAD = 32;
+const AHEAD = 64;
+/** Refill only once this few are left, so requests reach git in writes of many ids, not one each. */
+const REFILL_AT = 32;
 
 const objectKey = (g: GitObjectRef): string => `${g.cwd}\u0000${g.oid}`;
 
@@ -182,15 +184,19 @@ export function closeCatFiles(): void {
   waiting.length = 0;
 }
 
-/** Ask for waiting objects while fewer than AHEAD are outstanding (requests made in one tick go in one write). */
-function askAhead(): void {
+/**
+ * Ask for waiting objects up to AHEAD outstanding — at once when a batch arrives, else only once the
+ * outstanding ones fall to REFILL_AT (requests made in one tick go to git in one write).
+ */
+function askAhead(arriving = false): void {
+  if (!arriving && requested.size > REFILL_AT) return;
   while (waiting.length && requested.size < AHEAD) request(waiting.shift()!);
 }
 
 /** Queue a batch's objects to be asked for ahead of their turn (runTask reads them in order). */
 export function prefetch(tasks: readonly WorkerTask[]): void {
   for (const t of tasks) if ('git' in t) waiting.push(t);
-  askAhead();
+  askAhead(true);
 }
 
 async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskResult> {
