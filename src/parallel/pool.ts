@@ -79,8 +79,8 @@ interface Pending {
 
 export class ScanPool {
   /**
-   * Tasks per batch: 16 per message to a worker; 1 when this thread scans alone, so results (and,
-   * on Ctrl-C, what was done) come out file by file, as they would without a pool.
+   * Tasks per batch: 16 per message to a worker; 8 when this thread scans alone, so on Ctrl-C at most
+   * 8 finished files are not reported (a batch of one costs ~12 µs a file more: 0.1 s on 10k files).
    */
   readonly batchSize: number;
   private readonly workers: Worker[] = [];
@@ -89,6 +89,7 @@ export class ScanPool {
   /** This thread's share: batches run one after another, each after a turn of the event loop. */
   private readonly local: TaskContext;
   private localChain: Promise<unknown> = Promise.resolve();
+  private lastTurn = 0;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private failure: Error | undefined;
@@ -114,7 +115,7 @@ export class ScanPool {
       this.load.push(0);
     }
     this.load.push(0);
-    this.batchSize = this.workers.length === 0 ? 1 : 16;
+    this.batchSize = this.workers.length === 0 ? 8 : 16;
     this.local = {
       ruleset: opts.ruleset,
       plan: opts.plan,
@@ -150,7 +151,11 @@ export class ScanPool {
     // Git objects are asked for now, so git reads them while the batches before this one are scanned.
     prefetch(tasks);
     const p = this.localChain.then(async () => {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // A turn of the event loop every few milliseconds (replies, the walk, Ctrl-C), not per batch.
+      if (performance.now() - this.lastTurn > 8) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.lastTurn = performance.now();
+      }
       if (this.failure) throw this.failure;
       if (this.closed) throw new PoolClosed();
       const results: TaskResult[][] = [];
