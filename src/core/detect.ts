@@ -90,24 +90,12 @@ function report(rule: CompiledRule, m: RegExpExecArray, offset: number, out: Out
   out.emit(rule, secret, span[0] + offset, span[1] + offset);
 }
 
-/** Run one pattern over `sub` (a slice of the text at `offset`), reporting matches starting in [from, to). */
-function runPattern(
-  rule: CompiledRule,
-  re: RegExp,
-  sub: string,
-  offset: number,
-  from: number,
-  to: number,
-  state: { lastEnd: number },
-  out: Out,
-): void {
-  re.lastIndex = Math.max(from, state.lastEnd) - offset;
-  for (let m = re.exec(sub); m; m = re.exec(sub)) {
-    const at = m.index + offset;
-    if (at >= to) break;
+/** Run an ungated pattern over the whole text. */
+function runPattern(rule: CompiledRule, re: RegExp, text: string, out: Out): void {
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m[0].length === 0) re.lastIndex++;
-    state.lastEnd = at + m[0].length;
-    report(rule, m, offset, out);
+    report(rule, m, 0, out);
   }
 }
 
@@ -262,7 +250,7 @@ function scanText(ruleset: RuleSet, shapes: Shapes, path: string, out: Out): voi
   }
   for (const { rule, re, gate } of plan.single) {
     if (gate === null) {
-      if (hasKeyword(rule, shapes, path)) runPattern(rule, re, text, 0, 0, text.length, { lastEnd: 0 }, out);
+      if (hasKeyword(rule, shapes, path)) runPattern(rule, re, text, out);
       continue;
     }
     if (!shapes.any(gate) || !applies(rule, gate)) continue;
@@ -350,15 +338,13 @@ function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): num
 }
 
 /**
- * Scan a decoded view of `text` (or of its part at `base`), reporting positions in `text`. A match
- * passes its context checks in the view or, for a part, in the whole text around it.
+ * Scan a decoded view of `text` (or of its part at `base`), reporting positions in `text`. The text's
+ * keywords count in the view, and a match passes its context checks in the view or in the text.
  */
 function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, path: string, out: Candidate[]): void {
-  const local = base > 0 || view.text.length !== shapes.text.length ? new Shapes(view.text, shapes) : new Shapes(view.text);
-  scanText(ruleset, local, path, {
+  scanText(ruleset, new Shapes(view.text, shapes), path, {
     holds: (rule, vs, ve) => {
       if (contextHolds(rule, view.text, path, vs, ve)) return true;
-      if (local.parent === undefined) return false;
       const r = mapRange(view, vs, ve);
       return contextHolds(rule, shapes.text, path, r.start + base, r.end + base);
     },

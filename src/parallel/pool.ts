@@ -22,8 +22,7 @@ export class PoolError extends Error {
 }
 
 function userError(e: { name: string; message: string }): UserError {
-  const err = e.name === 'GitError' ? new GitError(e.message) : new UserError(e.message);
-  return err;
+  return e.name === 'GitError' ? new GitError(e.message) : new UserError(e.message);
 }
 
 /** The pool was closed (Ctrl-C, or the scan stopped early) while a batch was pending. */

@@ -113,7 +113,7 @@ function deferred(cat: () => CatFile, git: GitObjectStream['git'], what: string,
         if (commit) Object.assign(commit, who);
         content = Buffer.from(body);
       } else if (git.maxFileSize !== undefined && o.size > git.maxFileSize) {
-        return; // read by this source only without worker threads, where listing already knew the size
+        return; // the scan pool reports it as too large; read here (no pool), it is left out
       }
       for (let i = 0; i < content.length; i += chunkSize) yield content.subarray(i, i + chunkSize);
     },
