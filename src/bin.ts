@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 /** The executable: wires the real process to main(). The only place that sets the exit code. */
-import { main } from './cli/main.js';
 import { processIo } from './cli/io.js';
 import { ExitCode } from './errors.js';
+import { bundledWorkerUrl, dropSpares, speculate, startSpares } from './parallel/spare.js';
+
+// Scan workers for a folder scan or an audit start now, while the rest loads (src/parallel/spare.ts).
+try {
+  const url = bundledWorkerUrl();
+  if (url) startSpares(url, speculate(process.argv.slice(2), process.cwd()));
+} catch {
+  // Only a head start: the pool starts its own workers (and reports their errors).
+}
 
 const controller = new AbortController();
 let interrupted = false;
@@ -29,10 +37,13 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+// Everything else loads now (the workers above start meanwhile).
+const { main } = await import('./cli/main.js');
 const io = { ...processIo(), signal: controller.signal };
 main(process.argv.slice(2), io).then(
   (code) => {
     settled = true;
+    dropSpares();
     process.exitCode = interrupted ? ExitCode.Interrupted : code;
     // The report is written; a source still waiting (standard input, a walk in progress) must not
     // keep an interrupted run alive. Unref'd: a run that ends by itself is not held up.
@@ -40,6 +51,7 @@ main(process.argv.slice(2), io).then(
   },
   (err: unknown) => {
     settled = true;
+    dropSpares();
     process.stderr.write(`hubspot-secrets: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exitCode = ExitCode.Error;
   },

@@ -8,9 +8,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../src/core/types.js';
 import { PoolError } from '../src/parallel/pool.js';
+import { dropSpares, speculate, startSpares, takeSpare } from '../src/parallel/spare.js';
 import { scanInWorkers } from '../src/parallel/prescan.js';
 import { parallelFileSource } from '../src/parallel/source.js';
 import { historySource } from '../src/sources/git/history.js';
@@ -122,6 +124,61 @@ describe('worker-thread directory scan', () => {
     const exits = path.join(root, 'exit-worker.mjs');
     writeFileSync(exits, "process.exit(3);\n");
     await expect(scan(parallelFileSource(['.'], { cwd: dir, ruleset, threads: 1, workerUrl: exits }), { ruleset })).rejects.toThrow(/stopped unexpectedly \(exit code 3\)/);
+  });
+});
+
+describe('workers started before the arguments are parsed (spare.ts)', () => {
+  it('are guessed for a folder scan or an audit only', () => {
+    const dir = path.join(root, 'guess');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'one.txt'), 'x\n');
+    const n = (argv: string[]) => speculate(argv, dir, 4);
+    expect(n(['scan'])).toBe(3);
+    expect(n(['scan', '.'])).toBe(3);
+    expect(n(['scan', '.', '--threads', '2'])).toBe(2);
+    expect(n(['scan', '--threads=1', '.'])).toBe(1);
+    expect(n(['audit'])).toBe(3);
+    expect(n(['audit', '--include-unreachable'])).toBe(3);
+    // Not a folder scan, or no worker wanted: no guess.
+    expect(n(['scan', 'one.txt'])).toBe(0);
+    expect(n(['scan', '--staged'])).toBe(0);
+    expect(n(['scan', '--commits', 'a..b'])).toBe(0);
+    expect(n(['scan', '-'])).toBe(0);
+    expect(n(['scan', '.', '--threads', '0'])).toBe(0);
+    expect(n(['scan', '.', '--help'])).toBe(0);
+    expect(n(['audit', '--threads', 'x'])).toBe(0);
+    expect(n(['--config', 'c.json', 'scan', '.'])).toBe(0);
+    expect(n(['rules'])).toBe(0);
+    expect(n([])).toBe(0);
+    expect(speculate(['scan', '.'], dir, 1)).toBe(0);
+  });
+
+  it('a started worker is taken by the pool, configured by message, and finds what a fresh one finds', async () => {
+    const dir = path.join(root, 'spare');
+    writeFixtures(dir, loadFixtures());
+    const plan = chunkPlanFor(ruleset);
+    const url = pathToFileURL(WORKER);
+    const fresh = await scan(parallelFileSource(['.'], { cwd: dir, ruleset, plan, threads: 1, workerUrl: url }), { ruleset, chunkPlan: plan });
+    expect(startSpares(url, 1)).toHaveLength(1);
+    const early = await scan(parallelFileSource(['.'], { cwd: dir, ruleset, plan, threads: 1, workerUrl: url }), { ruleset, chunkPlan: plan });
+    expect(takeSpare(url)).toBeUndefined(); // the pool took it
+    expect(summary(early)).toEqual(summary(fresh));
+    expect(early.findings.length).toBeGreaterThan(0);
+    dropSpares();
+  });
+
+  it('a small tree read on this thread stops the started workers', async () => {
+    const dir = path.join(root, 'spare-small');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'a.txt'), `token ${fakePrivateAppToken(new Rng('spare-small'))}\n`);
+    const url = pathToFileURL(WORKER);
+    const [spare] = startSpares(url, 1);
+    expect(spare).toBeDefined();
+    const exited = new Promise((resolve) => spare!.once('exit', resolve));
+    const r = await scan(parallelFileSource(['.'], { cwd: dir, ruleset, workerUrl: url }), { ruleset });
+    expect(r.findings).toHaveLength(1);
+    expect(takeSpare(url)).toBeUndefined();
+    await exited; // terminated, not left running
   });
 });
 

@@ -4,14 +4,13 @@
  * Fails closed: a worker that throws, exits, or cannot start rejects every pending batch with a
  * PoolError (the run exits 2), and the pool takes no more work.
  */
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../core/types.js';
 import { GitError, isUserError, UserError } from '../errors.js';
 import { chunkPlanFor, type ChunkPlan } from '../read.js';
 import { closeCatFiles, prefetch, runTask, taskBuffer, type TaskContext, type TaskResult, type WorkerTask } from './task.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
+import { defaultThreads, takeSpare } from './spare.js';
 
 /** A scan worker failed: nothing may be concluded from the run. */
 export class PoolError extends Error {
@@ -33,31 +32,7 @@ export class PoolClosed extends Error {
   }
 }
 
-/** Threads that scan by default: one per core, at most this many (each holds a heap and a read buffer). */
-export const MAX_DEFAULT_THREADS = 4;
-
-/**
- * Worker threads by default: one per core but the one this (main) thread scans on, at most 3. Each
- * worker costs its own start-up and JIT warm-up, which on a small machine is worth more than a core.
- */
-export function defaultThreads(): number {
-  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, availableParallelism()) - 1);
-}
-
-/**
- * The bundled worker script, next to the bundle's entry points (dist/scan-worker.js) whether this
- * module was bundled into dist/ or into dist/chunks/. Undefined when running from the TypeScript
- * sources (there is no worker to start: the single-thread path is used).
- */
-export function bundledWorkerUrl(): URL | undefined {
-  const here = new URL(import.meta.url);
-  if (!here.pathname.endsWith('.js')) return undefined;
-  for (const rel of ['./scan-worker.js', '../scan-worker.js']) {
-    const u = new URL(rel, here);
-    if (existsSync(u)) return u;
-  }
-  return undefined;
-}
+export { MAX_DEFAULT_THREADS, defaultThreads, bundledWorkerUrl } from './spare.js';
 
 export interface PoolOptions {
   /** Worker threads (0: this thread alone, which needs no worker script). */
@@ -103,7 +78,10 @@ export class ScanPool {
     };
     for (let i = 0; i < opts.threads; i++) {
       if (opts.workerUrl === undefined) throw new PoolError('no worker script to start');
-      const w = new Worker(opts.workerUrl, { workerData: init, stdout: false, stderr: false });
+      // A worker started early (spare.ts) is configured by its first message; else it starts now.
+      const spare = takeSpare(opts.workerUrl);
+      const w = spare ?? new Worker(opts.workerUrl, { workerData: init, stdout: false, stderr: false });
+      if (spare) spare.postMessage({ init });
       w.on('message', (reply: WorkerReply) => this.onReply(reply));
       w.on('error', (err) => this.fail(new PoolError(`a scan worker thread failed: ${err.message}`, { cause: err })));
       w.on('messageerror', (err) => this.fail(new PoolError(`a scan worker thread sent an unreadable message: ${err.message}`)));

@@ -16,6 +16,7 @@ import { walkBatches, type FileSourceOptions, type WalkedFile } from '../sources
 import type { SourceOutput, SourceSkip } from '../sources/types.js';
 import { bundledWorkerUrl, withPool, type ScanPool, type WorkerScanOptions } from './pool.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
+import { dropSpares } from './spare.js';
 
 /**
  * `threads`: 0 reads on this thread; undefined, defaultThreads() workers (and this thread) when the tree has at least
@@ -38,7 +39,10 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
   const walked = walkBatches(roots, opts);
   // This thread alone (no worker script when running from the sources, or --threads 0): the same
   // reading (synchronous, into one reused buffer) as a worker's, in batches between event-loop turns.
-  const here = (groups: AsyncIterable<Walked[]>): AsyncGenerator<SourceOutput> => withPool(undefined, { ...opts, threads: 0 }, (pool) => inWorkers(groups, pool));
+  const here = (groups: AsyncIterable<Walked[]>): AsyncGenerator<SourceOutput> => {
+    dropSpares();
+    return withPool(undefined, { ...opts, threads: 0 }, (pool) => inWorkers(groups, pool));
+  };
   if (!url || opts.threads === 0) {
     yield* here(walked);
     return;

@@ -115,11 +115,13 @@ async function readOne(p: string | Buffer, path: string, ctx: TaskContext): Prom
       } else {
         const buf = ctx.buffer;
         let n = 0;
+        // Until end of file; a file fstat gave a size is done at that size (no read just to see the
+        // end), one with size 0 (procfs, some FUSE) only at a read of nothing.
         for (;;) {
           const r = readSync(fd, buf, n, buf.length - n, n);
           if (r === 0) break;
           n += r;
-          if (n === buf.length) break;
+          if (n === buf.length || (st.size > 0 && n >= st.size)) break;
         }
         // A file that grew past one chunk since fstat is read as a stream, as a big file would be.
         content = n > chunk ? fdStream(fd, st.size) : buf.subarray(0, n);

@@ -1,6 +1,6 @@
 /**
  * Entry point of a scan worker thread (bundled as dist/scan-worker.js). It compiles the rule specs
- * it is given, then reads and scans the files of each batch the pool sends, one batch at a time,
+ * it is given (in its workerData, or as its first message when it was started early), then reads and scans the files of each batch the pool sends, one batch at a time,
  * and answers each batch with its results (or with the error that stopped it: the run fails).
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -8,6 +8,7 @@ import { compileRules } from '../core/rules.js';
 import type { RuleSpec } from '../core/types.js';
 import type { ChunkPlan } from '../read.js';
 import { isUserError } from '../errors.js';
+import type { DEFERRED } from './spare.js';
 import { prefetch, runTask, taskBuffer, type WorkerTask, type TaskContext, type TaskResult } from './task.js';
 
 export interface WorkerInit {
@@ -23,23 +24,28 @@ export type WorkerReply = { id: number; results: TaskResult[][] } | { id: number
 
 const port = parentPort;
 if (!port) throw new Error('scan-worker: not started as a worker thread');
-const init = workerData as WorkerInit;
-const ctx: TaskContext = {
-  ruleset: compileRules(init.specs),
-  plan: init.plan,
-  decode: init.decode,
-  maxFileSize: init.maxFileSize,
-  buffer: taskBuffer(init.plan),
-};
+
+function context(init: WorkerInit): TaskContext {
+  return { ruleset: compileRules(init.specs), plan: init.plan, decode: init.decode, maxFileSize: init.maxFileSize, buffer: taskBuffer(init.plan) };
+}
+
+// Started early (src/parallel/spare.ts): the configuration comes as the first message.
+const data = workerData as WorkerInit | typeof DEFERRED;
+let ctx: TaskContext | undefined = 'specs' in data ? context(data) : undefined;
 
 // Batches run one after another: they share one read buffer.
 let chain: Promise<void> = Promise.resolve();
-port.on('message', (req: WorkerRequest) => {
+port.on('message', (req: WorkerRequest | { init: WorkerInit }) => {
+  if ('init' in req) {
+    ctx = context(req.init);
+    return;
+  }
   prefetch(req.tasks);
   chain = chain.then(async () => {
     let reply: WorkerReply;
     try {
       const results: TaskResult[][] = [];
+      if (!ctx) throw new Error('scan-worker: a batch came before the configuration');
       for (const t of req.tasks) results.push(await runTask(t, ctx));
       reply = { id: req.id, results };
     } catch (err) {

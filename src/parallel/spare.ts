@@ -1,0 +1,121 @@
+/**
+ * Scan workers started before the command line is even parsed. A worker takes ~0.1 s to start
+ * (its own Node bootstrap and bundle), which a directory scan or an audit otherwise waits for after
+ * its own start-up (argument parsing, config, the first files or git listings). When the arguments
+ * say such a run is coming (`speculate`), bin.ts starts the workers at once, unconfigured; the pool
+ * takes them (`takeSpare`) and sends their configuration as the first message. Workers nobody takes
+ * are stopped (`dropSpares`) and never hold the process open. A guess that is wrong costs one idle
+ * start-up on another core, never a different result: a pool without spares starts its own.
+ *
+ * Kept free of the detection core so bin.ts can load it before everything else.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/** Threads that scan by default: one per core, at most this many (each holds a heap and a read buffer). */
+export const MAX_DEFAULT_THREADS = 4;
+
+/**
+ * Worker threads by default: one per core but the one this (main) thread scans on, at most 3. Each
+ * worker costs its own start-up and JIT warm-up, which on a small machine is worth more than a core.
+ */
+export function defaultThreads(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores) - 1);
+}
+
+/**
+ * The bundled worker script, next to the bundle's entry points (dist/scan-worker.js) whether this
+ * module was bundled into dist/ or into dist/chunks/. Undefined when running from the TypeScript
+ * sources (there is no worker to start: the single-thread path is used).
+ */
+export function bundledWorkerUrl(): URL | undefined {
+  const here = new URL(import.meta.url);
+  if (!here.pathname.endsWith('.js')) return undefined;
+  for (const rel of ['./scan-worker.js', '../scan-worker.js']) {
+    const u = new URL(rel, here);
+    if (existsSync(u)) return u;
+  }
+  return undefined;
+}
+
+/** What a spare worker is started with: it waits for its configuration (`{ init }`) as first message. */
+export const DEFERRED = { deferred: true } as const;
+
+/**
+ * How many workers a command line will want, guessed from the raw arguments: `audit`, or `scan` of
+ * a folder (a path given that is a folder, or none: the current one), unless `--threads 0`, a git or
+ * standard-input mode, or help. 0 when no worker is expected. Only the first argument is taken as
+ * the command (options before it make no guess).
+ */
+export function speculate(argv: readonly string[], cwd: string, cores = availableParallelism()): number {
+  const [command, ...rest] = argv;
+  if (command !== 'scan' && command !== 'audit') return 0;
+  if (cores < 2) return 0;
+  let threads = defaultThreads(cores);
+  let folder = command === 'audit';
+  let positional = false;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--') break;
+    if (a === '-h' || a === '--help' || a === '--version' || a === '-') return 0;
+    if (command === 'scan' && (a === '--staged' || a.startsWith('--commits'))) return 0;
+    const t = a === '--threads' ? rest[++i] : a.startsWith('--threads=') ? a.slice('--threads='.length) : undefined;
+    if (t !== undefined) {
+      const n = Number(t);
+      if (!Number.isInteger(n) || n < 0) return 0;
+      threads = Math.min(n, 64);
+      continue;
+    }
+    if (command === 'scan' && !a.startsWith('-')) {
+      positional = true;
+      try {
+        if (statSync(a.startsWith('/') ? a : `${cwd}/${a}`, { throwIfNoEntry: false })?.isDirectory()) folder = true;
+      } catch {
+        /* not a guess worth making */
+      }
+    }
+  }
+  if (command === 'scan' && !positional) folder = true;
+  return folder ? threads : 0;
+}
+
+let spares: { url: string; workers: Worker[] } | undefined;
+
+/** Start `n` unconfigured workers from `url` (unref'd: an unused one never holds the process); returns them. */
+export function startSpares(url: URL, n: number): Worker[] {
+  if (spares || n <= 0) return [];
+  const workers: Worker[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = new Worker(url, { workerData: DEFERRED, stdout: false, stderr: false });
+    w.unref();
+    // A spare that fails to start is dropped; the pool then starts its own and sees the error itself.
+    const drop = (): void => {
+      const k = workers.indexOf(w);
+      if (k !== -1) workers.splice(k, 1);
+    };
+    w.once('error', drop);
+    w.once('exit', drop);
+    workers.push(w);
+  }
+  spares = { url: url.href, workers };
+  return [...workers];
+}
+
+/** A started spare for `url`, now the caller's (its listeners removed, ref'd again); undefined if none. */
+export function takeSpare(url: URL | string): Worker | undefined {
+  if (!spares || spares.url !== (typeof url === 'string' ? url : url.href)) return undefined;
+  const w = spares.workers.shift();
+  if (!w) return undefined;
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  w.ref();
+  return w;
+}
+
+/** Stop the spares nobody took (a small tree scanned on this thread alone, or the run is over). */
+export function dropSpares(): void {
+  if (!spares) return;
+  for (const w of spares.workers) void w.terminate().catch(() => {});
+  spares = undefined;
+}
