@@ -136,7 +136,10 @@ export class ScanPool {
       if (this.failure) throw this.failure;
       if (this.closed) throw new PoolClosed();
       const results: TaskResult[][] = [];
-      for (const t of tasks) results.push(await runTask(t, this.local));
+      for (const t of tasks) {
+        const r = runTask(t, this.local);
+        results.push(r instanceof Promise ? await r : r);
+      }
       return results;
     });
     this.localChain = p.catch(() => {});

@@ -10,7 +10,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { CommitInfo, Match, RuleSet } from '../core/types.js';
-import { readItem, type ChunkPlan } from '../read.js';
+import { readItem, readWhole, type ChunkPlan, type ReadResult } from '../read.js';
 import { rawPaths } from '../sources/files.js';
 import { CatFile, isLfsPointer, type GitObject } from '../sources/git/repo.js';
 import type { ByteStream, GitObjectRef, SkipReason } from '../sources/types.js';
@@ -93,14 +93,18 @@ function fdStream(fd: number, size: number): ByteStream {
   };
 }
 
-/** Read and scan one path (a string, or the raw bytes of a name that is not valid UTF-8). */
-async function readOne(p: string | Buffer, path: string, ctx: TaskContext): Promise<TaskResult> {
+/**
+ * Read and scan one path (a string, or the raw bytes of a name that is not valid UTF-8). A file that
+ * fits in one window is done at once (no promise); a bigger one is scanned as a stream.
+ */
+function readOne(p: string | Buffer, path: string, ctx: TaskContext): TaskResult | Promise<TaskResult> {
   let fd: number;
   try {
     fd = openSync(p, OPEN_FLAGS);
   } catch (err) {
     return failure(path, err);
   }
+  let open = true;
   try {
     let content: Uint8Array | ByteStream;
     try {
@@ -129,16 +133,21 @@ async function readOne(p: string | Buffer, path: string, ctx: TaskContext): Prom
     } catch (err) {
       return failure(path, err);
     }
-    // Not inside the try: an error in detection is a bug, never a skip (it fails the run).
-    return await scanContent(path, content, ctx);
+    // Not inside the inner try: an error in detection is a bug, never a skip (it fails the run).
+    if (content instanceof Uint8Array) {
+      const whole = scanWhole(path, content, ctx);
+      if (whole !== undefined) return whole;
+    }
+    open = false;
+    const descriptor = fd;
+    return scanContent(path, content, ctx).finally(() => closeSync(descriptor));
   } finally {
-    closeSync(fd);
+    if (open) closeSync(fd);
   }
 }
 
-/** The pipeline's reading part (readItem) on content; the lines around each match go back with it. */
-async function scanContent(path: string, content: Uint8Array | string | ByteStream, ctx: TaskContext): Promise<TaskResult> {
-  const r = await readItem({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+/** What goes back for a read item: a clean one as its byte count; else its matches and their lines. */
+function taskResult(path: string, r: ReadResult): TaskResult {
   if (r.kind === 'skip') return { kind: 'skip', path, reason: r.reason, detail: r.detail };
   if (r.matches.length === 0) return r.bytes;
   const lines = new Map<number, string>();
@@ -146,6 +155,17 @@ async function scanContent(path: string, content: Uint8Array | string | ByteStre
     for (let l = Math.max(1, m.line - 1); l <= m.line + 1; l++) if (!lines.has(l)) lines.set(l, r.lineText(l));
   }
   return { kind: 'text', path, bytes: r.bytes, matches: r.matches, lines: [...lines] };
+}
+
+/** The pipeline's reading part (readItem) on content; the lines around each match go back with it. */
+async function scanContent(path: string, content: Uint8Array | string | ByteStream, ctx: TaskContext): Promise<TaskResult> {
+  return taskResult(path, await readItem({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan, ...(ctx.signal ? { signal: ctx.signal } : {}) }));
+}
+
+/** scanContent for content that fits in one window, at once; undefined for bigger content. */
+function scanWhole(path: string, content: Uint8Array | string, ctx: TaskContext): TaskResult | undefined {
+  const r = readWhole({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan });
+  return r === undefined ? undefined : taskResult(path, r);
 }
 
 /** One cat-file per repository for this thread's lifetime (it ends with the thread: git sees EOF). */
@@ -209,7 +229,7 @@ async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskRes
     const o = await request(t);
     if (t.git.kind === 'commit') {
       const { body, sha: _sha, ...who } = parseCommitObject(t.git.oid, o.content);
-      const r = await scanContent(t.path, body, ctx);
+      const r = scanWhole(t.path, body, ctx) ?? (await scanContent(t.path, body, ctx));
       return typeof r === 'number' || r.kind === 'skip' ? r : { ...r, commit: who };
     }
     const max = t.git.maxFileSize;
@@ -217,7 +237,7 @@ async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskRes
       return { kind: 'skip', path: t.path, reason: 'too-large', detail: `skipped: too large (${o.size} bytes > --max-file-size ${max})` };
     }
     if (isLfsPointer(o.content)) return { kind: 'skip', path: t.path, reason: 'lfs-pointer', detail: 'Git LFS pointer: the content lives on the LFS server' };
-    return await scanContent(t.path, o.content, ctx);
+    return scanWhole(t.path, o.content, ctx) ?? (await scanContent(t.path, o.content, ctx));
   } finally {
     requested.delete(objectKey(t.git));
     askAhead();
@@ -229,12 +249,23 @@ async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskRes
  * U+FFFD) is opened through its raw bytes: every raw file behind it is read, reported under the
  * decoded name.
  */
-export async function runTask(task: WorkerTask, ctx: TaskContext): Promise<TaskResult[]> {
-  if ('content' in task) return [await scanContent(task.path, task.content, ctx)];
-  if ('git' in task) return [await runGitObject(task, ctx)];
-  const first = await readOne(task.abs, task.path, ctx);
-  if (!(typeof first !== 'number' && first.kind === 'skip' && first.reason === 'unreadable' && task.abs.includes(REPLACEMENT))) return [first];
-  const out: TaskResult[] = [];
-  for (const raw of await rawPaths(task.abs)) out.push(await readOne(raw, task.path, ctx));
-  return out.length ? out : [first];
+export function runTask(task: WorkerTask, ctx: TaskContext): TaskResult[] | Promise<TaskResult[]> {
+  if ('content' in task) {
+    const whole = scanWhole(task.path, task.content, ctx);
+    return whole !== undefined ? [whole] : scanContent(task.path, task.content, ctx).then((r) => [r]);
+  }
+  if ('git' in task) return runGitObject(task, ctx).then((r) => [r]);
+  const first = readOne(task.abs, task.path, ctx);
+  if (first instanceof Promise) return first.then((r) => afterFirst(task.abs, task.path, r, ctx));
+  return afterFirst(task.abs, task.path, first, ctx);
+}
+
+/** A name with U+FFFD that could not be opened: every raw file behind it is read instead. */
+function afterFirst(abs: string, path: string, first: TaskResult, ctx: TaskContext): TaskResult[] | Promise<TaskResult[]> {
+  if (!(typeof first !== 'number' && first.kind === 'skip' && first.reason === 'unreadable' && abs.includes(REPLACEMENT))) return [first];
+  return (async () => {
+    const out: TaskResult[] = [];
+    for (const raw of await rawPaths(abs)) out.push(await readOne(raw, path, ctx));
+    return out.length ? out : [first];
+  })();
 }

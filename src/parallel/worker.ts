@@ -46,7 +46,10 @@ port.on('message', (req: WorkerRequest | { init: WorkerInit }) => {
     try {
       const results: TaskResult[][] = [];
       if (!ctx) throw new Error('scan-worker: a batch came before the configuration');
-      for (const t of req.tasks) results.push(await runTask(t, ctx));
+      for (const t of req.tasks) {
+        const r = runTask(t, ctx);
+        results.push(r instanceof Promise ? await r : r);
+      }
       reply = { id: req.id, results };
     } catch (err) {
       reply = {
