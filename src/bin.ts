@@ -18,6 +18,10 @@ process.on('SIGINT', () => {
   if (interrupted) process.exit(ExitCode.Interrupted);
   interrupted = true;
   controller.abort();
+  // Ctrl-C reaches the whole pipeline (`producer | hubspot-secrets scan -`): the producer may stop
+  // first and its end of input be taken for the end of the data. A run that saw Ctrl-C before it
+  // exited never passes, even one that had already reported.
+  if (settled && process.exitCode !== ExitCode.Error) process.exitCode = ExitCode.Interrupted;
 });
 
 // Fail closed: if the event loop ever drains before main() settles (a source that never finishes),
@@ -31,10 +35,12 @@ process.on('exit', (code) => {
 let settled = false;
 
 // A reader that stops early (`| head`, `| true`): the rest of the report has nowhere to go, and the
-// verdict (the exit code) stands; anything else on stdout is an error as usual.
+// verdict (the exit code) stands. Any other failure to write the report (a full disk, a closed
+// descriptor) leaves nothing to conclude from: exit 2 with one line, never the findings code.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
-  throw err;
+  process.stderr.write(`hubspot-secrets: cannot write to standard output: ${err.code ?? err.message}; nothing may be concluded from this run.\n`);
+  process.exit(ExitCode.Error);
 });
 
 // Everything else loads now (the workers above start meanwhile).

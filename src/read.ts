@@ -287,17 +287,16 @@ async function* bytePieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint
  * `readItem` for content that fits in one window (a string, or bytes): done at once, no promise (most
  * files: the per-file cost of the async path shows on 10k small files). Undefined for anything else.
  */
-export function readWhole(item: SourceItem, ruleset: RuleSet, opts: ReadOptions): ReadResult | undefined {
-  const c = item.content;
+export function readWhole(c: SourceItem['content'], path: string, ruleset: RuleSet, opts: ReadOptions): ReadResult | undefined {
   const size = opts.plan.chunkSize;
   if (typeof c === 'string') {
     if (c.length > size) return undefined;
-    return { kind: 'text', bytes: Buffer.byteLength(c), ...wholeText(c, item.path, ruleset, opts) };
+    return { kind: 'text', bytes: Buffer.byteLength(c), ...wholeText(c, path, ruleset, opts) };
   }
   if (isByteStream(c) || c.byteLength > size) return undefined;
   const d = decodeBytes(c);
   if (d.kind === 'binary') return { kind: 'skip', reason: 'binary', detail: d.reason };
-  return { kind: 'text', bytes: c.byteLength, ...wholeText(d.text, item.path, ruleset, opts) };
+  return { kind: 'text', bytes: c.byteLength, ...wholeText(d.text, path, ruleset, opts) };
 }
 
 /**
@@ -305,7 +304,7 @@ export function readWhole(item: SourceItem, ruleset: RuleSet, opts: ReadOptions)
  * (and every ByteStream) is decoded as a stream and scanned in windows.
  */
 export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOptions): Promise<ReadResult> {
-  const whole = readWhole(item, ruleset, opts);
+  const whole = readWhole(item.content, item.path, ruleset, opts);
   if (whole) return whole;
   const c = item.content;
   const size = opts.plan.chunkSize;
@@ -366,6 +365,9 @@ function wholeText(text: string, path: string, ruleset: RuleSet, opts: ReadOptio
  * Iterate `events` until `signal` aborts — at once, even while the source is waiting (standard
  * input, a slow disk). The source is then asked to stop (its `finally` blocks run) without waiting.
  */
+/** How long a source's failure waits for a Ctrl-C that may have caused it (see untilAborted). */
+const ABORT_GRACE_MS = 150;
+
 export async function* untilAborted<T>(events: AsyncIterable<T> | Iterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
   const it = Symbol.asyncIterator in events ? events[Symbol.asyncIterator]() : (events as Iterable<T>)[Symbol.iterator]();
   if (!signal) {
@@ -384,7 +386,16 @@ export async function* untilAborted<T>(events: AsyncIterable<T> | Iterable<T>, s
   try {
     for (;;) {
       if (signal.aborted) return;
-      const r = await Promise.race([it.next(), aborted]);
+      let r: IteratorResult<T> | 'aborted';
+      try {
+        r = await Promise.race([it.next(), aborted]);
+      } catch (err) {
+        // Ctrl-C reaches the source's git processes too, and their failure may be seen before the
+        // signal is: a failure with Ctrl-C on its heels ends the run as interrupted, not as an error.
+        const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), ABORT_GRACE_MS));
+        if (signal.aborted || (await Promise.race([aborted, grace])) === 'aborted') return;
+        throw err;
+      }
       if (r === 'aborted') return;
       if (r.done) {
         exhausted = true;

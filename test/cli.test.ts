@@ -211,6 +211,50 @@ describe('a reader that stops early', () => {
   });
 });
 
+describe('standard output that cannot be written', () => {
+  it('a full disk (/dev/full): exit 2 with one line, never a stack trace or the findings code', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('./helpers/cli.js');
+    const dir = tempDir('hs-devfull-');
+    writeFileSync(path.join(dir, 'a.txt'), 'clean\n');
+    for (const argv of [['scan', '.'], ['rules']]) {
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" ${argv.join(' ')} > /dev/full`], { cwd: dir, encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe('hubspot-secrets: cannot write to standard output: ENOSPC; nothing may be concluded from this run.\n');
+    }
+  });
+});
+
+describe('--threads', () => {
+  it('takes a plain whole number 0–64 only: hex, exponents, an empty or missing value are usage errors', async () => {
+    const dir = tempDir('hs-threads-');
+    writeFileSync(path.join(dir, 'a.txt'), 'clean\n');
+    for (const [argv, why] of [
+      [['--threads', '0x10'], 'not "0x10"'],
+      [['--threads', '1e1'], 'not "1e1"'],
+      [['--threads='], 'not ""'],
+      [['--threads', 'x'], 'not "x"'],
+      [['--threads', '65'], 'not "65"'],
+      [['--threads'], 'Not enough arguments following: threads'],
+    ] as const) {
+      const r = await runMain(['scan', '.', ...argv], { cwd: dir });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain(why);
+    }
+    expect((await runMain(['scan', '.', '--threads', '2', '--threads', '0'], { cwd: dir })).code).toBe(0);
+  });
+
+  it('many workers: no warning about listeners (each worker pipes its output here)', async () => {
+    const { BIN } = await import('./helpers/cli.js');
+    const { spawnSync } = await import('node:child_process');
+    const dir = tempDir('hs-threads-many-');
+    for (let i = 0; i < 200; i++) writeFileSync(path.join(dir, `f${i}.txt`), `line ${i}\n`);
+    const r = spawnSync(process.execPath, [BIN, 'scan', '.', '--threads', '12'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+  });
+});
+
 describe('--output that cannot be written', () => {
   it('names the file and why, exit 2, no usage hint', async () => {
     const dir = tempDir('hs-output-');

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
-import { git, makeRepo, type TestRepo } from './helpers/git.js';
+import { git, GIT_TEST_ENV, makeRepo, type TestRepo } from './helpers/git.js';
 
 const T = fakeAll('git-audit');
 const U = fakeAll('git-audit-2');
@@ -132,6 +132,20 @@ describe('audit', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^hubspot-secrets: .*(missing|corrupt)/);
+  });
+
+  it('a shallow clone is exit 2 with the way to fetch the rest: an audit of it would miss the history below', async () => {
+    const repo = makeRepo();
+    repo.commit('a', { 'a.env': line(T.pat!) });
+    repo.commit('b', { 'a.env': 'gone\n' });
+    const shallow = `${repo.dir}-shallow`;
+    execFileSync('git', ['clone', '-q', '--depth', '1', `file://${repo.dir}`, shallow], { env: { ...process.env, ...GIT_TEST_ENV } });
+    const r = await runMain(['audit', '-f', 'json'], { cwd: shallow });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/is a shallow clone: .*git fetch --unshallow/);
+    // The full clone finds the token the shallow one cannot see.
+    expect((await audit(repo)).code).toBe(1);
   });
 
   it('audit [repo] from another folder; not a repository is exit 2', async () => {

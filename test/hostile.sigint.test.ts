@@ -4,10 +4,16 @@
  * while it holds the big file open (both seen in /proc/<pid>).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { untilAborted } from '../src/read.js';
+import { builtinRuleSet } from '../src/rules/index.js';
+import { scan } from '../src/scan.js';
+import { historySource } from '../src/sources/git/history.js';
 import { BIN } from './helpers/cli.js';
+import { fakeAll } from './helpers/fake-tokens.js';
+import { makeRepo } from './helpers/git.js';
 import { GIT_TEST_ENV } from './helpers/git.js';
 import { childCommands, holdsOpen } from './helpers/proc.js';
 import { tempDir } from './helpers/tmp.js';
@@ -105,5 +111,81 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
     expect(JSON.parse(r.stdout).incomplete).toBe(true);
     expect(childCommands(child.pid!)).toEqual([]);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('to the whole process group during an audit (git stopped by it too): still 130 with the incomplete report, no git error', async () => {
+    const tmp = path.join(root, 'tmp4');
+    mkdirSync(tmp);
+    const repo = path.join(root, 'repo'); // the 60 MB blob of the test above
+    const child = spawn(process.execPath, [BIN, 'audit', '-f', 'json', '--threads', '1'], {
+      cwd: repo,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, as a shell's foreground job: Ctrl-C reaches git as well
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await until(() => childCommands(child.pid!).some((c) => c.includes('cat-file')), 'git cat-file reading blobs');
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await done).toBe(130);
+    expect(stderr).not.toMatch(/git .*(failed|stopped)|internal error/);
+    expect(JSON.parse(stdout).incomplete).toBe(true);
+  });
+
+  it('after the report is written but before the process ends (a producer cut off by the same Ctrl-C): 130, never 0', async () => {
+    const tmp = path.join(root, 'tmp5');
+    mkdirSync(tmp);
+    // Holds the process open a little after main() settles: the window in which Ctrl-C can land late.
+    const hold = path.join(tmp, 'hold.cjs');
+    writeFileSync(hold, 'setTimeout(() => {}, 1500);\n');
+    const child = spawn(process.execPath, ['--require', hold, BIN, 'scan', '-'], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.on('data', (c) => (stdout += c));
+    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    child.stdin!.end('the start of an input whose producer was stopped\n');
+    await until(() => stdout.includes('No HubSpot credentials found'), 'the clean report');
+    child.kill('SIGINT');
+    expect(await done).toBe(130);
+  });
+});
+
+describe('a failure Ctrl-C caused (git stopped by the same signal)', () => {
+  async function* failing(): AsyncGenerator<number> {
+    yield 1;
+    throw new Error('git cat-file stopped (exit code null)');
+  }
+
+  it('a source failing with Ctrl-C on its heels ends the run as interrupted; without Ctrl-C it is an error', async () => {
+    const seen: number[] = [];
+    const c = new AbortController();
+    const it = untilAborted(failing(), c.signal);
+    seen.push((await it.next()).value as number);
+    setTimeout(() => c.abort(), 20); // the signal is handled a little after git's death is seen
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+    expect(seen).toEqual([1]);
+    const plain = untilAborted(failing(), new AbortController().signal);
+    await plain.next();
+    await expect(plain.next()).rejects.toThrow(/cat-file stopped/);
+  });
+
+  it("an interrupted audit keeps its findings when git cannot map them to commits; a complete one fails", async () => {
+    const repo = makeRepo();
+    repo.commit('a', { 'a.env': `HUBSPOT_TOKEN=${fakeAll('sigint-map')['pat']}\n` });
+    const ruleset = builtinRuleSet();
+    const run = async () => {
+      const h = await historySource({ cwd: repo.dir });
+      return { h, r: await scan(h.events, { ruleset }) };
+    };
+    const complete = await run();
+    const interrupted = await run();
+    rmSync(path.join(repo.dir, '.git'), { recursive: true, force: true }); // git log and ls-tree fail now
+    await expect(complete.h.annotate(complete.r)).rejects.toThrow();
+    interrupted.r.incomplete = true;
+    await interrupted.h.annotate(interrupted.r);
+    expect(interrupted.r.findings).toHaveLength(1);
+    expect(interrupted.r.findings[0]!.path).toMatch(/^<blob [0-9a-f]{12}: the run was interrupted before its commit was found>$/);
   });
 });

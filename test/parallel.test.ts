@@ -147,6 +147,9 @@ describe('workers started before the arguments are parsed (spare.ts)', () => {
     expect(n(['scan', '.', '--threads', '0'])).toBe(0);
     expect(n(['scan', '.', '--help'])).toBe(0);
     expect(n(['audit', '--threads', 'x'])).toBe(0);
+    expect(n(['scan', '.', '--threads', '1e9'])).toBe(0); // refused later, with a clear error: no 64 workers first
+    expect(n(['scan', '.', '--threads', '0x10'])).toBe(0);
+    expect(n(['scan', '.', '--threads', '12'])).toBe(4); // a head start for as many as there are cores
     expect(n(['--config', 'c.json', 'scan', '.'])).toBe(0);
     expect(n(['rules'])).toBe(0);
     expect(n([])).toBe(0);

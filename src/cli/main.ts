@@ -63,6 +63,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (!pending) return ExitCode.Clean;
     return await pending;
   } catch (err) {
+    // An error after Ctrl-C (git stopped by the same signal): the run was interrupted, not broken.
+    if (io.signal?.aborted) {
+      io.stderr.write(`${TOOL_NAME}: interrupted (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); nothing may be concluded from this run.\n`);
+      return ExitCode.Interrupted;
+    }
     return reportError(err, io);
   }
 }

@@ -200,20 +200,22 @@ function runGroup(group: LedGroup, applies: (k: number) => boolean, shapes: Shap
   }
 }
 
+/** Matches of a pattern in a text: each exec result and the offset of the window slice it ran on. */
 interface Raw {
-  m: RegExpExecArray;
-  offset: number;
+  ms: RegExpExecArray[];
+  offsets: number[];
 }
 
 /**
  * Matches of a gated pattern over its windows, computed once per text however many rules use the same
  * pattern (the bare refresh-token / developer-key shape is in two rules).
  */
-function windowMatches(re: RegExp, gate: Gate, shapes: Shapes): Raw[] {
+function windowMatches(re: RegExp, gate: Gate, shapes: Shapes): Raw {
   const key = `${windowKey(gate).id}/${re.flags}/${re.source}`;
-  let raw = shapes.memo.get(key) as Raw[] | undefined;
+  let raw = shapes.memo.get(key) as Raw | undefined;
   if (raw) return raw;
-  raw = [];
+  // Two arrays, not one object per match: exec results differ in shape between patterns.
+  raw = { ms: [], offsets: [] };
   let lastEnd = 0;
   for (const w of shapes.windowsFor(gate)) {
     if (w.end <= lastEnd) continue;
@@ -223,7 +225,8 @@ function windowMatches(re: RegExp, gate: Gate, shapes: Shapes): Raw[] {
       if (m.index + offset >= w.end) break;
       if (m[0].length === 0) re.lastIndex++;
       lastEnd = m.index + offset + m[0].length;
-      raw.push({ m, offset });
+      raw.ms.push(m);
+      raw.offsets.push(offset);
     }
   }
   shapes.memo.set(key, raw);
@@ -254,7 +257,8 @@ function scanText(ruleset: RuleSet, shapes: Shapes, path: string, out: Out): voi
       continue;
     }
     if (!shapes.any(gate) || !applies(rule, gate)) continue;
-    for (const { m, offset } of windowMatches(re, gate, shapes)) report(rule, m, offset, out);
+    const { ms, offsets } = windowMatches(re, gate, shapes);
+    for (let i = 0; i < ms.length; i++) report(rule, ms[i]!, offsets[i]!, out);
   }
 }
 
@@ -377,14 +381,21 @@ function scanEscapes(kind: 'escaped' | 'url', ruleset: RuleSet, shapes: Shapes, 
   }
 }
 
-const termsOf = new WeakMap<RuleSet, { words: string[]; all: boolean }>();
+interface DecodedTerms {
+  words: string[];
+  all: boolean;
+  /** Whether a decoded payload holds one of them (one function per rule set: one call target for the JIT). */
+  interesting: (decoded: string) => boolean;
+}
+
+const termsOf = new WeakMap<RuleSet, DecodedTerms>();
 
 /**
  * What makes a decoded base64 payload worth scanning: a UUID shape, a rule's keyword, or — for a rule
  * without keywords — one of the literals its patterns start with. A keyword-less rule with a pattern
  * that has neither such a literal nor a UUID shape makes every text-like payload worth scanning.
  */
-function decodedTerms(ruleset: RuleSet): { words: string[]; all: boolean } {
+function decodedTerms(ruleset: RuleSet): DecodedTerms {
   let t = termsOf.get(ruleset);
   if (t) return t;
   const words = new Set(ruleset.keywords);
@@ -397,7 +408,13 @@ function decodedTerms(ruleset: RuleSet): { words: string[]; all: boolean } {
       else if (rule.gates[i]?.kind !== 'uuid') all = true;
     });
   }
-  t = { words: [...words], all };
+  const list = [...words];
+  const interesting = (decoded: string): boolean => {
+    if (all || UUIDISH.test(decoded)) return true;
+    const lower = decoded.toLowerCase();
+    return list.some((k) => lower.includes(k));
+  };
+  t = { words: list, all, interesting };
   termsOf.set(ruleset, t);
   return t;
 }
@@ -441,12 +458,7 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
 
   if (options.decode !== false) {
     const plan = planFor(ruleset);
-    const { words, all } = decodedTerms(ruleset);
-    const interesting = (decoded: string): boolean => {
-      if (all || UUIDISH.test(decoded)) return true;
-      const lower = decoded.toLowerCase();
-      return words.some((k) => lower.includes(k));
-    };
+    const { interesting } = decodedTerms(ruleset);
     scanEscapes('escaped', ruleset, shapes, plan, path, cands);
     scanEscapes('url', ruleset, shapes, plan, path, cands);
     const view = base64View(text, interesting, shapes.runs());

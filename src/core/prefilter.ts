@@ -12,7 +12,13 @@
  * shape a match can start (from the pattern's longest prefix); `keywordCheck` is set when a match
  * need not contain one of the rule's keywords, so the file-wide keyword check still applies.
  */
-export type Gate = ({ kind: 'uuid' } | { kind: 'run'; min: number }) & { before: number; keywordCheck: boolean };
+export interface Gate {
+  kind: 'uuid' | 'run';
+  /** For a run: its shortest length; 0 for a UUID shape (one object shape for both kinds: the JIT sees one). */
+  min: number;
+  before: number;
+  keywordCheck: boolean;
+}
 
 /**
  * Shortest base64 run looked at: what the base64 view decodes and the long-token gates use. 40
@@ -27,9 +33,12 @@ export interface Window {
   /** Matches must start in [start, end). */
   start: number;
   end: number;
-  /** The window's text plus margins and its offset, cut once however many patterns run in it. */
-  cut?: { sub: string; offset: number };
+  /** The window's text plus margins and its offset, cut once however many patterns run in it (UNCUT until then). */
+  cut: { sub: string; offset: number };
 }
+
+/** A window not cut yet: an object of the cut's shape, so the field keeps one type for the JIT. */
+const UNCUT: { sub: string; offset: number } = { sub: '', offset: -1 };
 
 // 0-9 A-Z a-z → hex / base64 lookup tables (charCode < 128).
 const HEX = new Uint8Array(128);
@@ -39,9 +48,13 @@ for (let c = 65; c <= 70; c++) HEX[c] = HEX[c + 32] = 1;
 for (let c = 65; c <= 90; c++) B64[c] = B64[c + 32] = 1;
 for (const ch of '+/_-') B64[ch.charCodeAt(0)] = 1;
 
-function isHex(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  return c < 128 && HEX[c] === 1;
+/** Whether the 4 characters from i are hex digits (one loop: a small function for the JIT to compile). */
+function hex4(text: string, i: number): boolean {
+  for (let k = i; k < i + 4; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 128 || HEX[c] !== 1) return false;
+  }
+  return true;
 }
 
 function isB64(c: number): boolean {
@@ -56,14 +69,7 @@ export function uuidShapes(text: string): number[] {
   const out: number[] = [];
   const n = text.length - 15;
   for (let i = text.indexOf('-'); i !== -1 && i < n; i = text.indexOf('-', i + 1)) {
-    if (
-      text.charCodeAt(i + 5) === 45 &&
-      text.charCodeAt(i + 10) === 45 &&
-      text.charCodeAt(i + 15) === 45 &&
-      isHex(text, i + 1) && isHex(text, i + 2) && isHex(text, i + 3) && isHex(text, i + 4) &&
-      isHex(text, i + 6) && isHex(text, i + 7) && isHex(text, i + 8) && isHex(text, i + 9) &&
-      isHex(text, i + 11) && isHex(text, i + 12) && isHex(text, i + 13) && isHex(text, i + 14)
-    ) {
+    if (text.charCodeAt(i + 5) === 45 && text.charCodeAt(i + 10) === 45 && text.charCodeAt(i + 15) === 45 && hex4(text, i + 1) && hex4(text, i + 6) && hex4(text, i + 11)) {
       out.push(i);
     }
   }
@@ -162,7 +168,7 @@ export class Shapes {
       if (last !== undefined && start <= last.end) {
         if (end > last.end) last.end = end;
       } else {
-        last = { start, end, cut: undefined };
+        last = { start, end, cut: UNCUT };
         out.push(last);
       }
     };
@@ -181,7 +187,7 @@ export class Shapes {
 
   /** Text of a window plus margins, and the offset of that slice in the text (cut once per window). */
   slice(w: Window): { sub: string; offset: number } {
-    if (w.cut === undefined) {
+    if (w.cut === UNCUT) {
       const offset = Math.max(0, w.start - MARGIN);
       // Past the window: room for the rest of the match (a UUID tail, `={0,2}`) and a lookahead.
       w.cut = { sub: this.text.slice(offset, Math.min(this.text.length, w.end + UUID_AFTER + MARGIN)), offset };

@@ -85,7 +85,7 @@ export function patternGate(source: string, keywords: readonly string[] = []): G
   if (uuidAt >= 0) {
     // The shape is found at the UUID's first dash (8 hex in) or the dash after a hublet (at most 4 in).
     const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 4);
-    return Number.isFinite(before) ? { kind: 'uuid', before, keywordCheck } : null;
+    return Number.isFinite(before) ? { kind: 'uuid', min: 0, before, keywordCheck } : null;
   }
   const m = RUN_SECRET.exec(source);
   const inAlphabet = (cls: string): boolean => /^-?[A-Za-z0-9+/_]*-?$/.test(cls.replace(/a-z|A-Z|0-9/g, ''));

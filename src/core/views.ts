@@ -14,7 +14,7 @@ interface Segment {
   /** True where the view holds decoded text standing for `oLen` encoded characters. */
   decoded: boolean;
   /** Decoded text whose inside does not map to columns (a base64 block over several lines): a match in it points at the whole block. */
-  opaque?: boolean;
+  opaque: boolean;
 }
 
 export interface View {
@@ -27,7 +27,8 @@ interface Replacement {
   oStart: number;
   oLen: number;
   value: string;
-  opaque?: boolean;
+  /** Always set (false for most): objects of one shape, for the JIT. */
+  opaque: boolean;
 }
 
 function buildView(kind: View['kind'], text: string, reps: Replacement[]): View {
@@ -39,17 +40,17 @@ function buildView(kind: View['kind'], text: string, reps: Replacement[]): View 
     if (r.oStart > o) {
       const len = r.oStart - o;
       parts.push(text.slice(o, r.oStart));
-      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false });
+      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false, opaque: false });
       v += len;
     }
     parts.push(r.value);
-    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, ...(r.opaque ? { opaque: true } : {}) });
+    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, opaque: r.opaque });
     v += r.value.length;
     o = r.oStart + r.oLen;
   }
   if (o < text.length) {
     parts.push(text.slice(o));
-    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false });
+    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false, opaque: false });
   }
   return { kind, text: parts.join(''), segments };
 }
@@ -109,7 +110,7 @@ export function escapedView(text: string): View | null {
       : m[2]
         ? String.fromCharCode(parseInt(m[2], 16))
         : (SIMPLE[m[3]!] ?? m[3]!);
-    reps.push({ oStart: m.index, oLen: m[0].length, value });
+    reps.push({ oStart: m.index, oLen: m[0].length, value, opaque: false });
   }
   return reps.length ? buildView('escaped', text, reps) : null;
 }
@@ -122,7 +123,7 @@ export function urlView(text: string): View | null {
   if (!/%[0-9a-f]{2}/i.test(text)) return null;
   const reps: Replacement[] = [];
   for (const m of text.matchAll(PERCENT)) {
-    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)) });
+    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)), opaque: false });
   }
   return reps.length ? buildView('url', text, reps) : null;
 }
@@ -280,7 +281,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     const body = text.slice(start, bodyEnd);
     const decoded = decodePrintable(body);
     if (decoded === null || decoded.length < 16 || !printable(decoded) || !interesting(decoded)) continue;
-    reps.push({ oStart: start, oLen: end - start, value: decoded });
+    reps.push({ oStart: start, oLen: end - start, value: decoded, opaque: false });
   }
   return reps.length ? buildView('base64', text, reps) : null;
 }

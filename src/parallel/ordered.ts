@@ -72,8 +72,9 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
     if (rest) for (const e of s.wrap(rest)) out.push(e);
   };
   const headReady = (): boolean => {
-    const s = slots[0];
-    return s !== undefined && ('ready' in s || s.batch.results !== undefined);
+    if (slots.length === 0) return false;
+    const s = slots[0]!;
+    return 'ready' in s || s.batch.results !== undefined;
   };
   /** Wait for the first slot's batch (sending it first if it is still being filled). */
   const waitHead = async (): Promise<void> => {

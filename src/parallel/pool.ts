@@ -10,7 +10,7 @@ import { GitError, isUserError, UserError } from '../errors.js';
 import { chunkPlanFor, type ChunkPlan } from '../read.js';
 import { closeCatFiles, prefetch, runTask, taskBuffer, type TaskContext, type TaskResult, type WorkerTask } from './task.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
-import { defaultThreads, takeSpare } from './spare.js';
+import { allowListeners, defaultThreads, takeSpare } from './spare.js';
 
 /** A scan worker failed: nothing may be concluded from the run. */
 export class PoolError extends Error {
@@ -76,6 +76,7 @@ export class ScanPool {
       ...(opts.decode !== undefined ? { decode: opts.decode } : {}),
       ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
     };
+    allowListeners(opts.threads);
     for (let i = 0; i < opts.threads; i++) {
       if (opts.workerUrl === undefined) throw new PoolError('no worker script to start');
       // A worker started early (spare.ts) is configured by its first message; else it starts now.

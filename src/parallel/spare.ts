@@ -62,9 +62,9 @@ export function speculate(argv: readonly string[], cwd: string, cores = availabl
     if (command === 'scan' && (a === '--staged' || a.startsWith('--commits'))) return 0;
     const t = a === '--threads' ? rest[++i] : a.startsWith('--threads=') ? a.slice('--threads='.length) : undefined;
     if (t !== undefined) {
-      const n = Number(t);
-      if (!Number.isInteger(n) || n < 0) return 0;
-      threads = Math.min(n, 64);
+      // Only plain numbers the option accepts (it is checked later, with a clear error).
+      if (!/^\d{1,2}$/.test(t) || Number(t) > 64) return 0;
+      threads = Number(t);
       continue;
     }
     if (command === 'scan' && !a.startsWith('-')) {
@@ -77,7 +77,8 @@ export function speculate(argv: readonly string[], cwd: string, cores = availabl
     }
   }
   if (command === 'scan' && !positional) folder = true;
-  return folder ? threads : 0;
+  // A head start for as many workers as there are cores at most: the pool starts any others.
+  return folder ? Math.min(threads, cores) : 0;
 }
 
 let spares: { url: string; workers: Worker[] } | undefined;
@@ -86,6 +87,7 @@ let spares: { url: string; workers: Worker[] } | undefined;
 export function startSpares(url: URL, n: number): Worker[] {
   if (spares || n <= 0) return [];
   const workers: Worker[] = [];
+  allowListeners(n);
   for (let i = 0; i < n; i++) {
     const w = new Worker(url, { workerData: DEFERRED, stdout: false, stderr: false });
     w.unref();
@@ -100,6 +102,16 @@ export function startSpares(url: URL, n: number): Worker[] {
   }
   spares = { url: url.href, workers };
   return [...workers];
+}
+
+/**
+ * Each worker's output is piped to this process's stdout and stderr, one listener each per worker:
+ * many workers (`--threads 12`) are not a leak, so Node's warning about it is raised past them.
+ */
+export function allowListeners(workers: number): void {
+  for (const s of [process.stdout, process.stderr]) {
+    if (s.getMaxListeners() < workers + 10) s.setMaxListeners(workers + 10);
+  }
 }
 
 /** A started spare for `url`, now the caller's (its listeners removed, ref'd again); undefined if none. */

@@ -164,7 +164,7 @@ async function scanContent(path: string, content: Uint8Array | string | ByteStre
 
 /** scanContent for content that fits in one window, at once; undefined for bigger content. */
 function scanWhole(path: string, content: Uint8Array | string, ctx: TaskContext): TaskResult | undefined {
-  const r = readWhole({ kind: 'item', path, content }, ctx.ruleset, { decode: ctx.decode, plan: ctx.plan });
+  const r = readWhole(content, path, ctx.ruleset, ctx);
   return r === undefined ? undefined : taskResult(path, r);
 }
 

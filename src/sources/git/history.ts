@@ -12,7 +12,8 @@ import { rawSecret, type ScannedFinding, type ScanResult } from '../../scan.js';
 import type { GitObjectStream, SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobEvent } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject } from './commit-object.js';
-import { CatFile, decodePath, gitLines, gitRun, openRepo, splitNul, type RepoInfo } from './repo.js';
+import { GitError } from '../../errors.js';
+import { CatFile, decodePath, gitLines, gitRun, openRepo, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
 
 export interface HistorySourceOptions {
   /** Any directory inside the repository (or a bare repository). */
@@ -185,6 +186,11 @@ async function headBlobs(repo: RepoInfo): Promise<Set<string>> {
  */
 export async function historySource(opts: HistorySourceOptions): Promise<HistorySource> {
   const repo = await openRepo(opts.cwd);
+  // Fail closed: a shallow clone holds only the top of the history; an audit of it would pass over
+  // everything below its boundary without a word.
+  if (repo.shallow) {
+    throw new GitError(`${repo.root ?? repo.cwd} is a shallow clone: the history below its boundary is not here, so an audit would miss it; ${UNSHALLOW_HINT}`);
+  }
   const unreachable = opts.includeUnreachable ?? false;
   const progress: HistoryProgress = { commits: 0, blobs: 0, totalBlobs: 0, bytes: 0 };
   /** Placeholder commit object of each blob item → blob id (findings keep the same object). */
@@ -267,7 +273,8 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
       const placeholder: CommitInfo = { sha: '' };
       blobOf.set(placeholder, oid);
       progress.blobs++;
-      const git = { cwd: repo.cwd, oid, kind: 'blob' as const, ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}) };
+      // Every ref has the same keys (maxFileSize may be undefined): one object shape for the JIT.
+      const git: GitObjectStream['git'] = { cwd: repo.cwd, oid, kind: 'blob', maxFileSize: opts.maxFileSize };
       return { kind: 'item', path: hint, content: deferred(cat, git, hint), blob: oid, commit: placeholder };
     };
     try {
@@ -299,7 +306,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
           events: commits.slice(i, i + 256).map((oid): SourceEvent => {
             progress.commits++;
             const commit: CommitInfo = { sha: oid, message: true };
-            return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: deferred(cat, { cwd: repo.cwd, oid, kind: 'commit' }, 'commit', commit), commit };
+            return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: deferred(cat, { cwd: repo.cwd, oid, kind: 'commit', maxFileSize: undefined }, 'commit', commit), commit };
           }),
         };
       }
@@ -321,7 +328,17 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const wanted = new Set<string>();
     for (const list of lists) for (const f of list) if (f.commit && blobOf.has(f.commit)) wanted.add(blobOf.get(f.commit)!);
     if (wanted.size) warm();
-    const [intro, inHeadBlobs] = await Promise.all([log ? log.then((out) => introductions(out, wanted)) : new Map<string, Introduction>(), headBlobs(repo)]);
+    const mapping = Promise.all([log ? log.then((out) => introductions(out, wanted)) : new Map<string, Introduction>(), headBlobs(repo)]);
+    let intro: Map<string, Introduction>;
+    let inHeadBlobs: Set<string>;
+    let mapped = true;
+    try {
+      [intro, inHeadBlobs] = await mapping;
+    } catch (err) {
+      // Ctrl-C reaches git too: an interrupted run keeps its findings, unmapped, rather than failing.
+      if (!result.incomplete) throw err;
+      [intro, inHeadBlobs, mapped] = [new Map(), new Set(), false];
+    }
 
     const key = (f: ScannedFinding): string => `${f.ruleId}\u0000${rawSecret(f) ?? f.secret}`;
     const headSecrets = new Set<string>();
@@ -343,7 +360,11 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
           orderOf.set(f, where.order);
         } else {
           // No commit adds it: a ref or tag points at it directly, or (with --include-unreachable) it is dangling.
-          f.path = unreachable ? `<unreachable blob ${oid.slice(0, 12)}>` : `<blob ${oid.slice(0, 12)}: no commit holds it, a ref points at it>`;
+          f.path = !mapped
+            ? `<blob ${oid.slice(0, 12)}: the run was interrupted before its commit was found>`
+            : unreachable
+              ? `<unreachable blob ${oid.slice(0, 12)}>`
+              : `<blob ${oid.slice(0, 12)}: no commit holds it, a ref points at it>`;
           delete f.commit;
           orderOf.set(f, Number.MAX_SAFE_INTEGER);
         }
