@@ -5,7 +5,7 @@
  */
 import * as core from '@actions/core';
 import { ExitCode } from '../errors.js';
-import { fileSource } from '../sources/files.js';
+import { parallelFileSource } from '../parallel/source.js';
 import { commitsSource } from '../sources/git/commits.js';
 import { historySource } from '../sources/git/history.js';
 import { runAction, type ActionSink } from './run.js';
@@ -33,7 +33,8 @@ export async function run(): Promise<void> {
     sink,
     cwd: process.cwd(),
     sources: {
-      files: fileSource,
+      // The tree is read and scanned by worker threads and this one, as `scan <folder>` does.
+      files: (roots, o) => parallelFileSource(roots, o),
       commits: (o) => commitsSource(o),
       // Blobs and commits left in git: each scanning thread reads its own through cat-file.
       history: (o) => historySource({ ...o, deferBlobs: true }),

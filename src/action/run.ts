@@ -17,6 +17,7 @@ import { render } from '../report/index.js';
 import { scan, type ScanResult } from '../scan.js';
 import { resolveApiBaseUrl } from '../verify/base-url.js';
 import type { FileSourceOptions } from '../sources/files.js';
+import type { RuleSet } from '../core/types.js';
 import type { SourceEvent, SourceOutput } from '../sources/types.js';
 import { TOOL_NAME } from '../version.js';
 import { findingAnnotation, type AnnotationProperties } from './annotations.js';
@@ -55,7 +56,8 @@ export interface ActionSink {
 
 /** The git sources (issue 3) and the directory walk; passed in so tests may swap them. */
 export interface ActionSources {
-  files(roots: readonly string[], opts: FileSourceOptions): AsyncIterable<SourceOutput>;
+  /** Read (and, with worker threads, scanned) as `scan <folder>` does: the rules come along. */
+  files(roots: readonly string[], opts: FileSourceOptions & { ruleset: RuleSet }): AsyncIterable<SourceOutput>;
   commits(opts: { cwd: string; range: string }): AsyncIterable<SourceEvent>;
   /** The whole history; `annotate` maps blob findings back to their introducing commit and path. */
   history(opts: { cwd: string }): Promise<{ events: AsyncIterable<SourceOutput>; annotate(result: ScanResult): Promise<void> }>;
@@ -132,6 +134,7 @@ class Runner {
     private readonly root: string,
     private readonly scanEvents: Scanner,
     private readonly ignore: ((relPath: string) => boolean) | undefined,
+    private readonly ruleset: RuleSet,
   ) {}
 
   async run(plan: ScanPlan, workspace: string): Promise<{ result: ScanResult; target: string }> {
@@ -140,7 +143,7 @@ class Runner {
         return { result: await this.scanEvents(emptySource()), target: plan.why };
       case 'files':
         return {
-          result: await this.scanEvents(this.deps.sources.files([this.root], { cwd: workspace, ...(this.ignore ? { ignore: this.ignore } : {}) })),
+          result: await this.scanEvents(this.deps.sources.files([this.root], { cwd: workspace, ruleset: this.ruleset, ...(this.ignore ? { ignore: this.ignore } : {}) })),
           target: `the checked-out files (${path.relative(workspace, this.root) || '.'})`,
         };
       case 'history':
@@ -265,7 +268,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     const { ruleset } = prepared;
     // Detection on the scan pool (worker threads beside this one), as the CLI's audit does.
     const scanEvents: Scanner = (events) => scan(scanInWorkers(events, { ruleset }), { ruleset, showSecrets: false, ...prepared.pipeline });
-    const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, prepared.ignore).run(plan, workspace);
+    const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, prepared.ignore, ruleset).run(plan, workspace);
     const result = done.result;
     target = done.target;
     if (result.incomplete) throw new Error('the scan stopped before the end of its input');
