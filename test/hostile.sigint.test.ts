@@ -113,6 +113,28 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  for (const threads of ['0', '1']) {
+    it(`files finished before a big one in the same batch are reported when Ctrl-C comes during the big one (--threads ${threads})`, async () => {
+      const tmp = path.join(root, `tmp-early-${threads}`);
+      const d = path.join(root, `early-${threads}`);
+      mkdirSync(tmp);
+      mkdirSync(d);
+      writeFileSync(path.join(d, 'a.env'), `HUBSPOT_TOKEN=${fakeAll(`sigint-early-${threads}`)['pat']}\n`);
+      const big = path.join(d, 'big.js');
+      writeFileSync(big, 'var a = function (b) { return b * 2 }; '.repeat(1_500_000)); // 60 MB
+      const { child, done } = start(['scan', 'a.env', 'big.js', '-f', 'json', '--threads', threads], d, tmp);
+      await until(() => holdsOpen(child.pid!, big), 'the big file being read');
+      await new Promise((r) => setTimeout(r, 200)); // a worker tells what it has finished every 50 ms
+      child.kill('SIGINT');
+      const r = await done;
+      expect(r.code).toBe(130);
+      const doc = JSON.parse(r.stdout) as { incomplete: boolean; findings: { path: string }[]; stats: { files: number } };
+      expect(doc.incomplete).toBe(true);
+      expect(doc.findings.map((f) => f.path)).toEqual(['a.env']);
+      expect(doc.stats.files).toBe(1);
+    });
+  }
+
   it('to the whole process group during an audit (git stopped by it too): still 130 with the incomplete report, no git error', async () => {
     const tmp = path.join(root, 'tmp4');
     mkdirSync(tmp);

@@ -22,6 +22,8 @@ interface Batch {
   bytes: number;
   sent?: Promise<TaskResult[][]>;
   results?: TaskResult[][];
+  /** Results of tasks known before the whole batch's (the pool tells each as it is done). */
+  early: (TaskResult[] | undefined)[];
 }
 
 type Slot = { ready: SourceEvent[] } | { batch: Batch; i: number; bytes: number; wrap: (results: Exclude<TaskResult, number>[]) => SourceEvent[] };
@@ -32,17 +34,22 @@ type Slot = { ready: SourceEvent[] } | { batch: Batch; i: number; bytes: number;
  */
 export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: T) => Planned, pool: ScanPool): AsyncGenerator<SourceBatch> {
   const slots: Slot[] = [];
-  let batch: Batch = { tasks: [], bytes: 0 };
+  let batch: Batch = { tasks: [], bytes: 0, early: [] };
+  /** Wakes waitHead when a task's results come early. */
+  let wake: (() => void) | undefined;
   let tasks = 0;
   let bytes = 0;
 
   const send = (): void => {
     if (!batch.tasks.length) return;
     const b = batch;
-    b.sent = pool.run(b.tasks);
+    b.sent = pool.run(b.tasks, (i, r) => {
+      b.early[i] = r;
+      wake?.();
+    });
     // Rejections are seen when the slot is awaited; never an unhandled rejection meanwhile.
     b.sent.then((r) => (b.results = r)).catch(() => {});
-    batch = { tasks: [], bytes: 0 };
+    batch = { tasks: [], bytes: 0, early: [] };
   };
 
   /** The first slot's events into `out` (its batch has returned, or it was ready from the start). */
@@ -61,7 +68,7 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
     }
     tasks--;
     bytes -= s.bytes;
-    const results = s.batch.results![s.i]!;
+    const results = (s.batch.results?.[s.i] ?? s.batch.early[s.i])!;
     let rest: Exclude<TaskResult, number>[] | undefined;
     for (const r of results) {
       if (typeof r === 'number') {
@@ -74,14 +81,22 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
   const headReady = (): boolean => {
     if (slots.length === 0) return false;
     const s = slots[0]!;
-    return 'ready' in s || s.batch.results !== undefined;
+    return 'ready' in s || s.batch.results !== undefined || s.batch.early[s.i] !== undefined;
   };
-  /** Wait for the first slot's batch (sending it first if it is still being filled). */
+  /**
+   * Wait for the first slot's results: its batch's, or its own told early (sending the batch first
+   * if it is still being filled).
+   */
   const waitHead = async (): Promise<void> => {
-    const s = slots[0]!;
-    if ('ready' in s || s.batch.results) return;
-    if (!s.batch.sent) send();
-    s.batch.results = await s.batch.sent!;
+    for (;;) {
+      if (headReady()) return;
+      const s = slots[0] as Extract<Slot, { batch: Batch }>;
+      if (!s.batch.sent) send();
+      const early = new Promise<void>((resolve) => (wake = resolve));
+      const r = await Promise.race([s.batch.sent!, early]);
+      wake = undefined;
+      if (r !== undefined) s.batch.results = r;
+    }
   };
 
   for await (const xs of input) {
@@ -113,7 +128,7 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
     const out: SourceEvent[] = [];
     await waitHead();
     while (headReady()) pop(out);
-    yield group(out);
+    if (out.length || clean.items) yield group(out);
   }
 }
 

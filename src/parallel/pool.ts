@@ -49,7 +49,14 @@ interface Pending {
   worker: number;
   resolve: (r: TaskResult[][]) => void;
   reject: (e: Error) => void;
+  onResult?: OnResult;
 }
+
+/**
+ * Told each task's results as soon as they are known, before the whole batch is (a batch that holds
+ * a big file: the files before it are reported even if Ctrl-C comes before the big one is done).
+ */
+export type OnResult = (index: number, results: TaskResult[]) => void;
 
 export class ScanPool {
   /**
@@ -105,16 +112,16 @@ export class ScanPool {
   }
 
   /** Read and scan a batch of files on the least busy worker; results in the batch's order. */
-  run(tasks: WorkerTask[]): Promise<TaskResult[][]> {
+  run(tasks: WorkerTask[], onResult?: OnResult): Promise<TaskResult[][]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new PoolClosed());
     let w = 0;
     for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
     this.load[w]!++;
-    if (w === this.workers.length) return this.runHere(tasks);
+    if (w === this.workers.length) return this.runHere(tasks, onResult);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { worker: w, resolve, reject });
+      this.pending.set(id, { worker: w, resolve, reject, ...(onResult ? { onResult } : {}) });
       const req: WorkerRequest = { id, tasks };
       this.workers[w]!.postMessage(req);
     });
@@ -124,7 +131,7 @@ export class ScanPool {
    * A batch on this thread, after the batches before it and a turn of the event loop (so replies and
    * the walk go on between batches). Its errors fail the pool as a worker's do.
    */
-  private runHere(tasks: WorkerTask[]): Promise<TaskResult[][]> {
+  private runHere(tasks: WorkerTask[], onResult?: OnResult): Promise<TaskResult[][]> {
     const w = this.workers.length;
     // Git objects are asked for now, so git reads them while the batches before this one are scanned.
     prefetch(tasks);
@@ -139,7 +146,9 @@ export class ScanPool {
       const results: TaskResult[][] = [];
       for (const t of tasks) {
         const r = runTask(t, this.local);
-        results.push(r instanceof Promise ? await r : r);
+        const done = r instanceof Promise ? await r : r;
+        onResult?.(results.length, done);
+        results.push(done);
       }
       return results;
     });
@@ -160,6 +169,10 @@ export class ScanPool {
   private onReply(reply: WorkerReply): void {
     const p = this.pending.get(reply.id);
     if (!p) return;
+    if ('partial' in reply) {
+      reply.partial.forEach((r, k) => p.onResult?.(reply.from + k, r));
+      return;
+    }
     this.pending.delete(reply.id);
     this.load[p.worker]!--;
     if ('error' in reply) {

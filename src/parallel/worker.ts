@@ -20,7 +20,17 @@ export interface WorkerInit {
 
 export type WorkerRequest = { id: number; tasks: WorkerTask[] };
 /** `user`: the error was a UserError (e.g. a missing git object): its one-line message is what the user sees. */
-export type WorkerReply = { id: number; results: TaskResult[][] } | { id: number; error: string; user?: { name: string; message: string } };
+export type WorkerReply =
+  | { id: number; results: TaskResult[][] }
+  /** Results of tasks `from`… of a batch still running (see PARTIAL_AFTER_MS); the full reply still follows. */
+  | { id: number; from: number; partial: TaskResult[][] }
+  | { id: number; error: string; user?: { name: string; message: string } };
+
+/**
+ * A batch still running after this long (a big file in it) sends what it has finished so far, at each
+ * turn of this thread's event loop (between a big file's windows): Ctrl-C then keeps those files.
+ */
+const PARTIAL_AFTER_MS = 50;
 
 const port = parentPort;
 if (!port) throw new Error('scan-worker: not started as a worker thread');
@@ -43,8 +53,15 @@ port.on('message', (req: WorkerRequest | { init: WorkerInit }) => {
   prefetch(req.tasks);
   chain = chain.then(async () => {
     let reply: WorkerReply;
+    const results: TaskResult[][] = [];
+    let sent = 0;
+    const flush = (): void => {
+      if (results.length > sent) port.postMessage({ id: req.id, from: sent, partial: results.slice(sent) } satisfies WorkerReply);
+      sent = results.length;
+      timer.refresh();
+    };
+    const timer = setTimeout(flush, PARTIAL_AFTER_MS);
     try {
-      const results: TaskResult[][] = [];
       if (!ctx) throw new Error('scan-worker: a batch came before the configuration');
       for (const t of req.tasks) {
         const r = runTask(t, ctx);
@@ -58,6 +75,7 @@ port.on('message', (req: WorkerRequest | { init: WorkerInit }) => {
         ...(isUserError(err) ? { user: { name: err.name, message: err.message } } : {}),
       };
     }
+    clearTimeout(timer);
     port.postMessage(reply);
   });
 });
