@@ -211,6 +211,26 @@ describe('a reader that stops early', () => {
   });
 });
 
+describe('options before the command', () => {
+  it('are the command\'s own (`-q scan .`, `--strict audit`); an option the command lacks is still refused', async () => {
+    const { commandFirst } = await import('../src/cli/main.js');
+    expect(commandFirst(['-q', 'scan', '.'])).toEqual(['scan', '-q', '.']);
+    expect(commandFirst(['--format', 'json', 'scan', '.'])).toEqual(['scan', '--format', 'json', '.']);
+    expect(commandFirst(['scan', '-q'])).toEqual(['scan', '-q']);
+    expect(commandFirst(['-q', '--', 'scan'])).toEqual(['-q', '--', 'scan']);
+    expect(commandFirst(['--version'])).toEqual(['--version']);
+    const dir = tempDir('hs-before-');
+    writeFileSync(path.join(dir, 'a.env'), `HUBSPOT_TOKEN=${t.pat}\n`);
+    const quiet = await runMain(['-q', 'scan', '.'], { cwd: dir });
+    expect(quiet.code).toBe(1);
+    expect(quiet.stderr).toBe('');
+    expect(quiet.stdout).toContain('a.env');
+    const wrong = await runMain(['--show-secrets', 'rules'], { cwd: dir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/Unknown argument/);
+  });
+});
+
 describe('standard output that cannot be written', () => {
   it('a full disk (/dev/full): exit 2 with one line, never a stack trace or the findings code', async () => {
     const { spawnSync } = await import('node:child_process');

@@ -25,7 +25,23 @@ export const COMMANDS: Command[] = [scanCommand, auditCommand, hookCommand, base
 const EPILOGUE = `Exit codes: ${ExitCode.Clean} no findings, ${ExitCode.Findings} findings, ${ExitCode.Error} usage/config/git/internal error, ${ExitCode.Interrupted} interrupted.
 Secrets are never printed in full unless you pass --show-secrets.`;
 
-export async function main(argv: readonly string[], io: Io): Promise<number> {
+/** The first word of each command (`scan`, `hook` …). */
+const COMMAND_NAMES = new Set(COMMANDS.flatMap((c) => (Array.isArray(c.command) ? c.command : [c.command]).map((s) => s.split(' ')[0]!)));
+
+/**
+ * Options written before the command (`hubspot-secrets -q scan .`) are read as the command's own:
+ * the command goes first. Only when the first word is an option and a command name comes later
+ * (not after `--`); the command then checks every option as usual.
+ */
+export function commandFirst(argv: readonly string[]): string[] {
+  if (!argv[0]?.startsWith('-') || argv[0] === '--') return [...argv];
+  const end = argv.indexOf('--');
+  const k = argv.findIndex((a, i) => COMMAND_NAMES.has(a) && (end === -1 || i < end));
+  return k <= 0 ? [...argv] : [argv[k]!, ...argv.slice(0, k), ...argv.slice(k + 1)];
+}
+
+export async function main(argvIn: readonly string[], io: Io): Promise<number> {
+  const argv = commandFirst(argvIn);
   let pending: Promise<number> | undefined;
   let helpText = '';
   const parser = yargs()
