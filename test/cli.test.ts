@@ -5,7 +5,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBin, runMain } from './helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { loadFixtures, writeFixtures } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';
@@ -199,8 +200,6 @@ describe('--stdin-filename', () => {
 
 describe('a reader that stops early', () => {
   it('`| head`-style closed stdout: no EPIPE crash, the exit code still says what was found', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const { BIN } = await import('./helpers/cli.js');
     const dir = tempDir('hs-epipe-');
     const t = fakeAll('epipe');
     // Enough findings that the report outgrows the pipe's buffer.
@@ -233,8 +232,6 @@ describe('options before the command', () => {
 
 describe('standard output that cannot be written', () => {
   it('a full disk (/dev/full): exit 2 with one line, never a stack trace or the findings code', async () => {
-    const { spawnSync } = await import('node:child_process');
-    const { BIN } = await import('./helpers/cli.js');
     const dir = tempDir('hs-devfull-');
     writeFileSync(path.join(dir, 'a.txt'), 'clean\n');
     for (const argv of [['scan', '.'], ['rules']]) {
@@ -265,8 +262,6 @@ describe('--threads', () => {
   });
 
   it('many workers: no warning about listeners (each worker pipes its output here)', async () => {
-    const { BIN } = await import('./helpers/cli.js');
-    const { spawnSync } = await import('node:child_process');
     const dir = tempDir('hs-threads-many-');
     for (let i = 0; i < 200; i++) writeFileSync(path.join(dir, `f${i}.txt`), `line ${i}\n`);
     const r = spawnSync(process.execPath, [BIN, 'scan', '.', '--threads', '12'], { cwd: dir, encoding: 'utf8' });
