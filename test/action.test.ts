@@ -187,9 +187,12 @@ describe('pull_request', () => {
 
   it('scan: files scans the checked-out files instead (the old secret included, the removed one not)', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!);
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(ws, `clean-${i}.txt`), 'nothing here\n');
     const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { scan: 'files' });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(annotated(r)).toEqual([`${ODD_NAME}:1`, 'config/old.env:2', 'src/settings.ts:3']);
+    // Every file counts, clean ones too (they come back from the scanning threads as counts only).
+    expect(r.summary).toContain('Scanned the checked-out files (.): 8 items, 0 skipped.');
     sarifOf(r);
     noLeak(r);
   });

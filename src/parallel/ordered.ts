@@ -5,7 +5,7 @@
  */
 import type { CommitInfo } from '../core/types.js';
 import type { SourceBatch, SourceEvent } from '../sources/types.js';
-import type { ScanPool } from './pool.js';
+import type { Pool } from './pool.js';
 import type { TaskResult, WorkerTask } from './task.js';
 
 /** Content bytes per batch (tasks per batch: the pool's `batchSize`). */
@@ -32,7 +32,7 @@ type Slot = { ready: SourceEvent[] } | { batch: Batch; i: number; bytes: number;
  * `input` comes in groups (a directory's files, a window of blobs); events go out in groups too, as
  * many as are ready at each step, so the pipeline pays one async step per group, not per file.
  */
-export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: T) => Planned, pool: ScanPool): AsyncGenerator<SourceBatch> {
+export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: T) => Planned, pool: Pool): AsyncGenerator<SourceBatch> {
   const slots: Slot[] = [];
   let batch: Batch = { tasks: [], bytes: 0, early: [] };
   /** Wakes waitHead when a task's results come early. */

@@ -58,6 +58,10 @@ interface Pending {
  */
 export type OnResult = (index: number, results: TaskResult[]) => void;
 
+/** Tasks per batch: see ScanPool.batchSize. */
+const LOCAL_BATCH = 8;
+const WORKER_BATCH = 16;
+
 export class ScanPool {
   /**
    * Tasks per batch: 16 per message to a worker; 8 when this thread scans alone, so on Ctrl-C at most
@@ -100,7 +104,7 @@ export class ScanPool {
       this.load.push(0);
     }
     this.load.push(0);
-    this.batchSize = this.workers.length === 0 ? 8 : 16;
+    this.batchSize = this.workers.length === 0 ? LOCAL_BATCH : WORKER_BATCH;
     this.local = {
       ruleset: opts.ruleset,
       plan: opts.plan,
@@ -223,25 +227,54 @@ export interface WorkerScanOptions {
  * Runs `body` with a started pool and yields what it yields. Ctrl-C closes the pool at once and the
  * run ends quietly (the pipeline marks it incomplete); the pool is closed however the run ends.
  */
-export async function* withPool<T>(url: URL | string | undefined, opts: WorkerScanOptions, body: (pool: ScanPool) => AsyncIterable<T>): AsyncGenerator<T> {
-  const pool = new ScanPool({
-    threads: opts.threads ?? defaultThreads(),
-    workerUrl: url,
-    ruleset: opts.ruleset,
-    plan: opts.plan ?? chunkPlanFor(opts.ruleset),
-    decode: opts.decode,
-    ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  const onAbort = (): void => pool.close();
+/** What the pipeline needs of a pool: batches run, results in order (see ScanPool). */
+export interface Pool {
+  readonly batchSize: number;
+  run(tasks: WorkerTask[], onResult?: OnResult): Promise<TaskResult[][]>;
+}
+
+/**
+ * Runs `body` with a pool and yields what it yields. The pool (and its workers) starts at the first
+ * batch: a stream that brings none (every event already scanned) starts no thread. Ctrl-C closes the
+ * pool at once and the run ends quietly (the pipeline marks it incomplete); the pool is closed
+ * however the run ends.
+ */
+export async function* withPool<T>(url: URL | string | undefined, opts: WorkerScanOptions, body: (pool: Pool) => AsyncIterable<T>): AsyncGenerator<T> {
+  const threads = opts.threads ?? defaultThreads();
+  let pool: ScanPool | undefined;
+  let closed = false;
+  const start = (): ScanPool => {
+    if (!pool) {
+      pool = new ScanPool({
+        threads,
+        workerUrl: url,
+        ruleset: opts.ruleset,
+        plan: opts.plan ?? chunkPlanFor(opts.ruleset),
+        decode: opts.decode,
+        ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      if (closed) pool.close();
+    }
+    return pool;
+  };
+  const lazy: Pool = {
+    batchSize: threads === 0 ? LOCAL_BATCH : WORKER_BATCH,
+    run: (tasks, onResult) => start().run(tasks, onResult),
+  };
+  const onAbort = (): void => {
+    closed = true;
+    pool?.close();
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    yield* body(pool);
+    yield* body(lazy);
   } catch (err) {
     if (err instanceof PoolClosed && opts.signal?.aborted) return;
     throw err;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    pool.close();
+    closed = true;
+    pool?.close();
   }
 }

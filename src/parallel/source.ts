@@ -14,7 +14,7 @@
  */
 import { walkBatches, type FileSourceOptions, type WalkedFile } from '../sources/files.js';
 import type { SourceOutput, SourceSkip } from '../sources/types.js';
-import { bundledWorkerUrl, withPool, type ScanPool, type WorkerScanOptions } from './pool.js';
+import { bundledWorkerUrl, withPool, type Pool, type WorkerScanOptions } from './pool.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 import { dropSpares } from './spare.js';
 
@@ -70,7 +70,7 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
 }
 
 /** Walked files go to the workers; skips pass through in order. */
-function inWorkers(walked: AsyncIterable<Walked[]>, pool: ScanPool): AsyncGenerator<SourceOutput> {
+function inWorkers(walked: AsyncIterable<Walked[]>, pool: Pool): AsyncGenerator<SourceOutput> {
   return inOrder(
     walked,
     (e): Planned =>
