@@ -228,6 +228,13 @@ describe('config: invalid', () => {
       ],
     ],
     [
+      'allow regex that can backtrack without end (it runs on every secret found: a pull request could stall CI with it)',
+      { allow: [{ regex: '^([\\w-]+)+!' }] },
+      [
+        '/allow/0/regex: may backtrack catastrophically: a repetition inside a repetition ([\\w-]+) in ([\\w-]+)+; write it so each character can be matched one way only (e.g. [ab]+ rather than (?:a|b)+)',
+      ],
+    ],
+    [
       'custom rule reusing a built-in id',
       { customRules: [customRule('hubspot-private-app-token', ['(?<secret>x_\\d+)'])] },
       ['/customRules/0/id: "hubspot-private-app-token" is a built-in rule; choose another id (turn the built-in off with rules."hubspot-private-app-token": "off")'],

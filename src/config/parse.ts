@@ -6,6 +6,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import configSchema from '../../schema/config.schema.json' with { type: 'json' };
 import ruleSchema from '../../schema/rule.schema.json' with { type: 'json' };
+import { backtrackProblem } from '../core/regex-shape.js';
 import { checkRuleSpec } from '../core/rule-schema.js';
 import type { RuleSpec } from '../core/types.js';
 import { ConfigError } from '../errors.js';
@@ -90,12 +91,21 @@ export function formatSchemaErrors(errors: readonly ErrorObject[]): ConfigProble
 }
 
 function compileAllowRegex(source: string, flags: string | undefined, where: string, problems: ConfigProblem[]): RegExp | undefined {
+  let re: RegExp;
   try {
-    return new RegExp(source, flags ?? '');
+    re = new RegExp(source, flags ?? '');
   } catch (err) {
     problems.push({ path: where, message: `invalid regular expression: ${(err as Error).message}` });
     return undefined;
   }
+  // It runs on every secret found, and a pull request may bring its own config: a pattern that can
+  // backtrack without end would stall every scan of it (as for custom rules' patterns).
+  const message = backtrackProblem(re);
+  if (message) {
+    problems.push({ path: where, message });
+    return undefined;
+  }
+  return re;
 }
 
 const asList = (v: string | string[] | undefined): string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);

@@ -232,6 +232,12 @@ export function leadingLiterals(source: string, flags = ''): string[] | null {
  * (`(a|aa)+`, `(\w+)*`). Conservative: some safe patterns are refused too; the built-in rules have none of
  * these. Used for custom rules, whose patterns come from a config a pull request may change.
  */
+/** The config problem for a pattern that may backtrack without end, or null when it is safe. */
+export function backtrackProblem(re: RegExp): string | null {
+  const why = backtrackRisk(re.source, re.flags);
+  return why ? `may backtrack catastrophically: ${why}; write it so each character can be matched one way only (e.g. [ab]+ rather than (?:a|b)+)` : null;
+}
+
 export function backtrackRisk(source: string, flags = ''): string | null {
   const inner = (e: AST.Node): string | null => {
     switch (e.type) {

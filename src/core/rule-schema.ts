@@ -4,7 +4,7 @@
  */
 import { Ajv } from 'ajv';
 import schema from '../../schema/rule.schema.json' with { type: 'json' };
-import { backtrackRisk } from './regex-shape.js';
+import { backtrackProblem } from './regex-shape.js';
 import { compileRule, RuleCompileError } from './rules.js';
 import type { RuleSpec } from './types.js';
 
@@ -39,8 +39,8 @@ export function checkRuleSpec(spec: unknown): RuleProblem[] {
   // every scan of it, so such patterns are refused up front.
   const problems: RuleProblem[] = [];
   const risky = (re: RegExp, where: string): void => {
-    const why = backtrackRisk(re.source, re.flags);
-    if (why) problems.push({ path: where, message: `may backtrack catastrophically: ${why}; write it so each character can be matched one way only (e.g. [ab]+ rather than (?:a|b)+)` });
+    const message = backtrackProblem(re);
+    if (message) problems.push({ path: where, message });
   };
   compiled.patterns.forEach((re, i) => risky(re, `/patterns/${i}`));
   compiled.require.forEach((c, i) => risky(c.re, `/context/require/${i}/pattern`));
