@@ -272,11 +272,27 @@ describe('config: invalid', () => {
     );
   });
 
-  it('JSON that does not parse is exit 2 naming the file', async () => {
-    const dir = project({ 'a.env': 'x\n' }, '{ "ignore": [ }');
+  it('JSON that does not parse is exit 2 naming the file, and the line and column of the fault', async () => {
+    const dir = project({ 'a.env': 'x\n' }, '{\n  "ignore": [\n    "a"\n    "b"\n  ]\n}\n');
     const r = await runMain(['scan'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^hubspot-secrets: \.hubspot-secrets\.json: not valid JSON: /);
+    expect(r.stderr).toBe("hubspot-secrets: .hubspot-secrets.json: not valid JSON: Expected ',' or ']' after array element in JSON at line 4, column 5 (position 28)\n");
+  });
+
+  it('the piece of text V8 quotes in a JSON error is never echoed (it may be part of a secret), whatever its shape', async () => {
+    const { jsonReason } = await import('../src/config/json.js');
+    const t = fakeAll('json-echo');
+    for (const text of [`{\n  "k": [\n    "${t.pat}",\n  }\n}\n`, `{ "k": [ }`, `${t.pat}`, `{"${t.pat}": 1 x}`]) {
+      let reason = '';
+      try {
+        JSON.parse(text);
+      } catch (err) {
+        reason = jsonReason(err, text);
+      }
+      expect(reason).not.toBe('');
+      expect(reason).not.toContain('pat-');
+      expect(reason).not.toContain('"');
+    }
   });
 
   it('a token-bearing file passed as --config or --baseline is named, its text never echoed', async () => {

@@ -63,7 +63,7 @@ export async function parseBaseline(text: string, file: string, shown = file): P
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new ConfigError(`${shown}: baseline is not valid JSON: ${jsonReason(err)}`);
+    throw new ConfigError(`${shown}: baseline is not valid JSON: ${jsonReason(err, text.replace(/^\uFEFF/, ''))}`);
   }
   const { baselineProblems } = await import('./parse.js');
   const problems = baselineProblems(doc, SCHEMA);

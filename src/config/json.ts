@@ -7,9 +7,20 @@ import { ConfigError } from '../errors.js';
  * JSON`), which could be part of a secret in a file passed by mistake: keep the reason and the
  * position, drop the quote.
  */
-export function jsonReason(err: unknown): string {
+export function jsonReason(err: unknown, text?: string): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.replace(/,\s*"[\s\S]*?"(?:\.\.\.)?\s+is not valid JSON$/, '').replace(/^"[\s\S]*?"(?:\.\.\.)?\s+is not valid JSON$/, 'not valid JSON');
+  // The quoted piece may start or end with `...` and hold quotes and newlines itself.
+  const reason = msg
+    .replace(/,\s*(?:\.\.\.)?"[\s\S]*"(?:\.\.\.)?\s+is not valid JSON$/, '')
+    .replace(/^(?:\.\.\.)?"[\s\S]*"(?:\.\.\.)?\s+is not valid JSON$/, 'not valid JSON');
+  // A position is hard to find in a long file: say the line and column too (newer V8 does itself).
+  if (text === undefined || /\(line \d+ column \d+\)/.test(reason)) return reason;
+  return reason.replace(/at position (\d+)$/, (_, n: string) => {
+    const before = text.slice(0, Number(n));
+    const line = before.split(/\r\n|\r|\n/).length;
+    const column = before.length - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+    return `at line ${line}, column ${column} (position ${n})`;
+  });
 }
 
 /** A file the user named or we found (config, baseline): unreadable is a ConfigError naming it. */

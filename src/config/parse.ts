@@ -189,7 +189,7 @@ export function parseConfig(text: string, file: string, baseDir: string, shown =
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new ConfigError(`${shown}: not valid JSON: ${jsonReason(err)}`);
+    throw new ConfigError(`${shown}: not valid JSON: ${jsonReason(err, text.replace(/^\uFEFF/, ''))}`);
   }
   const problems = checkConfig(doc);
   if (problems.length) {
