@@ -69,6 +69,7 @@ describe('hook install + pre-commit', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('was not written by hubspot-secrets; left it unchanged');
     expect(r.stderr).toContain('--force');
+    expect(r.stderr).not.toContain('--help'); // not a usage mistake: no usage hint
     expect(readFileSync(file, 'utf8')).toBe(foreign);
 
     const f = await runMain(['hook', 'install', '--force'], { cwd: repo.dir });

@@ -4,7 +4,7 @@
  * for loopback, so that a typo cannot send tokens over the network in clear text. Cheap on purpose:
  * the CLI checks the URL before a long scan starts, without loading the verifiers.
  */
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 
 export const DEFAULT_API_BASE_URL = 'https://api.hubapi.com';
 export const API_BASE_URL_ENV = 'HUBSPOT_API_BASE_URL';
@@ -17,7 +17,7 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * The base URL to use: the flag, else the environment variable, else the default. Throws a UsageError
+ * The base URL to use: the flag, else the environment variable, else the default. Throws a UsageError (the flag) or ConfigError (the variable)
  * naming where a bad value came from. The result never ends with `/`.
  */
 export function resolveApiBaseUrl(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
@@ -25,19 +25,21 @@ export function resolveApiBaseUrl(flag: string | undefined, env: Readonly<Record
   const envValue = env[API_BASE_URL_ENV];
   const raw = fromFlag ? flag : envValue !== undefined && envValue !== '' ? envValue : DEFAULT_API_BASE_URL;
   const where = fromFlag ? '--api-base-url' : raw === DEFAULT_API_BASE_URL ? 'the default API base URL' : API_BASE_URL_ENV;
+  // A bad flag is a usage error (with the usage hint); a bad environment variable is not.
+  const Bad = fromFlag ? UsageError : ConfigError;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`${where}: not a URL: ${JSON.stringify(raw)}`);
+    throw new Bad(`${where}: not a URL: ${JSON.stringify(raw)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`${where}: only https URLs are allowed (got ${url.protocol})`);
+    throw new Bad(`${where}: only https URLs are allowed (got ${url.protocol})`);
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new UsageError(`${where}: plain http is only allowed for loopback (localhost, 127.0.0.1, ::1); use https for ${url.host}`);
+    throw new Bad(`${where}: plain http is only allowed for loopback (localhost, 127.0.0.1, ::1); use https for ${url.host}`);
   }
-  if (url.username || url.password) throw new UsageError(`${where}: must not contain credentials`);
-  if (url.search || url.hash) throw new UsageError(`${where}: must not contain a query or fragment`);
+  if (url.username || url.password) throw new Bad(`${where}: must not contain credentials`);
+  if (url.search || url.hash) throw new Bad(`${where}: must not contain a query or fragment`);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

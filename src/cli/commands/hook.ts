@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { commitsSource, resolvePushRange } from '../../sources/git/commits.js';
 import { gitText, openRepo } from '../../sources/git/repo.js';
 import { stagedSource } from '../../sources/git/staged.js';
@@ -98,7 +98,7 @@ async function install(args: HookArgs, io: Io): Promise<number> {
   };
   if (existsSync(file) && !isOurs(file)) {
     if (!args.force) {
-      throw new UsageError(
+      throw new InputError(
         `hook install: ${file} already exists and was not written by hubspot-secrets; left it unchanged. ` +
           `Re-run with --force to replace it (it is kept as ${type}${BACKUP_SUFFIX}), or add \`hubspot-secrets hook run ${type}\` to it yourself.`,
       );
