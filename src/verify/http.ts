@@ -89,10 +89,12 @@ export function backoff(baseMs: number, attempt: number, random: () => number = 
 
 /** A short, token-free description of a fetch failure. */
 function describeError(err: unknown): { kind: 'timeout' | 'aborted' | 'network'; text: string } {
-  const e = err as { name?: string; cause?: { code?: unknown; name?: string } };
+  const e = err as { name?: string; cause?: { code?: unknown; name?: string; errors?: { code?: unknown }[] } };
   if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError') return { kind: 'timeout', text: 'timed out' };
   if (e?.name === 'AbortError') return { kind: 'aborted', text: 'interrupted' };
-  const code = typeof e?.cause?.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(e.cause.code) ? e.cause.code : undefined;
+  // One address refused: the cause has the code; several (IPv6 and IPv4): an AggregateError of them.
+  const raw = e?.cause?.code ?? e?.cause?.errors?.[0]?.code;
+  const code = typeof raw === 'string' && /^[A-Z0-9_]{2,40}$/.test(raw) ? raw : undefined;
   return { kind: 'network', text: code ? `network error (${code})` : 'network error' };
 }
 
