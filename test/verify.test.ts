@@ -11,7 +11,7 @@ import { UsageError } from '../src/errors.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 import { scan } from '../src/scan.js';
 import type { SourceEvent } from '../src/sources/types.js';
-import { backoff, parseRetryAfter } from '../src/verify/http.js';
+import { backoff, callApi, parseRetryAfter } from '../src/verify/http.js';
 import {
   broadScopes,
   limiter,
@@ -366,5 +366,22 @@ describe('base URL, scopes, registry', () => {
       .map((f) => (JSON.parse(readFileSync(path.join(ROOT, 'rules', f), 'utf8')) as RuleSpec).verifier)
       .filter((v): v is string => v !== null);
     expect(new Set(names)).toEqual(new Set(Object.keys(VERIFIERS)));
+  });
+});
+
+describe('network failures are named by their code', () => {
+  it('one refused address, and every address refused (an AggregateError of IPv6 and IPv4)', async () => {
+    const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const cases: [string, unknown][] = [
+      ['one address', refused()],
+      ['every address', new AggregateError([refused(), refused()], '')],
+    ];
+    for (const [what, cause] of cases) {
+      const answer = await callApi(
+        { baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000, serverErrorRetries: 0, fetch: async () => Promise.reject(new TypeError('fetch failed', { cause })), sleep: async () => {} },
+        { method: 'GET', path: '/x' },
+      );
+      expect(answer, what).toMatchObject({ ok: false, reason: 'network error (ECONNREFUSED)' });
+    }
   });
 });
