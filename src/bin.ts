@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 /** The executable: wires the real process to main(). The only place that sets the exit code. */
-import { processIo } from './cli/io.js';
-import { ExitCode } from './errors.js';
 import { bundledWorkerUrl, dropSpares, speculate, startSpares } from './parallel/spare.js';
 
 // Scan workers for a folder scan or an audit start now, while the rest loads (src/parallel/spare.ts).
@@ -11,6 +9,10 @@ try {
 } catch {
   // Only a head start: the pool starts its own workers (and reports their errors).
 }
+
+// Everything else loads now (the workers above start meanwhile), in one import: each module file
+// loaded on its own costs the hook start-up time.
+const { main, processIo, ExitCode } = await import('./cli/main.js');
 
 const controller = new AbortController();
 let interrupted = false;
@@ -43,8 +45,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(ExitCode.Error);
 });
 
-// Everything else loads now (the workers above start meanwhile).
-const { main } = await import('./cli/main.js');
 const io = { ...processIo(), signal: controller.signal };
 main(process.argv.slice(2), io).then(
   (code) => {

@@ -12,6 +12,10 @@ import { scanCommand } from './commands/scan.js';
 import { verifyCommand } from './commands/verify.js';
 import { DASH, type Io } from './io.js';
 
+// For the executable (src/bin.ts), which loads everything through this one module.
+export { processIo } from './io.js';
+export { ExitCode } from '../errors.js';
+
 /** A subcommand: yargs builder plus a run function returning the exit code. */
 export interface Command<A = any> {
   command: string | string[];

@@ -1,2 +1,0 @@
-import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);
-import{e as n}from"./chunk-SKAFOZOY.js";n();function s(e,t=e.stdout){return e.env.NO_COLOR!==void 0&&e.env.NO_COLOR!==""?!1:e.env.FORCE_COLOR!==void 0&&e.env.FORCE_COLOR!=="0"?!0:t.isTTY===!0&&e.env.TERM!=="dumb"}function o(){return{stdout:process.stdout,stderr:process.stderr,stdin:process.stdin,env:process.env,cwd:process.cwd()}}var d="\0-";export{s as a,o as b,d as c};

@@ -1,2 +1,0 @@
-import { createRequire as __hsCreateRequire } from 'node:module'; const require = __hsCreateRequire(import.meta.url);
-import{e as r}from"./chunk-SKAFOZOY.js";r();var e=class extends Error{exitCode=2;constructor(p,o){super(p,o),this.name=new.target.name}},s=class extends e{},t=class extends e{},a=class extends e{},c=class extends e{};function u(n){return n instanceof e}export{e as a,s as b,t as c,a as d,c as e,u as f};
