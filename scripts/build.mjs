@@ -31,6 +31,17 @@ try {
   rmSync(factsDir, { recursive: true, force: true });
 }
 
+// yargs imports two functions from node:assert; loading that module costs every start of the bin
+// (see the shim). Only yargs' import is redirected: other dependencies keep the real module.
+const yargsAssertShim = {
+  name: 'yargs-assert-shim',
+  setup(b) {
+    b.onResolve({ filter: /^assert$/ }, (args) =>
+      /[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer) ? { path: path.join(root, 'scripts/assert-shim.mjs') } : undefined,
+    );
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -47,5 +58,6 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
   define: { __HUBSPOT_SECRETS_VERSION__: JSON.stringify(version), __HUBSPOT_SECRETS_RULE_FACTS__: JSON.stringify(facts) },
+  plugins: [yargsAssertShim],
   banner,
 });
