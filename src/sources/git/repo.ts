@@ -204,7 +204,10 @@ const EMPTY_TREE: Readonly<Record<string, string>> = {
 
 /** Open the repository containing `cwd`, or throw a GitError saying it is not one. */
 export async function openRepo(cwd: string): Promise<RepoInfo> {
-  // One rev-parse for what a scan needs to know (the hook runs this on every commit: spawns count).
+  // One rev-parse for what a scan needs to know, and HEAD's commit asked for at the same time (the
+  // hook runs this on every commit: spawns count, and these two need not wait for each other).
+  const headP = gitRun(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okCodes: [0, 1, 128] });
+  headP.catch(() => {}); // seen below, once the repository is known to be one
   const r = await gitRun(cwd, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--show-object-format', '--absolute-git-dir', '--show-toplevel'], {
     okCodes: [0, 128],
   }).catch((e) => {
@@ -219,10 +222,9 @@ export async function openRepo(cwd: string): Promise<RepoInfo> {
   const root = bare === 'true' ? undefined : top || undefined;
   const dir = root ?? cwd;
   const known = EMPTY_TREE[format ?? ''];
-  const [emptyTree, headR] = await Promise.all([
-    known ?? gitText(dir, ['hash-object', '-t', 'tree', '--stdin'], { input: '' }),
-    gitRun(dir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okCodes: [0, 1] }),
-  ]);
+  const [emptyTree, headR] = await Promise.all([known ?? gitText(dir, ['hash-object', '-t', 'tree', '--stdin'], { input: '' }), headP]);
+  // 1: no commit yet; 128 in a repository that opened: something is wrong with HEAD (fail closed).
+  if (headR.code === 128) throw new GitError(`git rev-parse HEAD failed in ${dir}: ${firstLine(headR.stderr)}`);
   const head = headR.code === 0 ? headR.stdout.toString('utf8').trim() : undefined;
   return { cwd: dir, root, emptyTree, hashLength: emptyTree.length, head, shallow: shallow === 'true', gitDir: gitDir! };
 }
