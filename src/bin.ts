@@ -4,8 +4,10 @@ import { bundledWorkerUrl, dropSpares, speculate, startSpares } from './parallel
 
 // Scan workers for a folder scan or an audit start now, while the rest loads (src/parallel/spare.ts).
 try {
-  const url = bundledWorkerUrl();
-  if (url) startSpares(url, speculate(process.argv.slice(2), process.cwd()));
+  // The guess first: most runs (the hook's `scan --staged` among them) need no worker, nor its file.
+  const n = speculate(process.argv.slice(2), process.cwd());
+  const url = n > 0 ? bundledWorkerUrl() : undefined;
+  if (url) startSpares(url, n);
 } catch {
   // Only a head start: the pool starts its own workers (and reports their errors).
 }

@@ -361,13 +361,13 @@ function wholeText(text: string, path: string, ruleset: RuleSet, opts: ReadOptio
 
 // --- stopping promptly ----------------------------------------------------------------------------
 
+/** How long a source's failure waits for a Ctrl-C that may have caused it (see untilAborted). */
+const ABORT_GRACE_MS = 150;
+
 /**
  * Iterate `events` until `signal` aborts — at once, even while the source is waiting (standard
  * input, a slow disk). The source is then asked to stop (its `finally` blocks run) without waiting.
  */
-/** How long a source's failure waits for a Ctrl-C that may have caused it (see untilAborted). */
-const ABORT_GRACE_MS = 150;
-
 export async function* untilAborted<T>(events: AsyncIterable<T> | Iterable<T>, signal?: AbortSignal): AsyncGenerator<T> {
   const it = Symbol.asyncIterator in events ? events[Symbol.asyncIterator]() : (events as Iterable<T>)[Symbol.iterator]();
   if (!signal) {
@@ -392,8 +392,12 @@ export async function* untilAborted<T>(events: AsyncIterable<T> | Iterable<T>, s
       } catch (err) {
         // Ctrl-C reaches the source's git processes too, and their failure may be seen before the
         // signal is: a failure with Ctrl-C on its heels ends the run as interrupted, not as an error.
-        const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), ABORT_GRACE_MS));
-        if (signal.aborted || (await Promise.race([aborted, grace])) === 'aborted') return;
+        if (signal.aborted) return;
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ABORT_GRACE_MS)));
+        const first = await Promise.race([aborted, grace]);
+        clearTimeout(timer);
+        if (first === 'aborted') return;
         throw err;
       }
       if (r === 'aborted') return;

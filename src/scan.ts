@@ -125,7 +125,6 @@ export async function scan(events: AsyncIterable<SourceOutput> | Iterable<Source
     if (warn || WARN_REASONS.has(reason)) warnings.push({ path, reason, message: detail ?? reason });
   };
 
-  // untilAborted: Ctrl-C stops the scan at once, even while a source waits (stdin, a slow disk).
   /** One item's read result into stats and findings; 'stop' when the read was cut short (Ctrl-C). */
   const take = (ev: SourceItem, read: Awaited<ReturnType<typeof readItem>>): 'stop' | void => {
     if (read.kind === 'skip') {

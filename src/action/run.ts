@@ -197,7 +197,8 @@ class Runner {
       }
     }
     const h = await this.deps.sources.history({ cwd: this.root });
-    const result = await this.scanEvents(h.events);
+    // Blobs and commits are left in git: the scan pool's threads read and scan them, as `audit` does.
+    const result = await this.scanEvents(scanInWorkers(h.events, { ruleset: this.ruleset }));
     await h.annotate(result);
     // Blob paths are known only after annotate (as in `audit`): apply the config's ignore globs now.
     const ignore = this.ignore;
@@ -266,8 +267,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
       reportDir: repoRoot ?? workspace,
     });
     const { ruleset } = prepared;
-    // Detection on the scan pool (worker threads beside this one), as the CLI's audit does.
-    const scanEvents: Scanner = (events) => scan(scanInWorkers(events, { ruleset }), { ruleset, showSecrets: false, ...prepared.pipeline });
+    const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline });
     const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, prepared.ignore, ruleset).run(plan, workspace);
     const result = done.result;
     target = done.target;

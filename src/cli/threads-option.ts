@@ -1,17 +1,19 @@
 /** `--threads`: worker threads that read and scan (directory scans and audit). */
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import { MAX_DEFAULT_THREADS, MAX_THREADS, threadCount } from '../parallel/spare.js';
+import { MIN_PARALLEL_FILES } from '../parallel/source.js';
 
 export interface ThreadsArgs {
-  /** As typed (a string): `0x10`, `1e1` or a missing value are refused, not read as numbers. */
-  threads?: string | number;
+  /** As typed (a string; given twice, yargs keeps both): `0x10`, `1e1` or a missing value are refused. */
+  threads?: string | string[];
 }
 
 export function withThreadsOption<T>(y: Argv<T>): Argv<T & ThreadsArgs> {
   return y.option('threads', {
     type: 'string',
     requiresArg: true,
-    describe: 'Worker threads that read and scan beside the main thread, which scans too (0: none, all on the main thread). Default: one per core but one, at least 1, at most 3 (a folder of fewer than 128 files is scanned on the main thread)',
+    describe: `Worker threads that read and scan beside the main thread, which scans too (0: none, all on the main thread). Default: one per core but one, at least 1, at most ${MAX_DEFAULT_THREADS - 1} (a folder of fewer than ${MIN_PARALLEL_FILES} files is scanned on the main thread)`,
   }) as Argv<T & ThreadsArgs>;
 }
 
@@ -20,8 +22,8 @@ export function threadsArg(args: ThreadsArgs): number | undefined {
   const raw = args.threads;
   if (raw === undefined) return undefined;
   // Given twice: yargs keeps an array; the last one counts, as for other options.
-  const text = String(Array.isArray(raw) ? raw[raw.length - 1] : raw).trim();
-  const t = /^\d{1,2}$/.test(text) ? Number(text) : NaN;
-  if (!(t >= 0 && t <= 64)) throw new UsageError(`--threads must be a whole number from 0 to 64, not ${JSON.stringify(text)}`);
+  const text = (Array.isArray(raw) ? raw[raw.length - 1]! : raw).trim();
+  const t = threadCount(text);
+  if (t === undefined) throw new UsageError(`--threads must be a whole number from 0 to ${MAX_THREADS}, not ${JSON.stringify(text)}`);
   return t;
 }

@@ -11,7 +11,7 @@ import { fingerprint } from '../core/redact.js';
 import type { Finding } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { rawSecret } from '../scan.js';
-import { jsonReason, readUserFile } from './json.js';
+import { parseUserJson, readUserFile } from './json.js';
 
 export const BASELINE_FILE = '.hubspot-secrets-baseline.json';
 
@@ -59,12 +59,7 @@ export const SCHEMA = {
  * The validator (ajv) is loaded only here, when there is a baseline to read.
  */
 export async function parseBaseline(text: string, file: string, shown = file): Promise<Baseline> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (err) {
-    throw new ConfigError(`${shown}: baseline is not valid JSON: ${jsonReason(err, text.replace(/^\uFEFF/, ''))}`);
-  }
+  const doc = parseUserJson(text, shown, 'baseline is not valid JSON');
   const { baselineProblems } = await import('./parse.js');
   const problems = baselineProblems(doc, SCHEMA);
   if (problems.length) {

@@ -23,6 +23,19 @@ export function jsonReason(err: unknown, text?: string): string {
   });
 }
 
+/**
+ * The JSON document in a file the user gives us (a UTF-8 BOM allowed); text that does not parse is a
+ * ConfigError `${shown}: ${what}: <reason at line, column>`, never an echo of the text.
+ */
+export function parseUserJson(text: string, shown: string, what: string): unknown {
+  const body = text.replace(/^\uFEFF/, '');
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    throw new ConfigError(`${shown}: ${what}: ${jsonReason(err, body)}`);
+  }
+}
+
 /** A file the user named or we found (config, baseline): unreadable is a ConfigError naming it. */
 export async function readUserFile(file: string, shown: string, what: string): Promise<string> {
   try {

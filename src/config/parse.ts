@@ -12,7 +12,7 @@ import type { RuleSpec } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { BUILTIN_RULES } from '../rules/index.js';
 import { globMatcher, normaliseGlob } from './globs.js';
-import { jsonReason } from './json.js';
+import { parseUserJson } from './json.js';
 import type { AllowRule, Config, ConfigProblem, RuleSetting } from './load.js';
 
 /** The config as written (after validation). */
@@ -185,12 +185,7 @@ function buildConfig(cfg: RawConfig, file: string | null, baseDir: string): Conf
 
 /** Parse and validate config text; throws one ConfigError listing every problem. */
 export function parseConfig(text: string, file: string, baseDir: string, shown = file): Config {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (err) {
-    throw new ConfigError(`${shown}: not valid JSON: ${jsonReason(err, text.replace(/^\uFEFF/, ''))}`);
-  }
+  const doc = parseUserJson(text, shown, 'not valid JSON');
   const problems = checkConfig(doc);
   if (problems.length) {
     const n = problems.length;

@@ -381,23 +381,17 @@ function scanEscapes(kind: 'escaped' | 'url', ruleset: RuleSet, shapes: Shapes, 
   }
 }
 
-interface DecodedTerms {
-  words: string[];
-  all: boolean;
-  /** Whether a decoded payload holds one of them (one function per rule set: one call target for the JIT). */
-  interesting: (decoded: string) => boolean;
-}
-
-const termsOf = new WeakMap<RuleSet, DecodedTerms>();
+/** Per rule set, one function (one call target for the JIT): whether a decoded payload is worth scanning. */
+const interestingOf = new WeakMap<RuleSet, (decoded: string) => boolean>();
 
 /**
  * What makes a decoded base64 payload worth scanning: a UUID shape, a rule's keyword, or — for a rule
  * without keywords — one of the literals its patterns start with. A keyword-less rule with a pattern
  * that has neither such a literal nor a UUID shape makes every text-like payload worth scanning.
  */
-function decodedTerms(ruleset: RuleSet): DecodedTerms {
-  let t = termsOf.get(ruleset);
-  if (t) return t;
+function interestingFor(ruleset: RuleSet): (decoded: string) => boolean {
+  let interesting = interestingOf.get(ruleset);
+  if (interesting) return interesting;
   const words = new Set(ruleset.keywords);
   let all = false;
   for (const rule of ruleset.rules) {
@@ -409,14 +403,13 @@ function decodedTerms(ruleset: RuleSet): DecodedTerms {
     });
   }
   const list = [...words];
-  const interesting = (decoded: string): boolean => {
+  interesting = (decoded: string): boolean => {
     if (all || UUIDISH.test(decoded)) return true;
     const lower = decoded.toLowerCase();
     return list.some((k) => lower.includes(k));
   };
-  t = { words: list, all, interesting };
-  termsOf.set(ruleset, t);
-  return t;
+  interestingOf.set(ruleset, interesting);
+  return interesting;
 }
 
 /** Keep the best of overlapping candidates: higher priority, then longer, then earlier. */
@@ -458,7 +451,7 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
 
   if (options.decode !== false) {
     const plan = planFor(ruleset);
-    const { interesting } = decodedTerms(ruleset);
+    const interesting = interestingFor(ruleset);
     scanEscapes('escaped', ruleset, shapes, plan, path, cands);
     scanEscapes('url', ruleset, shapes, plan, path, cands);
     const view = base64View(text, interesting, shapes.runs());

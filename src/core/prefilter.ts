@@ -57,7 +57,8 @@ function hex4(text: string, i: number): boolean {
   return true;
 }
 
-function isB64(c: number): boolean {
+/** A base64 / base64url character (`A-Za-z0-9+/_-`). */
+export function isB64(c: number): boolean {
   return c < 128 && B64[c] === 1;
 }
 

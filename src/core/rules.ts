@@ -125,10 +125,17 @@ function computeFacts(pattern: string, re: RegExp, keywords: readonly string[]):
   return { gate: patternGate(pattern, keywords), literals: leadingLiterals(re.source, re.flags), reach: regexReach(re.source, re.flags) };
 }
 
+/**
+ * A spec's pattern flags and lower-cased keywords: what its patterns are compiled with and their facts
+ * filed under (ruleFacts at build time, compileRule at run time must agree, or no baked fact is found).
+ */
+function patternContext(spec: RuleSpec): { flags: string; keywords: string[] } {
+  return { flags: `${spec.flags ?? 'i'}gd`, keywords: spec.keywords.map((k) => k.toLowerCase()) };
+}
+
 /** Every pattern's facts for a spec, as computed from the syntax tree (what the build files). */
 export function ruleFacts(spec: RuleSpec): [string, PatternFacts][] {
-  const flags = `${spec.flags ?? 'i'}gd`;
-  const keywords = spec.keywords.map((k) => k.toLowerCase());
+  const { flags, keywords } = patternContext(spec);
   return spec.patterns.map((p, i) => [factsKey(p, flags, keywords), computeFacts(p, compileRegex(p, flags, spec.id, `patterns[${i}]`), keywords)]);
 }
 
@@ -137,7 +144,7 @@ export function ruleFacts(spec: RuleSpec): [string, PatternFacts][] {
  * found there is analysed now.
  */
 export function compileRule(spec: RuleSpec, facts: Readonly<Record<string, PatternFacts>> | undefined = BAKED): CompiledRule {
-  const flags = `${spec.flags ?? 'i'}gd`;
+  const { flags, keywords } = patternContext(spec);
   const patterns = spec.patterns.map((p, i) => {
     const re = compileRegex(p, flags, spec.id, `patterns[${i}]`);
     if (!/\(\?<secret>/.test(re.source)) {
@@ -145,7 +152,6 @@ export function compileRule(spec: RuleSpec, facts: Readonly<Record<string, Patte
     }
     return re;
   });
-  const keywords = spec.keywords.map((k) => k.toLowerCase());
   const known = spec.patterns.map((p, i) => facts?.[factsKey(p, flags, keywords)] ?? computeFacts(p, patterns[i]!, keywords));
   const validators = (spec.validators ?? []).map((name) => {
     const fn = VALIDATORS[name];

@@ -3,7 +3,7 @@
  * escapes, backslash / JSON escapes), plus a map from view offsets back to the original text so a
  * finding points where the user sees it. Pure.
  */
-import { base64Runs, MIN_RUN } from './prefilter.js';
+import { base64Runs, isB64, MIN_RUN } from './prefilter.js';
 import type { Encoding } from './types.js';
 
 interface Segment {
@@ -177,8 +177,6 @@ function startsAsText(text: string, start: number): boolean {
   return (textByte(b0) && textByte(b1) && textByte(b2)) || (b0 === 0xef && b1 === 0xbb && b2 === 0xbf);
 }
 
-const isB64Char = (c: number): boolean => c < 128 && B64_VALUE[c]! >= 0;
-
 /**
  * A base64 block wrapped at a fixed width (`base64` wraps at 76 characters, PEM and openssl at 64)
  * starting with the run at spans[i]: each following line as long as the first, then a last line
@@ -197,7 +195,7 @@ function wrappedBlock(text: string, spans: readonly number[], i: number): { body
     if (nl === 0) break;
     const lineStart = pos + nl;
     let lineEnd = lineStart;
-    while (lineEnd < text.length && lineEnd - lineStart <= width && isB64Char(text.charCodeAt(lineEnd))) lineEnd++;
+    while (lineEnd < text.length && lineEnd - lineStart <= width && isB64(text.charCodeAt(lineEnd))) lineEnd++;
     const len = lineEnd - lineStart;
     if (len === 0 || len > width) break;
     parts.push(text.slice(lineStart, lineEnd));
@@ -257,14 +255,20 @@ export function base64View(text: string, interesting: (decoded: string) => boole
   const reps: Replacement[] = [];
   // Maximal runs of MIN_RUN+ base64 characters (prefilter.ts finds them without a regex), then `={0,2}`.
   const spans = runs ?? base64Runs(text, MIN_RUN);
+  // A payload is kept when it decodes to printable text of 16+ characters that holds a term a rule needs.
+  const decodedText = (body: string): string | null => {
+    const decoded = decodePrintable(body);
+    return decoded !== null && decoded.length >= 16 && printable(decoded) && interesting(decoded) ? decoded : null;
+  };
   for (let i = 0; i < spans.length; i += 2) {
     const start = spans[i]!;
+    if (!startsAsText(text, start)) continue;
     // Lines of one wrapped block decode together; a block that does not decode to interesting text
     // leaves its lines to be tried one by one.
-    const block = startsAsText(text, start) ? wrappedBlock(text, spans, i) : null;
+    const block = wrappedBlock(text, spans, i);
     if (block && block.body.length % 4 !== 1) {
-      const decoded = decodePrintable(block.body);
-      if (decoded !== null && decoded.length >= 16 && printable(decoded) && interesting(decoded)) {
+      const decoded = decodedText(block.body);
+      if (decoded !== null) {
         reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true });
         i = block.next - 2;
         continue;
@@ -275,12 +279,10 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     const bodyEnd = end;
     if (text.charCodeAt(end) === 61) end += text.charCodeAt(end + 1) === 61 ? 2 : 1;
     if ((bodyEnd - start) % 4 === 1) continue;
-    if (!startsAsText(text, start)) continue;
     // Pure identifiers and hex strings are not base64 payloads worth decoding.
     if (!worthDecoding(text, start, bodyEnd)) continue;
-    const body = text.slice(start, bodyEnd);
-    const decoded = decodePrintable(body);
-    if (decoded === null || decoded.length < 16 || !printable(decoded) || !interesting(decoded)) continue;
+    const decoded = decodedText(text.slice(start, bodyEnd));
+    if (decoded === null) continue;
     reps.push({ oStart: start, oLen: end - start, value: decoded, opaque: false });
   }
   return reps.length ? buildView('base64', text, reps) : null;

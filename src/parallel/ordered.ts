@@ -52,14 +52,9 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
     batch = { tasks: [], bytes: 0, early: [] };
   };
 
-  /** The first slot's events into `out` (its batch has returned, or it was ready from the start). */
+  /** Clean files counted since the last batch went out. */
   let clean = { items: 0, bytes: 0 };
-  /** The batch of what `pop` gave since the last one. */
-  const group = (out: SourceEvent[]): SourceBatch => {
-    const b: SourceBatch = clean.items ? { kind: 'batch', events: out, clean } : { kind: 'batch', events: out };
-    clean = { items: 0, bytes: 0 };
-    return b;
-  };
+  /** The first slot's events into `out` (its results are in, or it was ready from the start). */
   const pop = (out: SourceEvent[]): void => {
     const s = slots.shift()!;
     if ('ready' in s) {
@@ -99,6 +94,16 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
     }
   };
 
+  /** Every slot ready at the head, as one batch; undefined when there is nothing to hand out. */
+  const takeReady = (): SourceBatch | undefined => {
+    const out: SourceEvent[] = [];
+    while (headReady()) pop(out);
+    if (!out.length && !clean.items) return undefined;
+    const b: SourceBatch = clean.items ? { kind: 'batch', events: out, clean } : { kind: 'batch', events: out };
+    clean = { items: 0, bytes: 0 };
+    return b;
+  };
+
   for await (const xs of input) {
     for (const x of xs) {
       const p = plan(x);
@@ -112,23 +117,20 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
         if (batch.tasks.length >= pool.batchSize || batch.bytes >= BATCH_BYTES) send();
       }
     }
-    let out: SourceEvent[] = [];
-    while (headReady()) pop(out);
+    let ready = takeReady();
     while (tasks >= AHEAD || bytes >= AHEAD_BYTES) {
       // What is done goes out before waiting: Ctrl-C keeps every result that was ready.
-      if (out.length || clean.items) yield group(out);
-      out = [];
+      if (ready) yield ready;
       await waitHead();
-      while (headReady()) pop(out);
+      ready = takeReady();
     }
-    if (out.length || clean.items) yield group(out);
+    if (ready) yield ready;
   }
   send();
   while (slots.length) {
-    const out: SourceEvent[] = [];
     await waitHead();
-    while (headReady()) pop(out);
-    if (out.length || clean.items) yield group(out);
+    const ready = takeReady();
+    if (ready) yield ready;
   }
 }
 

@@ -32,7 +32,7 @@ export class PoolClosed extends Error {
   }
 }
 
-export { MAX_DEFAULT_THREADS, defaultThreads, bundledWorkerUrl } from './spare.js';
+export { bundledWorkerUrl } from './spare.js';
 
 export interface PoolOptions {
   /** Worker threads (0: this thread alone, which needs no worker script). */
@@ -59,8 +59,7 @@ interface Pending {
 export type OnResult = (index: number, results: TaskResult[]) => void;
 
 /** Tasks per batch: see ScanPool.batchSize. */
-const LOCAL_BATCH = 8;
-const WORKER_BATCH = 16;
+const batchSizeFor = (workers: number): number => (workers === 0 ? 8 : 16);
 
 export class ScanPool {
   /**
@@ -105,7 +104,7 @@ export class ScanPool {
       this.load.push(0);
     }
     this.load.push(0);
-    this.batchSize = this.workers.length === 0 ? LOCAL_BATCH : WORKER_BATCH;
+    this.batchSize = batchSizeFor(this.workers.length);
     this.local = {
       ruleset: opts.ruleset,
       plan: opts.plan,
@@ -241,7 +240,8 @@ export interface Pool {
  * however the run ends.
  */
 export async function* withPool<T>(url: URL | string | undefined, opts: WorkerScanOptions, body: (pool: Pool) => AsyncIterable<T>): AsyncGenerator<T> {
-  const threads = opts.threads ?? defaultThreads();
+  // No worker script (running from the sources): this thread alone, whatever was asked.
+  const threads = url === undefined ? 0 : (opts.threads ?? defaultThreads());
   let pool: ScanPool | undefined;
   let closed = false;
   const start = (): ScanPool => {
@@ -260,7 +260,7 @@ export async function* withPool<T>(url: URL | string | undefined, opts: WorkerSc
     return pool;
   };
   const lazy: Pool = {
-    batchSize: threads === 0 ? LOCAL_BATCH : WORKER_BATCH,
+    batchSize: batchSizeFor(threads),
     run: (tasks, onResult) => start().run(tasks, onResult),
   };
   const onAbort = (): void => {

@@ -23,9 +23,12 @@ import { dropSpares } from './spare.js';
  * `minFiles` files; a number > 0 forces that many workers whatever the tree's size.
  */
 export interface ParallelFileSourceOptions extends FileSourceOptions, WorkerScanOptions {
-  /** Default 128. */
+  /** Default MIN_PARALLEL_FILES. */
   minFiles?: number;
 }
+
+/** A folder with fewer files is read on this thread alone: starting workers costs more. */
+export const MIN_PARALLEL_FILES = 128;
 
 type Walked = WalkedFile | SourceSkip;
 
@@ -41,7 +44,7 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
   // reading (synchronous, into one reused buffer) as a worker's, in batches between event-loop turns.
   const here = (groups: AsyncIterable<Walked[]>): AsyncGenerator<SourceOutput> => {
     dropSpares();
-    return withPool(undefined, { ...opts, threads: 0 }, (pool) => inWorkers(groups, pool));
+    return withPool(undefined, opts, (pool) => inWorkers(groups, pool));
   };
   if (!url || opts.threads === 0) {
     yield* here(walked);
@@ -50,7 +53,7 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
   const head: Walked[][] = [];
   if (opts.threads === undefined) {
     // Look ahead: starting workers costs more than a small tree takes to read here.
-    const min = opts.minFiles ?? 128;
+    const min = opts.minFiles ?? MIN_PARALLEL_FILES;
     let files = 0;
     while (files < min) {
       const r = await walked.next();

@@ -39,6 +39,14 @@ export function bundledWorkerUrl(): URL | undefined {
   return undefined;
 }
 
+/** Most worker threads `--threads` takes. */
+export const MAX_THREADS = 64;
+
+/** `--threads` as typed: a plain whole number 0–MAX_THREADS (not `0x10`, `1e1` or empty), else undefined. */
+export function threadCount(text: string): number | undefined {
+  return /^\d{1,2}$/.test(text) && Number(text) <= MAX_THREADS ? Number(text) : undefined;
+}
+
 /** What a spare worker is started with: it waits for its configuration (`{ init }`) as first message. */
 export const DEFERRED = { deferred: true } as const;
 
@@ -62,9 +70,10 @@ export function speculate(argv: readonly string[], cwd: string, cores = availabl
     if (command === 'scan' && (a === '--staged' || a.startsWith('--commits'))) return 0;
     const t = a === '--threads' ? rest[++i] : a.startsWith('--threads=') ? a.slice('--threads='.length) : undefined;
     if (t !== undefined) {
-      // Only plain numbers the option accepts (it is checked later, with a clear error).
-      if (!/^\d{1,2}$/.test(t) || Number(t) > 64) return 0;
-      threads = Number(t);
+      // Only values the option accepts (it is checked later, with a clear error).
+      const n = threadCount(t);
+      if (n === undefined) return 0;
+      threads = n;
       continue;
     }
     if (command === 'scan' && !a.startsWith('-')) {

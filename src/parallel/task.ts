@@ -12,7 +12,8 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { CommitInfo, Match, RuleSet } from '../core/types.js';
 import { readItem, readWhole, type ChunkPlan, type ReadResult } from '../read.js';
 import { rawPaths } from '../sources/files.js';
-import { CatFile, isLfsPointer, type GitObject } from '../sources/git/repo.js';
+import { blobSkip } from '../sources/git/blob.js';
+import { CatFile, type GitObject } from '../sources/git/repo.js';
 import type { ByteStream, GitObjectRef, SkipReason } from '../sources/types.js';
 import { parseCommitObject } from '../sources/git/commit-object.js';
 
@@ -232,11 +233,8 @@ async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskRes
       const r = scanWhole(t.path, body, ctx) ?? (await scanContent(t.path, body, ctx));
       return typeof r === 'number' || r.kind === 'skip' ? r : { ...r, commit: who };
     }
-    const max = t.git.maxFileSize;
-    if (max !== undefined && o.size > max) {
-      return { kind: 'skip', path: t.path, reason: 'too-large', detail: `skipped: too large (${o.size} bytes > --max-file-size ${max})` };
-    }
-    if (isLfsPointer(o.content)) return { kind: 'skip', path: t.path, reason: 'lfs-pointer', detail: 'Git LFS pointer: the content lives on the LFS server' };
+    const skip = blobSkip(t.path, o, t.git.maxFileSize);
+    if (skip) return skip;
     return scanWhole(t.path, o.content, ctx) ?? (await scanContent(t.path, o.content, ctx));
   } finally {
     requested.delete(objectKey(t.git));

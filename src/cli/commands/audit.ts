@@ -91,7 +91,11 @@ export const auditCommand = {
       io.stderr.write(`${root}: HEAD has no commits yet; only other refs${args['include-unreachable'] ? ' and unreachable objects' : ''} are audited.\n`);
     }
     const started = Date.now();
-    const spinner = await startSpinner(io, args.quiet, () => progressText(hist.progress, Date.now() - started));
+    // Blobs read by worker threads are counted as they are scanned (the history source never reads them).
+    let scannedBytes = 0;
+    const spinner = await startSpinner(io, args.quiet, () =>
+      progressText({ ...hist.progress, bytes: Math.max(hist.progress.bytes, scannedBytes) }, Date.now() - started),
+    );
     try {
       const { code } = await runScan({
         io,
@@ -107,8 +111,7 @@ export const auditCommand = {
             return pipeline.suppress ? pipeline.suppress(f, ctx) : null;
           },
           onProgress: (s: ScanStats) => {
-            // Blobs read by worker threads are counted as they are scanned.
-            hist.progress.bytes = Math.max(hist.progress.bytes, s.bytes);
+            scannedBytes = s.bytes;
             spinner.update();
           },
         },

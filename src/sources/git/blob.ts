@@ -1,6 +1,6 @@
 /** One git blob as a source event: gitlinks and LFS pointers are skipped, symlinks are their text. */
 import type { CommitInfo } from '../../core/types.js';
-import type { SourceEvent } from '../types.js';
+import type { SourceEvent, SourceSkip } from '../types.js';
 import { isLfsPointer, MODE_GITLINK, type CatFile } from './repo.js';
 
 export interface BlobRef {
@@ -15,6 +15,15 @@ export interface BlobEventOptions {
   maxFileSize?: number;
 }
 
+/** Why a blob read from git is not scanned (too large, a Git LFS pointer), or undefined: scan it. */
+export function blobSkip(path: string, obj: { size: number; content: Buffer }, maxFileSize: number | undefined): (SourceSkip & { detail: string }) | undefined {
+  if (maxFileSize !== undefined && obj.size > maxFileSize) {
+    return { kind: 'skip', path, reason: 'too-large', detail: `skipped: too large (${obj.size} bytes > --max-file-size ${maxFileSize})` };
+  }
+  if (isLfsPointer(obj.content)) return { kind: 'skip', path, reason: 'lfs-pointer', detail: 'Git LFS pointer: the content lives on the LFS server' };
+  return undefined;
+}
+
 /**
  * Read a blob and turn it into an item (or a skip). A symbolic link (mode 120000) is scanned as its
  * link text and never followed; a submodule (gitlink) is not entered; a missing or corrupt object
@@ -25,12 +34,8 @@ export async function blobEvent(cat: CatFile, ref: BlobRef, opts: BlobEventOptio
     return { kind: 'skip', path: ref.path, reason: 'submodule', detail: 'submodule: not entered (scan it in its own repository)' };
   }
   const obj = await cat.must(ref.oid, ref.path);
-  if (opts.maxFileSize !== undefined && obj.size > opts.maxFileSize) {
-    return { kind: 'skip', path: ref.path, reason: 'too-large', detail: `skipped: too large (${obj.size} bytes > --max-file-size ${opts.maxFileSize})` };
-  }
-  if (isLfsPointer(obj.content)) {
-    return { kind: 'skip', path: ref.path, reason: 'lfs-pointer', detail: 'Git LFS pointer: the content lives on the LFS server' };
-  }
+  const skip = blobSkip(ref.path, obj, opts.maxFileSize);
+  if (skip) return skip;
   return {
     kind: 'item',
     path: ref.path,

@@ -99,24 +99,16 @@ async function batchCheck(repo: RepoInfo, input: string[] | 'all'): Promise<List
 }
 
 /**
- * An object left in git (GitObjectStream): its id for a worker thread, and a way to read it through
- * this source's cat-file when nobody else does. A commit's author and date go into `commit`.
+ * An object left in git (GitObjectStream): only its id travels; the scan pool (scanInWorkers) reads
+ * it through each thread's own cat-file, with the same skips as everywhere (too large, LFS pointer).
+ * These events are for the pool only: read any other way, it is a bug, not a silent skip.
  */
-function deferred(cat: () => CatFile, git: GitObjectStream['git'], what: string, commit?: CommitInfo): GitObjectStream {
+function deferred(git: GitObjectStream['git']): GitObjectStream {
   return {
     size: 0,
     git,
-    async *chunks(chunkSize: number) {
-      const o = await cat().must(git.oid, what);
-      let content: Buffer = o.content;
-      if (git.kind === 'commit') {
-        const { body, sha: _sha, ...who } = parseCommitObject(git.oid, o.content);
-        if (commit) Object.assign(commit, who);
-        content = Buffer.from(body);
-      } else if (git.maxFileSize !== undefined && o.size > git.maxFileSize) {
-        return; // the scan pool reports it as too large; read here (no pool), it is left out
-      }
-      for (let i = 0; i < content.length; i += chunkSize) yield content.subarray(i, i + chunkSize);
+    async *chunks(): AsyncGenerator<Uint8Array> {
+      throw new Error(`git object ${git.oid} is read by the scan pool (scanInWorkers), not as a stream`);
     },
   };
 }
@@ -264,9 +256,6 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
    */
   async function* deferredEvents(): AsyncGenerator<SourceBatch> {
     const n = repo.hashLength;
-    // Only for objects nobody else reads (see `deferred`): started when first needed.
-    let catFile: CatFile | undefined;
-    const cat = (): CatFile => (catFile ??= new CatFile(repo.cwd));
     const commitsListed = gitRun(repo.cwd, ['rev-list', '--all']);
     commitsListed.catch(() => {});
     const blobItem = (oid: string, hint: string): SourceEvent => {
@@ -275,43 +264,39 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
       progress.blobs++;
       // Every ref has the same keys (maxFileSize may be undefined): one object shape for the JIT.
       const git: GitObjectStream['git'] = { cwd: repo.cwd, oid, kind: 'blob', maxFileSize: opts.maxFileSize };
-      return { kind: 'item', path: hint, content: deferred(cat, git, hint), blob: oid, commit: placeholder };
+      return { kind: 'item', path: hint, content: deferred(git), blob: oid, commit: placeholder };
     };
+    let listed = false;
     try {
-      let listed = false;
-      try {
-        // Blobs only: commits, trees and tags (also those refs point at) are filtered out by git.
-        for await (const lines of gitLines(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob', '--filter-provided-objects'])) {
-          listed = true;
-          const out: SourceEvent[] = [];
-          for (const line of lines) {
-            if (line.length < n) continue;
-            const oid = line.toString('latin1', 0, n);
-            // No name: a blob a ref points at directly.
-            out.push(blobItem(oid, line.length > n + 1 ? decodePath(line.subarray(n + 1)) : `<blob ${oid.slice(0, 12)}>`));
-          }
-          progress.totalBlobs = progress.blobs;
-          if (out.length) yield { kind: 'batch', events: out };
+      // Blobs only: commits, trees and tags (also those refs point at) are filtered out by git.
+      for await (const lines of gitLines(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob', '--filter-provided-objects'])) {
+        listed = true;
+        const out: SourceEvent[] = [];
+        for (const line of lines) {
+          if (line.length < n) continue;
+          const oid = line.toString('latin1', 0, n);
+          // No name: a blob a ref points at directly.
+          out.push(blobItem(oid, line.length > n + 1 ? decodePath(line.subarray(n + 1)) : `<blob ${oid.slice(0, 12)}>`));
         }
-      } catch (err) {
-        if (listed || !/filter/i.test((err as Error).message)) throw err;
-        yield* events(); // git without --filter=object:type=blob
-        return;
+        progress.totalBlobs = progress.blobs;
+        if (out.length) yield { kind: 'batch', events: out };
       }
-      const commits = (await commitsListed).stdout.toString('latin1').split('\n').filter((l) => l.length >= n);
-      progress.totalBlobs = progress.blobs;
-      for (let i = 0; i < commits.length; i += 256) {
-        yield {
-          kind: 'batch',
-          events: commits.slice(i, i + 256).map((oid): SourceEvent => {
-            progress.commits++;
-            const commit: CommitInfo = { sha: oid, message: true };
-            return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: deferred(cat, { cwd: repo.cwd, oid, kind: 'commit', maxFileSize: undefined }, 'commit', commit), commit };
-          }),
-        };
-      }
-    } finally {
-      catFile?.close();
+    } catch (err) {
+      if (listed || !/filter/i.test((err as Error).message)) throw err;
+      yield* events(); // git without --filter=object:type=blob
+      return;
+    }
+    const commits = (await commitsListed).stdout.toString('latin1').split('\n').filter((l) => l.length >= n);
+    progress.totalBlobs = progress.blobs;
+    for (let i = 0; i < commits.length; i += 256) {
+      yield {
+        kind: 'batch',
+        events: commits.slice(i, i + 256).map((oid): SourceEvent => {
+          progress.commits++;
+          const commit: CommitInfo = { sha: oid, message: true };
+          return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: deferred({ cwd: repo.cwd, oid, kind: 'commit', maxFileSize: undefined }), commit };
+        }),
+      };
     }
   }
 
