@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catStream, type StreamedObject } from '../src/sources/git/repo.js';
+import { GitError } from '../src/errors.js';
 import { runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { git, GIT_TEST_ENV, makeRepo, type TestRepo } from './helpers/git.js';
@@ -185,3 +187,57 @@ describe('audit', () => {
     expect(doc.findings.map((f) => `${f.path}@${f.commit?.sha.slice(0, 7)}`)).toEqual([at('app.env', c1)]);
   });
 });
+
+describe('catStream (one git stream of listed objects and their contents)', () => {
+  const blobList = ['rev-list', '--objects', '--all', '--filter=object:type=blob', '--filter-provided-objects'];
+  const all = async (gen: AsyncGenerator<StreamedObject[]>) => {
+    const out: StreamedObject[] = [];
+    for await (const group of gen) out.push(...group);
+    return out;
+  };
+
+  it('gives every listed object with its exact content and path, across pipe reads; content over keepUpTo is read past', async () => {
+    const repo = makeRepo();
+    // Deterministic bytes of every value, bigger than a pipe read, so objects and headers straddle reads.
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >> 7)) & 0xff;
+    const files: Record<string, string | Buffer> = { 'empty.txt': '', 'dir with space/a b.txt': 'spaced\n', 'big.bin': big };
+    for (let i = 1; i <= 40; i++) files[`small/${i}.txt`] = `${i}\n`.repeat(i * 50);
+    repo.commit('many', files);
+    const expected = new Map<string, Buffer>();
+    for (const name of Object.keys(files)) expected.set(name, execFileSync('git', ['cat-file', 'blob', `HEAD:${name}`], { cwd: repo.dir }));
+
+    const got = await all(catStream(repo.dir, blobList));
+    expect(got.map((o) => o.rest.toString()).sort()).toEqual([...expected.keys()].sort());
+    for (const o of got) {
+      expect(o.type).toBe('blob');
+      expect(o.size).toBe(expected.get(o.rest.toString())!.length);
+      expect(o.content!.equals(expected.get(o.rest.toString())!)).toBe(true);
+      // Its own buffer: a worker can be given it without a copy.
+      expect(o.content!.byteOffset === 0 && o.content!.buffer.byteLength === o.size).toBe(true);
+    }
+
+    const capped = await all(catStream(repo.dir, blobList, { keepUpTo: 1000 }));
+    expect(capped.map((o) => o.rest.toString()).sort()).toEqual([...expected.keys()].sort());
+    for (const o of capped) {
+      if (o.size > 1000) expect(o.content).toBeUndefined();
+      else expect(o.content!.equals(expected.get(o.rest.toString())!)).toBe(true);
+    }
+  });
+
+  it('fails closed: a missing object, a listing that fails, a listing option git refuses (told to listFailed)', async () => {
+    const repo = makeRepo();
+    repo.commit('a', { 'a.env': 'x\n' });
+    const blob = repo.git('rev-parse', 'HEAD:a.env');
+    rmSync(path.join(repo.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
+    await expect(all(catStream(repo.dir, ['rev-list', '--all']))).resolves.toHaveLength(1);
+    // rev-list itself notices the missing blob when it walks trees; cat-file when it reads it.
+    await expect(all(catStream(repo.dir, blobList))).rejects.toThrow(GitError);
+    await expect(all(catStream(repo.dir, ['rev-list', '--objects', 'no-such-ref']))).rejects.toThrow(/git rev-list failed .*no-such-ref/);
+    const told: string[] = [];
+    const out = await all(catStream(repo.dir, ['rev-list', '--objects', '--all', '--filter=no-such-filter'], { listFailed: (e) => (told.push(e.message), true) }));
+    expect(out).toEqual([]);
+    expect(told[0]).toMatch(/filter/);
+  });
+});
+

@@ -195,8 +195,7 @@ describe('audit with detection on worker threads', () => {
     const fixtures = loadFixtures().slice(0, 30);
     repo.commit('fixtures', Object.fromEntries(fixtures.map((f) => [`fx/${f.rel}`, f.bytes])));
     const run = async (threads: number) => {
-      // With workers, blobs and commits are left in git and read by the workers' own cat-file.
-      const h = await historySource({ cwd: repo.dir, deferBlobs: threads > 0 });
+      const h = await historySource({ cwd: repo.dir });
       const events = scanInWorkers(h.events, { ruleset, threads, workerUrl: WORKER });
       const r = await scan(events, { ruleset, suppress: (_f, ctx) => (/hubspot-secrets:allow/.test(ctx.lineText(ctx.match.line)) ? 'inline' : null) });
       await h.annotate(r);
@@ -214,7 +213,7 @@ describe('audit with detection on worker threads', () => {
     expect(workers.stats).toMatchObject({ files: single.stats.files, bytes: single.stats.bytes });
   });
 
-  it('blobs read by the workers: too large and LFS pointers are skipped as in the single-thread audit; a missing object is exit 2 in one line', async () => {
+  it('blobs scanned by the workers: too large and LFS pointers are skipped as in the single-thread audit; a missing object is exit 2 in one line', async () => {
     const repo = makeRepo();
     const a = fakeAll('parallel-audit-skips');
     repo.commit('big and lfs', {
@@ -223,7 +222,7 @@ describe('audit with detection on worker threads', () => {
       'small.env': `HUBSPOT_TOKEN=${a['pat']}\n`,
     });
     const run = async (threads: number) => {
-      const h = await historySource({ cwd: repo.dir, deferBlobs: threads > 0, maxFileSize: 1000 });
+      const h = await historySource({ cwd: repo.dir, maxFileSize: 1000 });
       const r = await scan(scanInWorkers(h.events, { ruleset, threads, workerUrl: WORKER }), { ruleset });
       await h.annotate(r);
       return r;

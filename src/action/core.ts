@@ -36,8 +36,8 @@ export async function run(): Promise<void> {
       // The tree is read and scanned by worker threads and this one, as `scan <folder>` does.
       files: (roots, o) => parallelFileSource(roots, o),
       commits: (o) => commitsSource(o),
-      // Blobs and commits left in git: each scanning thread reads its own through cat-file.
-      history: (o) => historySource({ ...o, deferBlobs: true }),
+      // Blobs and commits read as one git stream; worker threads scan them.
+      history: (o) => historySource(o),
     },
   });
   process.exitCode = outcome.code;

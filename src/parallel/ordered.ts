@@ -3,7 +3,6 @@
  * ready at once (a skip) or a task whose results turn into events when its batch returns. At most
  * `AHEAD` tasks (and `AHEAD_BYTES` of content) are in flight, so memory stays bounded.
  */
-import type { CommitInfo } from '../core/types.js';
 import type { SourceBatch, SourceEvent } from '../sources/types.js';
 import type { Pool } from './pool.js';
 import type { TaskResult, WorkerTask } from './task.js';
@@ -138,11 +137,8 @@ export async function* inOrder<T>(input: AsyncIterable<readonly T[]>, plan: (x: 
 export function scannedEvent<E extends { path: string }>(base: E, r: Exclude<TaskResult, number>): SourceEvent {
   if (r.kind === 'skip') return { kind: 'skip', path: r.path, reason: r.reason, detail: r.detail };
   let lines: Map<number, string> | undefined;
-  // A commit read by the worker (its message scanned there) brings its author and date.
-  const commit = r.commit ? { commit: { ...(base as { commit?: CommitInfo }).commit, sha: (base as { commit?: CommitInfo }).commit?.sha ?? '', ...r.commit } } : {};
   return {
     ...base,
-    ...commit,
     kind: 'item',
     path: r.path,
     content: '',

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../core/types.js';
 import { GitError, isUserError, UserError } from '../errors.js';
 import { chunkPlanFor, type ChunkPlan } from '../read.js';
-import { closeCatFiles, prefetch, runTask, taskBuffer, type TaskContext, type TaskResult, type WorkerTask } from './task.js';
+import { runTask, taskBuffer, type TaskContext, type TaskResult, type WorkerTask } from './task.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker.js';
 import { allowListeners, defaultThreads, takeSpare } from './spare.js';
 
@@ -37,6 +37,8 @@ export { bundledWorkerUrl } from './spare.js';
 export interface PoolOptions {
   /** Worker threads (0: this thread alone, which needs no worker script). */
   threads: number;
+  /** Whether this thread scans batches too when there are workers (default true). */
+  here?: boolean;
   workerUrl: URL | string | undefined;
   ruleset: RuleSet;
   plan: ChunkPlan;
@@ -69,8 +71,10 @@ export class ScanPool {
    */
   readonly batchSize: number;
   private readonly workers: Worker[] = [];
-  /** Pending batches per worker; the last entry is this thread's (it scans batches too). */
+  /** Pending batches per worker; the last entry is this thread's (when it scans batches too). */
   private readonly load: number[] = [];
+  /** How many entries of `load` take batches: this thread's is left out when it only feeds the workers. */
+  private readonly takers: number;
   /** This thread's share: batches run one after another, each after a turn of the event loop. */
   private readonly local: TaskContext;
   private localChain: Promise<unknown> = Promise.resolve();
@@ -104,6 +108,7 @@ export class ScanPool {
       this.load.push(0);
     }
     this.load.push(0);
+    this.takers = opts.here === false && this.workers.length > 0 ? this.workers.length : this.load.length;
     this.batchSize = batchSizeFor(this.workers.length);
     this.local = {
       ruleset: opts.ruleset,
@@ -120,14 +125,14 @@ export class ScanPool {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new PoolClosed());
     let w = 0;
-    for (let i = 1; i < this.load.length; i++) if (this.load[i]! < this.load[w]!) w = i;
+    for (let i = 1; i < this.takers; i++) if (this.load[i]! < this.load[w]!) w = i;
     this.load[w]!++;
     if (w === this.workers.length) return this.runHere(tasks, onResult);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { worker: w, resolve, reject, ...(onResult ? { onResult } : {}) });
       const req: WorkerRequest = { id, tasks };
-      this.workers[w]!.postMessage(req);
+      this.workers[w]!.postMessage(req, movable(tasks));
     });
   }
 
@@ -137,8 +142,6 @@ export class ScanPool {
    */
   private runHere(tasks: WorkerTask[], onResult?: OnResult): Promise<TaskResult[][]> {
     const w = this.workers.length;
-    // Git objects are asked for now, so git reads them while the batches before this one are scanned.
-    prefetch(tasks);
     const p = this.localChain.then(async () => {
       // A turn of the event loop every few milliseconds (replies, the walk, Ctrl-C), not per batch.
       if (performance.now() - this.lastTurn > 8) {
@@ -202,8 +205,6 @@ export class ScanPool {
     this.closed = true;
     for (const p of this.pending.values()) p.reject(new PoolClosed());
     this.pending.clear();
-    // After this thread's batch in progress (if any): its cat-file must not hold the process open.
-    void this.localChain.then(closeCatFiles);
     for (const w of this.workers) void w.terminate().catch(() => {});
   }
 }
@@ -221,6 +222,8 @@ export interface WorkerScanOptions {
   /** Ctrl-C: stop the workers at once. */
   signal?: AbortSignal;
   maxFileSize?: number;
+  /** Whether this thread scans batches too when there are workers (default true; see PoolOptions). */
+  here?: boolean;
 }
 
 /**
@@ -248,6 +251,7 @@ export async function* withPool<T>(url: URL | string | undefined, opts: WorkerSc
     if (!pool) {
       pool = new ScanPool({
         threads,
+        ...(opts.here !== undefined ? { here: opts.here } : {}),
         workerUrl: url,
         ruleset: opts.ruleset,
         plan: opts.plan ?? chunkPlanFor(opts.ruleset),
@@ -278,4 +282,19 @@ export async function* withPool<T>(url: URL | string | undefined, opts: WorkerSc
     closed = true;
     pool?.close();
   }
+}
+
+/**
+ * The buffers a batch's content lives in, when each holds one task's content alone: they are moved
+ * to the worker, not copied (a blob read from git has its own; this thread never reads it again).
+ * Content that shares its buffer is copied, as postMessage does by default.
+ */
+function movable(tasks: readonly WorkerTask[]): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const t of tasks) {
+    if (!('content' in t) || typeof t.content === 'string') continue;
+    const b = t.content.buffer;
+    if (b instanceof ArrayBuffer && t.content.byteOffset === 0 && t.content.byteLength === b.byteLength && !out.includes(b)) out.push(b);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  * matches (`SourceItem.scanned`) instead of their content. Skips and streamed items pass through.
  * Without a worker (threads 0, or no bundled dist/scan-worker.js) the pool is this thread alone.
  */
-import type { GitObjectStream, SourceEvent, SourceItem, SourceOutput } from '../sources/types.js';
+import type { SourceEvent, SourceOutput } from '../sources/types.js';
 import type { WorkerTask } from './task.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 import { bundledWorkerUrl, withPool, type WorkerScanOptions } from './pool.js';
@@ -18,19 +18,14 @@ export async function* scanInWorkers(events: AsyncIterable<SourceOutput>, opts: 
     if (ev.kind === 'skip' || ev.scanned) return { ready: [ev] };
     const { content: c, ...rest } = ev;
     const planned = (task: WorkerTask, bytes: number): Planned => ({ task, bytes, wrap: (results) => results.map((r) => scannedEvent(rest, r)) });
-    // An object left in git: the worker reads it through its own cat-file.
-    if (isGitObject(c)) return planned({ path: ev.path, git: c.git }, c.size);
     if (typeof c === 'string') return planned({ path: ev.path, content: c }, c.length * 2);
     if (c instanceof Uint8Array) return planned({ path: ev.path, content: c }, c.byteLength);
     return { ready: [ev] }; // a stream: the pipeline reads it
   };
-  yield* withPool(url, opts, (pool) => inOrder(groups(events), plan, pool));
+  // This thread reads the source (git's stream) and feeds the workers; with none, it scans too.
+  yield* withPool(url, { ...opts, here: false }, (pool) => inOrder(groups(events), plan, pool));
 }
 
 async function* groups(events: AsyncIterable<SourceOutput>): AsyncGenerator<SourceEvent[]> {
   for await (const e of events) yield e.kind === 'batch' ? e.events : [e];
-}
-
-function isGitObject(c: SourceItem['content']): c is GitObjectStream {
-  return typeof c === 'object' && !(c instanceof Uint8Array) && 'git' in c;
 }

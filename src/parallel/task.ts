@@ -9,13 +9,10 @@
  * larger than one chunk read in windows with the rule-derived overlap.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import type { CommitInfo, Match, RuleSet } from '../core/types.js';
+import type { Match, RuleSet } from '../core/types.js';
 import { readItem, readWhole, type ChunkPlan, type ReadResult } from '../read.js';
 import { rawPaths } from '../sources/files.js';
-import { blobSkip } from '../sources/git/blob.js';
-import { CatFile, type GitObject } from '../sources/git/repo.js';
-import type { ByteStream, GitObjectRef, SkipReason } from '../sources/types.js';
-import { parseCommitObject } from '../sources/git/commit-object.js';
+import type { ByteStream, SkipReason } from '../sources/types.js';
 
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 const REPLACEMENT = '\uFFFD';
@@ -34,20 +31,14 @@ export interface ContentTask {
   content: Uint8Array | string;
 }
 
-/** An object in a repository (a blob, or a commit for its message): read here through this thread's own cat-file. */
-export interface GitObjectTask {
-  path: string;
-  git: GitObjectRef;
-}
-
-export type WorkerTask = FileTask | ContentTask | GitObjectTask;
+export type WorkerTask = FileTask | ContentTask;
 
 /**
  * What reading one file gave: matches (with the lines around them), a skip, or — for text without a
  * match, most files — just the number of bytes read (one number crosses threads cheaply).
  */
 export type TaskResult =
-  | { kind: 'text'; path: string; bytes: number; matches: Match[]; lines: [number, string][]; commit?: Omit<CommitInfo, 'sha'> }
+  | { kind: 'text'; path: string; bytes: number; matches: Match[]; lines: [number, string][] }
   | { kind: 'skip'; path: string; reason: SkipReason; detail: string }
   | number;
 
@@ -169,79 +160,6 @@ function scanWhole(path: string, content: Uint8Array | string, ctx: TaskContext)
   return r === undefined ? undefined : taskResult(path, r);
 }
 
-/** One cat-file per repository for this thread's lifetime (it ends with the thread: git sees EOF). */
-const catFiles = new Map<string, CatFile>();
-/** Objects asked for ahead of their turn (their content is held once git sends it). */
-const requested = new Map<string, Promise<GitObject>>();
-/** Tasks handed to this thread whose objects are not asked for yet, in order. */
-const waiting: GitObjectTask[] = [];
-/**
- * At most this many objects asked for and not yet scanned: git reads ahead while this thread scans,
- * and memory holds a bounded number of objects, whatever their sizes (listing gives none).
- */
-const AHEAD = 64;
-/** Refill only once this few are left, so requests reach git in writes of many ids, not one each. */
-const REFILL_AT = 32;
-
-const objectKey = (g: GitObjectRef): string => `${g.cwd}\u0000${g.oid}`;
-
-function request(t: GitObjectTask): Promise<GitObject> {
-  const key = objectKey(t.git);
-  let p = requested.get(key);
-  if (!p) {
-    let cat = catFiles.get(t.git.cwd);
-    if (!cat) catFiles.set(t.git.cwd, (cat = new CatFile(t.git.cwd)));
-    p = cat.must(t.git.oid, t.git.kind === 'commit' ? 'commit' : t.path);
-    // A failure is seen when the task's turn comes; never an unhandled rejection meanwhile.
-    p.catch(() => {});
-    requested.set(key, p);
-  }
-  return p;
-}
-
-/** Close this thread's cat-file processes (the main thread's, when the pool that used them closes). */
-export function closeCatFiles(): void {
-  for (const cat of catFiles.values()) cat.close();
-  catFiles.clear();
-  requested.clear();
-  waiting.length = 0;
-}
-
-/**
- * Ask for waiting objects up to AHEAD outstanding — at once when a batch arrives, else only once the
- * outstanding ones fall to REFILL_AT (requests made in one tick go to git in one write).
- */
-function askAhead(arriving = false): void {
-  if (!arriving && requested.size > REFILL_AT) return;
-  while (waiting.length && requested.size < AHEAD) request(waiting.shift()!);
-}
-
-/** Queue a batch's objects to be asked for ahead of their turn (runTask reads them in order). */
-export function prefetch(tasks: readonly WorkerTask[]): void {
-  for (const t of tasks) if ('git' in t) waiting.push(t);
-  askAhead(true);
-}
-
-async function runGitObject(t: GitObjectTask, ctx: TaskContext): Promise<TaskResult> {
-  try {
-    // Its turn: asked for now if the window had not reached it yet.
-    const w = waiting.indexOf(t);
-    if (w >= 0) waiting.splice(w, 1);
-    const o = await request(t);
-    if (t.git.kind === 'commit') {
-      const { body, sha: _sha, ...who } = parseCommitObject(t.git.oid, o.content);
-      const r = scanWhole(t.path, body, ctx) ?? (await scanContent(t.path, body, ctx));
-      return typeof r === 'number' || r.kind === 'skip' ? r : { ...r, commit: who };
-    }
-    const skip = blobSkip(t.path, o, t.git.maxFileSize);
-    if (skip) return skip;
-    return scanWhole(t.path, o.content, ctx) ?? (await scanContent(t.path, o.content, ctx));
-  } finally {
-    requested.delete(objectKey(t.git));
-    askAhead();
-  }
-}
-
 /**
  * Read and scan one walked file. A name that is not valid UTF-8 (Node shows each bad byte as
  * U+FFFD) is opened through its raw bytes: every raw file behind it is read, reported under the
@@ -252,7 +170,6 @@ export function runTask(task: WorkerTask, ctx: TaskContext): TaskResult[] | Prom
     const whole = scanWhole(task.path, task.content, ctx);
     return whole !== undefined ? [whole] : scanContent(task.path, task.content, ctx).then((r) => [r]);
   }
-  if ('git' in task) return runGitObject(task, ctx).then((r) => [r]);
   const first = readOne(task.abs, task.path, ctx);
   if (first instanceof Promise) return first.then((r) => afterFirst(task.abs, task.path, r, ctx));
   return afterFirst(task.abs, task.path, first, ctx);

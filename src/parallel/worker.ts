@@ -9,7 +9,7 @@ import type { RuleSpec } from '../core/types.js';
 import type { ChunkPlan } from '../read.js';
 import { isUserError } from '../errors.js';
 import type { DEFERRED } from './spare.js';
-import { prefetch, runTask, taskBuffer, type WorkerTask, type TaskContext, type TaskResult } from './task.js';
+import { runTask, taskBuffer, type WorkerTask, type TaskContext, type TaskResult } from './task.js';
 
 export interface WorkerInit {
   specs: RuleSpec[];
@@ -50,7 +50,6 @@ port.on('message', (req: WorkerRequest | { init: WorkerInit }) => {
     ctx = context(req.init);
     return;
   }
-  prefetch(req.tasks);
   chain = chain.then(async () => {
     let reply: WorkerReply;
     const results: TaskResult[][] = [];

@@ -22,23 +22,6 @@ export interface ByteStream {
   chunks(chunkSize: number, signal?: AbortSignal): AsyncIterable<Uint8Array>;
 }
 
-/**
- * A git object still in the repository, read when it is scanned: by a worker thread through its
- * own `git cat-file --batch` (src/parallel/task.ts), or through `chunks` by the pipeline. A blob is
- * scanned as its content (skipped when larger than `maxFileSize`, or an LFS pointer); a commit as
- * its message, and its author and date are filled into the item's `commit` when read.
- */
-export interface GitObjectStream extends ByteStream {
-  readonly git: GitObjectRef;
-}
-
-export interface GitObjectRef {
-  cwd: string;
-  oid: string;
-  kind: 'blob' | 'commit';
-  maxFileSize?: number;
-}
-
 export interface SourceItem {
   kind: 'item';
   /** Path as reported: relative to the scan root (or repository root), `/` separators. */

@@ -77,12 +77,11 @@ export const auditCommand = {
     const threads = threadsArg(args);
     const st = await stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new InputError(`audit: ${args.repo ?? dir}: no such directory`);
-    // Blobs and commits are left in git: each scanning thread reads them through its own cat-file.
+    // Blobs and commits are read here as one git stream; worker threads scan them.
     const hist = await historySource({
       cwd: dir,
       includeUnreachable: args['include-unreachable'],
       maxFileSize: args['max-file-size'],
-      deferBlobs: true,
     });
     const root = hist.repo.root ?? hist.repo.cwd;
     const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root, reportDir: root });

@@ -9,11 +9,11 @@
 import type { CommitInfo } from '../../core/types.js';
 import { fingerprint } from '../../core/redact.js';
 import { rawSecret, type ScannedFinding, type ScanResult } from '../../scan.js';
-import type { GitObjectStream, SourceBatch, SourceEvent, SourceOutput } from '../types.js';
-import { blobEvent } from './blob.js';
+import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
+import { blobEvent, blobSkip } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject } from './commit-object.js';
 import { GitError } from '../../errors.js';
-import { CatFile, decodePath, gitLines, gitRun, openRepo, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
+import { CatFile, catStream, decodePath, gitRun, openRepo, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
 
 export interface HistorySourceOptions {
   /** Any directory inside the repository (or a bare repository). */
@@ -21,12 +21,6 @@ export interface HistorySourceOptions {
   /** Also scan objects reachable only from reflogs, and dangling ones. */
   includeUnreachable?: boolean;
   maxFileSize?: number;
-  /**
-   * Do not read blobs here: yield each as a GitBlobStream that whoever scans it reads (worker
-   * threads, each through its own `git cat-file --batch`; or the pipeline through this source's).
-   * Commit messages are still read here.
-   */
-  deferBlobs?: boolean;
 }
 
 /** Live counters for a progress display. */
@@ -98,20 +92,8 @@ async function batchCheck(repo: RepoInfo, input: string[] | 'all'): Promise<List
   return out;
 }
 
-/**
- * An object left in git (GitObjectStream): only its id travels; the scan pool (scanInWorkers) reads
- * it through each thread's own cat-file, with the same skips as everywhere (too large, LFS pointer).
- * These events are for the pool only: read any other way, it is a bug, not a silent skip.
- */
-function deferred(git: GitObjectStream['git']): GitObjectStream {
-  return {
-    size: 0,
-    git,
-    async *chunks(): AsyncGenerator<Uint8Array> {
-      throw new Error(`git object ${git.oid} is read by the scan pool (scanInWorkers), not as a stream`);
-    },
-  };
-}
+/** The content of a blob read past (too large): blobSkip needs only its size. */
+const NOTHING = Buffer.alloc(0);
 
 interface Introduction {
   commit: CommitInfo;
@@ -249,52 +231,49 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
   }
 
   /**
-   * Without reading any content here: blobs listed by one `rev-list --objects --filter=object:type=blob
-   * --filter-provided-objects` as git writes them (so worker threads start on the first ones while git still walks), then the
-   * commits for their messages. Workers read both through their own cat-file. Falls back to
-   * `events()` with a git too old for the filter (before 2.32).
+   * Blobs, then commits, each read as one stream: `rev-list` lists them (blobs with the path they
+   * were first seen at, as a hint for detection) straight into one `cat-file --batch` (catStream), so
+   * git never waits for a request and scanning starts while git still walks. Content goes to whoever
+   * scans it (the worker threads, through scanInWorkers). Falls back to `events()` with a git too old
+   * for `--filter=object:type=blob` (before 2.32).
    */
-  async function* deferredEvents(): AsyncGenerator<SourceBatch> {
-    const n = repo.hashLength;
-    const commitsListed = gitRun(repo.cwd, ['rev-list', '--all']);
-    commitsListed.catch(() => {});
-    const blobItem = (oid: string, hint: string): SourceEvent => {
-      const placeholder: CommitInfo = { sha: '' };
-      blobOf.set(placeholder, oid);
-      progress.blobs++;
-      // Every ref has the same keys (maxFileSize may be undefined): one object shape for the JIT.
-      const git: GitObjectStream['git'] = { cwd: repo.cwd, oid, kind: 'blob', maxFileSize: opts.maxFileSize };
-      return { kind: 'item', path: hint, content: deferred(git), blob: oid, commit: placeholder };
-    };
-    let listed = false;
-    try {
-      // Blobs only: commits, trees and tags (also those refs point at) are filtered out by git.
-      for await (const lines of gitLines(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob', '--filter-provided-objects'])) {
-        listed = true;
-        const out: SourceEvent[] = [];
-        for (const line of lines) {
-          if (line.length < n) continue;
-          const oid = line.toString('latin1', 0, n);
-          // No name: a blob a ref points at directly.
-          out.push(blobItem(oid, line.length > n + 1 ? decodePath(line.subarray(n + 1)) : `<blob ${oid.slice(0, 12)}>`));
+  async function* streamedEvents(): AsyncGenerator<SourceBatch> {
+    let tooOld = false;
+    // Blobs only: commits, trees and tags (also those refs point at) are filtered out by git.
+    const blobs = catStream(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob', '--filter-provided-objects'], {
+      ...(opts.maxFileSize !== undefined ? { keepUpTo: opts.maxFileSize } : {}),
+      listFailed: (err) => (tooOld = /filter/i.test(err.message)),
+    });
+    for await (const objects of blobs) {
+      const out: SourceEvent[] = [];
+      for (const o of objects) {
+        // No name: a blob a ref points at directly.
+        const hint = o.rest.length ? decodePath(o.rest) : `<blob ${o.oid.slice(0, 12)}>`;
+        progress.blobs++;
+        progress.bytes += o.size;
+        const skip = blobSkip(hint, { size: o.size, content: o.content ?? NOTHING }, opts.maxFileSize);
+        if (skip) {
+          out.push(skip);
+          continue;
         }
-        progress.totalBlobs = progress.blobs;
-        if (out.length) yield { kind: 'batch', events: out };
+        const placeholder: CommitInfo = { sha: '' };
+        blobOf.set(placeholder, o.oid);
+        out.push({ kind: 'item', path: hint, content: o.content!, blob: o.oid, commit: placeholder });
       }
-    } catch (err) {
-      if (listed || !/filter/i.test((err as Error).message)) throw err;
-      yield* events(); // git without --filter=object:type=blob
+      progress.totalBlobs = progress.blobs;
+      if (out.length) yield { kind: 'batch', events: out };
+    }
+    if (tooOld) {
+      yield* events();
       return;
     }
-    const commits = (await commitsListed).stdout.toString('latin1').split('\n').filter((l) => l.length >= n);
-    progress.totalBlobs = progress.blobs;
-    for (let i = 0; i < commits.length; i += 256) {
+    for await (const objects of catStream(repo.cwd, ['rev-list', '--all'])) {
       yield {
         kind: 'batch',
-        events: commits.slice(i, i + 256).map((oid): SourceEvent => {
+        events: objects.map((o): SourceEvent => {
           progress.commits++;
-          const commit: CommitInfo = { sha: oid, message: true };
-          return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: deferred({ cwd: repo.cwd, oid, kind: 'commit', maxFileSize: undefined }), commit };
+          const { body, ...commit } = parseCommitObject(o.oid, o.content!);
+          return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: body, commit: { ...commit, message: true } };
         }),
       };
     }
@@ -377,5 +356,5 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     result.suppressed = dedupe(result.suppressed);
   }
 
-  return { repo, events: opts.deferBlobs && !unreachable ? deferredEvents() : events(), progress, warm, annotate };
+  return { repo, events: unreachable ? events() : streamedEvents(), progress, warm, annotate };
 }

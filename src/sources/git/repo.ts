@@ -8,7 +8,7 @@
  * (paths may hold newlines or non-UTF-8 bytes, blobs may be binary), which simple-git returns as
  * decoded strings.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { GitError } from '../../errors.js';
 
 /** Environment for every git child: no prompts, no optional index writes, messages we can parse. */
@@ -406,3 +406,118 @@ export function isLfsPointer(content: Uint8Array): boolean {
 
 export const MODE_GITLINK = '160000';
 export const MODE_SYMLINK = '120000';
+
+/** One object of a `catStream`: what git listed it with (`rest`: a path, raw) and its content. */
+export interface StreamedObject {
+  oid: string;
+  type: string;
+  size: number;
+  rest: Buffer;
+  /**
+   * In a buffer of its own (a worker can be given it without a copy); undefined when the object is
+   * larger than `keepUpTo` (read past, not kept).
+   */
+  content: Buffer | undefined;
+}
+
+/**
+ * The objects `git <listArgs…>` lists (one per line: an id, then optionally a space and a path),
+ * with their contents. The listing goes straight into one `git cat-file --batch --buffer` through an
+ * OS pipe (`%(rest)` gives back each line's path), and this reads one stream: git never waits for a
+ * request, and nothing is asked object by object. Objects come in groups, as git writes them; reading
+ * pauses while the consumer does (the pipe's back-pressure bounds memory). Content larger than
+ * `keepUpTo` bytes is read past and not kept. Fails closed: a missing object, or either git failing,
+ * is a GitError; `listFailed` gets the listing's error first (to fall back when it is an option this
+ * git lacks) when no object came.
+ */
+export async function* catStream(
+  cwd: string,
+  listArgs: readonly string[],
+  opts: { keepUpTo?: number; listFailed?: (err: GitError) => boolean } = {},
+): AsyncGenerator<StreamedObject[]> {
+  const keepUpTo = opts.keepUpTo ?? Number.MAX_SAFE_INTEGER;
+  const env = gitEnv();
+  const list = spawn('git', listArgs, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cat = spawn('git', ['cat-file', '--batch=%(objectname) %(objecttype) %(objectsize) %(rest)', '--buffer'], { cwd, env, stdio: [list.stdout, 'pipe', 'pipe'] });
+  // Only cat-file reads the listing (as in a shell pipe): this process keeps no end of it.
+  list.stdout.destroy();
+  const stderr = (c: ChildProcess): (() => string) => {
+    let s = '';
+    c.stderr!.on('data', (b: Buffer) => {
+      if (s.length < 4096) s += b.toString('utf8');
+    });
+    return () => s;
+  };
+  const listErr = stderr(list);
+  const catErr = stderr(cat);
+  const exit = (c: ChildProcess): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      c.on('error', (e) => reject(spawnError(e, cwd)));
+      c.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    });
+  const listed = exit(list);
+  const catted = exit(cat);
+  listed.catch(() => {});
+  catted.catch(() => {});
+
+  let head: Buffer | undefined; // a header line split across chunks
+  let obj: StreamedObject | undefined; // the object whose content is coming
+  let got = 0;
+  let count = 0;
+  try {
+    for await (const chunk of cat.stdout as AsyncIterable<Buffer>) {
+      const out: StreamedObject[] = [];
+      let p = 0;
+      while (p < chunk.length) {
+        if (obj === undefined) {
+          const nl = chunk.indexOf(10, p);
+          if (nl < 0) {
+            head = head ? Buffer.concat([head, chunk.subarray(p)]) : Buffer.from(chunk.subarray(p));
+            break;
+          }
+          const line = head ? Buffer.concat([head, chunk.subarray(p, nl)]) : chunk.subarray(p, nl);
+          head = undefined;
+          p = nl + 1;
+          const a = line.indexOf(32);
+          const b = a < 0 ? -1 : line.indexOf(32, a + 1);
+          const c = b < 0 ? -1 : line.indexOf(32, b + 1);
+          const oid = line.toString('latin1', 0, a < 0 ? line.length : a);
+          const type = a < 0 ? '' : line.toString('latin1', a + 1, b < 0 ? line.length : b);
+          if (type === 'missing' || type === 'ambiguous') {
+            throw new GitError(`git object ${oid.slice(0, 12)} is missing or corrupt; run \`git fsck\` in ${cwd}`);
+          }
+          const size = b < 0 ? NaN : Number(line.toString('latin1', b + 1, c < 0 ? line.length : c));
+          if (!Number.isSafeInteger(size) || size < 0) {
+            throw new GitError(`unexpected output from git cat-file: ${JSON.stringify(line.toString('latin1', 0, 80))}`);
+          }
+          obj = { oid, type, size, rest: Buffer.from(line.subarray(c < 0 ? line.length : c + 1)), content: size <= keepUpTo ? Buffer.allocUnsafeSlow(size) : undefined };
+          got = 0;
+          continue;
+        }
+        if (got < obj.size) {
+          const k = Math.min(obj.size - got, chunk.length - p);
+          if (obj.content) chunk.copy(obj.content, got, p, p + k);
+          got += k;
+          p += k;
+          continue;
+        }
+        p++; // the newline after the content
+        out.push(obj);
+        count++;
+        obj = undefined;
+      }
+      if (out.length) yield out;
+    }
+    const [lc, cc] = await Promise.all([listed, catted]);
+    if (lc !== 0) {
+      const err = new GitError(`git ${listArgs[0]} failed in ${cwd}: ${firstLine(listErr()) || `exit code ${lc}`}`);
+      if (count === 0 && opts.listFailed?.(err)) return;
+      throw err;
+    }
+    if (cc !== 0 || obj !== undefined || head !== undefined) {
+      throw new GitError(`git cat-file stopped (exit code ${cc}) in ${cwd}: ${firstLine(catErr()) || 'its output ended early'}`);
+    }
+  } finally {
+    for (const c of [list, cat]) if (c.exitCode === null && c.signalCode === null) c.kill();
+  }
+}
