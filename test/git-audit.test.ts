@@ -3,11 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { catStream, type StreamedObject } from '../src/sources/git/repo.js';
+import { BatchParser, catStream, type StreamedObject } from '../src/sources/git/repo.js';
 import { GitError } from '../src/errors.js';
-import { runMain } from './helpers/cli.js';
+import { runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
-import { git, GIT_TEST_ENV, makeRepo, type TestRepo } from './helpers/git.js';
+import { git, GIT_TEST_ENV, makeExecutable, makeRepo, type TestRepo } from './helpers/git.js';
+import { tempDir } from './helpers/tmp.js';
 
 const T = fakeAll('git-audit');
 const U = fakeAll('git-audit-2');
@@ -83,6 +84,48 @@ describe('audit', () => {
     expect(t.doc!.findings.map((f) => f.path)).toContain(`<blob ${blob.slice(0, 12)}: no commit holds it, a ref points at it>`);
   });
 
+  it('with a git too old for --filter=object:type=blob (before 2.32): the same audit, from every object in one stream', () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'same\n', 'big.env': `${line(U.pat!)}${'x'.repeat(3000)}\n` });
+    const side = repo.commit(`side\n\ntoken was ${V.pat}`, { 'side.env': line(T.pat!) });
+    git(repo.dir, ['tag', 'blob-tag', execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.dir, input: line(W.pat!) }).toString().trim()]);
+    // Neither a reflog-only commit nor a dangling blob is audited without --include-unreachable.
+    repo.commit('lost', { 'lost.env': line(fakeAll('git-audit-lost').pat!) });
+    git(repo.dir, ['reset', '-q', '--hard', side]);
+    git(repo.dir, ['hash-object', '-w', '--stdin'], { input: line(fakeAll('git-audit-dangling').pat!) });
+    // A git that refuses the filter the way git 2.31 does.
+    const bin = tempDir('hs-oldgit-');
+    const real = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
+    makeExecutable(path.join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = --filter=object:type=blob ] && { echo "fatal: invalid filter-spec 'object:type=blob'" >&2; exit 128; }; done\nexec ${real} "$@"\n`);
+    for (const extra of [[], ['--max-file-size', '1k'], ['--threads', '0']]) {
+      const args = ['audit', '-f', 'json', ...extra];
+      const now = runBin(args, { cwd: repo.dir });
+      const old = runBin(args, { cwd: repo.dir, env: { PATH: `${bin}:${process.env['PATH']}` } });
+      expect(now.code).toBe(1);
+      expect(old.code).toBe(1);
+      const doc = (r: { stdout: string }) => {
+        const d = JSON.parse(r.stdout) as Doc & { stats: Record<string, unknown> };
+        return { findings: d.findings.map((f) => `${f.path}:${f.line}@${f.commit?.sha ?? '-'}`).sort(), files: d.stats.files, skippedBy: d.stats.skippedBy };
+      };
+      expect(doc(old)).toEqual(doc(now));
+      expect(doc(now).findings).toHaveLength(extra[0] === '--max-file-size' ? 3 : 4);
+    }
+  });
+
+  it('a commit hidden by `git replace` is audited as it is (a push sends the original)', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    const leak = repo.commit('leak', { 'app.env': line(T.pat!) });
+    git(repo.dir, ['checkout', '-q', '--detach', 'HEAD~1']);
+    const clean = repo.commit('clean', { 'app.env': 'HUBSPOT_TOKEN=\n' });
+    git(repo.dir, ['checkout', '-q', 'main']);
+    git(repo.dir, ['replace', leak, clean]);
+    expect(repo.git('log', '-1', '--format=%s')).toBe('clean'); // what git shows now
+    const r = await audit(repo);
+    expect(r.code).toBe(1);
+    expect(r.where).toEqual([at('app.env:1', leak, true)]);
+  });
+
   it('a reflog-only commit is left out by default and found with --include-unreachable', async () => {
     const repo = makeRepo();
     repo.commit('init', { 'a.txt': 'a\n' });
@@ -123,6 +166,21 @@ describe('audit', () => {
     git(repo.dir, ['checkout', '-q', '--detach', a]);
     const d = await audit(repo);
     expect(d.where).toEqual([at('a.env:1', a, true)]);
+  });
+
+  it('paths that start with blanks or end with a CR are matched exactly while scanning (allow by path, skip warnings)', async () => {
+    const repo = makeRepo();
+    repo.write({ ' a.env': line(T.pat!), '\tb.env': line(U.pat!), 'c.env\r': line(V.pat!), ' big.txt': 'x'.repeat(2000) });
+    repo.write({ '.hubspot-secrets.json': JSON.stringify({ allow: [{ path: ' a.env' }, { path: '\tb.env' }, { path: 'c.env\r' }] }) });
+    git(repo.dir, ['add', '-A']);
+    repo.commit('blanks');
+    const r = await audit(repo, ['--max-file-size', '1k']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as Doc & { stats: { suppressed: Record<string, number> }; warnings: { path: string }[] };
+    expect(doc.findings).toEqual([]);
+    expect(doc.stats.suppressed).toEqual({ config: 3 });
+    expect(doc.stats.skippedBy).toEqual({ 'too-large': 1 });
+    expect(doc.warnings.map((w) => w.path)).toEqual([' big.txt']);
   });
 
   it('a missing or corrupt object: exit 2 with one line naming it, no stack trace', async () => {
@@ -196,12 +254,13 @@ describe('catStream (one git stream of listed objects and their contents)', () =
     return out;
   };
 
-  it('gives every listed object with its exact content and path, across pipe reads; content over keepUpTo is read past', async () => {
+  it('gives every listed object with its exact content and path, across pipe reads; content `keep` refuses is read past', async () => {
     const repo = makeRepo();
     // Deterministic bytes of every value, bigger than a pipe read, so objects and headers straddle reads.
     const big = Buffer.alloc(300_000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >> 7)) & 0xff;
-    const files: Record<string, string | Buffer> = { 'empty.txt': '', 'dir with space/a b.txt': 'spaced\n', 'big.bin': big };
+    // Paths exactly as listed: spaces inside, before (a leading space or tab) and a trailing CR.
+    const files: Record<string, string | Buffer> = { 'empty.txt': '', 'dir with space/a b.txt': 'spaced\n', ' lead.txt': 'l\n', '\ttab.txt': 't\n', 'cr.txt\r': 'cr\n', 'big.bin': big };
     for (let i = 1; i <= 40; i++) files[`small/${i}.txt`] = `${i}\n`.repeat(i * 50);
     repo.commit('many', files);
     const expected = new Map<string, Buffer>();
@@ -217,7 +276,7 @@ describe('catStream (one git stream of listed objects and their contents)', () =
       expect(o.content!.byteOffset === 0 && o.content!.buffer.byteLength === o.size).toBe(true);
     }
 
-    const capped = await all(catStream(repo.dir, blobList, { keepUpTo: 1000 }));
+    const capped = await all(catStream(repo.dir, blobList, { keep: (type, size) => type === 'blob' && size <= 1000 }));
     expect(capped.map((o) => o.rest.toString()).sort()).toEqual([...expected.keys()].sort());
     for (const o of capped) {
       if (o.size > 1000) expect(o.content).toBeUndefined();
@@ -235,9 +294,65 @@ describe('catStream (one git stream of listed objects and their contents)', () =
     await expect(all(catStream(repo.dir, blobList))).rejects.toThrow(GitError);
     await expect(all(catStream(repo.dir, ['rev-list', '--objects', 'no-such-ref']))).rejects.toThrow(/git rev-list failed .*no-such-ref/);
     const told: string[] = [];
-    const out = await all(catStream(repo.dir, ['rev-list', '--objects', '--all', '--filter=no-such-filter'], { listFailed: (e) => (told.push(e.message), true) }));
+    const out = await all(catStream(repo.dir, ['rev-list', '--objects', '--all', '--filter=no-such-filter'], { listFailed: (stderr) => (told.push(stderr), true) }));
     expect(out).toEqual([]);
     expect(told[0]).toMatch(/filter/);
+  });
+});
+
+describe('BatchParser (git cat-file --batch output, in pieces of any size)', () => {
+  const oid = (n: number) => n.toString(16).padStart(40, '0');
+  // Three objects: one with a path holding spaces, an empty one in the middle, and an empty one last.
+  const objects: [string, string, Buffer, string][] = [
+    [oid(1), 'blob', Buffer.from('first\nline two\n'), 'dir with space/a b.txt'],
+    [oid(2), 'blob', Buffer.alloc(0), 'empty'],
+    [oid(3), 'commit', Buffer.from('tree x\n\nmessage\n'), ''],
+    [oid(4), 'blob', Buffer.from([0, 10, 255, 10]), 'bin'],
+    [oid(5), 'blob', Buffer.alloc(0), 'last-empty'],
+  ];
+  const stream = Buffer.concat(objects.flatMap(([o, t, c]) => [Buffer.from(`${o} ${t} ${c.length}\n`), c, Buffer.from('\n')]));
+  const parse = (pieces: Buffer[], keep?: (type: string, size: number) => boolean) => {
+    const rests = objects.map(([, , , rest]) => Buffer.from(rest));
+    const p = new BatchParser('/repo', keep, () => rests.shift()!);
+    const out = pieces.flatMap((b) => p.push(b));
+    p.end();
+    return out.map((o) => [o.oid, o.type, o.content ? o.content.toString('latin1') : undefined, o.rest.toString()]);
+  };
+  const want = objects.map(([o, t, c, rest]) => [o, t, c.toString('latin1'), rest]);
+
+  it('gives the same objects however the stream is cut: at every byte, in two and in three pieces', () => {
+    expect(parse([stream])).toEqual(want);
+    expect(parse([...stream].map((b) => Buffer.from([b])))).toEqual(want);
+    for (let i = 0; i <= stream.length; i++) {
+      expect(parse([stream.subarray(0, i), stream.subarray(i)])).toEqual(want);
+      const j = Math.min(stream.length, i + 7);
+      expect(parse([stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j)])).toEqual(want);
+    }
+  });
+
+  it('reads past what keep refuses, and the objects after it are whole', () => {
+    expect(parse([stream.subarray(0, 30), stream.subarray(30)], (type) => type !== 'blob')).toEqual(want.map(([o, t, c, r]) => [o, t, t === 'blob' ? undefined : c, r]));
+  });
+
+  it('fails closed without quoting the stream: a missing object, a cut-off end, a lost newline, a line that is no header', () => {
+    const fails = (bytes: Buffer, message: RegExp) => {
+      const p = new BatchParser('/repo', undefined, () => Buffer.from('dir/f.txt'));
+      let err: unknown;
+      try {
+        p.push(bytes);
+        p.end();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(GitError);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toContain('secret-ish');
+    };
+    fails(Buffer.from(`${oid(9)} missing\n`), /object 000000000000 \(dir\/f.txt\) is missing or corrupt; run `git fsck` in \/repo/);
+    fails(stream.subarray(0, stream.length - 1), /ended in the middle of an object/);
+    fails(stream.subarray(0, 60), /ended in the middle of an object/);
+    fails(Buffer.from(`${oid(1)} blob 3\nabcsecret-ish\n`), /no newline after object/);
+    fails(Buffer.from('secret-ish blob 3\nabc\n'), /not an object header/);
   });
 });
 

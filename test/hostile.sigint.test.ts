@@ -4,7 +4,7 @@
  * while it holds the big file open (both seen in /proc/<pid>).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { untilAborted } from '../src/read.js';
@@ -15,7 +15,7 @@ import { BIN } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { makeRepo } from './helpers/git.js';
 import { GIT_TEST_ENV } from './helpers/git.js';
-import { childCommands, holdsOpen } from './helpers/proc.js';
+import { childCommands, childPids, holdsOpen, isRunning } from './helpers/proc.js';
 import { tempDir } from './helpers/tmp.js';
 
 const root = tempDir('hs-sigint-');
@@ -43,10 +43,15 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   throw new Error(`never saw: ${what}`);
 }
 
-function start(argv: string[], cwd: string, tmp: string): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+function start(
+  argv: string[],
+  cwd: string,
+  tmp: string,
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [BIN, ...argv], {
     cwd,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', TMPDIR: tmp },
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', TMPDIR: tmp, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -105,11 +110,13 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
     git('-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'big');
     const { child, done } = start(['audit', '-f', 'json'], repo, tmp);
     await until(() => childCommands(child.pid!).some((c) => c.includes('cat-file')), 'git cat-file reading blobs');
+    const gits = childPids(child.pid!);
     child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(130);
     expect(JSON.parse(r.stdout).incomplete).toBe(true);
-    expect(childCommands(child.pid!)).toEqual([]);
+    expect(gits.length).toBeGreaterThan(0);
+    await until(() => gits.every((pid) => !isRunning(pid)), 'every git child stopped');
     expect(readdirSync(tmp)).toEqual([]);
   });
 
@@ -134,6 +141,26 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
       expect(doc.stats.files).toBe(1);
     });
   }
+
+  it('during an audit whose listing is still walking: exits 130 and stops every git it started (none left orphaned)', async () => {
+    const tmp = path.join(root, 'tmp-walk');
+    mkdirSync(tmp);
+    const repo = makeRepo();
+    repo.commit('a', { 'a.env': `HUBSPOT_TOKEN=${fakeAll('sigint-walk')['pat']}\n` });
+    // Every git the bin starts notes its pid; rev-list then stands for a long walk (it sleeps).
+    const bin = path.join(root, 'slow-git');
+    mkdirSync(bin);
+    const pids = path.join(root, 'git-pids');
+    const real = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
+    writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$$ $1" >> ${pids}\n[ "$1" = rev-list ] && exec sleep 30\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const { child, done } = start(['audit', '-f', 'json'], repo.dir, tmp, { PATH: `${bin}:${process.env['PATH']}` });
+    const started = () => (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n') : []);
+    await until(() => started().some((l) => l.endsWith(' rev-list')) && started().some((l) => l.endsWith(' cat-file')), 'rev-list walking and cat-file waiting');
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    await until(() => started().every((l) => !isRunning(Number(l.split(' ')[0]))), 'every git the audit started stopped');
+  });
 
   it('to the whole process group during an audit (git stopped by it too): still 130 with the incomplete report, no git error', async () => {
     const tmp = path.join(root, 'tmp4');

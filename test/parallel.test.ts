@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../src/core/types.js';
-import { PoolError } from '../src/parallel/pool.js';
+import { PoolError, ScanPool } from '../src/parallel/pool.js';
 import { dropSpares, speculate, startSpares, takeSpare } from '../src/parallel/spare.js';
 import { scanInWorkers } from '../src/parallel/prescan.js';
 import { parallelFileSource } from '../src/parallel/source.js';
@@ -186,6 +186,32 @@ describe('workers started before the arguments are parsed (spare.ts)', () => {
 });
 
 describe('audit with detection on worker threads', () => {
+  it('content read for its task alone is moved to the worker (left empty here), other content is copied; both scan the same', async () => {
+    const plan = chunkPlanFor(ruleset);
+    const pool = new ScanPool({ threads: 1, here: false, workerUrl: pathToFileURL(WORKER), ruleset, plan });
+    try {
+      const text = `HUBSPOT_TOKEN=${fakePrivateAppToken(new Rng('parallel-move'))}\n`;
+      const moved = Buffer.allocUnsafeSlow(text.length);
+      moved.write(text);
+      const copied = Buffer.from(text);
+      const shared = Buffer.allocUnsafeSlow(text.length);
+      shared.write(text);
+      const [[a], [b], [c]] = await pool.run([
+        { path: 'moved.env', content: moved, move: true },
+        { path: 'copied.env', content: copied },
+        // Not its own buffer's whole content: copied even when marked.
+        { path: 'part.env', content: shared.subarray(0, text.length - 1), move: true },
+      ]);
+      expect(moved.byteLength).toBe(0);
+      expect(copied.toString()).toBe(text);
+      expect(shared.toString()).toBe(text);
+      for (const r of [a, b, c]) expect(r).toMatchObject({ kind: 'text', matches: [{ ruleId: 'hubspot-private-app-token' }] });
+    } finally {
+      pool.close();
+    }
+  });
+
+
   it('finds, maps and dedupes exactly what the single-thread audit does (blobs, messages, inline allows)', async () => {
     const repo = makeRepo();
     const a = fakeAll('parallel-audit-a');

@@ -35,6 +35,18 @@ describe('reports', () => {
     expect(run.tool.driver.rules[first.ruleIndex].id).toBe(first.ruleId);
   });
 
+  it('SARIF names a file whose name is not UTF-8 by its real bytes (no crash on the lone surrogates that stand for them)', async () => {
+    const r = await scan(
+      [
+        { kind: 'item', path: 'bad-\udcff\udc80/x\ud83d\ude00-\ud800.env', content: `HUBSPOT_TOKEN=${t.pat}\n` },
+      ],
+      { ruleset },
+    );
+    const doc = JSON.parse(render('sarif', { result: r, ruleset }));
+    expect(sarifProblems(doc)).toEqual([]);
+    expect(doc.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('bad-%FF%80/x%F0%9F%98%80-%EF%BF%BD.env');
+  });
+
   it('SARIF with no findings is valid too', async () => {
     const empty = await scan([], { ruleset });
     expect(sarifProblems(JSON.parse(render('sarif', { result: empty, ruleset })))).toEqual([]);

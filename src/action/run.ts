@@ -197,7 +197,7 @@ class Runner {
       }
     }
     const h = await this.deps.sources.history({ cwd: this.root });
-    // Blobs and commits are left in git: the scan pool's threads read and scan them, as `audit` does.
+    // Blobs and commits read as one git stream, scanned by the pool's worker threads, as `audit` does.
     const result = await this.scanEvents(scanInWorkers(h.events, { ruleset: this.ruleset }));
     await h.annotate(result);
     // Blob paths are known only after annotate (as in `audit`): apply the config's ignore globs now.

@@ -183,7 +183,7 @@ export class ScanPool {
     this.pending.delete(reply.id);
     this.load[p.worker]!--;
     if ('error' in reply) {
-      // A user-facing error (a missing git object) keeps its one-line message and kind.
+      // A user-facing error (a UserError) keeps its one-line message and kind.
       this.fail(reply.user ? userError(reply.user) : new PoolError(`a scan worker thread failed: ${reply.error}`));
       p.reject(this.failure!);
       return;
@@ -215,7 +215,7 @@ export interface WorkerScanOptions {
   /** Must be the pipeline's plan (default: the rules' plan, as the pipeline's default). */
   plan?: ChunkPlan;
   decode?: boolean;
-  /** Worker threads beside this one, which scans too (0: none). Default: defaultThreads(). */
+  /** Worker threads beside this one (0: none, this one scans). Default: defaultThreads(). */
   threads?: number;
   /** Default: the bundled dist/scan-worker.js. */
   workerUrl?: URL | string;
@@ -285,14 +285,14 @@ export async function* withPool<T>(url: URL | string | undefined, opts: WorkerSc
 }
 
 /**
- * The buffers a batch's content lives in, when each holds one task's content alone: they are moved
- * to the worker, not copied (a blob read from git has its own; this thread never reads it again).
- * Content that shares its buffer is copied, as postMessage does by default.
+ * The buffers of a batch's content that may be moved to the worker instead of copied: those of
+ * tasks marked `move` (content read for that task alone, SourceItem.owned) whose buffer holds
+ * exactly that content. Moving leaves the buffer empty on this thread.
  */
 function movable(tasks: readonly WorkerTask[]): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   for (const t of tasks) {
-    if (!('content' in t) || typeof t.content === 'string') continue;
+    if (!('content' in t) || !t.move || typeof t.content === 'string') continue;
     const b = t.content.buffer;
     if (b instanceof ArrayBuffer && t.content.byteOffset === 0 && t.content.byteLength === b.byteLength && !out.includes(b)) out.push(b);
   }

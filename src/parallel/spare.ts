@@ -17,7 +17,8 @@ import { Worker } from 'node:worker_threads';
 export const MAX_DEFAULT_THREADS = 4;
 
 /**
- * Worker threads by default: one per core but the one this (main) thread scans on, at most 3. Each
+ * Worker threads by default: one per core but the one this (main) thread keeps busy (it scans too in a
+ * folder scan, and reads git's stream in an audit), at most 3. Each
  * worker costs its own start-up and JIT warm-up, which on a small machine is worth more than a core.
  */
 export function defaultThreads(cores = availableParallelism()): number {

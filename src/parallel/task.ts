@@ -29,6 +29,8 @@ export interface FileTask {
 export interface ContentTask {
   path: string;
   content: Uint8Array | string;
+  /** Its buffer may be moved to the worker instead of copied (SourceItem.owned). */
+  move?: boolean;
 }
 
 export type WorkerTask = FileTask | ContentTask;

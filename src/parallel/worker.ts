@@ -19,7 +19,7 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest = { id: number; tasks: WorkerTask[] };
-/** `user`: the error was a UserError (e.g. a missing git object): its one-line message is what the user sees. */
+/** `user`: the error was a UserError: its one-line message is what the user sees. */
 export type WorkerReply =
   | { id: number; results: TaskResult[][] }
   /** Results of tasks `from`… of a batch still running (see PARTIAL_AFTER_MS); the full reply still follows. */

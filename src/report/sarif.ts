@@ -23,8 +23,29 @@ function pascal(id: string): string {
 function encodeUri(p: string): string {
   return p
     .split('/')
-    .map((seg) => encodeURIComponent(seg))
+    .map((seg) => encodeSegment(seg))
     .join('/');
+}
+
+/**
+ * A path segment, percent-encoded. A byte of a file name that is not UTF-8 (kept by decodePath as
+ * U+DC80–U+DCFF) becomes that byte again, so the URI names the real file; any other lone surrogate
+ * (which encodeURIComponent refuses) becomes U+FFFD.
+ */
+function encodeSegment(seg: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff && (seg.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      i++; // a pair: a character outside the BMP
+      continue;
+    }
+    out += encodeURIComponent(seg.slice(from, i)) + (c >= 0xdc80 && c <= 0xdcff ? `%${(c - 0xdc00).toString(16).toUpperCase()}` : '%EF%BF%BD');
+    from = i + 1;
+  }
+  return out + encodeURIComponent(seg.slice(from));
 }
 
 function ruleDescriptor(rule: CompiledRule) {

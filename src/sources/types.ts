@@ -34,6 +34,11 @@ export interface SourceItem {
   /** Git blob id, for sources that read blobs. */
   blob?: string;
   /**
+   * The content's buffer holds it alone and nothing else reads it: it may be moved (not copied) to
+   * the thread that scans it, which leaves it empty here.
+   */
+  owned?: boolean;
+  /**
    * Set when the source already read and scanned the content where it was read (a worker thread,
    * src/parallel/): the pipeline takes these matches instead of reading `content` (then empty).
    * Suppression, line filters, severity and redaction still happen in the pipeline.

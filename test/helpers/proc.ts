@@ -29,3 +29,25 @@ export function childCommands(pid: number): string[] {
   }
   return out;
 }
+
+/** Process ids of a process's children (all threads); empty once it is gone. */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const k of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) out.push(Number(k));
+    }
+  } catch {
+    /* the process is gone */
+  }
+  return out;
+}
+
+/** Whether process `pid` runs: not gone, and not a zombie waiting to be reaped. */
+export function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { InputError } from '../../errors.js';
 import { scanInWorkers } from '../../parallel/prescan.js';
-import type { ScanResult, ScanStats } from '../../scan.js';
+import type { ScanResult } from '../../scan.js';
 import { historySource, type HistoryProgress } from '../../sources/git/history.js';
 import { withConfigOptions } from '../config-options.js';
 import type { Io } from '../io.js';
@@ -29,8 +29,7 @@ function mb(n: number): string {
 /** Progress line for the spinner. */
 export function progressText(p: HistoryProgress, elapsedMs: number): string {
   const rate = elapsedMs > 0 ? p.bytes / 1048576 / (elapsedMs / 1000) : 0;
-  const blobs = p.totalBlobs ? `${p.blobs.toLocaleString('en-US')}/${p.totalBlobs.toLocaleString('en-US')} blobs` : 'listing objects';
-  return `Auditing history: ${p.commits.toLocaleString('en-US')} commits, ${blobs}, ${mb(p.bytes)} (${rate.toFixed(1)} MB/s)`;
+  return `Auditing history: ${p.blobs.toLocaleString('en-US')} blobs, ${p.commits.toLocaleString('en-US')} commits, ${mb(p.bytes)} (${rate.toFixed(1)} MB/s)`;
 }
 
 interface Spinner {
@@ -90,11 +89,7 @@ export const auditCommand = {
       io.stderr.write(`${root}: HEAD has no commits yet; only other refs${args['include-unreachable'] ? ' and unreachable objects' : ''} are audited.\n`);
     }
     const started = Date.now();
-    // Blobs read by worker threads are counted as they are scanned (the history source never reads them).
-    let scannedBytes = 0;
-    const spinner = await startSpinner(io, args.quiet, () =>
-      progressText({ ...hist.progress, bytes: Math.max(hist.progress.bytes, scannedBytes) }, Date.now() - started),
-    );
+    const spinner = await startSpinner(io, args.quiet, () => progressText(hist.progress, Date.now() - started));
     try {
       const { code } = await runScan({
         io,
@@ -109,10 +104,7 @@ export const auditCommand = {
             if (ctx.item.blob) hist.warm();
             return pipeline.suppress ? pipeline.suppress(f, ctx) : null;
           },
-          onProgress: (s: ScanStats) => {
-            scannedBytes = s.bytes;
-            spinner.update();
-          },
+          onProgress: () => spinner.update(),
         },
         exitCode: hooks.exitCode,
         afterScan: async (result: ScanResult) => {

@@ -10,10 +10,10 @@ import type { CommitInfo } from '../../core/types.js';
 import { fingerprint } from '../../core/redact.js';
 import { rawSecret, type ScannedFinding, type ScanResult } from '../../scan.js';
 import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
-import { blobEvent, blobSkip } from './blob.js';
+import { blobSkip } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject } from './commit-object.js';
 import { GitError } from '../../errors.js';
-import { CatFile, catStream, decodePath, gitRun, openRepo, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
+import { catStream, decodePath, gitRun, openRepo, splitNul, UNSHALLOW_HINT, type RepoInfo, type StreamedObject } from './repo.js';
 
 export interface HistorySourceOptions {
   /** Any directory inside the repository (or a bare repository). */
@@ -27,8 +27,6 @@ export interface HistorySourceOptions {
 export interface HistoryProgress {
   commits: number;
   blobs: number;
-  /** Blobs to read in total (known once listing is done). */
-  totalBlobs: number;
   bytes: number;
 }
 
@@ -47,12 +45,6 @@ export interface HistorySource {
    * the earliest introduction.
    */
   annotate(result: ScanResult): Promise<void>;
-}
-
-interface ListedObject {
-  oid: string;
-  type: string;
-  size: number;
 }
 
 /** Object ids reachable from refs (and their first path names, used as a hint for detection). */
@@ -76,18 +68,13 @@ async function reachable(repo: RepoInfo, reflog: boolean): Promise<{ oids: strin
   return { oids, names };
 }
 
-async function batchCheck(repo: RepoInfo, input: string[] | 'all'): Promise<ListedObject[]> {
-  const fmt = '--batch-check=%(objectname) %(objecttype) %(objectsize)';
-  const r =
-    input === 'all'
-      ? await gitRun(repo.cwd, ['cat-file', fmt, '--batch-all-objects', '--unordered'])
-      : await gitRun(repo.cwd, ['cat-file', fmt], { input: input.length ? `${input.join('\n')}\n` : '' });
-  const out: ListedObject[] = [];
+/** Every commit in the repository (with --include-unreachable: dangling ones and those only reflogs reach too). */
+async function everyCommit(repo: RepoInfo): Promise<string[]> {
+  const r = await gitRun(repo.cwd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype)', '--unordered']);
+  const out: string[] = [];
   for (const line of r.stdout.toString('latin1').split('\n')) {
-    const [oid, type, size] = line.split(' ');
-    if (!oid || !type) continue;
-    if (type === 'missing') continue; // reported when read, as a GitError, if it matters
-    out.push({ oid, type, size: Number(size) });
+    const [oid, type] = line.split(' ');
+    if (oid && type === 'commit') out.push(oid);
   }
   return out;
 }
@@ -166,67 +153,52 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     throw new GitError(`${repo.root ?? repo.cwd} is a shallow clone: the history below its boundary is not here, so an audit would miss it; ${UNSHALLOW_HINT}`);
   }
   const unreachable = opts.includeUnreachable ?? false;
-  const progress: HistoryProgress = { commits: 0, blobs: 0, totalBlobs: 0, bytes: 0 };
+  const progress: HistoryProgress = { commits: 0, blobs: 0, bytes: 0 };
   /** Placeholder commit object of each blob item → blob id (findings keep the same object). */
   const blobOf = new WeakMap<object, string>();
   const allCommits: string[] = [];
 
-  async function* events(): AsyncGenerator<SourceBatch> {
+  /** A listed blob as an item (or a skip: too large, an LFS pointer); `hint` is its path as listed. */
+  const blobItem = (o: StreamedObject, hint: string): SourceEvent => {
+    progress.blobs++;
+    progress.bytes += o.size;
+    const skip = blobSkip(hint, { size: o.size, content: o.content ?? NOTHING }, opts.maxFileSize);
+    if (skip) return skip;
+    if (!o.content) return { kind: 'skip', path: hint, reason: 'too-large', detail: `skipped: too large to hold in memory (${o.size} bytes)` };
+    const placeholder: CommitInfo = { sha: '' };
+    blobOf.set(placeholder, o.oid);
+    // Read for this event alone: it may be moved to the thread that scans it.
+    return { kind: 'item', path: hint, content: o.content, owned: true, blob: o.oid, commit: placeholder };
+  };
+  const messageItem = (o: StreamedObject): SourceEvent => {
+    progress.commits++;
+    const { body, sha, ...who } = parseCommitObject(o.oid, o.content!);
+    return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: body, commit: { sha, message: true, ...who } };
+  };
+  const tooLarge = (size: number): boolean => opts.maxFileSize !== undefined && size > opts.maxFileSize;
+
+  /**
+   * Every object of the repository as one stream in pack order (`cat-file --batch-all-objects`),
+   * keeping blobs and commits: with --include-unreachable all of them (reflogs and dangling ones
+   * too), else those `rev-list --objects --all` reaches (a git too old for streamedEvents' filter).
+   * That rev-list also gives the paths used as hints.
+   */
+  async function* allObjectEvents(): AsyncGenerator<SourceBatch> {
     const { oids, names } = await reachable(repo, unreachable);
-    const listed = unreachable ? await batchCheck(repo, 'all') : await batchCheck(repo, oids);
-    const blobs = listed.filter((o) => o.type === 'blob');
-    const commits = listed.filter((o) => o.type === 'commit');
-    if (unreachable) allCommits.push(...commits.map((c) => c.oid));
-    progress.totalBlobs = blobs.length;
-    const cat = new CatFile(repo.cwd);
-    // Requests are pipelined in groups (one write to git each), at most WINDOW objects and
-    // WINDOW_BYTES of content ahead of the pipeline.
-    const WINDOW = 512;
-    const REFILL = 256;
-    const WINDOW_BYTES = 8 << 20;
-    try {
-      // Commit messages first (small), then blobs; requests are pipelined through one cat-file.
-      const queue: Promise<SourceEvent>[] = [];
-      const msg = async (c: ListedObject): Promise<SourceEvent> => {
-        const o = await cat.must(c.oid, 'commit');
-        const info = parseCommitObject(c.oid, o.content);
-        const { body, ...commit } = info;
-        progress.commits++;
-        return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: body, commit: { ...commit, message: true } };
-      };
-      const blob = async (b: ListedObject): Promise<SourceEvent> => {
-        const hint = names.get(b.oid) ?? `<blob ${b.oid.slice(0, 12)}>`;
-        if (opts.maxFileSize !== undefined && b.size > opts.maxFileSize) {
-          return { kind: 'skip', path: hint, reason: 'too-large', detail: `skipped: too large (${b.size} bytes > --max-file-size ${opts.maxFileSize})` };
-        }
-        const placeholder: CommitInfo = { sha: '' };
-        blobOf.set(placeholder, b.oid);
-        const ev = await blobEvent(cat, { path: hint, oid: b.oid, mode: '100644' }, { commit: placeholder });
-        progress.blobs++;
-        progress.bytes += b.size;
-        return ev;
-      };
-      const sizes: number[] = [];
-      let ahead = 0;
-      // Up to REFILL events at a time, as one group.
-      const drain = async function* (): AsyncGenerator<SourceBatch> {
-        const out: SourceEvent[] = [];
-        for (let k = 0; k < REFILL && queue.length; k++) {
-          ahead -= sizes.shift()!;
-          out.push(await queue.shift()!);
-        }
-        yield { kind: 'batch', events: out };
-      };
-      for (const o of [...commits, ...blobs]) {
-        queue.push(o.type === 'commit' ? msg(o) : blob(o));
-        const size = o.type === 'commit' || (opts.maxFileSize !== undefined && o.size > opts.maxFileSize) ? 0 : o.size;
-        sizes.push(size);
-        ahead += size;
-        if (queue.length >= WINDOW || ahead >= WINDOW_BYTES) yield* drain();
+    const wanted = unreachable ? undefined : new Set(oids);
+    // The log that maps findings to commits must know every commit before the first finding starts it.
+    if (unreachable) allCommits.push(...(await everyCommit(repo)));
+    const all = catStream(repo.cwd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)', '--unordered'], {
+      keep: (type, size) => type === 'commit' || (type === 'blob' && !tooLarge(size)),
+    });
+    for await (const objects of all) {
+      const out: SourceEvent[] = [];
+      for (const o of objects) {
+        if (wanted && !wanted.has(o.oid)) continue;
+        if (o.type === 'blob') out.push(blobItem(o, names.get(o.oid) ?? `<blob ${o.oid.slice(0, 12)}>`));
+        else if (o.type === 'commit') out.push(messageItem(o));
       }
-      while (queue.length) yield* drain();
-    } finally {
-      cat.close();
+      if (out.length) yield { kind: 'batch', events: out };
     }
   }
 
@@ -241,42 +213,20 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     let tooOld = false;
     // Blobs only: commits, trees and tags (also those refs point at) are filtered out by git.
     const blobs = catStream(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob', '--filter-provided-objects'], {
-      ...(opts.maxFileSize !== undefined ? { keepUpTo: opts.maxFileSize } : {}),
-      listFailed: (err) => (tooOld = /filter/i.test(err.message)),
+      keep: (_type, size) => !tooLarge(size),
+      // git before 2.32: "invalid filter-spec 'object:type=blob'", or --filter-provided-objects unknown.
+      listFailed: (stderr) => (tooOld = /filter/i.test(stderr)),
     });
     for await (const objects of blobs) {
-      const out: SourceEvent[] = [];
-      for (const o of objects) {
-        // No name: a blob a ref points at directly.
-        const hint = o.rest.length ? decodePath(o.rest) : `<blob ${o.oid.slice(0, 12)}>`;
-        progress.blobs++;
-        progress.bytes += o.size;
-        const skip = blobSkip(hint, { size: o.size, content: o.content ?? NOTHING }, opts.maxFileSize);
-        if (skip) {
-          out.push(skip);
-          continue;
-        }
-        const placeholder: CommitInfo = { sha: '' };
-        blobOf.set(placeholder, o.oid);
-        out.push({ kind: 'item', path: hint, content: o.content!, blob: o.oid, commit: placeholder });
-      }
-      progress.totalBlobs = progress.blobs;
+      // No name: a blob a ref points at directly.
+      const out = objects.map((o) => blobItem(o, o.rest.length ? decodePath(o.rest) : `<blob ${o.oid.slice(0, 12)}>`));
       if (out.length) yield { kind: 'batch', events: out };
     }
     if (tooOld) {
-      yield* events();
+      yield* allObjectEvents();
       return;
     }
-    for await (const objects of catStream(repo.cwd, ['rev-list', '--all'])) {
-      yield {
-        kind: 'batch',
-        events: objects.map((o): SourceEvent => {
-          progress.commits++;
-          const { body, ...commit } = parseCommitObject(o.oid, o.content!);
-          return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: body, commit: { ...commit, message: true } };
-        }),
-      };
-    }
+    for await (const objects of catStream(repo.cwd, ['rev-list', '--all'])) yield { kind: 'batch', events: objects.map(messageItem) };
   }
 
   let log: Promise<Buffer> | undefined;
@@ -356,5 +306,5 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     result.suppressed = dedupe(result.suppressed);
   }
 
-  return { repo, events: unreachable ? events() : streamedEvents(), progress, warm, annotate };
+  return { repo, events: unreachable ? allObjectEvents() : streamedEvents(), progress, warm, annotate };
 }

@@ -8,18 +8,51 @@
  * (paths may hold newlines or non-UTF-8 bytes, blobs may be binary), which simple-git returns as
  * decoded strings.
  */
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import buffer from 'node:buffer';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
 import { GitError } from '../../errors.js';
 
-/** Environment for every git child: no prompts, no optional index writes, messages we can parse. */
+/**
+ * Environment for every git child: no prompts, no optional index writes, messages we can parse, and
+ * the objects as they are (a `git replace` must not hide what a push sends).
+ */
 function gitEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
   return {
     ...process.env,
     GIT_OPTIONAL_LOCKS: '0',
     GIT_TERMINAL_PROMPT: '0',
+    GIT_NO_REPLACE_OBJECTS: '1',
     LC_ALL: 'C',
     ...extra,
   };
+}
+
+/** Git children still running: killed if this process exits first (Ctrl-C, an error), never left behind. */
+const running = new Set<ChildProcess>();
+let exitHook = false;
+
+/**
+ * `git args…` in `cwd`, tracked in `running` until it closes. A failure to start, thrown at once or
+ * told later as 'error', is a GitError (the latter is the caller's to turn into one).
+ */
+function spawnGit(cwd: string, args: readonly string[], stdio: StdioOptions = 'pipe'): ChildProcessWithoutNullStreams {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const c of running) c.kill();
+    });
+  }
+  let c: ChildProcessWithoutNullStreams;
+  try {
+    c = spawn('git', args, { cwd, env: gitEnv(), stdio }) as ChildProcessWithoutNullStreams;
+  } catch (err) {
+    throw spawnError(err, cwd);
+  }
+  running.add(c);
+  const done = (): void => void running.delete(c);
+  c.on('close', done);
+  c.on('error', done);
+  return c;
 }
 
 function firstLine(s: string): string {
@@ -48,9 +81,9 @@ export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions
   return new Promise((resolve, reject) => {
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn('git', args, { cwd, env: gitEnv(), stdio: 'pipe' });
+      child = spawnGit(cwd, args);
     } catch (err) {
-      reject(spawnError(err, cwd));
+      reject(err);
       return;
     }
     const out: Buffer[] = [];
@@ -73,42 +106,6 @@ export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions
     });
     child.stdin.end(opts.input);
   });
-}
-
-/**
- * `git args…` as its output comes: groups of lines (bytes, without the newline), so a long listing
- * is used while git still writes it. Rejects like gitRun when git fails (after the lines it wrote).
- */
-export async function* gitLines(cwd: string, args: readonly string[]): AsyncGenerator<Buffer[]> {
-  const child = spawn('git', args, { cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const err: Buffer[] = [];
-  child.stderr.on('data', (c: Buffer) => err.push(c));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', (e) => reject(spawnError(e, cwd)));
-    child.on('close', (code) => resolve(code ?? 128));
-  });
-  exited.catch(() => {});
-  let rest: Buffer | undefined;
-  try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
-      const lines: Buffer[] = [];
-      let start = 0;
-      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
-        lines.push(buf.subarray(start, nl));
-        start = nl + 1;
-      }
-      rest = start < buf.length ? buf.subarray(start) : undefined;
-      if (lines.length) yield lines;
-    }
-    if (rest) yield [rest];
-    const code = await exited;
-    if (code !== 0) {
-      throw new GitError(`git ${args.find((a) => !a.startsWith('-')) ?? ''} failed in ${cwd}: ${firstLine(Buffer.concat(err).toString('utf8')) || `exit code ${code}`}`);
-    }
-  } finally {
-    if (child.exitCode === null) child.kill();
-  }
 }
 
 function spawnError(err: unknown, cwd: string): GitError {
@@ -271,7 +268,7 @@ export class CatFile {
   private closed = false;
 
   constructor(private readonly cwd: string) {
-    this.child = spawn('git', ['cat-file', '--batch'], { cwd, env: gitEnv(), stdio: 'pipe' });
+    this.child = spawnGit(cwd, ['cat-file', '--batch']);
     this.child.stdout.on('data', (c: Buffer) => {
       this.chunks.push(c);
       this.buffered += c.length;
@@ -412,112 +409,211 @@ export interface StreamedObject {
   oid: string;
   type: string;
   size: number;
+  /** The rest of its listing line after the id and one space (the path `rev-list --objects` gives), raw. */
   rest: Buffer;
   /**
-   * In a buffer of its own (a worker can be given it without a copy); undefined when the object is
-   * larger than `keepUpTo` (read past, not kept).
+   * In a buffer of its own (a worker can be given it without a copy); undefined when `keep` said no
+   * (read past, not kept).
    */
   content: Buffer | undefined;
 }
 
+/** Until `w` can take more, or is gone. */
+function writable(w: NodeJS.WritableStream & { destroyed: boolean }): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
+/** The largest content kept in memory (a bigger blob is read past: see StreamedObject.content). */
+const MAX_KEPT = Math.min(buffer.constants.MAX_LENGTH, 2 ** 32);
+const NO_REST = Buffer.alloc(0);
+
+/**
+ * The output of `git cat-file --batch` (`<id> <type> <size>`, the content, a newline), parsed as it
+ * comes in pieces of any size: `push` gives the objects each piece completes, `end` checks that
+ * nothing was cut off. `nextRest` gives each object, in order, the rest of the line it was listed
+ * with. Pure; the GitErrors it throws never quote the stream (it holds file contents).
+ */
+export class BatchParser {
+  private head: Buffer | undefined; // a header line split across pieces
+  private obj: StreamedObject | undefined; // the object whose content is coming
+  private got = 0;
+  /** Set when `obj`'s content has all come and its newline has not. */
+  private needNewline = false;
+
+  constructor(
+    private readonly cwd: string,
+    private readonly keep: (type: string, size: number) => boolean = () => true,
+    private readonly nextRest: () => Buffer = () => NO_REST,
+  ) {}
+
+  push(chunk: Buffer): StreamedObject[] {
+    const out: StreamedObject[] = [];
+    let p = 0;
+    while (p < chunk.length) {
+      const obj = this.obj;
+      if (obj === undefined) {
+        const nl = chunk.indexOf(10, p);
+        if (nl < 0) {
+          this.head = this.head ? Buffer.concat([this.head, chunk.subarray(p)]) : Buffer.from(chunk.subarray(p));
+          break;
+        }
+        const line = this.head ? Buffer.concat([this.head, chunk.subarray(p, nl)]) : chunk.subarray(p, nl);
+        this.head = undefined;
+        p = nl + 1;
+        this.obj = this.header(line);
+        this.got = 0;
+        this.needNewline = this.obj.size === 0;
+        continue;
+      }
+      if (!this.needNewline) {
+        const k = Math.min(obj.size - this.got, chunk.length - p);
+        if (obj.content) chunk.copy(obj.content, this.got, p, p + k);
+        this.got += k;
+        p += k;
+        this.needNewline = this.got === obj.size;
+        continue;
+      }
+      if (chunk[p] !== 10) throw new GitError(`unexpected output from git cat-file in ${this.cwd}: no newline after object ${obj.oid.slice(0, 12)}`);
+      p++;
+      out.push(obj);
+      this.obj = undefined;
+      this.needNewline = false;
+    }
+    return out;
+  }
+
+  /** Throws when the stream stopped in the middle of an object or a header. */
+  end(): void {
+    if (this.obj !== undefined || this.head !== undefined) throw new GitError(`git cat-file's output ended in the middle of an object in ${this.cwd}`);
+  }
+
+  private header(line: Buffer): StreamedObject {
+    const a = line.indexOf(32);
+    const b = a < 0 ? -1 : line.indexOf(32, a + 1);
+    const oid = line.toString('latin1', 0, a < 0 ? line.length : a);
+    const type = a < 0 ? '' : line.toString('latin1', a + 1, b < 0 ? line.length : b);
+    const rest = this.nextRest();
+    if (type === 'missing' || type === 'ambiguous') {
+      const what = rest.length ? ` (${decodePath(rest)})` : '';
+      throw new GitError(`git object ${oid.slice(0, 12)}${what} is missing or corrupt; run \`git fsck\` in ${this.cwd}`);
+    }
+    const size = b < 0 ? NaN : Number(line.toString('latin1', b + 1));
+    if (!/^[0-9a-f]{40,64}$/.test(oid) || !Number.isSafeInteger(size) || size < 0) {
+      throw new GitError(`unexpected output from git cat-file in ${this.cwd}: not an object header`);
+    }
+    const kept = size <= MAX_KEPT && this.keep(type, size);
+    return { oid, type, size, rest, content: kept ? Buffer.allocUnsafeSlow(size) : undefined };
+  }
+}
+
 /**
  * The objects `git <listArgs…>` lists (one per line: an id, then optionally a space and a path),
- * with their contents. The listing goes straight into one `git cat-file --batch --buffer` through an
- * OS pipe (`%(rest)` gives back each line's path), and this reads one stream: git never waits for a
- * request, and nothing is asked object by object. Objects come in groups, as git writes them; reading
- * pauses while the consumer does (the pipe's back-pressure bounds memory). Content larger than
- * `keepUpTo` bytes is read past and not kept. Fails closed: a missing object, or either git failing,
- * is a GitError; `listFailed` gets the listing's error first (to fall back when it is an option this
- * git lacks) when no object came.
+ * with their contents, read through one `git cat-file --batch --buffer`: this thread hands each id
+ * to it as the listing comes (keeping each line's rest, exact, for its object) and reads one stream
+ * back, so git never waits for a request and nothing is asked object by object. Objects come in
+ * groups, as git writes them; when the consumer pauses, so do cat-file, the ids handed to it and the
+ * listing (memory stays bounded). Content that `keep` (given the object's type and size) refuses is
+ * read past and not kept, as is content too large for one buffer. Fails closed: a missing object,
+ * or either git failing, is a GitError naming what git said; `listFailed` is first shown the
+ * listing's own error output when it failed before any object came (to fall back when it refused an
+ * option this git lacks), and returns whether it did.
  */
 export async function* catStream(
   cwd: string,
   listArgs: readonly string[],
-  opts: { keepUpTo?: number; listFailed?: (err: GitError) => boolean } = {},
+  opts: { keep?: (type: string, size: number) => boolean; listFailed?: (stderr: string) => boolean } = {},
 ): AsyncGenerator<StreamedObject[]> {
-  const keepUpTo = opts.keepUpTo ?? Number.MAX_SAFE_INTEGER;
-  const env = gitEnv();
-  const list = spawn('git', listArgs, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const cat = spawn('git', ['cat-file', '--batch=%(objectname) %(objecttype) %(objectsize) %(rest)', '--buffer'], { cwd, env, stdio: [list.stdout, 'pipe', 'pipe'] });
-  // Only cat-file reads the listing (as in a shell pipe): this process keeps no end of it.
-  list.stdout.destroy();
-  const stderr = (c: ChildProcess): (() => string) => {
+  const stderrOf = (c: ChildProcess): (() => string) => {
     let s = '';
     c.stderr!.on('data', (b: Buffer) => {
       if (s.length < 4096) s += b.toString('utf8');
     });
     return () => s;
   };
-  const listErr = stderr(list);
-  const catErr = stderr(cat);
-  const exit = (c: ChildProcess): Promise<number> =>
-    new Promise<number>((resolve, reject) => {
+  /** Resolves with its exit code, or the name of the signal that ended it. */
+  const exit = (c: ChildProcess): Promise<number | string> => {
+    const p = new Promise<number | string>((resolve, reject) => {
       c.on('error', (e) => reject(spawnError(e, cwd)));
-      c.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+      c.on('close', (code, signal) => resolve(code ?? signal ?? 'an unknown signal'));
     });
-  const listed = exit(list);
-  const catted = exit(cat);
-  listed.catch(() => {});
-  catted.catch(() => {});
-
-  let head: Buffer | undefined; // a header line split across chunks
-  let obj: StreamedObject | undefined; // the object whose content is coming
-  let got = 0;
+    p.catch(() => {});
+    return p;
+  };
+  const failed = (args: readonly string[], status: number | string, stderr: string): GitError =>
+    new GitError(`git ${args[0]} failed in ${cwd}: ${firstLine(stderr) || (typeof status === 'number' ? `exit code ${status}` : `stopped by ${status}`)}`);
+  /** The rest of each listed line, in the order cat-file answers. */
+  const rests: Buffer[] = [];
+  const parser = new BatchParser(cwd, opts.keep, () => rests.shift() ?? NO_REST);
+  const children: ChildProcess[] = [];
   let count = 0;
   try {
-    for await (const chunk of cat.stdout as AsyncIterable<Buffer>) {
-      const out: StreamedObject[] = [];
-      let p = 0;
-      while (p < chunk.length) {
-        if (obj === undefined) {
-          const nl = chunk.indexOf(10, p);
-          if (nl < 0) {
-            head = head ? Buffer.concat([head, chunk.subarray(p)]) : Buffer.from(chunk.subarray(p));
-            break;
-          }
-          const line = head ? Buffer.concat([head, chunk.subarray(p, nl)]) : chunk.subarray(p, nl);
-          head = undefined;
-          p = nl + 1;
-          const a = line.indexOf(32);
-          const b = a < 0 ? -1 : line.indexOf(32, a + 1);
-          const c = b < 0 ? -1 : line.indexOf(32, b + 1);
-          const oid = line.toString('latin1', 0, a < 0 ? line.length : a);
-          const type = a < 0 ? '' : line.toString('latin1', a + 1, b < 0 ? line.length : b);
-          if (type === 'missing' || type === 'ambiguous') {
-            throw new GitError(`git object ${oid.slice(0, 12)} is missing or corrupt; run \`git fsck\` in ${cwd}`);
-          }
-          const size = b < 0 ? NaN : Number(line.toString('latin1', b + 1, c < 0 ? line.length : c));
-          if (!Number.isSafeInteger(size) || size < 0) {
-            throw new GitError(`unexpected output from git cat-file: ${JSON.stringify(line.toString('latin1', 0, 80))}`);
-          }
-          obj = { oid, type, size, rest: Buffer.from(line.subarray(c < 0 ? line.length : c + 1)), content: size <= keepUpTo ? Buffer.allocUnsafeSlow(size) : undefined };
-          got = 0;
-          continue;
+    const list = spawnGit(cwd, listArgs, ['ignore', 'pipe', 'pipe']);
+    children.push(list);
+    const listErr = stderrOf(list);
+    const listed = exit(list);
+    const cat = spawnGit(cwd, ['cat-file', '--batch=%(objectname) %(objecttype) %(objectsize)', '--buffer']);
+    children.push(cat);
+    const catErr = stderrOf(cat);
+    const catted = exit(cat);
+    cat.stdin.on('error', () => {
+      /* cat-file stopped: told by its exit */
+    });
+    // Ids to cat-file as the listing comes; waits while cat-file's input is full.
+    const feed = async (): Promise<void> => {
+      let partial: Buffer | undefined;
+      const take = (line: Buffer, ids: string[]): void => {
+        const sp = line.indexOf(32);
+        const id = line.toString('latin1', 0, sp < 0 ? line.length : sp);
+        if (!id) return;
+        ids.push(id);
+        rests.push(sp < 0 ? NO_REST : Buffer.from(line.subarray(sp + 1)));
+      };
+      for await (const chunk of list.stdout as AsyncIterable<Buffer>) {
+        const buf = partial ? Buffer.concat([partial, chunk]) : chunk;
+        const ids: string[] = [];
+        let start = 0;
+        for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+          take(buf.subarray(start, nl), ids);
+          start = nl + 1;
         }
-        if (got < obj.size) {
-          const k = Math.min(obj.size - got, chunk.length - p);
-          if (obj.content) chunk.copy(obj.content, got, p, p + k);
-          got += k;
-          p += k;
-          continue;
-        }
-        p++; // the newline after the content
-        out.push(obj);
-        count++;
-        obj = undefined;
+        partial = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+        if (ids.length && !cat.stdin.write(`${ids.join('\n')}\n`)) await writable(cat.stdin);
+        if (cat.stdin.destroyed) return; // cat-file stopped: its exit says why
       }
+      if (partial) {
+        const ids: string[] = [];
+        take(partial, ids);
+        if (ids.length) cat.stdin.write(`${ids.join('\n')}\n`);
+      }
+      cat.stdin.end();
+    };
+    const fed = feed();
+    fed.catch(() => cat.stdin.destroy()); // seen below as cat-file's or the listing's failure
+    for await (const chunk of cat.stdout as AsyncIterable<Buffer>) {
+      const out = parser.push(chunk);
+      count += out.length;
       if (out.length) yield out;
     }
-    const [lc, cc] = await Promise.all([listed, catted]);
+    // cat-file's own failure first: the listing is then left waiting, and killed below.
+    const cc = await catted;
+    if (cc !== 0) throw failed(['cat-file'], cc, catErr());
+    // cat-file ended well: it read its input to the end, so the listing has ended too.
+    const lc = await listed;
     if (lc !== 0) {
-      const err = new GitError(`git ${listArgs[0]} failed in ${cwd}: ${firstLine(listErr()) || `exit code ${lc}`}`);
-      if (count === 0 && opts.listFailed?.(err)) return;
-      throw err;
+      if (count === 0 && opts.listFailed?.(listErr())) return;
+      throw failed(listArgs, lc, listErr());
     }
-    if (cc !== 0 || obj !== undefined || head !== undefined) {
-      throw new GitError(`git cat-file stopped (exit code ${cc}) in ${cwd}: ${firstLine(catErr()) || 'its output ended early'}`);
-    }
+    await fed;
+    parser.end();
   } finally {
-    for (const c of [list, cat]) if (c.exitCode === null && c.signalCode === null) c.kill();
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
   }
 }
