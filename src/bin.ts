@@ -28,6 +28,13 @@ process.on('SIGINT', () => {
   if (settled && process.exitCode !== ExitCode.Error) process.exitCode = ExitCode.Interrupted;
 });
 
+// SIGTERM (a cancelled CI job, a supervisor): stop at once, as a second Ctrl-C does. Exiting kills
+// the git processes still running (src/sources/git/repo.ts): none is left behind.
+process.on('SIGTERM', () => {
+  if (!settled) process.stderr.write('hubspot-secrets: terminated (SIGTERM): the scan did not finish; nothing may be concluded from this run.\n');
+  process.exit(ExitCode.Interrupted);
+});
+
 // Fail closed: if the event loop ever drains before main() settles (a source that never finishes),
 // the process must not exit 0 as if the scan were clean.
 process.exitCode = ExitCode.Error;

@@ -142,25 +142,28 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
     });
   }
 
-  it('during an audit whose listing is still walking: exits 130 and stops every git it started (none left orphaned)', async () => {
-    const tmp = path.join(root, 'tmp-walk');
-    mkdirSync(tmp);
-    const repo = makeRepo();
-    repo.commit('a', { 'a.env': `HUBSPOT_TOKEN=${fakeAll('sigint-walk')['pat']}\n` });
-    // Every git the bin starts notes its pid; rev-list then stands for a long walk (it sleeps).
-    const bin = path.join(root, 'slow-git');
-    mkdirSync(bin);
-    const pids = path.join(root, 'git-pids');
-    const real = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
-    writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$$ $1" >> ${pids}\n[ "$1" = rev-list ] && exec sleep 30\nexec ${real} "$@"\n`, { mode: 0o755 });
-    const { child, done } = start(['audit', '-f', 'json'], repo.dir, tmp, { PATH: `${bin}:${process.env['PATH']}` });
-    const started = () => (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n') : []);
-    await until(() => started().some((l) => l.endsWith(' rev-list')) && started().some((l) => l.endsWith(' cat-file')), 'rev-list walking and cat-file waiting');
-    child.kill('SIGINT');
-    const r = await done;
-    expect(r.code).toBe(130);
-    await until(() => started().every((l) => !isRunning(Number(l.split(' ')[0]))), 'every git the audit started stopped');
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} during an audit whose listing is still walking: exits 130 and stops every git it started (none left orphaned)`, async () => {
+      const tmp = path.join(root, `tmp-walk-${signal}`);
+      mkdirSync(tmp);
+      const repo = makeRepo();
+      repo.commit('a', { 'a.env': `HUBSPOT_TOKEN=${fakeAll('sigint-walk')['pat']}\n` });
+      // Every git the bin starts notes its pid; rev-list then stands for a long walk (it sleeps).
+      const bin = path.join(root, `slow-git-${signal}`);
+      mkdirSync(bin);
+      const pids = path.join(root, `git-pids-${signal}`);
+      const real = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
+      writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$$ $1" >> ${pids}\n[ "$1" = rev-list ] && exec sleep 30\nexec ${real} "$@"\n`, { mode: 0o755 });
+      const { child, done } = start(['audit', '-f', 'json'], repo.dir, tmp, { PATH: `${bin}:${process.env['PATH']}` });
+      const started = () => (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n') : []);
+      await until(() => started().some((l) => l.endsWith(' rev-list')) && started().some((l) => l.endsWith(' cat-file')), 'rev-list walking and cat-file waiting');
+      child.kill(signal);
+      const r = await done;
+      expect(r.code).toBe(130);
+      if (signal === 'SIGTERM') expect(r.stderr).toMatch(/^hubspot-secrets: terminated \(SIGTERM\)/);
+      await until(() => started().every((l) => !isRunning(Number(l.split(' ')[0]))), 'every git the audit started stopped');
+    });
+  }
 
   it('to the whole process group during an audit (git stopped by it too): still 130 with the incomplete report, no git error', async () => {
     const tmp = path.join(root, 'tmp4');
