@@ -76,18 +76,26 @@ function runOnce(cmd: string, args: string[], cwd: string, stdout?: string, time
   return { wallMs, peakRssMb: timedOut ? NaN : kb / 1024, code: r.status ?? -1, stderr: r.stderr?.toString() ?? '', ...(timedOut ? { timedOut } : {}) };
 }
 
-/** Warm-up run, then `runs` runs; median wall time, max peak RSS. */
-function measure(cmd: string, args: string[], cwd: string, runs = RUNS, stdout?: string, warmUp = true): Measure {
-  if (warmUp) runOnce(cmd, args, cwd, stdout);
-  const ms: Measure[] = [];
-  for (let i = 0; i < runs; i++) ms.push(runOnce(cmd, args, cwd, stdout));
-  const walls = ms.map((m) => m.wallMs).sort((a, b) => a - b);
-  return {
-    wallMs: walls[Math.floor(walls.length / 2)]!,
-    peakRssMb: Math.max(...ms.map((m) => m.peakRssMb)),
-    code: ms[0]!.code,
-    stderr: ms[0]!.stderr,
-  };
+interface Spec {
+  cmd: string;
+  args: string[];
+  cwd: string;
+  stdout?: string;
+}
+
+/**
+ * The commands of one case, side by side: a warm-up run of each, then `runs` rounds that run each
+ * once in turn, so a machine whose speed drifts (a shared VM) slows them alike and their ratio
+ * holds. Per command: median wall time, max peak RSS.
+ */
+function measureTogether(specs: readonly Spec[], runs = RUNS): Measure[] {
+  for (const s of specs) runOnce(s.cmd, s.args, s.cwd, s.stdout);
+  const all: Measure[][] = specs.map(() => []);
+  for (let i = 0; i < runs; i++) specs.forEach((s, k) => all[k]!.push(runOnce(s.cmd, s.args, s.cwd, s.stdout)));
+  return all.map((ms) => {
+    const walls = ms.map((m) => m.wallMs).sort((a, b) => a - b);
+    return { wallMs: walls[Math.floor(walls.length / 2)]!, peakRssMb: Math.max(...ms.map((m) => m.peakRssMb)), code: ms[0]!.code, stderr: ms[0]!.stderr };
+  });
 }
 
 /** Which planted values a JSON report (with --show-secrets) contains. */
@@ -136,10 +144,7 @@ if (!hasCommand('rg')) process.stderr.write('ripgrep not found: apt-get install 
 if (!ONLY || ONLY === 'scan') {
   const tree = cached('tree', () => makeTree(path.join(BASE, 'tree')));
   const report = path.join(OUT, 'scan.json');
-  const ours = measure('node', [CLI, 'scan', '.', '--format', 'json', '--show-secrets', '-o', report, '-q'], tree.dir);
-  const check = checkReport(report, tree.planted);
-  for (const p of check.missing.slice(0, 5)) process.stderr.write(`  missed: ${p.rule} in ${p.path}\n`);
-  let rg: Measure | undefined;
+  const specs: Spec[] = [{ cmd: 'node', args: [CLI, 'scan', '.', '--format', 'json', '--show-secrets', '-o', report, '-q'], cwd: tree.dir }];
   if (hasCommand('rg')) {
     const patterns = [
       'pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}',
@@ -149,9 +154,12 @@ if (!ONLY || ONLY === 'scan') {
       'bearer\\s{1,8}C[A-Za-z0-9_-]{59,400}',
       '(?:pass(?:word)?|pwd)\\w{0,10}\\W{1,8}[a-z0-9]{16,64}',
     ];
-    rg = measure('rg', ['--no-ignore', '--hidden', '-i', '-c', ...patterns.flatMap((p) => ['-e', p]), '.'], tree.dir);
-    row({ case: 'directory scan', command: 'ripgrep (reference, 6 patterns, -i)', m: rg, mbPerS: mb(tree.bytes, rg.wallMs), ratioTo: null, target: null, findings: null, planted: null, found: null });
+    specs.push({ cmd: 'rg', args: ['--no-ignore', '--hidden', '-i', '-c', ...patterns.flatMap((p) => ['-e', p]), '.'], cwd: tree.dir });
   }
+  const [ours, rg] = measureTogether(specs) as [Measure, Measure | undefined];
+  const check = checkReport(report, tree.planted);
+  for (const p of check.missing.slice(0, 5)) process.stderr.write(`  missed: ${p.rule} in ${p.path}\n`);
+  if (rg) row({ case: 'directory scan', command: 'ripgrep (reference, 6 patterns, -i)', m: rg, mbPerS: mb(tree.bytes, rg.wallMs), ratioTo: null, target: null, findings: null, planted: null, found: null });
   row({
     case: 'directory scan',
     command: 'hubspot-secrets scan .',
@@ -186,15 +194,16 @@ if (!ONLY || ONLY === 'scan') {
 // --- history audit --------------------------------------------------------------------------
 if (!ONLY || ONLY === 'audit') {
   const repo = cached('history', () => makeHistoryRepo(path.join(BASE, 'history')));
-  const catFile = measure('git', ['cat-file', '--batch-all-objects', '--batch', '--unordered'], repo.dir);
+  const catSpec: Spec = { cmd: 'git', args: ['cat-file', '--batch-all-objects', '--batch', '--unordered'], cwd: repo.dir };
+  const report = path.join(OUT, 'audit.json');
+  const audit = cliAvailable(repo.dir, ['audit']);
+  const [catFile, ours] = measureTogether([catSpec, ...(audit ? [{ cmd: 'node', args: [CLI, 'audit', '--format', 'json', '--show-secrets', '-o', report, '-q'], cwd: repo.dir }] : [])]) as [Measure, Measure | undefined];
   const objBytes = Number(spawnSync('git', ['count-objects', '-v'], { cwd: repo.dir, encoding: 'utf8' }).stdout.match(/size-pack: (\d+)/)?.[1] ?? 0) * 1024;
   const blobBytes = Number(
     spawnSync('sh', ['-c', "git cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' | awk '$1==\"blob\"{s+=$2} END{print s}'"], { cwd: repo.dir, encoding: 'utf8' }).stdout.trim(),
   );
   row({ case: 'history audit', command: 'git cat-file --batch-all-objects --batch --unordered (reference)', m: catFile, mbPerS: mb(blobBytes, catFile.wallMs), ratioTo: null, target: null, findings: null, planted: null, found: null, note: `${repo.commits} commits, pack ${r1(objBytes / 1e6)} MB, blobs ${r1(blobBytes / 1e6)} MB` });
-  if (cliAvailable(repo.dir, ['audit'])) {
-    const report = path.join(OUT, 'audit.json');
-    const ours = measure('node', [CLI, 'audit', '--format', 'json', '--show-secrets', '-o', report, '-q'], repo.dir);
+  if (ours) {
     const check = existsSync(report) ? checkReport(report, repo.planted) : { findings: 0, found: 0, missing: repo.planted };
     for (const p of check.missing.slice(0, 5)) process.stderr.write(`  missed: ${p.rule} in ${p.path}\n`);
     row({ case: 'history audit', command: 'hubspot-secrets audit', m: ours, ref: catFile, mbPerS: mb(blobBytes, ours.wallMs), ratioTo: 'git cat-file', target: 3, findings: check.findings, planted: repo.planted.length, found: check.found, note: ours.code > 1 ? `exit ${ours.code}: ${ours.stderr.trim().split('\n')[0]}` : undefined });
@@ -207,18 +216,24 @@ if (!ONLY || ONLY === 'audit') {
 if (!ONLY || ONLY === 'staged') {
   const repo = cached('staged', () => makeStagedRepo(path.join(BASE, 'staged')));
   const runs = Math.max(RUNS, 10);
-  const node0 = measure('node', ['-e', '0'], repo.dir, runs);
+  const staged = cliAvailable(repo.dir, ['scan']) && spawnSync('node', [CLI, 'scan', '--staged', '--help'], { cwd: repo.dir }).stdout.toString().includes('--staged');
+  const report = path.join(OUT, staged ? 'staged.json' : 'one.json');
+  const oursArgs = staged ? ['scan', '--staged'] : ['scan', repo.planted[0]!.path];
+  const [node0, version, ours] = measureTogether(
+    [
+      { cmd: 'node', args: ['-e', '0'], cwd: repo.dir },
+      { cmd: 'node', args: [CLI, '--version'], cwd: repo.dir },
+      { cmd: 'node', args: [CLI, ...oursArgs, '--format', 'json', '--show-secrets', '-o', report, '-q'], cwd: repo.dir },
+    ],
+    runs,
+  ) as [Measure, Measure, Measure];
   row({ case: 'pre-commit hook', command: 'node -e 0 (reference)', m: node0, mbPerS: null, ratioTo: null, target: null, findings: null, planted: null, found: null });
-  const version = measure('node', [CLI, '--version'], repo.dir, runs);
   row({ case: 'pre-commit hook', command: 'hubspot-secrets --version', m: version, ref: node0, mbPerS: null, ratioTo: 'node -e 0', target: null, findings: null, planted: null, found: null });
-  if (cliAvailable(repo.dir, ['scan']) && spawnSync('node', [CLI, 'scan', '--staged', '--help'], { cwd: repo.dir }).stdout.toString().includes('--staged')) {
-    const report = path.join(OUT, 'staged.json');
-    const ours = measure('node', [CLI, 'scan', '--staged', '--format', 'json', '--show-secrets', '-o', report, '-q'], repo.dir, runs);
+  if (staged) {
     const check = existsSync(report) ? checkReport(report, repo.planted) : { findings: 0, found: 0, missing: repo.planted };
     row({ case: 'pre-commit hook', command: 'hubspot-secrets scan --staged', m: ours, ref: node0, mbPerS: null, ratioTo: 'node -e 0', target: 2.5, findings: check.findings, planted: 1, found: check.found, note: `${repo.files} files in the repository, 1 staged` });
   } else {
-    const ours = measure('node', [CLI, 'scan', repo.planted[0]!.path, '--format', 'json', '--show-secrets', '-o', path.join(OUT, 'one.json'), '-q'], repo.dir, runs);
-    const check = checkReport(path.join(OUT, 'one.json'), repo.planted);
+    const check = checkReport(report, repo.planted);
     row({ case: 'pre-commit hook', command: 'hubspot-secrets scan <one file> (scan --staged not available yet)', m: ours, ref: node0, mbPerS: null, ratioTo: 'node -e 0', target: 2.5, findings: check.findings, planted: 1, found: check.found });
   }
 }
@@ -235,7 +250,7 @@ const lines = [
       `| ${r.case} | ${r.command} | ${fmt(r.wallMs, ' ms')} | ${fmt(r.mbPerS)} | ${r.ratio === null ? '–' : `${r.ratio}x ${r.ratioTo}`} | ${r.target === null ? '–' : `≤ ${r.target}x ${r.met === null ? '' : r.met ? '✔' : '✘'}`} | ${fmt(r.peakRssMb, ' MB')} | ${fmt(r.findings)} | ${r.planted === null ? '–' : `${r.found}/${r.planted}`} |`,
   ),
 ];
-process.stdout.write(`\nMachine: ${machine}; median of ${RUNS} runs after a warm-up (hook: ${Math.max(RUNS, 10)} runs)\n\n${lines.join('\n')}\n\n`);
+process.stdout.write(`\nMachine: ${machine}; median of ${RUNS} runs after a warm-up (hook: ${Math.max(RUNS, 10)} runs), each case's commands run in turn\n\n${lines.join('\n')}\n\n`);
 for (const r of rows) if (r.note) process.stdout.write(`- ${r.command}: ${r.note}\n`);
 mkdirSync(path.join(ROOT, '.bench'), { recursive: true });
 writeFileSync(path.join(ROOT, '.bench/results.json'), `${JSON.stringify({ machine, runs: RUNS, date: new Date().toISOString(), rows }, null, 2)}\n`);
