@@ -32,7 +32,8 @@ process.on('SIGINT', () => {
 // the git processes still running (src/sources/git/repo.ts): none is left behind.
 process.on('SIGTERM', () => {
   if (!settled) process.stderr.write('hubspot-secrets: terminated (SIGTERM): the scan did not finish; nothing may be concluded from this run.\n');
-  process.exit(ExitCode.Interrupted);
+  // A run that already ended in an error keeps its 2.
+  process.exit(settled && process.exitCode === ExitCode.Error ? ExitCode.Error : ExitCode.Interrupted);
 });
 
 // Fail closed: if the event loop ever drains before main() settles (a source that never finishes),

@@ -180,6 +180,27 @@ export async function scan(events: AsyncIterable<SourceOutput> | Iterable<Source
   return { findings, suppressed, stats, warnings, incomplete };
 }
 
+/**
+ * Suppress, after the scan, the findings `by` names a source for (what could only be decided once
+ * their real path was known: HistorySource.annotate); they move to `suppressed` and are counted.
+ */
+export function suppressAfter(result: ScanResult, by: (f: ScannedFinding) => SuppressionSource | null): void {
+  const kept: ScannedFinding[] = [];
+  let moved = false;
+  for (const f of result.findings) {
+    const source = by(f);
+    if (!source) {
+      kept.push(f);
+      continue;
+    }
+    result.stats.suppressed[source] = (result.stats.suppressed[source] ?? 0) + 1;
+    result.suppressed.push(Object.assign(f, { suppressedBy: source }));
+    moved = true;
+  }
+  result.findings = kept;
+  if (moved) result.suppressed.sort(byLocation);
+}
+
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

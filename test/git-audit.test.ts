@@ -183,6 +183,31 @@ describe('audit', () => {
     expect(doc.warnings.map((w) => w.path)).toEqual([' big.txt']);
   });
 
+  it('allow by path and ignore globs go by the path a finding is reported at (where git log says it came in), not the one rev-list saw first', async () => {
+    const repo = makeRepo();
+    const first = repo.commit('add', { 'old/a.env': line(T.pat!) });
+    git(repo.dir, ['mv', 'old', 'new']);
+    repo.commit('rename'); // the same blob, seen first at new/a.env walking back from HEAD
+    repo.write({ 'a\nb.env': line(U.pat!) }); // rev-list cuts a path at its newline
+    git(repo.dir, ['add', '-A']);
+    const second = repo.commit('newline');
+    const plain = await audit(repo);
+    expect(plain.where).toEqual([at('old/a.env:1', first, true), at('a\nb.env:1', second, true)].sort());
+    const config = (c: object) => {
+      repo.write({ '.hubspot-secrets.json': JSON.stringify(c) });
+      git(repo.dir, ['add', '-A']);
+      repo.commit('config');
+    };
+    config({ allow: [{ path: 'old/*.env' }, { path: 'a\nb.env' }] });
+    const allowed = await audit(repo);
+    expect(allowed.code).toBe(0);
+    expect(allowed.doc!.stats).toMatchObject({ suppressed: { config: 2 } });
+    config({ allow: [{ path: 'new/*.env' }] });
+    expect((await audit(repo)).where).toEqual([at('old/a.env:1', first, true), at('a\nb.env:1', second, true)].sort());
+    config({ ignore: ['old/**'] });
+    expect((await audit(repo)).where).toEqual([at('a\nb.env:1', second, true)]);
+  });
+
   it('a missing or corrupt object: exit 2 with one line naming it, no stack trace', async () => {
     const repo = makeRepo();
     repo.commit('a', { 'a.env': line(T.pat!) });
@@ -290,9 +315,17 @@ describe('catStream (one git stream of listed objects and their contents)', () =
     const blob = repo.git('rev-parse', 'HEAD:a.env');
     rmSync(path.join(repo.dir, '.git', 'objects', blob.slice(0, 2), blob.slice(2)));
     await expect(all(catStream(repo.dir, ['rev-list', '--all']))).resolves.toHaveLength(1);
-    // rev-list itself notices the missing blob when it walks trees; cat-file when it reads it.
-    await expect(all(catStream(repo.dir, blobList))).rejects.toThrow(GitError);
+    // rev-list itself notices the missing blob when it walks the tree (with the filter it never reads blobs: cat-file does).
+    await expect(all(catStream(repo.dir, blobList))).rejects.toThrow(new RegExp(`git object ${blob.slice(0, 12)} \\(a\\.env\\) is missing or corrupt|git rev-list failed .*${blob}`));
+    // An id the listing names that is not there: cat-file says so; the error names it and its path.
+    await expect(all(catStream(repo.dir, ['log', '-1', `--format=tformat:${blob} a.env`]))).rejects.toThrow(`git object ${blob.slice(0, 12)} (a.env) is missing or corrupt; run \`git fsck\``);
     await expect(all(catStream(repo.dir, ['rev-list', '--objects', 'no-such-ref']))).rejects.toThrow(/git rev-list failed .*no-such-ref/);
+    // A listing whose last line has no newline was cut off: its last id is never read as a prefix.
+    await expect(all(catStream(repo.dir, ['log', '-1', '--pretty=format:%H']))).rejects.toThrow(/git log's output in .* ended in the middle of a line/);
+    // Once objects came (the commit and its tree), a failing listing is an error, never a fallback.
+    const late: string[] = [];
+    await expect(all(catStream(repo.dir, ['rev-list', '--objects', '--all'], { listFailed: (e) => (late.push(e), true) }))).rejects.toThrow(/git rev-list failed .*missing blob/);
+    expect(late).toEqual([]);
     const told: string[] = [];
     const out = await all(catStream(repo.dir, ['rev-list', '--objects', '--all', '--filter=no-such-filter'], { listFailed: (stderr) => (told.push(stderr), true) }));
     expect(out).toEqual([]);

@@ -160,7 +160,12 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
       child.kill(signal);
       const r = await done;
       expect(r.code).toBe(130);
-      if (signal === 'SIGTERM') expect(r.stderr).toMatch(/^hubspot-secrets: terminated \(SIGTERM\)/);
+      if (signal === 'SIGTERM') {
+        expect(r.stderr).toMatch(/^hubspot-secrets: terminated \(SIGTERM\)/);
+        expect(r.stdout).toBe(''); // stopped at once: no report
+      } else {
+        expect(JSON.parse(r.stdout)).toMatchObject({ incomplete: true, findings: [] });
+      }
       await until(() => started().every((l) => !isRunning(Number(l.split(' ')[0]))), 'every git the audit started stopped');
     });
   }

@@ -20,6 +20,7 @@ import { chunkPlanFor, type ChunkPlan } from '../src/read.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 import { rawSecret, scan, type ScanResult } from '../src/scan.js';
 import { fileSource } from '../src/sources/files.js';
+import type { SourceOutput } from '../src/sources/types.js';
 import { BIN, ROOT, runBin } from './helpers/cli.js';
 import { fakeAll, fakePrivateAppToken, fakeHubHex, Rng } from './helpers/fake-tokens.js';
 import { loadFixtures, writeFixtures } from './helpers/fixtures.js';
@@ -186,6 +187,25 @@ describe('workers started before the arguments are parsed (spare.ts)', () => {
 });
 
 describe('audit with detection on worker threads', () => {
+  it('the audit moves every blob to a worker (never copied, never scanned on this thread, which only feeds them)', async () => {
+    const repo = makeRepo();
+    const files: Record<string, string> = { 'a.env': `HUBSPOT_TOKEN=${fakePrivateAppToken(new Rng('parallel-audit-move'))}\n` };
+    for (let i = 0; i < 60; i++) files[`f${i}.txt`] = `${i}\n`.repeat(100 + i); // several batches
+    repo.commit('many', files);
+    const h = await historySource({ cwd: repo.dir });
+    const blobs: Uint8Array[] = [];
+    async function* tap(events: AsyncIterable<SourceOutput>): AsyncGenerator<SourceOutput> {
+      for await (const out of events) {
+        for (const ev of out.kind === 'batch' ? out.events : [out]) if (ev.kind === 'item' && ev.blob && ev.content instanceof Uint8Array) blobs.push(ev.content);
+        yield out;
+      }
+    }
+    const r = await scan(scanInWorkers(tap(h.events), { ruleset, threads: 1, workerUrl: WORKER }), { ruleset });
+    expect(r.findings).toHaveLength(1);
+    expect(blobs).toHaveLength(61);
+    expect(blobs.filter((b) => b.byteLength > 0)).toEqual([]);
+  });
+
   it('content read for its task alone is moved to the worker (left empty here), other content is copied; both scan the same', async () => {
     const plan = chunkPlanFor(ruleset);
     const pool = new ScanPool({ threads: 1, here: false, workerUrl: pathToFileURL(WORKER), ruleset, plan });

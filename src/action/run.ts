@@ -11,7 +11,8 @@ import path from 'node:path';
 import { withoutIgnored } from '../cli/git-scan.js';
 import { scanInWorkers } from '../parallel/prescan.js';
 import { DEFAULT_VERIFY_CONCURRENCY, DEFAULT_VERIFY_TIMEOUT_MS, failOnExitCode, failsOnActive } from '../cli/verify-options.js';
-import { prepareScan } from '../config/prepare.js';
+import { prepareScan, type PreparedScan } from '../config/prepare.js';
+import { historySuppress } from '../config/suppress.js';
 import { ExitCode, GitError, isUserError, UsageError } from '../errors.js';
 import { render } from '../report/index.js';
 import { scan, type ScanResult } from '../scan.js';
@@ -19,6 +20,7 @@ import { resolveApiBaseUrl } from '../verify/base-url.js';
 import type { FileSourceOptions } from '../sources/files.js';
 import type { RuleSet } from '../core/types.js';
 import type { SourceEvent, SourceOutput } from '../sources/types.js';
+import type { PathRules } from '../sources/git/history.js';
 import { TOOL_NAME } from '../version.js';
 import { findingAnnotation, type AnnotationProperties } from './annotations.js';
 import { planScan, SCAN_INPUTS, type ScanInput, type ScanPlan } from './event.js';
@@ -60,7 +62,7 @@ export interface ActionSources {
   files(roots: readonly string[], opts: FileSourceOptions & { ruleset: RuleSet }): AsyncIterable<SourceOutput>;
   commits(opts: { cwd: string; range: string }): AsyncIterable<SourceEvent>;
   /** The whole history; `annotate` maps blob findings back to their introducing commit and path. */
-  history(opts: { cwd: string }): Promise<{ events: AsyncIterable<SourceOutput>; annotate(result: ScanResult): Promise<void> }>;
+  history(opts: { cwd: string }): Promise<{ events: AsyncIterable<SourceOutput>; annotate(result: ScanResult, later?: PathRules): Promise<void> }>;
 }
 
 export interface ActionDeps {
@@ -133,7 +135,10 @@ class Runner {
     private readonly git: ActionGit,
     private readonly root: string,
     private readonly scanEvents: Scanner,
+    /** scanEvents for the history: blob findings are suppressed by their line alone (historySuppress). */
+    private readonly scanHistory: Scanner,
     private readonly ignore: ((relPath: string) => boolean) | undefined,
+    private readonly suppressByPath: PreparedScan['suppressByPath'],
     private readonly ruleset: RuleSet,
   ) {}
 
@@ -198,15 +203,9 @@ class Runner {
     }
     const h = await this.deps.sources.history({ cwd: this.root });
     // Blobs and commits read as one git stream, scanned by the pool's worker threads, as `audit` does.
-    const result = await this.scanEvents(scanInWorkers(h.events, { ruleset: this.ruleset }));
-    await h.annotate(result);
-    // Blob paths are known only after annotate (as in `audit`): apply the config's ignore globs now.
-    const ignore = this.ignore;
-    if (ignore) {
-      const keep = (f: { path: string; commit?: { message?: boolean } }) => f.commit?.message === true || !ignore(f.path);
-      result.findings = result.findings.filter(keep);
-      result.suppressed = result.suppressed.filter(keep);
-    }
+    const result = await this.scanHistory(scanInWorkers(h.events, { ruleset: this.ruleset }));
+    // Blob paths are known only after annotate (as in `audit`): the config's ignore globs and path rules apply then.
+    await h.annotate(result, { ignore: this.ignore, suppress: this.suppressByPath });
     return result;
   }
 
@@ -268,7 +267,9 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     });
     const { ruleset } = prepared;
     const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline });
-    const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, prepared.ignore, ruleset).run(plan, workspace);
+    const wholeSuppress = prepared.pipeline.suppress ?? (() => null);
+    const scanHistory: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline, suppress: historySuppress(wholeSuppress) });
+    const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, scanHistory, prepared.ignore, prepared.suppressByPath, ruleset).run(plan, workspace);
     const result = done.result;
     target = done.target;
     if (result.incomplete) throw new Error('the scan stopped before the end of its input');

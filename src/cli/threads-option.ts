@@ -13,7 +13,7 @@ export function withThreadsOption<T>(y: Argv<T>): Argv<T & ThreadsArgs> {
   return y.option('threads', {
     type: 'string',
     requiresArg: true,
-    describe: `Worker threads that read and scan beside the main thread, which scans too (0: none, all on the main thread). Default: one per core but one, at least 1, at most ${MAX_DEFAULT_THREADS - 1} (a folder of fewer than ${MIN_PARALLEL_FILES} files is scanned on the main thread)`,
+    describe: `Worker threads that scan beside the main thread, which scans too in a folder scan and reads git in an audit (0: none, all on the main thread). Default: one per core but one, at least 1, at most ${MAX_DEFAULT_THREADS - 1} (a folder of fewer than ${MIN_PARALLEL_FILES} files is scanned on the main thread)`,
   }) as Argv<T & ThreadsArgs>;
 }
 

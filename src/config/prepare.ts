@@ -4,15 +4,15 @@
  */
 import path from 'node:path';
 import { compileRules } from '../core/rules.js';
-import type { RuleSet, Severity } from '../core/types.js';
+import type { Finding, RuleSet, Severity } from '../core/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { BUILTIN_RULES, builtinRuleSet } from '../rules/index.js';
-import type { ScanOptions } from '../scan.js';
+import type { ScanOptions, SuppressionSource } from '../scan.js';
 import { BASELINE_FILE, readBaseline, type Baseline } from './baseline.js';
 import { findUp } from './find.js';
 import { globMatcher, rebase } from './globs.js';
 import { displayPath, loadConfig, type Config } from './load.js';
-import { makeSuppressor } from './suppress.js';
+import { makePathSuppressor, makeSuppressor } from './suppress.js';
 
 /** The flags withConfigOptions adds (`--no-baseline` arrives as `baseline: false`). */
 export interface ConfigArgs {
@@ -36,6 +36,8 @@ export interface PreparedScan {
   ruleset: RuleSet;
   /** Pass to runScan / scan(): suppression hook and severity overrides. */
   pipeline: Pick<ScanOptions, 'suppress' | 'severity'>;
+  /** The part of `pipeline.suppress` that depends on a finding's path (see makePathSuppressor). */
+  suppressByPath: (f: Finding) => SuppressionSource | null;
   /**
    * Paths (relative to reportDir, `/` separators) the config ignores: pass to fileSource's
    * `ignore`, and have git sources skip them. Undefined when nothing is ignored.
@@ -79,6 +81,7 @@ export async function prepareScan(p: PrepareScanParams): Promise<PreparedScan> {
     config,
     ruleset,
     pipeline: { suppress: makeSuppressor({ config, baseline, reportDir }), ...(severity.size ? { severity } : {}) },
+    suppressByPath: makePathSuppressor({ config, baseline, reportDir }),
     ignore,
     baseline,
     reportDir,

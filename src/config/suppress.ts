@@ -44,13 +44,31 @@ export interface SuppressorOptions {
   reportDir: string;
 }
 
-/** The `ScanOptions.suppress` hook. Order: inline, then config, then baseline. */
-export function makeSuppressor(o: SuppressorOptions): (f: Finding, ctx: SuppressContext) => SuppressionSource | null {
+/**
+ * What depends on a finding's path and value, not on its line's text: the config's `allow` list,
+ * then the baseline. An audit applies it once a blob's real path is known (HistorySource.annotate).
+ */
+export function makePathSuppressor(o: SuppressorOptions): (f: Finding) => SuppressionSource | null {
   const baselineDir = o.baseline ? path.dirname(o.baseline.file) : '';
-  return (f, ctx) => {
-    if (inlineAllowed(f, ctx.lineText)) return 'inline';
+  return (f) => {
     if (configAllowed(f, o.config, o.reportDir)) return 'config';
     if (o.baseline && o.baseline.fingerprints.has(baselineKey(f, baselineDir, o.reportDir).fingerprint)) return 'baseline';
     return null;
   };
+}
+
+/**
+ * The suppression hook of a history scan (`audit`, the Action's history). A blob's path is only the
+ * one rev-list saw first until HistorySource.annotate maps it, so a blob finding is suppressed here
+ * by its line's text alone; its path rules (makePathSuppressor) wait for annotate. A commit message
+ * gets the whole hook.
+ */
+export function historySuppress(whole: (f: Finding, ctx: SuppressContext) => SuppressionSource | null): (f: Finding, ctx: SuppressContext) => SuppressionSource | null {
+  return (f, ctx) => (ctx.item.blob === undefined ? whole(f, ctx) : inlineAllowed(f, ctx.lineText) ? 'inline' : null);
+}
+
+/** The `ScanOptions.suppress` hook. Order: inline, then config, then baseline. */
+export function makeSuppressor(o: SuppressorOptions): (f: Finding, ctx: SuppressContext) => SuppressionSource | null {
+  const byPath = makePathSuppressor(o);
+  return (f, ctx) => (inlineAllowed(f, ctx.lineText) ? 'inline' : byPath(f));
 }

@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
+import { historySuppress } from '../../config/suppress.js';
 import { InputError } from '../../errors.js';
 import { scanInWorkers } from '../../parallel/prescan.js';
 import type { ScanResult } from '../../scan.js';
@@ -83,7 +84,8 @@ export const auditCommand = {
       maxFileSize: args['max-file-size'],
     });
     const root = hist.repo.root ?? hist.repo.cwd;
-    const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root, reportDir: root });
+    const { ruleset, pipeline, ignore, suppressByPath } = await prepareScan({ io, args, root, reportDir: root });
+    const suppress = historySuppress(pipeline.suppress ?? (() => null));
     const hooks = verifyHooks(args, io, ruleset);
     if (!hist.repo.head && !args.quiet) {
       io.stderr.write(`${root}: HEAD has no commits yet; only other refs${args['include-unreachable'] ? ' and unreachable objects' : ''} are audited.\n`);
@@ -102,19 +104,15 @@ export const auditCommand = {
           // The first blob finding starts the log pass that maps findings to commits, while the scan goes on.
           suppress: (f, ctx) => {
             if (ctx.item.blob) hist.warm();
-            return pipeline.suppress ? pipeline.suppress(f, ctx) : null;
+            return suppress(f, ctx);
           },
           onProgress: () => spinner.update(),
         },
         exitCode: hooks.exitCode,
         afterScan: async (result: ScanResult) => {
           spinner.stop();
-          await hist.annotate(result);
-          if (ignore) {
-            const keep = (f: { path: string; commit?: { message?: boolean } }) => f.commit?.message === true || !ignore(f.path);
-            result.findings = result.findings.filter(keep);
-            result.suppressed = result.suppressed.filter(keep);
-          }
+          // Blob findings' real paths: the config's ignore globs and path rules apply now.
+          await hist.annotate(result, { ignore, suppress: suppressByPath });
           await hooks.afterScan?.(result);
         },
       });

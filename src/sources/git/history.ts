@@ -8,7 +8,7 @@
  */
 import type { CommitInfo } from '../../core/types.js';
 import { fingerprint } from '../../core/redact.js';
-import { rawSecret, type ScannedFinding, type ScanResult } from '../../scan.js';
+import { rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
 import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject } from './commit-object.js';
@@ -42,9 +42,12 @@ export interface HistorySource {
   /**
    * After the scan: give each blob finding the commit and path that introduced it, set `inHead`,
    * recompute its fingerprint for the real path, and keep one finding per (rule, secret, path) —
-   * the earliest introduction.
+   * the earliest introduction. Then, on those real paths: drop what `later.ignore` ignores, and
+   * suppress what `later.suppress` does (the config's allow list, the baseline). While scanning, a
+   * blob's path is only the one rev-list saw first: suppress blob findings there by their line's
+   * text alone (historySuppress).
    */
-  annotate(result: ScanResult): Promise<void>;
+  annotate(result: ScanResult, later?: PathRules): Promise<void>;
 }
 
 /** Object ids reachable from refs (and their first path names, used as a hint for detection). */
@@ -81,6 +84,13 @@ async function everyCommit(repo: RepoInfo): Promise<string[]> {
 
 /** The content of a blob read past (too large): blobSkip needs only its size. */
 const NOTHING = Buffer.alloc(0);
+
+/** What a history scan decides by a finding's real path, once annotate() knows it. */
+export interface PathRules {
+  /** Paths (relative to the repository root) whose findings are dropped: the config's ignore globs. */
+  ignore?: ((path: string) => boolean) | undefined;
+  suppress?: (f: ScannedFinding) => SuppressionSource | null;
+}
 
 interface Introduction {
   commit: CommitInfo;
@@ -206,7 +216,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
    * Blobs, then commits, each read as one stream: `rev-list` lists them (blobs with the path they
    * were first seen at, as a hint for detection) straight into one `cat-file --batch` (catStream), so
    * git never waits for a request and scanning starts while git still walks. Content goes to whoever
-   * scans it (the worker threads, through scanInWorkers). Falls back to `events()` with a git too old
+   * scans it (the worker threads, through scanInWorkers). Falls back to `allObjectEvents()` with a git too old
    * for `--filter=object:type=blob` (before 2.32).
    */
   async function* streamedEvents(): AsyncGenerator<SourceBatch> {
@@ -237,7 +247,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     log.catch(() => {}); // seen by annotate()
   };
 
-  async function annotate(result: ScanResult): Promise<void> {
+  async function annotate(result: ScanResult, later: PathRules = {}): Promise<void> {
     const lists: ScannedFinding[][] = [result.findings, result.suppressed];
     const wanted = new Set<string>();
     for (const list of lists) for (const f of list) if (f.commit && blobOf.has(f.commit)) wanted.add(blobOf.get(f.commit)!);
@@ -304,6 +314,15 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     };
     result.findings = dedupe(result.findings);
     result.suppressed = dedupe(result.suppressed);
+    // A commit message has no path: only blob findings are decided by theirs.
+    const byPath = (f: ScannedFinding): boolean => f.commit?.message !== true;
+    const { ignore, suppress } = later;
+    if (ignore) {
+      const keep = (f: ScannedFinding): boolean => !byPath(f) || !ignore(f.path);
+      result.findings = result.findings.filter(keep);
+      result.suppressed = result.suppressed.filter(keep);
+    }
+    if (suppress) suppressAfter(result, (f) => (byPath(f) ? suppress(f) : null));
   }
 
   return { repo, events: unreachable ? allObjectEvents() : streamedEvents(), progress, warm, annotate };

@@ -554,6 +554,7 @@ export async function* catStream(
   const parser = new BatchParser(cwd, opts.keep, () => rests.shift() ?? NO_REST);
   const children: ChildProcess[] = [];
   let count = 0;
+  let cutOff = false;
   try {
     const list = spawnGit(cwd, listArgs, ['ignore', 'pipe', 'pipe']);
     children.push(list);
@@ -588,11 +589,8 @@ export async function* catStream(
         if (ids.length && !cat.stdin.write(`${ids.join('\n')}\n`)) await writable(cat.stdin);
         if (cat.stdin.destroyed) return; // cat-file stopped: its exit says why
       }
-      if (partial) {
-        const ids: string[] = [];
-        take(partial, ids);
-        if (ids.length) cat.stdin.write(`${ids.join('\n')}\n`);
-      }
+      // A last line without its newline: the listing was cut off (never a prefix of an id sent on).
+      cutOff = partial !== undefined;
       cat.stdin.end();
     };
     const fed = feed();
@@ -612,6 +610,7 @@ export async function* catStream(
       throw failed(listArgs, lc, listErr());
     }
     await fed;
+    if (cutOff) throw new GitError(`git ${listArgs[0]}'s output in ${cwd} ended in the middle of a line`);
     parser.end();
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
