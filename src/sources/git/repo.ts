@@ -603,13 +603,14 @@ export async function* catStream(
     // cat-file's own failure first: the listing is then left waiting, and killed below.
     const cc = await catted;
     if (cc !== 0) throw failed(['cat-file'], cc, catErr());
-    // cat-file ended well: it read its input to the end, so the listing has ended too.
+    // cat-file ended well, so it read its input to the end: the feed is done (a failure of its own
+    // shows here, and the listing is killed below), and so is the listing's output.
+    await fed;
     const lc = await listed;
     if (lc !== 0) {
       if (count === 0 && opts.listFailed?.(listErr())) return;
       throw failed(listArgs, lc, listErr());
     }
-    await fed;
     if (cutOff) throw new GitError(`git ${listArgs[0]}'s output in ${cwd} ended in the middle of a line`);
     parser.end();
   } finally {
