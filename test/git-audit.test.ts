@@ -73,14 +73,14 @@ describe('audit', () => {
     const msg = repo.commit(`debug\n\ntoken was ${V.pat}`, { 'c.txt': 'c\n' });
     const r = await audit(repo);
     expect(r.where).toEqual([at('side.env:1', side), at('tag.env:1', tagged), at('<commit message>:3', msg)].sort());
-    // 4 commits + unique blobs: "same" (once for a.txt and b.txt), side.env, tag.env, c.txt (the
-    // annotated tag object itself is not scanned)
-    expect(r.doc!.stats.files).toBe(4 + 4);
+    // 4 commits + unique blobs: "same" (once for a.txt and b.txt), side.env, tag.env, c.txt + the
+    // annotated tag's message
+    expect(r.doc!.stats.files).toBe(4 + 4 + 1);
     // A blob a tag points at directly is read too.
     const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo.dir, input: line(W.pat!) }).toString().trim();
     git(repo.dir, ['tag', 'blob-tag', blob]);
     const t = await audit(repo);
-    expect(t.doc!.stats.files).toBe(4 + 5);
+    expect(t.doc!.stats.files).toBe(4 + 5 + 1);
     expect(t.doc!.findings.map((f) => f.path)).toContain(`<blob ${blob.slice(0, 12)}: no commit holds it, a ref points at it>`);
   });
 
@@ -110,6 +110,23 @@ describe('audit', () => {
       expect(doc(old)).toEqual(doc(now));
       expect(doc(now).findings).toHaveLength(extra[0] === '--max-file-size' ? 3 : 4);
     }
+  });
+
+  it("annotated tags' messages are audited (a push sends them); lightweight tags add nothing", async () => {
+    const repo = makeRepo();
+    const c = repo.commit('init', { 'a.txt': 'a\n' });
+    git(repo.dir, ['tag', '-a', 'v1.0', '-m', `release\n\nused token ${T.pat} for the demo`], { env: { GIT_COMMITTER_NAME: 'Tagger', GIT_COMMITTER_EMAIL: 'tagger@example.invalid' } });
+    git(repo.dir, ['tag', 'light']);
+    git(repo.dir, ['tag', '-a', 'clean', '-m', 'nothing here']);
+    const r = await audit(repo);
+    expect(r.code).toBe(1);
+    expect(r.doc!.findings).toHaveLength(1);
+    expect(r.doc!.findings[0]).toMatchObject({ path: '<tag message>', line: 3, commit: { sha: c, message: true, tag: 'v1.0', author: 'Tagger', email: 'tagger@example.invalid' } });
+    const text = await runMain(['audit'], { cwd: repo.dir });
+    expect(text.stdout).toContain('tag v1.0 (message)');
+    expect(text.stdout).not.toContain(T.pat!);
+    // Also with --include-unreachable (every object read in one stream).
+    expect((await audit(repo, ['--include-unreachable'])).doc!.findings.map((f) => f.commit?.tag)).toEqual(['v1.0']);
   });
 
   it('a commit hidden by `git replace` is audited as it is (a push sends the original)', async () => {

@@ -29,7 +29,11 @@ function status(f: Finding): string {
 
 export function findingAnnotation(f: Finding): Annotation {
   const enc = f.encoding === 'plain' ? '' : ` (${f.encoding}-encoded)`;
-  const where = f.commit ? ` Introduced in commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ' (in its message)' : ''}.` : '';
+  const where = !f.commit
+    ? ''
+    : f.commit.tag !== undefined
+      ? ` In the message of tag ${f.commit.tag} (on ${f.commit.sha.slice(0, 12)}).`
+      : ` Introduced in commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ' (in its message)' : ''}.`;
   const message = `${f.title}: ${f.secret}${enc}.${where}${status(f)} Rotate it in HubSpot first, then remove it (rule ${f.ruleId}).`;
   const properties: AnnotationProperties = { title: `HubSpot secret: ${f.title}` };
   if (!f.commit?.message) {

@@ -49,7 +49,7 @@ export function summaryMarkdown(s: SummaryInput): string {
     for (const f of result.findings.slice(0, MAX_ROWS)) {
       const rule = s.ruleset.byId.get(f.ruleId);
       const fix = rule ? `${rule.spec.remediation.summary} ${rule.spec.remediation.steps[0] ?? ''}` : 'Rotate it in HubSpot, then remove it.';
-      const commit = f.commit ? ` (commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ', message' : ''})` : '';
+      const commit = !f.commit ? '' : f.commit.tag !== undefined ? ` (tag ${f.commit.tag}, message)` : ` (commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ', message' : ''})`;
       const docs = rule ? ` [docs](${rule.spec.docs})` : '';
       lines.push(
         `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification?.status ?? 'not verified')} | ${cell(fix)}${docs} |`,

@@ -137,8 +137,10 @@ export interface CommitInfo {
   author?: string;
   email?: string;
   date?: string;
-  /** True when the secret is in the commit message rather than a file. */
+  /** True when the secret is in the commit message rather than a file (or in a tag's message: see `tag`). */
   message?: boolean;
+  /** An annotated tag's name, when the secret is in that tag's message (`sha` is then the object it tags). */
+  tag?: string;
 }
 
 /** A finding as reporters see it: positions, redacted preview, fingerprint, provenance. */

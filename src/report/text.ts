@@ -1,5 +1,5 @@
 /** Human report: findings grouped by file, then how to fix each credential type found. */
-import type { Finding, Severity } from '../core/types.js';
+import type { CommitInfo, Finding, Severity } from '../core/types.js';
 import type { ReportInput } from './types.js';
 import { display } from './display.js';
 
@@ -26,7 +26,12 @@ function formatBytes(n: number): string {
 export function location(f: Finding): string {
   const at = `${display(f.path)}:${f.line}:${f.column}`;
   if (!f.commit) return at;
-  return f.commit.message ? `commit ${f.commit.sha.slice(0, 12)} (message):${f.line}:${f.column}` : `${at} @ ${f.commit.sha.slice(0, 12)}`;
+  return f.commit.message ? `${display(messageOf(f.commit))}:${f.line}:${f.column}` : `${at} @ ${f.commit.sha.slice(0, 12)}`;
+}
+
+/** Where a message finding is: `commit <sha> (message)`, or `tag <name> (message)` (raw: display() it). */
+export function messageOf(c: CommitInfo): string {
+  return c.tag !== undefined ? `tag ${c.tag} (message)` : `commit ${c.sha.slice(0, 12)} (message)`;
 }
 
 function verificationText(f: Finding): string {
@@ -61,7 +66,7 @@ export function textReport(input: ReportInput): string {
 
   const byFile = new Map<string, Finding[]>();
   for (const f of list) {
-    const key = f.commit?.message ? `commit ${f.commit.sha.slice(0, 12)} (message)` : f.path;
+    const key = f.commit?.message ? messageOf(f.commit) : f.path;
     let arr = byFile.get(key);
     if (!arr) byFile.set(key, (arr = []));
     arr.push(f);

@@ -3,21 +3,34 @@ import type { CommitInfo } from '../../core/types.js';
 
 /** The path reported for findings in commit messages. */
 export const COMMIT_MESSAGE_PATH = '<commit message>';
+/** The path reported for findings in annotated tags' messages. */
+export const TAG_MESSAGE_PATH = '<tag message>';
 
 /** Parse a raw commit object: author, date and message. */
 export function parseCommitObject(oid: string, content: Buffer): CommitInfo & { body: string } {
+  const { head, body } = split(content);
+  return { sha: oid, ...person(head, 'author'), body };
+}
+
+/**
+ * Parse a raw annotated tag object: its name, the object it tags (as `sha`), the tagger, the date
+ * and the message (a signature after it is part of the text scanned).
+ */
+export function parseTagObject(content: Buffer): CommitInfo & { body: string } {
+  const { head, body } = split(content);
+  return { sha: /^object ([0-9a-f]+)$/m.exec(head)?.[1] ?? '', tag: /^tag (.*)$/m.exec(head)?.[1] ?? '', ...person(head, 'tagger'), body };
+}
+
+function split(content: Buffer): { head: string; body: string } {
   const text = content.toString('utf8');
-  const split = text.indexOf('\n\n');
-  const head = split < 0 ? text : text.slice(0, split);
-  const body = split < 0 ? '' : text.slice(split + 2);
-  const info: CommitInfo & { body: string } = { sha: oid, body };
-  const m = /^author (.*) <([^>]*)> (\d+) ([+-]\d{4})$/m.exec(head);
-  if (m) {
-    info.author = m[1]!;
-    info.email = m[2]!;
-    info.date = isoDate(Number(m[3]), m[4]!);
-  }
-  return info;
+  const at = text.indexOf('\n\n');
+  return { head: at < 0 ? text : text.slice(0, at), body: at < 0 ? '' : text.slice(at + 2) };
+}
+
+/** The `author` or `tagger` line's name, email and date. */
+function person(head: string, field: 'author' | 'tagger'): Pick<CommitInfo, 'author' | 'email' | 'date'> {
+  const m = new RegExp(`^${field} (.*) <([^>]*)> (\\d+) ([+-]\\d{4})$`, 'm').exec(head);
+  return m ? { author: m[1]!, email: m[2]!, date: isoDate(Number(m[3]), m[4]!) } : {};
 }
 
 function isoDate(seconds: number, tz: string): string {

@@ -11,7 +11,7 @@ import { fingerprint } from '../../core/redact.js';
 import { rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
 import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
-import { COMMIT_MESSAGE_PATH, parseCommitObject } from './commit-object.js';
+import { COMMIT_MESSAGE_PATH, parseCommitObject, parseTagObject, TAG_MESSAGE_PATH } from './commit-object.js';
 import { GitError } from '../../errors.js';
 import { catStream, decodePath, gitRun, openRepo, splitNul, UNSHALLOW_HINT, type RepoInfo, type StreamedObject } from './repo.js';
 
@@ -185,6 +185,11 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const { body, sha, ...who } = parseCommitObject(o.oid, o.content!);
     return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: body, commit: { sha, message: true, ...who } };
   };
+  /** An annotated tag's message: pushed with the tag, so scanned as a commit message is. */
+  const tagMessageItem = (o: StreamedObject): SourceEvent => {
+    const { body, sha, tag, ...who } = parseTagObject(o.content!);
+    return { kind: 'item', path: TAG_MESSAGE_PATH, content: body, commit: { sha, message: true, ...(tag !== undefined ? { tag } : {}), ...who } };
+  };
   const tooLarge = (size: number): boolean => opts.maxFileSize !== undefined && size > opts.maxFileSize;
 
   /**
@@ -199,7 +204,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     // The log that maps findings to commits must know every commit before the first finding starts it.
     if (unreachable) allCommits.push(...(await everyCommit(repo)));
     const all = catStream(repo.cwd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)', '--unordered'], {
-      keep: (type, size) => type === 'commit' || (type === 'blob' && !tooLarge(size)),
+      keep: (type, size) => type === 'commit' || type === 'tag' || (type === 'blob' && !tooLarge(size)),
     });
     for await (const objects of all) {
       const out: SourceEvent[] = [];
@@ -207,14 +212,15 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         if (wanted && !wanted.has(o.oid)) continue;
         if (o.type === 'blob') out.push(blobItem(o, names.get(o.oid) ?? `<blob ${o.oid.slice(0, 12)}>`));
         else if (o.type === 'commit') out.push(messageItem(o));
+        else if (o.type === 'tag') out.push(tagMessageItem(o));
       }
       if (out.length) yield { kind: 'batch', events: out };
     }
   }
 
   /**
-   * Blobs, then commits, each read as one stream: `rev-list` lists them (blobs with the path they
-   * were first seen at, as a hint for detection) straight into one `cat-file --batch` (catStream), so
+   * Blobs, then commits, then annotated tags, each read as one stream: `rev-list` lists them (blobs
+   * with the path they were first seen at, as a hint for detection) into one `cat-file --batch` (catStream), so
    * git never waits for a request and scanning starts while git still walks. Content goes to whoever
    * scans it (the worker threads, through scanInWorkers). Falls back to `allObjectEvents()` with a git too old
    * for `--filter=object:type=blob` (before 2.32).
@@ -237,6 +243,9 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
       return;
     }
     for await (const objects of catStream(repo.cwd, ['rev-list', '--all'])) yield { kind: 'batch', events: objects.map(messageItem) };
+    // Annotated tags (a tag ref that points at a tag object; lightweight ones list nothing).
+    const tags = catStream(repo.cwd, ['for-each-ref', '--format=%(if:equals=tag)%(objecttype)%(then)%(objectname)%(end)', 'refs/tags']);
+    for await (const objects of tags) yield { kind: 'batch', events: objects.filter((o) => o.type === 'tag').map(tagMessageItem) };
   }
 
   let log: Promise<Buffer> | undefined;
