@@ -22,7 +22,7 @@ interface F {
   secret: string;
   fingerprint: string;
   inHead?: boolean;
-  commit?: { sha: string; author?: string; date?: string; message?: boolean };
+  commit?: { sha: string; author?: string; date?: string; message?: boolean; tag?: string };
 }
 interface Doc {
   findings: F[];

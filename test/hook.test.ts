@@ -156,6 +156,26 @@ describe('hook install --pre-push', () => {
     expect(gitTry(repo.dir, ['push', '-q', '--no-verify', 'origin', 'topic']).code).toBe(0);
   });
 
+  it("an annotated tag whose message holds a credential is blocked when pushed (a lightweight or clean one is not)", async () => {
+    const remote = makeRepo({ bare: true });
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    git(repo.dir, ['remote', 'add', 'origin', remote.dir]);
+    git(repo.dir, ['push', '-q', 'origin', 'main']);
+    expect((await runMain(['hook', 'install', '--pre-push'], { cwd: repo.dir })).code).toBe(0);
+    git(repo.dir, ['tag', 'light']);
+    git(repo.dir, ['tag', '-a', 'v0.9', '-m', 'clean release']);
+    expect(gitTry(repo.dir, ['push', '-q', 'origin', 'light', 'v0.9']).code).toBe(0);
+    const tagToken = fakeAll('hook-tag').pat!;
+    git(repo.dir, ['tag', '-a', 'v1.0', '-m', `release\n\ndemo token ${tagToken}`]);
+    const r = gitTry(repo.dir, ['push', '-q', 'origin', 'v1.0']);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('tag v1.0 (message)');
+    expect(r.out).toContain('push blocked: 1 HubSpot credential in the 1 annotated tag being pushed');
+    expect(r.out).not.toContain(tagToken);
+    expect(gitTry(remote.dir, ['rev-parse', '--verify', '-q', 'refs/tags/v1.0']).code).not.toBe(0);
+  });
+
   it('hook run pre-push reads the stdin lines; the pre-commit framework passes the range in the environment', async () => {
     const repo = makeRepo();
     const a = repo.commit('a', { 'a.txt': 'a\n' });

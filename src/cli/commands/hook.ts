@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
-import { commitsSource, resolvePushRange } from '../../sources/git/commits.js';
+import { commitsSource, pushedTags, resolvePushRange, tagMessagesSource } from '../../sources/git/commits.js';
 import { gitText, openRepo } from '../../sources/git/repo.js';
 import { stagedSource } from '../../sources/git/staged.js';
 import type { SourceEvent } from '../../sources/types.js';
@@ -143,9 +143,22 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The commits a pre-push hook scans: stdin lines from git, or the pre-commit framework's env. */
-async function pushCommits(io: Io): Promise<string[]> {
-  let stdin = io.stdin.isTTY ? '' : await readAll(io.stdin);
+/**
+ * What a pre-push hook scans: the commits, from stdin lines from git or the pre-commit framework's
+ * env, and the annotated tags pushed (from git's lines: the framework passes commits only).
+ */
+async function pushed(io: Io): Promise<{ commits: string[]; tags: string[] }> {
+  const stdin = io.stdin.isTTY ? '' : await readAll(io.stdin);
+  const [commits, tags] = await Promise.all([pushCommits(io, stdin), stdin.trim() ? pushedTags({ cwd: io.cwd, stdin }) : []]);
+  return { commits, tags };
+}
+
+async function* concat<T>(...sources: AsyncIterable<T>[]): AsyncGenerator<T> {
+  for (const s of sources) yield* s;
+}
+
+async function pushCommits(io: Io, gitStdin: string): Promise<string[]> {
+  let stdin = gitStdin;
   const from = io.env['PRE_COMMIT_FROM_REF'];
   const to = io.env['PRE_COMMIT_TO_REF'];
   const local = io.env['PRE_COMMIT_LOCAL_BRANCH'];
@@ -176,10 +189,11 @@ async function runHook(args: HookArgs, io: Io): Promise<number> {
     events = stagedSource({ cwd: root, maxFileSize: args['max-file-size'] });
     what = 'the staged changes';
   } else {
-    const commits = await pushCommits({ ...io, cwd: root });
-    if (!commits.length) return ExitCode.Clean;
-    events = commitsSource({ cwd: root, commits, maxFileSize: args['max-file-size'] });
-    what = `the ${commits.length} commit${commits.length === 1 ? '' : 's'} being pushed`;
+    const { commits, tags } = await pushed({ ...io, cwd: root });
+    if (!commits.length && !tags.length) return ExitCode.Clean;
+    events = concat(commitsSource({ cwd: root, commits, maxFileSize: args['max-file-size'] }), tagMessagesSource({ cwd: root, tags }));
+    const n = (k: number, one: string): string => `${k} ${one}${k === 1 ? '' : 's'}`;
+    what = `the ${[commits.length ? n(commits.length, 'commit') : '', tags.length ? n(tags.length, 'annotated tag') : ''].filter(Boolean).join(' and ')} being pushed`;
   }
   const { code, result } = await runScan({ io, args, ruleset, events: withoutIgnored(events, ignore), pipeline });
   if (code === ExitCode.Findings) io.stderr.write(blockedMessage(type, result.findings.length, what));

@@ -1,5 +1,6 @@
-/** A commit object's text: who, when, and the message. Pure; shared by the history source and the scan workers. */
+/** A commit or tag object's text: who, when, and the message. Pure; shared by the git sources. */
 import type { CommitInfo } from '../../core/types.js';
+import type { SourceEvent } from '../types.js';
 
 /** The path reported for findings in commit messages. */
 export const COMMIT_MESSAGE_PATH = '<commit message>';
@@ -19,6 +20,12 @@ export function parseCommitObject(oid: string, content: Buffer): CommitInfo & { 
 export function parseTagObject(content: Buffer): CommitInfo & { body: string } {
   const { head, body } = split(content);
   return { sha: /^object ([0-9a-f]+)$/m.exec(head)?.[1] ?? '', tag: /^tag (.*)$/m.exec(head)?.[1] ?? '', ...person(head, 'tagger'), body };
+}
+
+/** An annotated tag's message as an item: pushed with the tag, so scanned as a commit message is. */
+export function tagMessageItem(content: Buffer): SourceEvent {
+  const { body, sha, tag, ...who } = parseTagObject(content);
+  return { kind: 'item', path: TAG_MESSAGE_PATH, content: body, commit: { sha, message: true, ...(tag !== undefined ? { tag } : {}), ...who } };
 }
 
 function split(content: Buffer): { head: string; body: string } {

@@ -15,7 +15,7 @@ import { CatFile, gitRun, openRepo, shallowCommits, splitNul, UNSHALLOW_HINT, ty
 
 /** Path reported for findings in a commit message (the text report shows `commit <sha> (message)`). */
 export { COMMIT_MESSAGE_PATH } from './commit-object.js';
-import { COMMIT_MESSAGE_PATH } from './commit-object.js';
+import { COMMIT_MESSAGE_PATH, tagMessageItem } from './commit-object.js';
 
 export interface CommitMeta extends CommitInfo {
   parents: string[];
@@ -127,6 +127,32 @@ export async function resolvePushRange(opts: { cwd: string; stdin: string }): Pr
     }
   }
   return out;
+}
+
+/**
+ * The annotated tag objects a push sends: the pushed refs' new values that are tag objects (their
+ * messages are scanned, as `audit` does).
+ */
+export async function pushedTags(opts: { cwd: string; stdin: string }): Promise<string[]> {
+  const out: string[] = [];
+  for (const u of parsePushLines(opts.stdin)) {
+    if (ZERO.test(u.localSha) || u.localSha === u.remoteSha || out.includes(u.localSha)) continue;
+    // The sha is validated hex (parsePushLines).
+    const r = await gitRun(opts.cwd, ['cat-file', '-t', u.localSha], { okCodes: [0, 1, 128] });
+    if (r.code === 0 && r.stdout.toString('latin1').trim() === 'tag') out.push(u.localSha);
+  }
+  return out;
+}
+
+/** The messages of annotated tag objects, as items (a missing or corrupt one is a GitError). */
+export async function* tagMessagesSource(opts: { cwd: string; tags: readonly string[] }): AsyncGenerator<SourceEvent> {
+  if (!opts.tags.length) return;
+  const cat = new CatFile(opts.cwd);
+  try {
+    for (const t of opts.tags) yield tagMessageItem((await cat.must(t, 'tag')).content);
+  } finally {
+    cat.close();
+  }
 }
 
 /** Metadata of commits, in the order given. */

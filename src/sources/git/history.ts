@@ -11,7 +11,7 @@ import { fingerprint } from '../../core/redact.js';
 import { rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
 import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
-import { COMMIT_MESSAGE_PATH, parseCommitObject, parseTagObject, TAG_MESSAGE_PATH } from './commit-object.js';
+import { COMMIT_MESSAGE_PATH, parseCommitObject, tagMessageItem } from './commit-object.js';
 import { GitError } from '../../errors.js';
 import { catStream, decodePath, gitRun, openRepo, splitNul, UNSHALLOW_HINT, type RepoInfo, type StreamedObject } from './repo.js';
 
@@ -185,11 +185,6 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const { body, sha, ...who } = parseCommitObject(o.oid, o.content!);
     return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: body, commit: { sha, message: true, ...who } };
   };
-  /** An annotated tag's message: pushed with the tag, so scanned as a commit message is. */
-  const tagMessageItem = (o: StreamedObject): SourceEvent => {
-    const { body, sha, tag, ...who } = parseTagObject(o.content!);
-    return { kind: 'item', path: TAG_MESSAGE_PATH, content: body, commit: { sha, message: true, ...(tag !== undefined ? { tag } : {}), ...who } };
-  };
   const tooLarge = (size: number): boolean => opts.maxFileSize !== undefined && size > opts.maxFileSize;
 
   /**
@@ -212,7 +207,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         if (wanted && !wanted.has(o.oid)) continue;
         if (o.type === 'blob') out.push(blobItem(o, names.get(o.oid) ?? `<blob ${o.oid.slice(0, 12)}>`));
         else if (o.type === 'commit') out.push(messageItem(o));
-        else if (o.type === 'tag') out.push(tagMessageItem(o));
+        else if (o.type === 'tag') out.push(tagMessageItem(o.content!));
       }
       if (out.length) yield { kind: 'batch', events: out };
     }
@@ -245,7 +240,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     for await (const objects of catStream(repo.cwd, ['rev-list', '--all'])) yield { kind: 'batch', events: objects.map(messageItem) };
     // Annotated tags (a tag ref that points at a tag object; lightweight ones list nothing).
     const tags = catStream(repo.cwd, ['for-each-ref', '--format=%(if:equals=tag)%(objecttype)%(then)%(objectname)%(end)', 'refs/tags']);
-    for await (const objects of tags) yield { kind: 'batch', events: objects.filter((o) => o.type === 'tag').map(tagMessageItem) };
+    for await (const objects of tags) yield { kind: 'batch', events: objects.filter((o) => o.type === 'tag').map((o) => tagMessageItem(o.content!)) };
   }
 
   let log: Promise<Buffer> | undefined;
