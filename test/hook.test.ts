@@ -172,6 +172,7 @@ describe('hook install --pre-push', () => {
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('tag v1.0 (message)');
     expect(r.out).toContain('push blocked: 1 HubSpot credential in the 1 annotated tag being pushed');
+    expect(r.out).toContain('In a tag\'s message: delete the tag (`git tag -d <name>`) and create it again without it.');
     expect(r.out).not.toContain(tagToken);
     expect(gitTry(remote.dir, ['rev-parse', '--verify', '-q', 'refs/tags/v1.0']).code).not.toBe(0);
   });

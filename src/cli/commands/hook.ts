@@ -196,12 +196,12 @@ async function runHook(args: HookArgs, io: Io): Promise<number> {
     what = `the ${[commits.length ? n(commits.length, 'commit') : '', tags.length ? n(tags.length, 'annotated tag') : ''].filter(Boolean).join(' and ')} being pushed`;
   }
   const { code, result } = await runScan({ io, args, ruleset, events: withoutIgnored(events, ignore), pipeline });
-  if (code === ExitCode.Findings) io.stderr.write(blockedMessage(type, result.findings.length, what));
+  if (code === ExitCode.Findings) io.stderr.write(blockedMessage(type, result.findings.length, what, result.findings.some((f) => f.commit?.tag !== undefined)));
   return code;
 }
 
 /** What the hook tells the user when it blocks: what, where, how to fix, how to bypass once. */
-export function blockedMessage(type: HookType, n: number, what: string): string {
+export function blockedMessage(type: HookType, n: number, what: string, inTags = false): string {
   const creds = `${n} HubSpot credential${n === 1 ? '' : 's'}`;
   if (type === 'pre-commit') {
     return `
@@ -216,7 +216,12 @@ hubspot-secrets: commit blocked: ${creds} in ${what} (file, line and type listed
 hubspot-secrets: push blocked: ${creds} in ${what} (commit, file and line listed above).
   Fix: rotate each credential in HubSpot first (see "How to fix" above), then remove it from those
        commits (e.g. \`git rebase -i\`, or \`git commit --amend\` for the last one) and push again.
-       Deleting it in a new commit is not enough: the old commit would still carry it.
+       Deleting it in a new commit is not enough: the old commit would still carry it.${
+    inTags
+      ? `
+       In a tag's message: delete the tag (\`git tag -d <name>\`) and create it again without it.`
+      : ''
+  }
   Bypass this check once (not recommended): git push --no-verify
 `;
 }
