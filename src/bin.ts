@@ -2,6 +2,18 @@
 /** The executable: wires the real process to main(). The only place that sets the exit code. */
 import { bundledWorkerUrl, dropSpares, speculate, startSpares } from './parallel/spare.js';
 
+/** Whether main() has settled (its report is out). */
+let settled = false;
+
+// SIGTERM (a cancelled CI job, a supervisor): stop at once, as a second Ctrl-C does, from the very
+// start (this runs before anything else loads). Exiting kills the git processes still running
+// (src/sources/git/repo.ts): none is left behind. 130 is ExitCode.Interrupted; 2 is ExitCode.Error.
+process.on('SIGTERM', () => {
+  if (!settled) process.stderr.write('hubspot-secrets: terminated (SIGTERM): the scan did not finish; nothing may be concluded from this run.\n');
+  // A run that already ended in an error keeps its 2.
+  process.exit(settled && process.exitCode === 2 ? 2 : 130);
+});
+
 // Scan workers for a folder scan or an audit start now, while the rest loads (src/parallel/spare.ts).
 try {
   // The guess first: most runs (the hook's `scan --staged` among them) need no worker, nor its file.
@@ -28,14 +40,6 @@ process.on('SIGINT', () => {
   if (settled && process.exitCode !== ExitCode.Error) process.exitCode = ExitCode.Interrupted;
 });
 
-// SIGTERM (a cancelled CI job, a supervisor): stop at once, as a second Ctrl-C does. Exiting kills
-// the git processes still running (src/sources/git/repo.ts): none is left behind.
-process.on('SIGTERM', () => {
-  if (!settled) process.stderr.write('hubspot-secrets: terminated (SIGTERM): the scan did not finish; nothing may be concluded from this run.\n');
-  // A run that already ended in an error keeps its 2.
-  process.exit(settled && process.exitCode === ExitCode.Error ? ExitCode.Error : ExitCode.Interrupted);
-});
-
 // Fail closed: if the event loop ever drains before main() settles (a source that never finishes),
 // the process must not exit 0 as if the scan were clean.
 process.exitCode = ExitCode.Error;
@@ -44,7 +48,6 @@ process.on('exit', (code) => {
     process.stderr.write('hubspot-secrets: internal error: the scan stopped before it finished; nothing may be concluded from this run.\n');
   }
 });
-let settled = false;
 
 // A reader that stops early (`| head`, `| true`): the rest of the report has nowhere to go, and the
 // verdict (the exit code) stands. Any other failure to write the report (a full disk, a closed

@@ -16,6 +16,14 @@ export function rawSecret(f: Finding): string | undefined {
   return (f as ScannedFinding)[RAW_SECRET];
 }
 
+/** A copy of a finding that keeps its raw secret (a spread does not: the key is not enumerable). */
+export function copyFinding<T extends ScannedFinding>(f: T): T {
+  const copy = { ...f };
+  const raw = rawSecret(f);
+  if (raw !== undefined) Object.defineProperty(copy, RAW_SECRET, { value: raw, enumerable: false });
+  return copy;
+}
+
 export type SuppressionSource = 'baseline' | 'inline' | 'config';
 
 export interface SuppressContext {

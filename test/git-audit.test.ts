@@ -121,12 +121,22 @@ describe('audit', () => {
     const r = await audit(repo);
     expect(r.code).toBe(1);
     expect(r.doc!.findings).toHaveLength(1);
-    expect(r.doc!.findings[0]).toMatchObject({ path: '<tag message>', line: 3, commit: { sha: c, message: true, tag: 'v1.0', author: 'Tagger', email: 'tagger@example.invalid' } });
+    const tagObject = repo.git('rev-parse', 'v1.0');
+    expect(tagObject).not.toBe(c);
+    expect(r.doc!.findings[0]).toMatchObject({ path: '<tag message>', line: 3, commit: { sha: tagObject, message: true, tag: 'v1.0', author: 'Tagger', email: 'tagger@example.invalid' } });
     const text = await runMain(['audit'], { cwd: repo.dir });
     expect(text.stdout).toContain('tag v1.0 (message)');
     expect(text.stdout).not.toContain(T.pat!);
     // Also with --include-unreachable (every object read in one stream).
     expect((await audit(repo, ['--include-unreachable'])).doc!.findings.map((f) => f.commit?.tag)).toEqual(['v1.0']);
+    // A tag known under another ref name is reported by that name; a tag a tag points at is read too.
+    git(repo.dir, ['tag', 'renamed', 'v1.0']);
+    git(repo.dir, ['tag', '-d', 'v1.0']);
+    git(repo.dir, ['tag', '-a', 'inner', c, '-m', `inner ${U.pat}`]);
+    git(repo.dir, ['tag', '-a', 'outer', 'inner', '-m', 'outer'], { env: { GIT_CONFIG_PARAMETERS: "'advice.nestedTag=false'" } });
+    git(repo.dir, ['tag', '-d', 'inner']);
+    const again = await audit(repo);
+    expect(again.doc!.findings.map((f) => f.commit?.tag).sort()).toEqual(['inner', 'renamed']);
   });
 
   it('a commit hidden by `git replace` is audited as it is (a push sends the original)', async () => {
@@ -200,29 +210,45 @@ describe('audit', () => {
     expect(doc.warnings.map((w) => w.path)).toEqual([' big.txt']);
   });
 
-  it('allow by path and ignore globs go by the path a finding is reported at (where git log says it came in), not the one rev-list saw first', async () => {
+  it('allow by path and ignore globs go by the paths a finding is reported at (where git log says it came in), not the one rev-list saw first', async () => {
     const repo = makeRepo();
     const first = repo.commit('add', { 'old/a.env': line(T.pat!) });
     git(repo.dir, ['mv', 'old', 'new']);
-    repo.commit('rename'); // the same blob, seen first at new/a.env walking back from HEAD
+    const moved = repo.commit('rename'); // the same blob, seen first at new/a.env walking back from HEAD
     repo.write({ 'a\nb.env': line(U.pat!) }); // rev-list cuts a path at its newline
     git(repo.dir, ['add', '-A']);
     const second = repo.commit('newline');
-    const plain = await audit(repo);
-    expect(plain.where).toEqual([at('old/a.env:1', first, true), at('a\nb.env:1', second, true)].sort());
+    const all = [at('old/a.env:1', first, true), at('new/a.env:1', moved, true), at('a\nb.env:1', second, true)].sort();
+    // A rename puts the secret at a new path: a place of its own (to fix, or to allow).
+    expect((await audit(repo)).where).toEqual(all);
     const config = (c: object) => {
       repo.write({ '.hubspot-secrets.json': JSON.stringify(c) });
       git(repo.dir, ['add', '-A']);
       repo.commit('config');
     };
-    config({ allow: [{ path: 'old/*.env' }, { path: 'a\nb.env' }] });
+    config({ allow: [{ path: '*/a.env' }, { path: 'a\nb.env' }] });
     const allowed = await audit(repo);
     expect(allowed.code).toBe(0);
-    expect(allowed.doc!.stats).toMatchObject({ suppressed: { config: 2 } });
-    config({ allow: [{ path: 'new/*.env' }] });
-    expect((await audit(repo)).where).toEqual([at('old/a.env:1', first, true), at('a\nb.env:1', second, true)].sort());
+    expect(allowed.doc!.stats).toMatchObject({ suppressed: { config: 3 } });
+    config({ allow: [{ path: 'new/*.env' }, { path: 'a\nb.env' }] });
+    expect((await audit(repo)).where).toEqual([at('old/a.env:1', first, true)]);
     config({ ignore: ['old/**'] });
-    expect((await audit(repo)).where).toEqual([at('a\nb.env:1', second, true)]);
+    const ignored = await audit(repo);
+    expect(ignored.where).toEqual([at('new/a.env:1', moved, true), at('a\nb.env:1', second, true)].sort());
+    expect(ignored.doc!.stats.skippedBy).toEqual({ ignored: 1 });
+  });
+
+  it('the same content added at two paths is a finding at each, so allowing one path does not hide the other', async () => {
+    const repo = makeRepo();
+    const c = repo.commit('twice', { 'fixtures/x.env': line(T.pat!), 'aaa.env': line(T.pat!) });
+    expect((await audit(repo)).where).toEqual([at('aaa.env:1', c, true), at('fixtures/x.env:1', c, true)]);
+    repo.write({ '.hubspot-secrets.json': JSON.stringify({ allow: [{ path: 'aaa.env' }] }) });
+    git(repo.dir, ['add', '-A']);
+    repo.commit('config');
+    const r = await audit(repo);
+    expect(r.code).toBe(1);
+    expect(r.where).toEqual([at('fixtures/x.env:1', c, true)]);
+    expect(r.doc!.stats).toMatchObject({ suppressed: { config: 1 } });
   });
 
   it('a missing or corrupt object: exit 2 with one line naming it, no stack trace', async () => {

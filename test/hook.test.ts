@@ -175,6 +175,22 @@ describe('hook install --pre-push', () => {
     expect(r.out).toContain('In a tag\'s message: delete the tag (`git tag -d <name>`) and create it again without it.');
     expect(r.out).not.toContain(tagToken);
     expect(gitTry(remote.dir, ['rev-parse', '--verify', '-q', 'refs/tags/v1.0']).code).not.toBe(0);
+    // A credential behind a clean tag: in the message of a tag it points at, or in a blob or tree it tags.
+    git(repo.dir, ['tag', '-a', 'inner', 'HEAD', '-m', `inner ${fakeAll('hook-tag-2').pat}`]);
+    git(repo.dir, ['tag', '-a', 'outer', 'inner', '-m', 'clean']);
+    expect(gitTry(repo.dir, ['push', '-q', 'origin', 'outer']).code).not.toBe(0);
+    const blob = git(repo.dir, ['hash-object', '-w', '--stdin'], { input: line(fakeAll('hook-tag-3').pat!) }).trim();
+    git(repo.dir, ['tag', 'blob-tag', blob]);
+    const b = gitTry(repo.dir, ['push', '-q', 'origin', 'blob-tag']);
+    expect(b.code).not.toBe(0);
+    expect(b.out).toContain('1 tagged file being pushed');
+    git(repo.dir, ['read-tree', '--empty', '--index-output=.git/tmp-index']);
+    const tree = git(repo.dir, ['write-tree'], { env: { GIT_INDEX_FILE: '.git/tmp-index' } }).trim();
+    const withFile = git(repo.dir, ['mktree'], { input: `100644 blob ${blob}\tsecret.env\n` }).trim();
+    git(repo.dir, ['tag', '-a', 'tree-tag', withFile, '-m', 'a tree']);
+    expect(gitTry(repo.dir, ['push', '-q', 'origin', 'tree-tag']).code).not.toBe(0);
+    git(repo.dir, ['tag', 'empty-tree', tree]);
+    expect(gitTry(repo.dir, ['push', '-q', 'origin', 'empty-tree']).code).toBe(0);
   });
 
   it('hook run pre-push reads the stdin lines; the pre-commit framework passes the range in the environment', async () => {

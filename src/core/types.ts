@@ -139,7 +139,10 @@ export interface CommitInfo {
   date?: string;
   /** True when the secret is in the commit message rather than a file (or in a tag's message: see `tag`). */
   message?: boolean;
-  /** An annotated tag's name, when the secret is in that tag's message (`sha` is then the object it tags). */
+  /**
+   * An annotated tag's name, when the secret is in that tag's message (`sha` is then the tag
+   * object's own id): the ref's name when a tag ref points at it, else the name the object holds.
+   */
   tag?: string;
 }
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
-import { commitsSource, pushedTags, resolvePushRange, tagMessagesSource } from '../../sources/git/commits.js';
+import { commitsSource, pushedTagsSource, resolvePushRange } from '../../sources/git/commits.js';
 import { gitText, openRepo } from '../../sources/git/repo.js';
 import { stagedSource } from '../../sources/git/staged.js';
 import type { SourceEvent } from '../../sources/types.js';
@@ -145,12 +145,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 
 /**
  * What a pre-push hook scans: the commits, from stdin lines from git or the pre-commit framework's
- * env, and the annotated tags pushed (from git's lines: the framework passes commits only).
+ * env, and from git's lines the rest a push sends (pushedTagsSource: the framework passes commits only).
  */
-async function pushed(io: Io): Promise<{ commits: string[]; tags: string[] }> {
+async function pushed(io: Io): Promise<{ commits: string[]; stdin: string }> {
   const stdin = io.stdin.isTTY ? '' : await readAll(io.stdin);
-  const [commits, tags] = await Promise.all([pushCommits(io, stdin), stdin.trim() ? pushedTags({ cwd: io.cwd, stdin }) : []]);
-  return { commits, tags };
+  return { commits: await pushCommits(io, stdin), stdin };
 }
 
 async function* concat<T>(...sources: AsyncIterable<T>[]): AsyncGenerator<T> {
@@ -184,19 +183,29 @@ async function runHook(args: HookArgs, io: Io): Promise<number> {
   const root = repo.root ?? repo.cwd;
   const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root, reportDir: root });
   let events: AsyncIterable<SourceEvent>;
-  let what: string;
+  /** What was scanned, in words (known once the scan is done). */
+  let what: () => string;
   if (type === 'pre-commit') {
     events = stagedSource({ cwd: root, maxFileSize: args['max-file-size'] });
-    what = 'the staged changes';
+    what = () => 'the staged changes';
   } else {
-    const { commits, tags } = await pushed({ ...io, cwd: root });
-    if (!commits.length && !tags.length) return ExitCode.Clean;
-    events = concat(commitsSource({ cwd: root, commits, maxFileSize: args['max-file-size'] }), tagMessagesSource({ cwd: root, tags }));
+    const { commits, stdin } = await pushed({ ...io, cwd: root });
+    const maxFileSize = args['max-file-size'];
+    const counts = { tags: 0, files: 0 };
+    async function* counted(src: AsyncIterable<SourceEvent>): AsyncGenerator<SourceEvent> {
+      for await (const e of src) {
+        if (e.kind === 'item' && e.commit?.tag !== undefined) counts.tags++;
+        else counts.files++;
+        yield e;
+      }
+    }
+    events = concat(commitsSource({ cwd: root, commits, maxFileSize }), counted(pushedTagsSource({ cwd: root, stdin, ...(maxFileSize !== undefined ? { maxFileSize } : {}) })));
     const n = (k: number, one: string): string => `${k} ${one}${k === 1 ? '' : 's'}`;
-    what = `the ${[commits.length ? n(commits.length, 'commit') : '', tags.length ? n(tags.length, 'annotated tag') : ''].filter(Boolean).join(' and ')} being pushed`;
+    what = () =>
+      `the ${[commits.length ? n(commits.length, 'commit') : '', counts.tags ? n(counts.tags, 'annotated tag') : '', counts.files ? n(counts.files, 'tagged file') : ''].filter(Boolean).join(' and ') || 'refs'} being pushed`;
   }
   const { code, result } = await runScan({ io, args, ruleset, events: withoutIgnored(events, ignore), pipeline });
-  if (code === ExitCode.Findings) io.stderr.write(blockedMessage(type, result.findings.length, what, result.findings.some((f) => f.commit?.tag !== undefined)));
+  if (code === ExitCode.Findings) io.stderr.write(blockedMessage(type, result.findings.length, what(), result.findings.some((f) => f.commit?.tag !== undefined)));
   return code;
 }
 

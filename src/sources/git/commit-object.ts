@@ -14,18 +14,28 @@ export function parseCommitObject(oid: string, content: Buffer): CommitInfo & { 
 }
 
 /**
- * Parse a raw annotated tag object: its name, the object it tags (as `sha`), the tagger, the date
- * and the message (a signature after it is part of the text scanned).
+ * Parse a raw annotated tag object: its name, the object it tags and that object's type, the tagger,
+ * the date and the message (a signature after it is part of the text scanned).
  */
-export function parseTagObject(content: Buffer): CommitInfo & { body: string } {
+export function parseTagObject(oid: string, content: Buffer): CommitInfo & { body: string; target: string; targetType: string } {
   const { head, body } = split(content);
-  return { sha: /^object ([0-9a-f]+)$/m.exec(head)?.[1] ?? '', tag: /^tag (.*)$/m.exec(head)?.[1] ?? '', ...person(head, 'tagger'), body };
+  return {
+    sha: oid,
+    tag: /^tag (.*)$/m.exec(head)?.[1] ?? '',
+    ...person(head, 'tagger'),
+    body,
+    target: /^object ([0-9a-f]+)$/m.exec(head)?.[1] ?? '',
+    targetType: /^type (\w+)$/m.exec(head)?.[1] ?? '',
+  };
 }
 
-/** An annotated tag's message as an item: pushed with the tag, so scanned as a commit message is. */
-export function tagMessageItem(content: Buffer): SourceEvent {
-  const { body, sha, tag, ...who } = parseTagObject(content);
-  return { kind: 'item', path: TAG_MESSAGE_PATH, content: body, commit: { sha, message: true, ...(tag !== undefined ? { tag } : {}), ...who } };
+/**
+ * An annotated tag's message as an item: pushed with the tag, so scanned as a commit message is.
+ * `name`: the tag ref's name, when one points at this object (else the name the object holds).
+ */
+export function tagMessageItem(oid: string, content: Buffer, name?: string): SourceEvent {
+  const { body, sha, tag, target: _t, targetType: _tt, ...who } = parseTagObject(oid, content);
+  return { kind: 'item', path: TAG_MESSAGE_PATH, content: body, commit: { sha, message: true, tag: name ?? tag ?? '', ...who } };
 }
 
 function split(content: Buffer): { head: string; body: string } {

@@ -11,11 +11,11 @@ import { GitError, UsageError } from '../../errors.js';
 import type { SourceEvent } from '../types.js';
 import { blobEvent } from './blob.js';
 import { addedFiles, intersectParents } from './diff.js';
-import { CatFile, gitRun, openRepo, shallowCommits, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
+import { CatFile, decodePath, gitRun, openRepo, shallowCommits, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
 
 /** Path reported for findings in a commit message (the text report shows `commit <sha> (message)`). */
 export { COMMIT_MESSAGE_PATH } from './commit-object.js';
-import { COMMIT_MESSAGE_PATH, tagMessageItem } from './commit-object.js';
+import { COMMIT_MESSAGE_PATH, parseTagObject, tagMessageItem } from './commit-object.js';
 
 export interface CommitMeta extends CommitInfo {
   parents: string[];
@@ -130,26 +130,45 @@ export async function resolvePushRange(opts: { cwd: string; stdin: string }): Pr
 }
 
 /**
- * The annotated tag objects a push sends: the pushed refs' new values that are tag objects (their
- * messages are scanned, as `audit` does).
+ * What a push sends besides commits (resolvePushRange): each annotated tag object of a pushed ref,
+ * down a chain of tags (their messages), and a blob or tree a tag points at instead of a commit
+ * (its content). Read, never changed; a missing or corrupt object is a GitError.
  */
-export async function pushedTags(opts: { cwd: string; stdin: string }): Promise<string[]> {
-  const out: string[] = [];
-  for (const u of parsePushLines(opts.stdin)) {
-    if (ZERO.test(u.localSha) || u.localSha === u.remoteSha || out.includes(u.localSha)) continue;
-    // The sha is validated hex (parsePushLines).
-    const r = await gitRun(opts.cwd, ['cat-file', '-t', u.localSha], { okCodes: [0, 1, 128] });
-    if (r.code === 0 && r.stdout.toString('latin1').trim() === 'tag') out.push(u.localSha);
-  }
-  return out;
-}
-
-/** The messages of annotated tag objects, as items (a missing or corrupt one is a GitError). */
-export async function* tagMessagesSource(opts: { cwd: string; tags: readonly string[] }): AsyncGenerator<SourceEvent> {
-  if (!opts.tags.length) return;
+export async function* pushedTagsSource(opts: { cwd: string; stdin: string; maxFileSize?: number }): AsyncGenerator<SourceEvent> {
+  const updates = parsePushLines(opts.stdin).filter((u) => !ZERO.test(u.localSha) && u.localSha !== u.remoteSha);
+  if (!updates.length) return;
   const cat = new CatFile(opts.cwd);
+  const seen = new Set<string>();
   try {
-    for (const t of opts.tags) yield tagMessageItem((await cat.must(t, 'tag')).content);
+    for (const u of updates) {
+      const ref = u.localRef.replace(/^refs\/tags\//, '');
+      let oid = u.localSha;
+      let o = await cat.must(oid, u.localRef);
+      let name: string | undefined = ref;
+      while (o.type === 'tag' && !seen.has(oid)) {
+        seen.add(oid);
+        yield tagMessageItem(oid, o.content, name);
+        const t = parseTagObject(oid, o.content);
+        name = undefined; // an inner tag is known by the name it holds
+        oid = t.target;
+        o = await cat.must(oid, `the object tag ${t.tag} points at`);
+      }
+      if (seen.has(oid) || o.type === 'tag' || o.type === 'commit') continue; // commits: resolvePushRange
+      seen.add(oid);
+      if (o.type === 'blob') {
+        yield await blobEvent(cat, { path: `<blob ${oid.slice(0, 12)} of ${u.localRef}>`, oid, mode: '100644' }, opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {});
+      } else if (o.type === 'tree') {
+        const r = await gitRun(opts.cwd, ['ls-tree', '-r', '-z', '--full-tree', oid]);
+        for (const rec of splitNul(r.stdout)) {
+          const m = /^(\d+) blob ([0-9a-f]+)\t/.exec(rec.toString('latin1'));
+          if (!m || seen.has(m[2]!)) continue;
+          seen.add(m[2]!);
+          const tab = rec.indexOf(9);
+          const path = `${decodePath(rec.subarray(tab + 1))} (in tree ${oid.slice(0, 12)} of ${u.localRef})`;
+          yield await blobEvent(cat, { path, oid: m[2]!, mode: m[1]! }, opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {});
+        }
+      }
+    }
   } finally {
     cat.close();
   }

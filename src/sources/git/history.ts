@@ -8,7 +8,7 @@
  */
 import type { CommitInfo } from '../../core/types.js';
 import { fingerprint } from '../../core/redact.js';
-import { rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
+import { copyFinding, rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
 import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject, tagMessageItem } from './commit-object.js';
@@ -106,9 +106,12 @@ function introductionLog(extra: { reflog: boolean; commits: string[] }): { args:
   return extra.commits.length ? { args, input: `${extra.commits.join('\n')}\n` } : { args };
 }
 
-/** For each wanted blob, the first commit (in that log) that adds it, and the path it has there. */
-function introductions(stdout: Buffer, wanted: ReadonlySet<string>): Map<string, Introduction> {
-  const found = new Map<string, Introduction>();
+/**
+ * For each wanted blob, every path it was added at, each with the first commit (in that log) that
+ * adds it there: the same content under two names is two places to fix (and to allow).
+ */
+function introductions(stdout: Buffer, wanted: ReadonlySet<string>): Map<string, Introduction[]> {
+  const found = new Map<string, Introduction[]>();
   if (!wanted.size) return found;
   const f = splitNul(stdout);
   let commit: CommitInfo | undefined;
@@ -129,8 +132,11 @@ function introductions(stdout: Buffer, wanted: ReadonlySet<string>): Map<string,
     const status = (st ?? '?').charAt(0);
     const pathAt = status === 'R' || status === 'C' ? i + 1 : i;
     i = pathAt + 1;
-    if (!commit || status === 'D' || !newOid || !wanted.has(newOid) || found.has(newOid)) continue;
-    found.set(newOid, { commit, path: decodePath(f[pathAt]!), order });
+    if (!commit || status === 'D' || !newOid || !wanted.has(newOid)) continue;
+    const path = decodePath(f[pathAt]!);
+    let at = found.get(newOid);
+    if (!at) found.set(newOid, (at = []));
+    if (!at.some((x) => x.path === path)) at.push({ commit, path, order });
   }
   return found;
 }
@@ -185,6 +191,17 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const { body, sha, ...who } = parseCommitObject(o.oid, o.content!);
     return { kind: 'item', path: COMMIT_MESSAGE_PATH, content: body, commit: { sha, message: true, ...who } };
   };
+  let names: Promise<Map<string, string>> | undefined;
+  /** Tag object id → the name of a tag ref that points at it (what the user has, not what the object says). */
+  const tagNames = (): Promise<Map<string, string>> =>
+    (names ??= gitRun(repo.cwd, ['for-each-ref', '--format=%(objectname) %(refname:strip=2)', 'refs/tags']).then((r) => {
+      const m = new Map<string, string>();
+      for (const line of r.stdout.toString('utf8').split('\n')) {
+        const sp = line.indexOf(' ');
+        if (sp > 0 && !m.has(line.slice(0, sp))) m.set(line.slice(0, sp), line.slice(sp + 1));
+      }
+      return m;
+    }));
   const tooLarge = (size: number): boolean => opts.maxFileSize !== undefined && size > opts.maxFileSize;
 
   /**
@@ -207,7 +224,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         if (wanted && !wanted.has(o.oid)) continue;
         if (o.type === 'blob') out.push(blobItem(o, names.get(o.oid) ?? `<blob ${o.oid.slice(0, 12)}>`));
         else if (o.type === 'commit') out.push(messageItem(o));
-        else if (o.type === 'tag') out.push(tagMessageItem(o.content!));
+        else if (o.type === 'tag') out.push(tagMessageItem(o.oid, o.content!, (await tagNames()).get(o.oid)));
       }
       if (out.length) yield { kind: 'batch', events: out };
     }
@@ -238,9 +255,10 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
       return;
     }
     for await (const objects of catStream(repo.cwd, ['rev-list', '--all'])) yield { kind: 'batch', events: objects.map(messageItem) };
-    // Annotated tags (a tag ref that points at a tag object; lightweight ones list nothing).
-    const tags = catStream(repo.cwd, ['for-each-ref', '--format=%(if:equals=tag)%(objecttype)%(then)%(objectname)%(end)', 'refs/tags']);
-    for await (const objects of tags) yield { kind: 'batch', events: objects.filter((o) => o.type === 'tag').map((o) => tagMessageItem(o.content!)) };
+    // Annotated tags, also one a tag points at (lightweight ones are refs, not objects).
+    const names = await tagNames();
+    const tags = catStream(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=tag', '--filter-provided-objects']);
+    for await (const objects of tags) yield { kind: 'batch', events: objects.filter((o) => o.type === 'tag').map((o) => tagMessageItem(o.oid, o.content!, names.get(o.oid))) };
   }
 
   let log: Promise<Buffer> | undefined;
@@ -256,8 +274,8 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const wanted = new Set<string>();
     for (const list of lists) for (const f of list) if (f.commit && blobOf.has(f.commit)) wanted.add(blobOf.get(f.commit)!);
     if (wanted.size) warm();
-    const mapping = Promise.all([log ? log.then((out) => introductions(out, wanted)) : new Map<string, Introduction>(), headBlobs(repo)]);
-    let intro: Map<string, Introduction>;
+    const mapping = Promise.all([log ? log.then((out) => introductions(out, wanted)) : new Map<string, Introduction[]>(), headBlobs(repo)]);
+    let intro: Map<string, Introduction[]>;
     let inHeadBlobs: Set<string>;
     let mapped = true;
     try {
@@ -276,30 +294,49 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         if (oid && inHeadBlobs.has(oid)) headSecrets.add(key(f));
       }
     }
-    const orderOf = new Map<ScannedFinding, number>();
-    for (const list of lists) {
+    // A blob added at more than one path: one finding per path (a copy for each path after the first).
+    const where = new Map<ScannedFinding, Introduction | undefined>();
+    const blobOfFinding = new Map<ScannedFinding, string>();
+    const expand = (list: ScannedFinding[]): ScannedFinding[] => {
+      const out: ScannedFinding[] = [];
       for (const f of list) {
+        out.push(f);
         const oid = f.commit && blobOf.get(f.commit);
         if (!oid) continue;
-        const where = intro.get(oid);
-        if (where) {
-          f.path = where.path;
-          f.commit = where.commit;
-          orderOf.set(f, where.order);
-        } else {
-          // No commit adds it: a ref or tag points at it directly, or (with --include-unreachable) it is dangling.
-          f.path = !mapped
-            ? `<blob ${oid.slice(0, 12)}: the run was interrupted before its commit was found>`
-            : unreachable
-              ? `<unreachable blob ${oid.slice(0, 12)}>`
-              : `<blob ${oid.slice(0, 12)}: no commit holds it, a ref points at it>`;
-          delete f.commit;
-          orderOf.set(f, Number.MAX_SAFE_INTEGER);
+        const [first, ...more] = intro.get(oid) ?? [];
+        where.set(f, first);
+        blobOfFinding.set(f, oid);
+        for (const w of more) {
+          const copy = copyFinding(f);
+          where.set(copy, w);
+          blobOfFinding.set(copy, oid);
+          out.push(copy);
         }
-        const raw = rawSecret(f);
-        if (raw !== undefined) f.fingerprint = fingerprint(f.ruleId, raw, f.path);
-        f.inHead = headSecrets.has(key(f));
       }
+      return out;
+    };
+    result.findings = expand(result.findings);
+    result.suppressed = expand(result.suppressed) as ScanResult['suppressed'];
+    const orderOf = new Map<ScannedFinding, number>();
+    for (const [f, w] of where) {
+      const oid = blobOfFinding.get(f)!;
+      if (w) {
+        f.path = w.path;
+        f.commit = w.commit;
+        orderOf.set(f, w.order);
+      } else {
+        // No commit adds it: a ref or tag points at it directly, or (with --include-unreachable) it is dangling.
+        f.path = !mapped
+          ? `<blob ${oid.slice(0, 12)}: the run was interrupted before its commit was found>`
+          : unreachable
+            ? `<unreachable blob ${oid.slice(0, 12)}>`
+            : `<blob ${oid.slice(0, 12)}: no commit holds it, a ref points at it>`;
+        delete f.commit;
+        orderOf.set(f, Number.MAX_SAFE_INTEGER);
+      }
+      const raw = rawSecret(f);
+      if (raw !== undefined) f.fingerprint = fingerprint(f.ruleId, raw, f.path);
+      f.inHead = headSecrets.has(key(f));
     }
     // One finding per (rule, secret, path): the earliest introduction.
     const dedupe = <T extends ScannedFinding>(list: T[]): T[] => {
@@ -322,9 +359,19 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const byPath = (f: ScannedFinding): boolean => f.commit?.message !== true;
     const { ignore, suppress } = later;
     if (ignore) {
-      const keep = (f: ScannedFinding): boolean => !byPath(f) || !ignore(f.path);
+      // Dropped, and counted as `scan` counts an ignored file: once per path.
+      const dropped = new Set<string>();
+      const keep = (f: ScannedFinding): boolean => {
+        if (!byPath(f) || !ignore(f.path)) return true;
+        dropped.add(f.path);
+        return false;
+      };
       result.findings = result.findings.filter(keep);
       result.suppressed = result.suppressed.filter(keep);
+      if (dropped.size) {
+        result.stats.skipped += dropped.size;
+        result.stats.skippedBy.ignored = (result.stats.skippedBy.ignored ?? 0) + dropped.size;
+      }
     }
     if (suppress) suppressAfter(result, (f) => (byPath(f) ? suppress(f) : null));
   }
