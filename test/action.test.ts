@@ -24,7 +24,8 @@ const ODD = fakePrivateAppToken(rng, 'eu1'); // added in the middle, in a file w
 const FORCED = fakePrivateAppToken(rng); // only in the commit a force push replaces the branch with
 const MSG = fakePrivateAppToken(rng); // in a PR commit's message
 const FORKED = fakePrivateAppToken(rng); // added by a pull request from a fork
-const ALL = [OLD, PR1, PR2, ODD, FORCED, MSG, FORKED];
+const TAGGED = fakePrivateAppToken(rng); // in an annotated tag's message
+const ALL = [OLD, PR1, PR2, ODD, FORCED, MSG, FORKED, TAGGED];
 const ODD_NAME = 'conf/odd, name: 100%.env';
 
 interface Repo {
@@ -225,6 +226,21 @@ describe('push', () => {
       const r = await run(ws, 'push', pushPayload('refs/heads/feature', ZERO, repo.feature[2]!));
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`, 'src/settings.ts:3']);
+      noLeak(r);
+    }
+  });
+
+  it("a pushed annotated tag: its message is scanned (whether the event names the tag object or its commit)", async () => {
+    const origin = path.join(tmp, 'origin-tagged.git');
+    cpSync(repo.origin, origin, { recursive: true });
+    git(origin, '-c', 'user.name=Tagger', '-c', 'user.email=tagger@example.invalid', 'tag', '-a', 'v1.0', repo.main[2]!, '-m', `release\n\ndemo token ${TAGGED}`);
+    const tagObject = git(origin, 'rev-parse', 'v1.0').trim();
+    for (const after of [tagObject, repo.main[2]!]) {
+      const ws = checkout(origin, repo.main[2]!);
+      const r = await run(ws, 'push', pushPayload('refs/tags/v1.0', ZERO, after));
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.outputs['findings']).toBe('1');
+      expect(annotations(r.stdout).map((a) => a.message).join('\n')).toContain('In the message of tag v1.0');
       noLeak(r);
     }
   });

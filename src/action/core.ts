@@ -6,7 +6,7 @@
 import * as core from '@actions/core';
 import { ExitCode } from '../errors.js';
 import { parallelFileSource } from '../parallel/source.js';
-import { commitsSource } from '../sources/git/commits.js';
+import { commitsSource, pushedTagsSource } from '../sources/git/commits.js';
 import { historySource } from '../sources/git/history.js';
 import { runAction, type ActionSink } from './run.js';
 
@@ -36,6 +36,7 @@ export async function run(): Promise<void> {
       // The tree is read and scanned by worker threads and this one, as `scan <folder>` does.
       files: (roots, o) => parallelFileSource(roots, o),
       commits: (o) => commitsSource(o),
+      pushedTags: (o) => pushedTagsSource(o),
       // Blobs and commits read as one git stream; worker threads scan them.
       history: (o) => historySource(o),
     },

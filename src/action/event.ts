@@ -18,6 +18,8 @@ export type ScanPlan =
       base: string;
       head: string;
       why: string;
+      /** A pushed tag (`refs/tags/…`): its message, and a tag it points at, are scanned too. */
+      tag?: string;
       /**
        * When `base` cannot be had (a force push whose old tip is gone): scan the commits of `head`
        * not on this branch of origin instead; null means no such branch exists (a push to the
@@ -26,7 +28,7 @@ export type ScanPlan =
       fallbackBranch?: string | null;
     }
   /** A new branch or tag: the commits not on the default branch (the whole history when it is the default branch). */
-  | { kind: 'new-ref'; head: string; defaultBranch: string | null; why: string }
+  | { kind: 'new-ref'; head: string; defaultBranch: string | null; why: string; tag?: string }
   /** Every commit of every branch and tag. */
   | { kind: 'history'; why: string }
   /** The checked-out files. */
@@ -89,6 +91,7 @@ function eventRange(ctx: EventContext): ScanPlan | null {
       if (!before || !after) throw new UsageError('push event payload has no before / after sha');
       if (get(p, 'deleted') === true || ZERO_SHA.test(after)) return { kind: 'none', why: `${ref || 'a ref'} was deleted: nothing was added` };
       const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
+      const tag = ref.startsWith('refs/tags/') ? { tag: ref } : {};
       const onDefault = branch !== null && branch === defaultBranch;
       if (get(p, 'created') === true || ZERO_SHA.test(before)) {
         return {
@@ -96,6 +99,7 @@ function eventRange(ctx: EventContext): ScanPlan | null {
           head: after,
           defaultBranch: onDefault ? null : defaultBranch,
           why: onDefault ? `first push of the default branch ${branch}` : `new ${ref || 'ref'}: the commits not on ${defaultBranch ?? 'the default branch'}`,
+          ...tag,
         };
       }
       return {
@@ -104,6 +108,7 @@ function eventRange(ctx: EventContext): ScanPlan | null {
         head: after,
         fallbackBranch: onDefault || !defaultBranch ? null : defaultBranch,
         why: `push to ${ref || 'a ref'}${get(p, 'forced') === true ? ' (forced)' : ''}: ${before.slice(0, 12)}..${after.slice(0, 12)}`,
+        ...tag,
       };
     }
     default:

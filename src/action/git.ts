@@ -46,6 +46,12 @@ export class ActionGit {
     return (await this.git(['rev-parse', '--is-shallow-repository'], this.cwd)).stdout.trim() === 'true';
   }
 
+  /** The object a local ref names (a tag ref: the tag object), or null when there is no such ref. */
+  async revParse(ref: string): Promise<string | null> {
+    const r = await this.git(['rev-parse', '--verify', '-q', '--end-of-options', ref], this.cwd);
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
   /** The sha of a branch of origin: the local remote-tracking ref, else asked of origin. */
   async remoteBranchTip(branch: string): Promise<string | null> {
     const local = await this.git(['rev-parse', '--verify', '-q', `refs/remotes/origin/${branch}^{commit}`], this.cwd);

@@ -61,6 +61,8 @@ export interface ActionSources {
   /** Read (and, with worker threads, scanned) as `scan <folder>` does: the rules come along. */
   files(roots: readonly string[], opts: FileSourceOptions & { ruleset: RuleSet }): AsyncIterable<SourceOutput>;
   commits(opts: { cwd: string; range: string }): AsyncIterable<SourceEvent>;
+  /** What a push of refs sends besides commits: tag messages, content a tag points at (git's pre-push lines). */
+  pushedTags(opts: { cwd: string; stdin: string }): AsyncIterable<SourceEvent>;
   /** The whole history; `annotate` maps blob findings back to their introducing commit and path. */
   history(opts: { cwd: string }): Promise<{ events: AsyncIterable<SourceOutput>; annotate(result: ScanResult, later?: PathRules): Promise<void> }>;
 }
@@ -157,10 +159,10 @@ class Runner {
         if (plan.defaultBranch === null) return { result: await this.history(), target: `${plan.why}: the whole history` };
         const tip = await this.git.remoteBranchTip(plan.defaultBranch);
         if (!tip) throw new GitError(`${plan.why}: cannot find origin's ${plan.defaultBranch} branch to compare with. ${FETCH_HINT}`);
-        return this.range(tip, plan.head, `${plan.why} (${tip.slice(0, 12)}..${plan.head.slice(0, 12)})`, undefined);
+        return this.range(tip, plan.head, `${plan.why} (${tip.slice(0, 12)}..${plan.head.slice(0, 12)})`, undefined, plan.tag);
       }
       case 'range':
-        return this.range(plan.base, plan.head, plan.why, plan.fallbackBranch);
+        return this.range(plan.base, plan.head, plan.why, plan.fallbackBranch, plan.tag);
     }
   }
 
@@ -168,8 +170,8 @@ class Runner {
     this.deps.sink.info(msg);
   }
 
-  /** base..head: every commit reachable from head and not from base. */
-  private async range(base: string, head: string, why: string, fallbackBranch: string | null | undefined): Promise<{ result: ScanResult; target: string }> {
+  /** base..head: every commit reachable from head and not from base; for a pushed tag, its messages too. */
+  private async range(base: string, head: string, why: string, fallbackBranch: string | null | undefined, tag?: string): Promise<{ result: ScanResult; target: string }> {
     const fetched = await this.git.fetchMissing([base, head]);
     if (fetched.missing.length) this.info(`fetched what the checkout lacked; still missing: ${fetched.missing.map((s) => s.slice(0, 12)).join(', ')}`);
     if (fetched.missing.includes(head)) {
@@ -185,10 +187,19 @@ class Runner {
       if (fallbackBranch === null) return { result: await this.history(), target: `${why}: old tip gone, the whole history` };
       const tip = await this.git.remoteBranchTip(fallbackBranch);
       if (!tip) throw new GitError(`${why}: old tip ${base} is gone and origin's ${fallbackBranch} cannot be found. ${FETCH_HINT}`);
-      return this.range(tip, head, `${why}: old tip gone, the commits not on ${fallbackBranch}`, undefined);
+      return this.range(tip, head, `${why}: old tip gone, the commits not on ${fallbackBranch}`, undefined, tag);
     }
     const range = `${base}..${head}`;
-    const result = await this.repairingShallow(() => this.scanEvents(withoutIgnored(this.deps.sources.commits({ cwd: this.root, range }), this.ignore)), [base, head], why);
+    // The tag as pushed (`after`), and as checked out (the ref may name the tag object where the event names its commit).
+    const tagLines = async (): Promise<string> => {
+      if (!tag) return '';
+      const local = await this.git.revParse(tag);
+      return [head, ...(local && local !== head ? [local] : [])].map((sha) => `${tag} ${sha} ${tag} ${'0'.repeat(sha.length)}\n`).join('');
+    };
+    const stdin = await tagLines();
+    const events = (): AsyncIterable<SourceEvent> =>
+      withoutIgnored(concatSources(this.deps.sources.commits({ cwd: this.root, range }), stdin ? this.deps.sources.pushedTags({ cwd: this.root, stdin }) : emptySource()), this.ignore);
+    const result = await this.repairingShallow(() => this.scanEvents(events()), [base, head], why);
     return { result, target: why };
   }
 
@@ -229,6 +240,10 @@ class Runner {
 }
 
 async function* emptySource(): AsyncGenerator<SourceEvent> {}
+
+async function* concatSources(...sources: AsyncIterable<SourceEvent>[]): AsyncGenerator<SourceEvent> {
+  for (const s of sources) yield* s;
+}
 
 function activeCount(result: ScanResult): number {
   return result.findings.filter((f) => f.verification?.status === 'active').length;
