@@ -55,6 +55,20 @@ function spawnGit(cwd: string, args: readonly string[], stdio: StdioOptions = 'p
   return c;
 }
 
+/** What a child writes to standard error (the first 4 KiB), for its error message. */
+function stderrOf(c: ChildProcess): () => string {
+  let s = '';
+  c.stderr!.on('data', (b: Buffer) => {
+    if (s.length < 4096) s += b.toString('utf8');
+  });
+  return () => s;
+}
+
+/** The one message for an object git cannot give: `what` names it for the user (a path, a ref). */
+function missingObject(oid: string, what: string | undefined, cwd: string): GitError {
+  return new GitError(`git object ${oid.slice(0, 12)}${what ? ` (${what})` : ''} is missing or corrupt; run \`git fsck\` in ${cwd}`);
+}
+
 function firstLine(s: string): string {
   const lines = s
     .split('\n')
@@ -260,22 +274,25 @@ interface Pending {
 export class CatFile {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly queue: Pending[] = [];
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private header: { oid: string; type: string; size: number } | undefined;
-  private stderr = '';
+  private readonly parser: BatchParser;
+  private readonly stderr: () => string;
   private failed: Error | undefined;
   private closed = false;
 
   constructor(private readonly cwd: string) {
+    this.parser = new BatchParser(cwd, undefined, undefined, 'give');
     this.child = spawnGit(cwd, ['cat-file', '--batch']);
+    this.stderr = stderrOf(this.child);
     this.child.stdout.on('data', (c: Buffer) => {
-      this.chunks.push(c);
-      this.buffered += c.length;
-      this.pump();
-    });
-    this.child.stderr.on('data', (c: Buffer) => {
-      if (this.stderr.length < 4096) this.stderr += c.toString('utf8');
+      let objects: StreamedObject[];
+      try {
+        objects = this.parser.push(c);
+      } catch (err) {
+        this.fail(err as Error);
+        this.child.kill();
+        return;
+      }
+      for (const o of objects) this.queue.shift()?.resolve(o.type === 'missing' ? null : { oid: o.oid, type: o.type, size: o.size, content: o.content! });
     });
     this.child.stdin.on('error', () => {
       /* reported through 'close' */
@@ -284,7 +301,7 @@ export class CatFile {
     this.child.on('close', (code) => {
       this.closed = true;
       if (this.queue.length) {
-        this.fail(new GitError(`git cat-file stopped (exit code ${code}) in ${this.cwd}: ${firstLine(this.stderr) || 'no message'}`));
+        this.fail(new GitError(`git cat-file stopped (exit code ${code}) in ${this.cwd}: ${firstLine(this.stderr()) || 'no message'}`));
       }
     });
   }
@@ -315,68 +332,10 @@ export class CatFile {
     if (r && !this.closed) this.child.stdin.write(r);
   }
 
-  /** The next `n` bytes, copied (the chunks they come from are not kept alive). */
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length >= n) {
-      // Most objects lie inside one chunk: no concatenation of what follows them.
-      const out = Buffer.from(first.subarray(0, n));
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      return out;
-    }
-    const all = Buffer.concat(this.chunks, this.buffered);
-    const out = Buffer.from(all.subarray(0, n));
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered = rest.length;
-    return out;
-  }
-
-  private findNewline(): number {
-    let offset = 0;
-    for (const c of this.chunks) {
-      const i = c.indexOf(10);
-      if (i >= 0) return offset + i;
-      offset += c.length;
-    }
-    return -1;
-  }
-
-  private pump(): void {
-    for (;;) {
-      if (!this.header) {
-        const nl = this.findNewline();
-        if (nl < 0) return;
-        const line = this.take(nl + 1).toString('utf8').trimEnd();
-        const parts = line.split(' ');
-        if (parts[1] === 'missing' || parts[1] === 'ambiguous') {
-          this.queue.shift()?.resolve(null);
-          continue;
-        }
-        const size = Number(parts[2]);
-        if (parts.length !== 3 || !Number.isSafeInteger(size)) {
-          this.fail(new GitError(`unexpected output from git cat-file: ${JSON.stringify(line.slice(0, 80))}`));
-          this.child.kill();
-          return;
-        }
-        this.header = { oid: parts[0]!, type: parts[1]!, size };
-      }
-      const h = this.header;
-      if (this.buffered < h.size + 1) return;
-      const content = this.take(h.size + 1).subarray(0, h.size);
-      this.header = undefined;
-      this.queue.shift()?.resolve({ oid: h.oid, type: h.type, size: h.size, content });
-    }
-  }
-
   /** Like get(), but a missing or corrupt object is a GitError naming it. */
   async must(oid: string, what: string): Promise<GitObject> {
     const o = await this.get(oid);
-    if (!o) {
-      throw new GitError(`git object ${oid.slice(0, 12)} (${what}) is missing or corrupt; run \`git fsck\` in ${this.cwd}`);
-    }
+    if (!o) throw missingObject(oid, what, this.cwd);
     return o;
   }
 
@@ -448,10 +407,15 @@ export class BatchParser {
   /** Set when `obj`'s content has all come and its newline has not. */
   private needNewline = false;
 
+  /**
+   * `missing`: give a missing or ambiguous object as one of type `missing` with no content (CatFile
+   * answers null for it) instead of throwing.
+   */
   constructor(
     private readonly cwd: string,
     private readonly keep: (type: string, size: number) => boolean = () => true,
     private readonly nextRest: () => Buffer = () => NO_REST,
+    private readonly missing: 'throw' | 'give' = 'throw',
   ) {}
 
   push(chunk: Buffer): StreamedObject[] {
@@ -468,7 +432,12 @@ export class BatchParser {
         const line = this.head ? Buffer.concat([this.head, chunk.subarray(p, nl)]) : chunk.subarray(p, nl);
         this.head = undefined;
         p = nl + 1;
-        this.obj = this.header(line);
+        const o = this.header(line);
+        if (o.type === 'missing') {
+          out.push(o); // a missing object's line is all there is of it
+          continue;
+        }
+        this.obj = o;
         this.got = 0;
         this.needNewline = this.obj.size === 0;
         continue;
@@ -502,8 +471,8 @@ export class BatchParser {
     const type = a < 0 ? '' : line.toString('latin1', a + 1, b < 0 ? line.length : b);
     const rest = this.nextRest();
     if (type === 'missing' || type === 'ambiguous') {
-      const what = rest.length ? ` (${decodePath(rest)})` : '';
-      throw new GitError(`git object ${oid.slice(0, 12)}${what} is missing or corrupt; run \`git fsck\` in ${this.cwd}`);
+      if (this.missing === 'throw') throw missingObject(oid, rest.length ? decodePath(rest) : undefined, this.cwd);
+      return { oid, type: 'missing', size: 0, rest, content: undefined };
     }
     const size = b < 0 ? NaN : Number(line.toString('latin1', b + 1));
     if (!/^[0-9a-f]{40,64}$/.test(oid) || !Number.isSafeInteger(size) || size < 0) {
@@ -531,13 +500,6 @@ export async function* catStream(
   listArgs: readonly string[],
   opts: { keep?: (type: string, size: number) => boolean; listFailed?: (stderr: string) => boolean } = {},
 ): AsyncGenerator<StreamedObject[]> {
-  const stderrOf = (c: ChildProcess): (() => string) => {
-    let s = '';
-    c.stderr!.on('data', (b: Buffer) => {
-      if (s.length < 4096) s += b.toString('utf8');
-    });
-    return () => s;
-  };
   /** Resolves with its exit code, or the name of the signal that ended it. */
   const exit = (c: ChildProcess): Promise<number | string> => {
     const p = new Promise<number | string>((resolve, reject) => {
