@@ -19,7 +19,8 @@ import { scan, type ScanResult } from '../scan.js';
 import { resolveApiBaseUrl } from '../verify/base-url.js';
 import type { FileSourceOptions } from '../sources/files.js';
 import type { RuleSet } from '../core/types.js';
-import type { SourceEvent, SourceOutput } from '../sources/types.js';
+import { concatSources, type SourceEvent, type SourceOutput } from '../sources/types.js';
+import type { PushUpdate } from '../sources/git/commits.js';
 import type { PathRules } from '../sources/git/history.js';
 import { TOOL_NAME } from '../version.js';
 import { findingAnnotation, type AnnotationProperties } from './annotations.js';
@@ -61,8 +62,8 @@ export interface ActionSources {
   /** Read (and, with worker threads, scanned) as `scan <folder>` does: the rules come along. */
   files(roots: readonly string[], opts: FileSourceOptions & { ruleset: RuleSet }): AsyncIterable<SourceOutput>;
   commits(opts: { cwd: string; range: string }): AsyncIterable<SourceEvent>;
-  /** What a push of refs sends besides commits: tag messages, content a tag points at (git's pre-push lines). */
-  pushedTags(opts: { cwd: string; stdin: string }): AsyncIterable<SourceEvent>;
+  /** What a push of refs sends besides commits: tag messages, content a tag points at. */
+  pushedTags(opts: { cwd: string; updates: readonly PushUpdate[] }): AsyncIterable<SourceEvent>;
   /** The whole history; `annotate` maps blob findings back to their introducing commit and path. */
   history(opts: { cwd: string }): Promise<{ events: AsyncIterable<SourceOutput>; annotate(result: ScanResult, later?: PathRules): Promise<void> }>;
 }
@@ -190,15 +191,12 @@ class Runner {
       return this.range(tip, head, `${why}: old tip gone, the commits not on ${fallbackBranch}`, undefined, tag);
     }
     const range = `${base}..${head}`;
-    // The tag as pushed (`after`), and as checked out (the ref may name the tag object where the event names its commit).
-    const tagLines = async (): Promise<string> => {
-      if (!tag) return '';
-      const local = await this.git.revParse(tag);
-      return [head, ...(local && local !== head ? [local] : [])].map((sha) => `${tag} ${sha} ${tag} ${'0'.repeat(sha.length)}\n`).join('');
-    };
-    const stdin = await tagLines();
+    // A pushed tag as the event names it (`after`) and as checked out (the ref may name the tag
+    // object where the event names its commit): what a push of it sent besides commits.
+    const local = tag ? await this.git.revParse(tag) : null;
+    const updates = !tag ? [] : [head, ...(local && local !== head ? [local] : [])].map((sha) => ({ localRef: tag, localSha: sha, remoteRef: tag, remoteSha: '0'.repeat(sha.length) }));
     const events = (): AsyncIterable<SourceEvent> =>
-      withoutIgnored(concatSources(this.deps.sources.commits({ cwd: this.root, range }), stdin ? this.deps.sources.pushedTags({ cwd: this.root, stdin }) : emptySource()), this.ignore);
+      withoutIgnored(concatSources(this.deps.sources.commits({ cwd: this.root, range }), this.deps.sources.pushedTags({ cwd: this.root, updates })), this.ignore);
     const result = await this.repairingShallow(() => this.scanEvents(events()), [base, head], why);
     return { result, target: why };
   }
@@ -241,9 +239,7 @@ class Runner {
 
 async function* emptySource(): AsyncGenerator<SourceEvent> {}
 
-async function* concatSources(...sources: AsyncIterable<SourceEvent>[]): AsyncGenerator<SourceEvent> {
-  for (const s of sources) yield* s;
-}
+
 
 function activeCount(result: ScanResult): number {
   return result.findings.filter((f) => f.verification?.status === 'active').length;

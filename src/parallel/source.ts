@@ -13,7 +13,7 @@
  * file at its next window.
  */
 import { walkBatches, type FileSourceOptions, type WalkedFile } from '../sources/files.js';
-import type { SourceOutput, SourceSkip } from '../sources/types.js';
+import { concatSources, type SourceOutput, type SourceSkip } from '../sources/types.js';
 import { bundledWorkerUrl, withPool, type Pool, type WorkerScanOptions } from './pool.js';
 import { inOrder, scannedEvent, type Planned } from './ordered.js';
 import { dropSpares } from './spare.js';
@@ -31,11 +31,6 @@ export interface ParallelFileSourceOptions extends FileSourceOptions, WorkerScan
 export const MIN_PARALLEL_FILES = 128;
 
 type Walked = WalkedFile | SourceSkip;
-
-async function* concat(head: Walked[][], rest: AsyncGenerator<Walked[]>): AsyncGenerator<Walked[]> {
-  yield* head;
-  yield* rest;
-}
 
 export async function* parallelFileSource(roots: readonly string[], opts: ParallelFileSourceOptions): AsyncGenerator<SourceOutput> {
   const url = opts.workerUrl ?? bundledWorkerUrl();
@@ -58,7 +53,7 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
     while (files < min) {
       const r = await walked.next();
       if (r.done) {
-        yield* here(concat(head, walked));
+        yield* here(concatSources(head, walked));
         return;
       }
       head.push(r.value);
@@ -69,7 +64,7 @@ export async function* parallelFileSource(roots: readonly string[], opts: Parall
     await walked.return(undefined);
     return;
   }
-  yield* withPool(url, opts, (pool) => inWorkers(concat(head, walked), pool));
+  yield* withPool(url, opts, (pool) => inWorkers(concatSources(head, walked), pool));
 }
 
 /** Walked files go to the workers; skips pass through in order. */

@@ -79,3 +79,8 @@ export interface SourceBatch {
 
 /** What the pipeline takes: events, one at a time or in groups. */
 export type SourceOutput = SourceEvent | SourceBatch;
+
+/** Sources one after another, as one (each may be sync or async). */
+export async function* concatSources<T>(...parts: (Iterable<T> | AsyncIterable<T>)[]): AsyncGenerator<T> {
+  for (const p of parts) yield* p;
+}

@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
-import { commitsSource, pushedTagsSource, resolvePushRange } from '../../sources/git/commits.js';
-import { gitText, openRepo } from '../../sources/git/repo.js';
+import { commitsSource, parsePushLines, pushedTagsSource, resolvePushRange, type PushUpdate } from '../../sources/git/commits.js';
+import { gitText, openRepo, type RepoInfo } from '../../sources/git/repo.js';
 import { stagedSource } from '../../sources/git/staged.js';
-import type { SourceEvent } from '../../sources/types.js';
+import { concatSources, type SourceEvent } from '../../sources/types.js';
 import { withoutIgnored } from '../git-scan.js';
 import type { Io } from '../io.js';
 import { withReportOptions, type ReportArgs } from '../report-options.js';
@@ -147,16 +147,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * What a pre-push hook scans: the commits, from stdin lines from git or the pre-commit framework's
  * env, and from git's lines the rest a push sends (pushedTagsSource: the framework passes commits only).
  */
-async function pushed(io: Io): Promise<{ commits: string[]; stdin: string }> {
+async function pushed(io: Io, repo: RepoInfo): Promise<{ commits: string[]; updates: PushUpdate[] }> {
   const stdin = io.stdin.isTTY ? '' : await readAll(io.stdin);
-  return { commits: await pushCommits(io, stdin), stdin };
+  return { commits: await pushCommits(io, stdin, repo), updates: parsePushLines(stdin) };
 }
 
-async function* concat<T>(...sources: AsyncIterable<T>[]): AsyncGenerator<T> {
-  for (const s of sources) yield* s;
-}
-
-async function pushCommits(io: Io, gitStdin: string): Promise<string[]> {
+async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo): Promise<string[]> {
   let stdin = gitStdin;
   const from = io.env['PRE_COMMIT_FROM_REF'];
   const to = io.env['PRE_COMMIT_TO_REF'];
@@ -164,7 +160,7 @@ async function pushCommits(io: Io, gitStdin: string): Promise<string[]> {
   if (!stdin.trim() && !to && local) {
     // The pre-commit framework pushing a branch from its root commit: no range, only the branch.
     const sha = await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${local}^{commit}`]);
-    return resolvePushRange({ cwd: io.cwd, stdin: `${local} ${sha} refs/heads/unknown ${'0'.repeat(sha.length)}\n` });
+    return resolvePushRange({ cwd: io.cwd, stdin: `${local} ${sha} refs/heads/unknown ${'0'.repeat(sha.length)}\n`, repo });
   }
   if (!stdin.trim() && to) {
     // The pre-commit framework consumes git's stdin and passes the range in the environment.
@@ -173,7 +169,7 @@ async function pushCommits(io: Io, gitStdin: string): Promise<string[]> {
     const fromSha = from ? await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${from}^{commit}`]) : zero;
     stdin = `HEAD ${toSha} refs/heads/unknown ${fromSha}\n`;
   }
-  return resolvePushRange({ cwd: io.cwd, stdin });
+  return resolvePushRange({ cwd: io.cwd, stdin, repo });
 }
 
 async function runHook(args: HookArgs, io: Io): Promise<number> {
@@ -186,10 +182,10 @@ async function runHook(args: HookArgs, io: Io): Promise<number> {
   /** What was scanned, in words (known once the scan is done). */
   let what: () => string;
   if (type === 'pre-commit') {
-    events = stagedSource({ cwd: root, maxFileSize: args['max-file-size'] });
+    events = stagedSource({ cwd: root, maxFileSize: args['max-file-size'], repo });
     what = () => 'the staged changes';
   } else {
-    const { commits, stdin } = await pushed({ ...io, cwd: root });
+    const { commits, updates } = await pushed({ ...io, cwd: root }, repo);
     const maxFileSize = args['max-file-size'];
     const counts = { tags: 0, files: 0 };
     async function* counted(src: AsyncIterable<SourceEvent>): AsyncGenerator<SourceEvent> {
@@ -199,7 +195,7 @@ async function runHook(args: HookArgs, io: Io): Promise<number> {
         yield e;
       }
     }
-    events = concat(commitsSource({ cwd: root, commits, maxFileSize }), counted(pushedTagsSource({ cwd: root, stdin, ...(maxFileSize !== undefined ? { maxFileSize } : {}) })));
+    events = concatSources(commitsSource({ cwd: root, commits, maxFileSize, repo }), counted(pushedTagsSource({ cwd: root, updates, ...(maxFileSize !== undefined ? { maxFileSize } : {}) })));
     const n = (k: number, one: string): string => `${k} ${one}${k === 1 ? '' : 's'}`;
     what = () =>
       `the ${[commits.length ? n(commits.length, 'commit') : '', counts.tags ? n(counts.tags, 'annotated tag') : '', counts.files ? n(counts.files, 'tagged file') : ''].filter(Boolean).join(' and ') || 'refs'} being pushed`;

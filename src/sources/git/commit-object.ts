@@ -17,25 +17,21 @@ export function parseCommitObject(oid: string, content: Buffer): CommitInfo & { 
  * Parse a raw annotated tag object: its name, the object it tags and that object's type, the tagger,
  * the date and the message (a signature after it is part of the text scanned).
  */
-export function parseTagObject(oid: string, content: Buffer): CommitInfo & { body: string; target: string; targetType: string } {
+export function parseTagObject(oid: string, content: Buffer): ParsedTag {
   const { head, body } = split(content);
-  return {
-    sha: oid,
-    tag: /^tag (.*)$/m.exec(head)?.[1] ?? '',
-    ...person(head, 'tagger'),
-    body,
-    target: /^object ([0-9a-f]+)$/m.exec(head)?.[1] ?? '',
-    targetType: /^type (\w+)$/m.exec(head)?.[1] ?? '',
-  };
+  return { sha: oid, tag: /^tag (.*)$/m.exec(head)?.[1] ?? '', ...person(head, 'tagger'), body, target: /^object ([0-9a-f]+)$/m.exec(head)?.[1] ?? '' };
 }
+
+/** A parsed tag object: `sha` is its own id, `target` the object it tags. */
+export type ParsedTag = CommitInfo & { tag: string; body: string; target: string };
 
 /**
  * An annotated tag's message as an item: pushed with the tag, so scanned as a commit message is.
  * `name`: the tag ref's name, when one points at this object (else the name the object holds).
  */
-export function tagMessageItem(oid: string, content: Buffer, name?: string): SourceEvent {
-  const { body, sha, tag, target: _t, targetType: _tt, ...who } = parseTagObject(oid, content);
-  return { kind: 'item', path: TAG_MESSAGE_PATH, content: body, commit: { sha, message: true, tag: name ?? tag ?? '', ...who } };
+export function tagMessageItem(parsed: ParsedTag, name?: string): SourceEvent {
+  const { body, sha, tag, target: _target, ...who } = parsed;
+  return { kind: 'item', path: TAG_MESSAGE_PATH, content: body, commit: { sha, message: true, tag: name ?? tag, ...who } };
 }
 
 function split(content: Buffer): { head: string; body: string } {

@@ -11,7 +11,7 @@ import { GitError, UsageError } from '../../errors.js';
 import type { SourceEvent } from '../types.js';
 import { blobEvent } from './blob.js';
 import { addedFiles, intersectParents } from './diff.js';
-import { CatFile, decodePath, gitRun, openRepo, shallowCommits, splitNul, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
+import { CatFile, gitRun, openRepo, shallowCommits, splitNul, treeBlobs, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
 
 /** Path reported for findings in a commit message (the text report shows `commit <sha> (message)`). */
 export { COMMIT_MESSAGE_PATH } from './commit-object.js';
@@ -106,8 +106,8 @@ export function parsePushLines(text: string): PushUpdate[] {
  * nothing; an update sends `<remote sha>..<local sha>`; a new branch (remote sha all zeros), or an
  * update whose remote sha this clone does not have, sends the commits no remote-tracking ref has.
  */
-export async function resolvePushRange(opts: { cwd: string; stdin: string }): Promise<string[]> {
-  const repo = await openRepo(opts.cwd);
+export async function resolvePushRange(opts: { cwd: string; stdin: string; repo?: RepoInfo }): Promise<string[]> {
+  const repo = opts.repo ?? (await openRepo(opts.cwd));
   const seen = new Set<string>();
   const out: string[] = [];
   for (const u of parsePushLines(opts.stdin)) {
@@ -134,11 +134,12 @@ export async function resolvePushRange(opts: { cwd: string; stdin: string }): Pr
  * down a chain of tags (their messages), and a blob or tree a tag points at instead of a commit
  * (its content). Read, never changed; a missing or corrupt object is a GitError.
  */
-export async function* pushedTagsSource(opts: { cwd: string; stdin: string; maxFileSize?: number }): AsyncGenerator<SourceEvent> {
-  const updates = parsePushLines(opts.stdin).filter((u) => !ZERO.test(u.localSha) && u.localSha !== u.remoteSha);
+export async function* pushedTagsSource(opts: { cwd: string; updates: readonly PushUpdate[]; maxFileSize?: number }): AsyncGenerator<SourceEvent> {
+  const updates = opts.updates.filter((u) => !ZERO.test(u.localSha) && u.localSha !== u.remoteSha);
   if (!updates.length) return;
   const cat = new CatFile(opts.cwd);
   const seen = new Set<string>();
+  const limit = opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {};
   try {
     for (const u of updates) {
       const ref = u.localRef.replace(/^refs\/tags\//, '');
@@ -147,8 +148,8 @@ export async function* pushedTagsSource(opts: { cwd: string; stdin: string; maxF
       let name: string | undefined = ref;
       while (o.type === 'tag' && !seen.has(oid)) {
         seen.add(oid);
-        yield tagMessageItem(oid, o.content, name);
         const t = parseTagObject(oid, o.content);
+        yield tagMessageItem(t, name);
         name = undefined; // an inner tag is known by the name it holds
         oid = t.target;
         o = await cat.must(oid, `the object tag ${t.tag} points at`);
@@ -156,16 +157,12 @@ export async function* pushedTagsSource(opts: { cwd: string; stdin: string; maxF
       if (seen.has(oid) || o.type === 'tag' || o.type === 'commit') continue; // commits: resolvePushRange
       seen.add(oid);
       if (o.type === 'blob') {
-        yield await blobEvent(cat, { path: `<blob ${oid.slice(0, 12)} of ${u.localRef}>`, oid, mode: '100644' }, opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {});
+        yield await blobEvent(cat, { path: `<blob ${oid.slice(0, 12)} of ${u.localRef}>`, oid, mode: '100644' }, limit);
       } else if (o.type === 'tree') {
-        const r = await gitRun(opts.cwd, ['ls-tree', '-r', '-z', '--full-tree', oid]);
-        for (const rec of splitNul(r.stdout)) {
-          const m = /^(\d+) blob ([0-9a-f]+)\t/.exec(rec.toString('latin1'));
-          if (!m || seen.has(m[2]!)) continue;
-          seen.add(m[2]!);
-          const tab = rec.indexOf(9);
-          const path = `${decodePath(rec.subarray(tab + 1))} (in tree ${oid.slice(0, 12)} of ${u.localRef})`;
-          yield await blobEvent(cat, { path, oid: m[2]!, mode: m[1]! }, opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {});
+        for (const b of await treeBlobs(opts.cwd, oid)) {
+          if (seen.has(b.oid)) continue;
+          seen.add(b.oid);
+          yield await blobEvent(cat, { ...b, path: `${b.path} (in tree ${oid.slice(0, 12)} of ${u.localRef})` }, limit);
         }
       }
     }

@@ -11,9 +11,9 @@ import { fingerprint } from '../../core/redact.js';
 import { copyFinding, rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
 import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
-import { COMMIT_MESSAGE_PATH, parseCommitObject, tagMessageItem } from './commit-object.js';
+import { COMMIT_MESSAGE_PATH, parseCommitObject, parseTagObject, tagMessageItem } from './commit-object.js';
 import { GitError } from '../../errors.js';
-import { catStream, decodePath, gitRun, openRepo, splitNul, UNSHALLOW_HINT, type RepoInfo, type StreamedObject } from './repo.js';
+import { catStream, decodePath, gitRun, openRepo, splitNul, treeBlobs, UNSHALLOW_HINT, type RepoInfo, type StreamedObject } from './repo.js';
 
 export interface HistorySourceOptions {
   /** Any directory inside the repository (or a bare repository). */
@@ -144,17 +144,7 @@ function introductions(stdout: Buffer, wanted: ReadonlySet<string>): Map<string,
 /** Blob ids of HEAD's tree (empty when there is no HEAD). */
 async function headBlobs(repo: RepoInfo): Promise<Set<string>> {
   if (!repo.head) return new Set();
-  const r = await gitRun(repo.cwd, ['ls-tree', '-r', '-z', '--full-tree', '--format=%(objecttype) %(objectname)', repo.head]).catch(
-    // git < 2.36 has no --format: fall back to the default layout
-    () => gitRun(repo.cwd, ['ls-tree', '-r', '-z', '--full-tree', repo.head!]),
-  );
-  const set = new Set<string>();
-  for (const rec of splitNul(r.stdout)) {
-    const s = rec.toString('latin1');
-    const m = /^(?:\d+ )?blob ([0-9a-f]+)/.exec(s);
-    if (m) set.add(m[1]!);
-  }
-  return set;
+  return new Set((await treeBlobs(repo.cwd, repo.head)).map((b) => b.oid));
 }
 
 /**
@@ -224,7 +214,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         if (wanted && !wanted.has(o.oid)) continue;
         if (o.type === 'blob') out.push(blobItem(o, names.get(o.oid) ?? `<blob ${o.oid.slice(0, 12)}>`));
         else if (o.type === 'commit') out.push(messageItem(o));
-        else if (o.type === 'tag') out.push(tagMessageItem(o.oid, o.content!, (await tagNames()).get(o.oid)));
+        else if (o.type === 'tag') out.push(tagMessageItem(parseTagObject(o.oid, o.content!), (await tagNames()).get(o.oid)));
       }
       if (out.length) yield { kind: 'batch', events: out };
     }
@@ -258,7 +248,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     // Annotated tags, also one a tag points at (lightweight ones are refs, not objects).
     const names = await tagNames();
     const tags = catStream(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=tag', '--filter-provided-objects']);
-    for await (const objects of tags) yield { kind: 'batch', events: objects.filter((o) => o.type === 'tag').map((o) => tagMessageItem(o.oid, o.content!, names.get(o.oid))) };
+    for await (const objects of tags) yield { kind: 'batch', events: objects.filter((o) => o.type === 'tag').map((o) => tagMessageItem(parseTagObject(o.oid, o.content!), names.get(o.oid))) };
   }
 
   let log: Promise<Buffer> | undefined;

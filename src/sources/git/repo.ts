@@ -190,6 +190,17 @@ export function splitNul(buf: Buffer): Buffer[] {
   return parts;
 }
 
+/** Every blob of a tree, recursively (a symbolic link is a blob; a submodule is not): mode, id, path. */
+export async function treeBlobs(cwd: string, treeish: string): Promise<{ mode: string; oid: string; path: string }[]> {
+  const r = await gitRun(cwd, ['ls-tree', '-r', '-z', '--full-tree', treeish]);
+  const out: { mode: string; oid: string; path: string }[] = [];
+  for (const rec of splitNul(r.stdout)) {
+    const m = /^(\d+) blob ([0-9a-f]+)\t/.exec(rec.toString('latin1'));
+    if (m) out.push({ mode: m[1]!, oid: m[2]!, path: decodePath(rec.subarray(rec.indexOf(9) + 1)) });
+  }
+  return out;
+}
+
 /** Facts about a repository every git source needs. */
 export interface RepoInfo {
   /** The directory git commands run in (the top of the work tree, or the git dir of a bare repo). */
