@@ -128,8 +128,7 @@ export async function scan(events: AsyncIterable<SourceOutput> | Iterable<Source
   const plan = opts.chunkPlan ?? chunkPlanFor(opts.ruleset);
 
   const skip = (path: string, reason: SkipReason, detail?: string, warn?: boolean): void => {
-    stats.skipped++;
-    stats.skippedBy[reason] = (stats.skippedBy[reason] ?? 0) + 1;
+    countSkipped(stats, reason, 1);
     if (warn || WARN_REASONS.has(reason)) warnings.push({ path, reason, message: detail ?? reason });
   };
 
@@ -150,8 +149,7 @@ export async function scan(events: AsyncIterable<SourceOutput> | Iterable<Source
       const f = fs[i]!;
       const by = opts.suppress?.(f, { ...ctx, match: matches.find((m) => m.line === f.line && m.column === f.column)! });
       if (by) {
-        stats.suppressed[by] = (stats.suppressed[by] ?? 0) + 1;
-        suppressed.push(Object.assign(f, { suppressedBy: by }));
+        recordSuppressed(stats, suppressed, f, by);
       } else {
         findings.push(f);
       }
@@ -201,12 +199,38 @@ export function suppressAfter(result: ScanResult, by: (f: ScannedFinding) => Sup
       kept.push(f);
       continue;
     }
-    result.stats.suppressed[source] = (result.stats.suppressed[source] ?? 0) + 1;
-    result.suppressed.push(Object.assign(f, { suppressedBy: source }));
+    recordSuppressed(result.stats, result.suppressed, f, source);
     moved = true;
   }
   result.findings = kept;
   if (moved) result.suppressed.sort(byLocation);
+}
+
+/**
+ * Drop, after the scan, the findings (and suppressed ones) in paths the config ignores, counted as
+ * `scan` counts an ignored file: once per path (what could only be decided on their real paths).
+ */
+export function ignoreAfter(result: ScanResult, ignored: (f: ScannedFinding) => boolean): void {
+  const paths = new Set<string>();
+  const keep = (f: ScannedFinding): boolean => {
+    if (!ignored(f)) return true;
+    paths.add(f.path);
+    return false;
+  };
+  result.findings = result.findings.filter(keep);
+  result.suppressed = result.suppressed.filter(keep);
+  countSkipped(result.stats, 'ignored', paths.size);
+}
+
+function recordSuppressed(stats: ScanStats, suppressed: ScanResult['suppressed'], f: ScannedFinding, by: SuppressionSource): void {
+  stats.suppressed[by] = (stats.suppressed[by] ?? 0) + 1;
+  suppressed.push(Object.assign(f, { suppressedBy: by }));
+}
+
+function countSkipped(stats: ScanStats, reason: SkipReason, n: number): void {
+  if (n === 0) return;
+  stats.skipped += n;
+  stats.skippedBy[reason] = (stats.skippedBy[reason] ?? 0) + n;
 }
 
 function compareText(a: string, b: string): number {

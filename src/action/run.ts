@@ -11,8 +11,7 @@ import path from 'node:path';
 import { withoutIgnored } from '../cli/git-scan.js';
 import { scanInWorkers } from '../parallel/prescan.js';
 import { DEFAULT_VERIFY_CONCURRENCY, DEFAULT_VERIFY_TIMEOUT_MS, failOnExitCode, failsOnActive } from '../cli/verify-options.js';
-import { prepareScan, type PreparedScan } from '../config/prepare.js';
-import { historySuppress } from '../config/suppress.js';
+import { prepareScan } from '../config/prepare.js';
 import { ExitCode, GitError, isUserError, UsageError } from '../errors.js';
 import { render } from '../report/index.js';
 import { scan, type ScanResult } from '../scan.js';
@@ -141,7 +140,8 @@ class Runner {
     /** scanEvents for the history: blob findings are suppressed by their line alone (historySuppress). */
     private readonly scanHistory: Scanner,
     private readonly ignore: ((relPath: string) => boolean) | undefined,
-    private readonly suppressByPath: PreparedScan['suppressByPath'],
+    /** What annotate() applies on the history's real paths (PreparedScan.history). */
+    private readonly historyRules: PathRules,
     private readonly ruleset: RuleSet,
   ) {}
 
@@ -214,7 +214,7 @@ class Runner {
     // Blobs and commits read as one git stream, scanned by the pool's worker threads, as `audit` does.
     const result = await this.scanHistory(scanInWorkers(h.events, { ruleset: this.ruleset }));
     // Blob paths are known only after annotate (as in `audit`): the config's ignore globs and path rules apply then.
-    await h.annotate(result, { ignore: this.ignore, suppress: this.suppressByPath });
+    await h.annotate(result, this.historyRules);
     return result;
   }
 
@@ -278,9 +278,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     });
     const { ruleset } = prepared;
     const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline });
-    const wholeSuppress = prepared.pipeline.suppress ?? (() => null);
-    const scanHistory: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline, suppress: historySuppress(wholeSuppress) });
-    const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, scanHistory, prepared.ignore, prepared.suppressByPath, ruleset).run(plan, workspace);
+    const scanHistory: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline, suppress: prepared.history.suppress });
+    const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, scanHistory, prepared.ignore, prepared.history.later, ruleset).run(plan, workspace);
     const result = done.result;
     target = done.target;
     if (result.incomplete) throw new Error('the scan stopped before the end of its input');

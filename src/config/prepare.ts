@@ -4,15 +4,16 @@
  */
 import path from 'node:path';
 import { compileRules } from '../core/rules.js';
-import type { Finding, RuleSet, Severity } from '../core/types.js';
+import type { RuleSet, Severity } from '../core/types.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { BUILTIN_RULES, builtinRuleSet } from '../rules/index.js';
-import type { ScanOptions, SuppressionSource } from '../scan.js';
+import type { ScanOptions } from '../scan.js';
 import { BASELINE_FILE, readBaseline, type Baseline } from './baseline.js';
 import { findUp } from './find.js';
 import { globMatcher, rebase } from './globs.js';
 import { displayPath, loadConfig, type Config } from './load.js';
-import { makePathSuppressor, makeSuppressor } from './suppress.js';
+import { historySuppress, makePathSuppressor, makeSuppressor, type Suppressor } from './suppress.js';
+import type { PathRules } from '../sources/git/history.js';
 
 /** The flags withConfigOptions adds (`--no-baseline` arrives as `baseline: false`). */
 export interface ConfigArgs {
@@ -36,8 +37,11 @@ export interface PreparedScan {
   ruleset: RuleSet;
   /** Pass to runScan / scan(): suppression hook and severity overrides. */
   pipeline: Pick<ScanOptions, 'suppress' | 'severity'>;
-  /** The part of `pipeline.suppress` that depends on a finding's path (see makePathSuppressor). */
-  suppressByPath: (f: Finding) => SuppressionSource | null;
+  /**
+   * For a history scan (`audit`, the Action's history): the scan-time hook (historySuppress), and
+   * what HistorySource.annotate applies once blob findings have their real paths.
+   */
+  history: { suppress: Suppressor; later: PathRules };
   /**
    * Paths (relative to reportDir, `/` separators) the config ignores: pass to fileSource's
    * `ignore`, and have git sources skip them. Undefined when nothing is ignored.
@@ -77,11 +81,12 @@ export async function prepareScan(p: PrepareScanParams): Promise<PreparedScan> {
   }
 
   const ignore = config.ignore.length ? rebase(globMatcher(config.ignore), config.baseDir, reportDir) : undefined;
+  const byPath = makePathSuppressor({ config, baseline, reportDir });
   return {
     config,
     ruleset,
-    pipeline: { suppress: makeSuppressor({ config, baseline, reportDir }), ...(severity.size ? { severity } : {}) },
-    suppressByPath: makePathSuppressor({ config, baseline, reportDir }),
+    pipeline: { suppress: makeSuppressor(byPath), ...(severity.size ? { severity } : {}) },
+    history: { suppress: historySuppress(byPath), later: { ignore, suppress: byPath } },
     ignore,
     baseline,
     reportDir,

@@ -48,7 +48,7 @@ export interface SuppressorOptions {
  * What depends on a finding's path and value, not on its line's text: the config's `allow` list,
  * then the baseline. An audit applies it once a blob's real path is known (HistorySource.annotate).
  */
-export function makePathSuppressor(o: SuppressorOptions): (f: Finding) => SuppressionSource | null {
+export function makePathSuppressor(o: SuppressorOptions): PathSuppressor {
   const baselineDir = o.baseline ? path.dirname(o.baseline.file) : '';
   return (f) => {
     if (configAllowed(f, o.config, o.reportDir)) return 'config';
@@ -63,12 +63,14 @@ export function makePathSuppressor(o: SuppressorOptions): (f: Finding) => Suppre
  * by its line's text alone; its path rules (makePathSuppressor) wait for annotate. A commit message
  * gets the whole hook.
  */
-export function historySuppress(whole: (f: Finding, ctx: SuppressContext) => SuppressionSource | null): (f: Finding, ctx: SuppressContext) => SuppressionSource | null {
-  return (f, ctx) => (ctx.item.blob === undefined ? whole(f, ctx) : inlineAllowed(f, ctx.lineText) ? 'inline' : null);
+export function historySuppress(byPath: PathSuppressor): Suppressor {
+  return (f, ctx) => (inlineAllowed(f, ctx.lineText) ? 'inline' : ctx.item.blob === undefined ? byPath(f) : null);
 }
 
-/** The `ScanOptions.suppress` hook. Order: inline, then config, then baseline. */
-export function makeSuppressor(o: SuppressorOptions): (f: Finding, ctx: SuppressContext) => SuppressionSource | null {
-  const byPath = makePathSuppressor(o);
+/** The `ScanOptions.suppress` hook. Order: inline, then the path rules (config, then baseline). */
+export function makeSuppressor(byPath: PathSuppressor): Suppressor {
   return (f, ctx) => (inlineAllowed(f, ctx.lineText) ? 'inline' : byPath(f));
 }
+
+export type Suppressor = (f: Finding, ctx: SuppressContext) => SuppressionSource | null;
+export type PathSuppressor = (f: Finding) => SuppressionSource | null;

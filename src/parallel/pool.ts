@@ -226,10 +226,6 @@ export interface WorkerScanOptions {
   here?: boolean;
 }
 
-/**
- * Runs `body` with a started pool and yields what it yields. Ctrl-C closes the pool at once and the
- * run ends quietly (the pipeline marks it incomplete); the pool is closed however the run ends.
- */
 /** What the pipeline needs of a pool: batches run, results in order (see ScanPool). */
 export interface Pool {
   readonly batchSize: number;
@@ -259,13 +255,13 @@ export async function* withPool<T>(url: URL | string | undefined, opts: WorkerSc
         ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
-      if (closed) pool.close();
     }
     return pool;
   };
   const lazy: Pool = {
     batchSize: batchSizeFor(threads),
-    run: (tasks, onResult) => start().run(tasks, onResult),
+    // Closed (Ctrl-C) before the first batch: no workers are started just to be stopped.
+    run: (tasks, onResult) => (closed ? Promise.reject(new PoolClosed()) : start().run(tasks, onResult)),
   };
   const onAbort = (): void => {
     closed = true;

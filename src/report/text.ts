@@ -30,7 +30,7 @@ export function location(f: Finding): string {
 }
 
 /** Where a message finding is: `commit <sha> (message)`, or `tag <name> (message)` (raw: display() it). */
-export function messageOf(c: CommitInfo): string {
+function messageOf(c: CommitInfo): string {
   return c.tag !== undefined ? `tag ${c.tag} (message)` : `commit ${c.sha.slice(0, 12)} (message)`;
 }
 

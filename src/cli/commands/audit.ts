@@ -6,7 +6,6 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
-import { historySuppress } from '../../config/suppress.js';
 import { InputError } from '../../errors.js';
 import { scanInWorkers } from '../../parallel/prescan.js';
 import type { ScanResult } from '../../scan.js';
@@ -84,8 +83,7 @@ export const auditCommand = {
       maxFileSize: args['max-file-size'],
     });
     const root = hist.repo.root ?? hist.repo.cwd;
-    const { ruleset, pipeline, ignore, suppressByPath } = await prepareScan({ io, args, root, reportDir: root });
-    const suppress = historySuppress(pipeline.suppress ?? (() => null));
+    const { ruleset, pipeline, history } = await prepareScan({ io, args, root, reportDir: root });
     const hooks = verifyHooks(args, io, ruleset);
     if (!hist.repo.head && !args.quiet) {
       io.stderr.write(`${root}: HEAD has no commits yet; only other refs${args['include-unreachable'] ? ' and unreachable objects' : ''} are audited.\n`);
@@ -104,7 +102,7 @@ export const auditCommand = {
           // The first blob finding starts the log pass that maps findings to commits, while the scan goes on.
           suppress: (f, ctx) => {
             if (ctx.item.blob) hist.warm();
-            return suppress(f, ctx);
+            return history.suppress(f, ctx);
           },
           onProgress: () => spinner.update(),
         },
@@ -112,7 +110,7 @@ export const auditCommand = {
         afterScan: async (result: ScanResult) => {
           spinner.stop();
           // Blob findings' real paths: the config's ignore globs and path rules apply now.
-          await hist.annotate(result, { ignore, suppress: suppressByPath });
+          await hist.annotate(result, history.later);
           await hooks.afterScan?.(result);
         },
       });

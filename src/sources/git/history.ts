@@ -8,7 +8,7 @@
  */
 import type { CommitInfo } from '../../core/types.js';
 import { fingerprint } from '../../core/redact.js';
-import { copyFinding, rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
+import { copyFinding, ignoreAfter, rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
 import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject, parseTagObject, tagMessageItem } from './commit-object.js';
@@ -162,7 +162,6 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
   const progress: HistoryProgress = { commits: 0, blobs: 0, bytes: 0 };
   /** Placeholder commit object of each blob item → blob id (findings keep the same object). */
   const blobOf = new WeakMap<object, string>();
-  const allCommits: string[] = [];
 
   /** A listed blob as an item (or a skip: too large, an LFS pointer); `hint` is its path as listed. */
   const blobItem = (o: StreamedObject, hint: string): SourceEvent => {
@@ -203,8 +202,6 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
   async function* allObjectEvents(): AsyncGenerator<SourceBatch> {
     const { oids, names } = await reachable(repo, unreachable);
     const wanted = unreachable ? undefined : new Set(oids);
-    // The log that maps findings to commits must know every commit before the first finding starts it.
-    if (unreachable) allCommits.push(...(await everyCommit(repo)));
     const all = catStream(repo.cwd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)', '--unordered'], {
       keep: (type, size) => type === 'commit' || type === 'tag' || (type === 'blob' && !tooLarge(size)),
     });
@@ -254,8 +251,11 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
   let log: Promise<Buffer> | undefined;
   const warm = (): void => {
     if (log) return;
-    const { args, input } = introductionLog({ reflog: unreachable, commits: allCommits });
-    log = gitRun(repo.cwd, args, input !== undefined ? { input } : {}).then((r) => r.stdout);
+    // With --include-unreachable the log starts from every commit (dangling ones too), listed first.
+    log = (unreachable ? everyCommit(repo) : Promise.resolve([])).then((commits) => {
+      const { args, input } = introductionLog({ reflog: unreachable, commits });
+      return gitRun(repo.cwd, args, input !== undefined ? { input } : {}).then((r) => r.stdout);
+    });
     log.catch(() => {}); // seen by annotate()
   };
 
@@ -284,32 +284,9 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         if (oid && inHeadBlobs.has(oid)) headSecrets.add(key(f));
       }
     }
-    // A blob added at more than one path: one finding per path (a copy for each path after the first).
-    const where = new Map<ScannedFinding, Introduction | undefined>();
-    const blobOfFinding = new Map<ScannedFinding, string>();
-    const expand = (list: ScannedFinding[]): ScannedFinding[] => {
-      const out: ScannedFinding[] = [];
-      for (const f of list) {
-        out.push(f);
-        const oid = f.commit && blobOf.get(f.commit);
-        if (!oid) continue;
-        const [first, ...more] = intro.get(oid) ?? [];
-        where.set(f, first);
-        blobOfFinding.set(f, oid);
-        for (const w of more) {
-          const copy = copyFinding(f);
-          where.set(copy, w);
-          blobOfFinding.set(copy, oid);
-          out.push(copy);
-        }
-      }
-      return out;
-    };
-    result.findings = expand(result.findings);
-    result.suppressed = expand(result.suppressed) as ScanResult['suppressed'];
     const orderOf = new Map<ScannedFinding, number>();
-    for (const [f, w] of where) {
-      const oid = blobOfFinding.get(f)!;
+    /** A blob finding at one of the places its blob was added (none: no commit adds it). */
+    const place = (f: ScannedFinding, oid: string, w: Introduction | undefined): void => {
       if (w) {
         f.path = w.path;
         f.commit = w.commit;
@@ -327,7 +304,26 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
       const raw = rawSecret(f);
       if (raw !== undefined) f.fingerprint = fingerprint(f.ruleId, raw, f.path);
       f.inHead = headSecrets.has(key(f));
-    }
+    };
+    // A blob added at more than one path: one finding per path (a copy for each path after the first).
+    const expand = <T extends ScannedFinding>(list: T[]): T[] => {
+      const out: T[] = [];
+      for (const f of list) {
+        out.push(f);
+        const oid = f.commit && blobOf.get(f.commit);
+        if (!oid) continue;
+        const [first, ...more] = intro.get(oid) ?? [];
+        for (const w of more) {
+          const copy = copyFinding(f);
+          place(copy, oid, w);
+          out.push(copy);
+        }
+        place(f, oid, first);
+      }
+      return out;
+    };
+    result.findings = expand(result.findings);
+    result.suppressed = expand(result.suppressed);
     // One finding per (rule, secret, path): the earliest introduction.
     const dedupe = <T extends ScannedFinding>(list: T[]): T[] => {
       const best = new Map<string, T>();
@@ -348,21 +344,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     // A commit message has no path: only blob findings are decided by theirs.
     const byPath = (f: ScannedFinding): boolean => f.commit?.message !== true;
     const { ignore, suppress } = later;
-    if (ignore) {
-      // Dropped, and counted as `scan` counts an ignored file: once per path.
-      const dropped = new Set<string>();
-      const keep = (f: ScannedFinding): boolean => {
-        if (!byPath(f) || !ignore(f.path)) return true;
-        dropped.add(f.path);
-        return false;
-      };
-      result.findings = result.findings.filter(keep);
-      result.suppressed = result.suppressed.filter(keep);
-      if (dropped.size) {
-        result.stats.skipped += dropped.size;
-        result.stats.skippedBy.ignored = (result.stats.skippedBy.ignored ?? 0) + dropped.size;
-      }
-    }
+    if (ignore) ignoreAfter(result, (f) => byPath(f) && ignore(f.path));
     if (suppress) suppressAfter(result, (f) => (byPath(f) ? suppress(f) : null));
   }
 
