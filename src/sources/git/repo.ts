@@ -55,6 +55,12 @@ function spawnGit(cwd: string, args: readonly string[], stdio: StdioOptions = 'p
   return c;
 }
 
+/** The one-line error of a git command that failed: what git said, else its exit code or signal. */
+function gitFailed(cwd: string, args: readonly string[], status: number | string, stderr: string): GitError {
+  const what = typeof status === 'number' ? `exit code ${status}` : `stopped by ${status}`;
+  return new GitError(`git ${args.find((a) => !a.startsWith('-')) ?? ''} failed in ${cwd}: ${firstLine(stderr) || what}`);
+}
+
 /** What a child writes to standard error (the first 4 KiB), for its error message. */
 function stderrOf(c: ChildProcess): () => string {
   let s = '';
@@ -113,7 +119,7 @@ export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions
       const c = code ?? 128;
       const ok = opts.okCodes ?? [0];
       if (!ok.includes(c)) {
-        reject(new GitError(`git ${args.find((a) => !a.startsWith('-')) ?? ''} failed in ${cwd}: ${firstLine(stderr) || `exit code ${c}`}`));
+        reject(gitFailed(cwd, args, c, stderr));
         return;
       }
       resolve({ code: c, stdout: Buffer.concat(out), stderr });
@@ -520,8 +526,6 @@ export async function* catStream(
     p.catch(() => {});
     return p;
   };
-  const failed = (args: readonly string[], status: number | string, stderr: string): GitError =>
-    new GitError(`git ${args[0]} failed in ${cwd}: ${firstLine(stderr) || (typeof status === 'number' ? `exit code ${status}` : `stopped by ${status}`)}`);
   /** The rest of each listed line, in the order cat-file answers. */
   const rests: Buffer[] = [];
   const parser = new BatchParser(cwd, opts.keep, () => rests.shift() ?? NO_REST);
@@ -575,14 +579,14 @@ export async function* catStream(
     }
     // cat-file's own failure first: the listing is then left waiting, and killed below.
     const cc = await catted;
-    if (cc !== 0) throw failed(['cat-file'], cc, catErr());
+    if (cc !== 0) throw gitFailed(cwd, ['cat-file'], cc, catErr());
     // cat-file ended well, so it read its input to the end: the feed is done (a failure of its own
     // shows here, and the listing is killed below), and so is the listing's output.
     await fed;
     const lc = await listed;
     if (lc !== 0) {
       if (count === 0 && opts.listFailed?.(listErr())) return;
-      throw failed(listArgs, lc, listErr());
+      throw gitFailed(cwd, listArgs, lc, listErr());
     }
     if (cutOff) throw new GitError(`git ${listArgs[0]}'s output in ${cwd} ended in the middle of a line`);
     parser.end();
