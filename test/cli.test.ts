@@ -264,8 +264,8 @@ describe('--threads', () => {
   it('many workers: no warning about listeners (each worker pipes its output here)', async () => {
     const dir = tempDir('hs-threads-many-');
     for (let i = 0; i < 200; i++) writeFileSync(path.join(dir, `f${i}.txt`), `line ${i}\n`);
-    const r = spawnSync(process.execPath, [BIN, 'scan', '.', '--threads', '12'], { cwd: dir, encoding: 'utf8' });
-    expect(r.status).toBe(0);
+    const r = runBin(['scan', '.', '--threads', '12'], { cwd: dir });
+    expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
   });
 });

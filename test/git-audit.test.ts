@@ -7,8 +7,7 @@ import { BatchParser, catStream, type StreamedObject } from '../src/sources/git/
 import { GitError } from '../src/errors.js';
 import { runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
-import { git, GIT_TEST_ENV, makeExecutable, makeRepo, type TestRepo } from './helpers/git.js';
-import { tempDir } from './helpers/tmp.js';
+import { git, GIT_TEST_ENV, makeRepo, wrappedGit, type TestRepo } from './helpers/git.js';
 
 const T = fakeAll('git-audit');
 const U = fakeAll('git-audit-2');
@@ -94,9 +93,7 @@ describe('audit', () => {
     git(repo.dir, ['reset', '-q', '--hard', side]);
     git(repo.dir, ['hash-object', '-w', '--stdin'], { input: line(fakeAll('git-audit-dangling').pat!) });
     // A git that refuses the filter the way git 2.31 does.
-    const bin = tempDir('hs-oldgit-');
-    const real = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
-    makeExecutable(path.join(bin, 'git'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = --filter=object:type=blob ] && { echo "fatal: invalid filter-spec 'object:type=blob'" >&2; exit 128; }; done\nexec ${real} "$@"\n`);
+    const bin = wrappedGit(`for a in "$@"; do [ "$a" = --filter=object:type=blob ] && { echo "fatal: invalid filter-spec 'object:type=blob'" >&2; exit 128; }; done`);
     for (const extra of [[], ['--max-file-size', '1k'], ['--threads', '0']]) {
       const args = ['audit', '-f', 'json', ...extra];
       const now = runBin(args, { cwd: repo.dir });

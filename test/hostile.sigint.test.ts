@@ -13,8 +13,7 @@ import { scan } from '../src/scan.js';
 import { historySource } from '../src/sources/git/history.js';
 import { BIN } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
-import { makeRepo } from './helpers/git.js';
-import { GIT_TEST_ENV } from './helpers/git.js';
+import { GIT_TEST_ENV, makeRepo, wrappedGit } from './helpers/git.js';
 import { childCommands, childPids, holdsOpen, isRunning } from './helpers/proc.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -149,11 +148,8 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
       const repo = makeRepo();
       repo.commit('a', { 'a.env': `HUBSPOT_TOKEN=${fakeAll('sigint-walk')['pat']}\n` });
       // Every git the bin starts notes its pid; rev-list then stands for a long walk (it sleeps).
-      const bin = path.join(root, `slow-git-${signal}`);
-      mkdirSync(bin);
       const pids = path.join(root, `git-pids-${signal}`);
-      const real = execFileSync('sh', ['-c', 'command -v git']).toString().trim();
-      writeFileSync(path.join(bin, 'git'), `#!/bin/sh\necho "$$ $1" >> ${pids}\n[ "$1" = rev-list ] && exec sleep 30\nexec ${real} "$@"\n`, { mode: 0o755 });
+      const bin = wrappedGit(`echo "$$ $1" >> ${pids}\n[ "$1" = rev-list ] && exec sleep 30`);
       const { child, done } = start(['audit', '-f', 'json'], repo.dir, tmp, { PATH: `${bin}:${process.env['PATH']}` });
       const started = () => (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n') : []);
       await until(() => started().some((l) => l.endsWith(' rev-list')) && started().some((l) => l.endsWith(' cat-file')), 'rev-list walking and cat-file waiting');

@@ -130,3 +130,14 @@ export function makeExecutable(file: string, text: string): void {
   writeFileSync(file, text);
   chmodSync(file, 0o755);
 }
+
+/**
+ * A folder holding a `git` that runs `script` (sh, with git's arguments) and then the real git: put
+ * the folder first on PATH to see or change what the tool asks of git.
+ */
+export function wrappedGit(script: string): string {
+  const dir = tempDir('hs-git-wrap-');
+  const real = spawnSync('sh', ['-c', 'command -v git']).stdout.toString().trim();
+  makeExecutable(path.join(dir, 'git'), `#!/bin/sh\n${script}\nexec ${real} "$@"\n`);
+  return dir;
+}
