@@ -31,14 +31,15 @@ try {
   rmSync(factsDir, { recursive: true, force: true });
 }
 
-// yargs imports two functions from node:assert; loading that module costs every start of the bin
-// (see the shim). Only yargs' import is redirected: other dependencies keep the real module.
-const yargsAssertShim = {
-  name: 'yargs-assert-shim',
+// yargs imports two functions from node:assert, and a search up the folders for a package.json
+// (escalade/sync); both cost every start of the bin (see each shim). Only yargs' imports are
+// redirected: other dependencies keep the real modules.
+const yargsShims = {
+  name: 'yargs-shims',
   setup(b) {
-    b.onResolve({ filter: /^assert$/ }, (args) =>
-      /[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer) ? { path: path.join(root, 'scripts/assert-shim.mjs') } : undefined,
-    );
+    const fromYargs = (args) => /[\\/]node_modules[\\/]yargs[\\/]/.test(args.importer);
+    b.onResolve({ filter: /^assert$/ }, (args) => (fromYargs(args) ? { path: path.join(root, 'scripts/assert-shim.mjs') } : undefined));
+    b.onResolve({ filter: /^escalade\/sync$/ }, (args) => (fromYargs(args) ? { path: path.join(root, 'scripts/no-find-up.mjs') } : undefined));
   },
 };
 
@@ -58,6 +59,6 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
   define: { __HUBSPOT_SECRETS_VERSION__: JSON.stringify(version), __HUBSPOT_SECRETS_RULE_FACTS__: JSON.stringify(facts) },
-  plugins: [yargsAssertShim],
+  plugins: [yargsShims],
   banner,
 });
