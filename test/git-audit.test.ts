@@ -273,6 +273,35 @@ describe('audit', () => {
     expect((await audit(repo)).code).toBe(1);
   });
 
+  it('a partial clone missing objects is exit 2 and nothing is fetched (git would fetch each one on its own); complete, it is audited', async () => {
+    const repo = makeRepo();
+    git(repo.dir, ['config', 'uploadpack.allowFilter', 'true']);
+    repo.commit('a', { 'a.env': line(T.pat!) });
+    repo.commit('b', { 'a.env': 'gone\n', 'b.txt': 'b\n' });
+    const missing = (dir: string): number =>
+      git(dir, ['rev-list', '--objects', '--all', '--missing=print']).split('\n').filter((l) => l.startsWith('?')).length;
+    for (const filter of ['blob:none', 'tree:0']) {
+      const clone = `${repo.dir}-${filter.replace(':', '-')}`;
+      execFileSync('git', ['clone', '-q', `--filter=${filter}`, '--no-checkout', `file://${repo.dir}`, clone], { env: { ...process.env, ...GIT_TEST_ENV } });
+      const before = missing(clone);
+      expect(before).toBeGreaterThan(0);
+      const r = await runMain(['audit', '-f', 'json'], { cwd: clone });
+      expect(r.code, filter).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/is a partial clone \(git clone --filter\): \d+ objects? of its history (is|are) not here .*git fetch --refetch origin/);
+      // Read-only: not one object was downloaded.
+      expect(missing(clone), filter).toBe(before);
+    }
+    // Once everything is fetched, the same clone is audited (its config still names a promisor remote).
+    const clone = `${repo.dir}-blob-none`;
+    git(clone, ['config', '--unset', 'remote.origin.partialclonefilter']);
+    git(clone, ['fetch', '-q', '--refetch', 'origin']);
+    expect(missing(clone)).toBe(0);
+    const full = await runMain(['audit', '-f', 'json'], { cwd: clone });
+    expect(full.code).toBe(1);
+    expect(JSON.parse(full.stdout).findings[0]).toMatchObject({ ruleId: 'hubspot-private-app-token', path: 'a.env' });
+  });
+
   it('audit [repo] from another folder; not a repository is exit 2', async () => {
     const repo = makeRepo();
     const c = repo.commit('a', { 'sub/a.env': line(T.pat!) });

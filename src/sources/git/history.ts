@@ -148,6 +148,42 @@ async function headBlobs(repo: RepoInfo): Promise<Set<string>> {
 }
 
 /**
+ * Fail closed on a partial clone (`git clone --filter`) whose history lacks objects. git would
+ * download each missing blob or tree with a fetch of its own as it is read (hours on a large
+ * history, and the repository's objects and packs changed meanwhile), and a listing told not to
+ * fetch leaves missing trees' blobs out without a word. A partial clone that has every object (its
+ * filter left nothing out, or all was fetched since) is audited as any other.
+ */
+async function assertComplete(repo: RepoInfo, reflog: boolean): Promise<void> {
+  const cfg = await gitRun(repo.cwd, ['config', '--get-regexp', '^remote\\..*\\.promisor$|^extensions\\.partialclone$'], { okCodes: [0, 1] });
+  const remotes = new Set<string>();
+  for (const line of cfg.stdout.toString('utf8').split('\n')) {
+    const promisor = /^remote\.(.+)\.promisor (.*)$/.exec(line);
+    if (promisor && promisor[2]!.toLowerCase() !== 'false') remotes.add(promisor[1]!);
+    const ext = /^extensions\.partialclone (.+)$/.exec(line);
+    if (ext) remotes.add(ext[1]!);
+  }
+  if (remotes.size === 0) return;
+  // Told to print what is missing, git fetches nothing.
+  const listed = await gitRun(repo.cwd, ['rev-list', '--objects', '--all', ...(reflog ? ['--reflog'] : []), '--missing=print', '--no-object-names']);
+  const out = listed.stdout;
+  let missing = 0;
+  let first = '';
+  for (let i = out[0] === 63 ? 0 : out.indexOf('\n?'); i !== -1; i = out.indexOf('\n?', i + 1)) {
+    const at = out[i] === 63 ? i : i + 1;
+    if (!first) first = out.toString('latin1', at + 1, at + 13);
+    missing++;
+  }
+  if (missing === 0) return;
+  const remote = [...remotes][0]!;
+  throw new GitError(
+    `${repo.root ?? repo.cwd} is a partial clone (git clone --filter): ${missing} object${missing === 1 ? '' : 's'} of its history ${missing === 1 ? 'is' : 'are'} not here (${first} …), ` +
+      `and git would download each one with a fetch of its own as the audit reads it. Audit a full clone (git clone without --filter; in GitHub Actions, no \`filter\` on actions/checkout), ` +
+      `or fetch what the filter left out first: \`git config --unset remote.${remote}.partialclonefilter && git fetch --refetch ${remote}\``,
+  );
+}
+
+/**
  * The whole history as source events. Call `annotate(result)` after scanning them (runScan's
  * `afterScan`) to attach introducing commits, paths and `inHead`.
  */
@@ -159,6 +195,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     throw new GitError(`${repo.root ?? repo.cwd} is a shallow clone: the history below its boundary is not here, so an audit would miss it; ${UNSHALLOW_HINT}`);
   }
   const unreachable = opts.includeUnreachable ?? false;
+  await assertComplete(repo, unreachable);
   const progress: HistoryProgress = { commits: 0, blobs: 0, bytes: 0 };
   /** Placeholder commit object of each blob item → blob id (findings keep the same object). */
   const blobOf = new WeakMap<object, string>();
