@@ -52,8 +52,8 @@ describe('the bundled bin at start-up', () => {
     const preload = path.join(dir, 'trace-fs.mjs');
     writeFileSync(preload, TRACE_FS);
     writeFileSync(path.join(project, 'notes.txt'), 'nothing secret\n');
-    for (const argv of [['--version'], ['rules'], ['scan', 'notes.txt']]) {
-      const trace = path.join(dir, `trace-${argv.length}.txt`);
+    for (const [i, argv] of [['--version'], ['rules'], ['scan', 'notes.txt']].entries()) {
+      const trace = path.join(dir, `trace-${i}.txt`);
       const r = spawnSync(process.execPath, ['--import', preload, BIN, ...argv], { cwd: project, env: { ...process.env, HS_FS_TRACE: trace }, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const seen = readFileSync(trace, 'utf8').split('\n');

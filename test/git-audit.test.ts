@@ -278,28 +278,59 @@ describe('audit', () => {
     git(repo.dir, ['config', 'uploadpack.allowFilter', 'true']);
     repo.commit('a', { 'a.env': line(T.pat!) });
     repo.commit('b', { 'a.env': 'gone\n', 'b.txt': 'b\n' });
+    const env = { ...process.env, ...GIT_TEST_ENV };
+    // Always with --missing=print: a plain listing in a partial clone fetches what it lacks.
     const missing = (dir: string): number =>
       git(dir, ['rev-list', '--objects', '--all', '--missing=print']).split('\n').filter((l) => l.startsWith('?')).length;
-    for (const filter of ['blob:none', 'tree:0']) {
-      const clone = `${repo.dir}-${filter.replace(':', '-')}`;
-      execFileSync('git', ['clone', '-q', `--filter=${filter}`, '--no-checkout', `file://${repo.dir}`, clone], { env: { ...process.env, ...GIT_TEST_ENV } });
+    const clones: [string, string[], (dir: string) => void][] = [
+      ['blob:none', [], () => {}],
+      ['tree:0', [], () => {}],
+      ['blob:none', ['--bare'], () => {}],
+      // git takes a filter alone, without `promisor`, as a partial clone too.
+      ['blob:none', [], (dir) => git(dir, ['config', '--unset', 'remote.origin.promisor'])],
+    ];
+    for (const [i, [filter, extra, tweak]] of clones.entries()) {
+      const clone = `${repo.dir}-partial-${i}`;
+      execFileSync('git', ['clone', '-q', `--filter=${filter}`, '--no-checkout', ...extra, `file://${repo.dir}`, clone], { env });
+      tweak(clone);
       const before = missing(clone);
       expect(before).toBeGreaterThan(0);
       const r = await runMain(['audit', '-f', 'json'], { cwd: clone });
-      expect(r.code, filter).toBe(2);
+      expect(r.code, `clone ${i}`).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/is a partial clone \(git clone --filter\): \d+ objects? of its history (is|are) not here .*git fetch --refetch origin/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/is a partial clone \(git clone --filter\): objects of its history are not here \(at least \d+; the first is [0-9a-f]{12}\).*Audit a full clone/);
       // Read-only: not one object was downloaded.
-      expect(missing(clone), filter).toBe(before);
+      expect(missing(clone), `clone ${i}`).toBe(before);
     }
     // Once everything is fetched, the same clone is audited (its config still names a promisor remote).
-    const clone = `${repo.dir}-blob-none`;
+    const clone = `${repo.dir}-partial-0`;
     git(clone, ['config', '--unset', 'remote.origin.partialclonefilter']);
     git(clone, ['fetch', '-q', '--refetch', 'origin']);
     expect(missing(clone)).toBe(0);
     const full = await runMain(['audit', '-f', 'json'], { cwd: clone });
     expect(full.code).toBe(1);
     expect(JSON.parse(full.stdout).findings[0]).toMatchObject({ ruleId: 'hubspot-private-app-token', path: 'a.env' });
+  });
+
+  it('--include-unreachable in a partial clone: a dangling commit whose objects were never fetched is exit 2, not a silent pass', async () => {
+    const repo = makeRepo();
+    git(repo.dir, ['config', 'uploadpack.allowFilter', 'true']);
+    repo.commit('a', { 'a.env': 'nothing\n' });
+    git(repo.dir, ['checkout', '-q', '-b', 'feature']);
+    repo.commit('b', { 'b.env': line(T.pat!) });
+    git(repo.dir, ['checkout', '-q', '-']);
+    const clone = `${repo.dir}-dangling`;
+    execFileSync('git', ['clone', '-q', '--filter=blob:none', '--no-checkout', `file://${repo.dir}`, clone], { env: { ...process.env, ...GIT_TEST_ENV } });
+    // The branch goes away upstream: its commit stays in the clone, dangling, its blob never fetched.
+    git(repo.dir, ['branch', '-q', '-D', 'feature']);
+    git(clone, ['fetch', '-q', '--prune', 'origin']);
+    git(clone, ['config', '--unset', 'remote.origin.partialclonefilter']);
+    git(clone, ['fetch', '-q', '--refetch', 'origin']);
+    expect((await runMain(['audit', '-f', 'json'], { cwd: clone })).code).toBe(0);
+    const r = await runMain(['audit', '--include-unreachable', '-f', 'json'], { cwd: clone });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is a partial clone .*audit without --include-unreachable/);
   });
 
   it('audit [repo] from another folder; not a repository is exit 2', async () => {

@@ -148,24 +148,47 @@ async function headBlobs(repo: RepoInfo): Promise<Set<string>> {
 }
 
 /**
+ * The remotes git would fetch a missing object from (git's promisor remotes): `remote.<name>.promisor`
+ * true (a bare key is true), a `remote.<name>.partialclonefilter`, or `extensions.partialClone`.
+ */
+async function promisorRemotes(repo: RepoInfo): Promise<string[]> {
+  const keys = '^remote\\..*\\.(promisor|partialclonefilter)$|^extensions\\.partialclone$';
+  const cfg = await gitRun(repo.cwd, ['config', '--get-regexp', keys], { okCodes: [0, 1] });
+  const remotes = new Set<string>();
+  for (const line of cfg.stdout.toString('utf8').split('\n')) {
+    const sp = line.indexOf(' ');
+    const key = sp < 0 ? line : line.slice(0, sp);
+    const value = sp < 0 ? null : line.slice(sp + 1);
+    const remote = /^remote\.(.+)\.(promisor|partialclonefilter)$/.exec(key);
+    if (remote?.[2] === 'partialclonefilter' || (remote && configTrue(value))) remotes.add(remote[1]!);
+    else if (key === 'extensions.partialclone' && value) remotes.add(value);
+  }
+  return [...remotes];
+}
+
+/** A boolean as git reads it: a key without a value is true; an empty value, false/no/off/0 are false. */
+function configTrue(value: string | null): boolean {
+  if (value === null) return true;
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false' || v === 'no' || v === 'off') return false;
+  return !/^[-+]?\d+$/.test(v) || Number(v) !== 0;
+}
+
+/**
  * Fail closed on a partial clone (`git clone --filter`) whose history lacks objects. git would
  * download each missing blob or tree with a fetch of its own as it is read (hours on a large
  * history, and the repository's objects and packs changed meanwhile), and a listing told not to
- * fetch leaves missing trees' blobs out without a word. A partial clone that has every object (its
- * filter left nothing out, or all was fetched since) is audited as any other.
+ * fetch leaves missing trees' blobs out without a word. With `unreachable`, every commit present
+ * (dangling ones too, as the audit reads them) must be complete. A partial clone that has every
+ * object (its filter left nothing out, or all was fetched since) is audited as any other.
  */
-async function assertComplete(repo: RepoInfo, reflog: boolean): Promise<void> {
-  const cfg = await gitRun(repo.cwd, ['config', '--get-regexp', '^remote\\..*\\.promisor$|^extensions\\.partialclone$'], { okCodes: [0, 1] });
-  const remotes = new Set<string>();
-  for (const line of cfg.stdout.toString('utf8').split('\n')) {
-    const promisor = /^remote\.(.+)\.promisor (.*)$/.exec(line);
-    if (promisor && promisor[2]!.toLowerCase() !== 'false') remotes.add(promisor[1]!);
-    const ext = /^extensions\.partialclone (.+)$/.exec(line);
-    if (ext) remotes.add(ext[1]!);
-  }
-  if (remotes.size === 0) return;
+async function assertComplete(repo: RepoInfo, unreachable: boolean): Promise<void> {
+  if ((await promisorRemotes(repo)).length === 0) return;
   // Told to print what is missing, git fetches nothing.
-  const listed = await gitRun(repo.cwd, ['rev-list', '--objects', '--all', ...(reflog ? ['--reflog'] : []), '--missing=print', '--no-object-names']);
+  const args = ['rev-list', '--objects', '--all', '--missing=print', '--no-object-names'];
+  const listed = unreachable
+    ? await gitRun(repo.cwd, [...args, '--reflog', '--stdin'], { input: `${(await everyCommit(repo)).join('\n')}\n` })
+    : await gitRun(repo.cwd, args);
   const out = listed.stdout;
   let missing = 0;
   let first = '';
@@ -175,11 +198,11 @@ async function assertComplete(repo: RepoInfo, reflog: boolean): Promise<void> {
     missing++;
   }
   if (missing === 0) return;
-  const remote = [...remotes][0]!;
   throw new GitError(
-    `${repo.root ?? repo.cwd} is a partial clone (git clone --filter): ${missing} object${missing === 1 ? '' : 's'} of its history ${missing === 1 ? 'is' : 'are'} not here (${first} …), ` +
-      `and git would download each one with a fetch of its own as the audit reads it. Audit a full clone (git clone without --filter; in GitHub Actions, no \`filter\` on actions/checkout), ` +
-      `or fetch what the filter left out first: \`git config --unset remote.${remote}.partialclonefilter && git fetch --refetch ${remote}\``,
+    `${repo.root ?? repo.cwd} is a partial clone (git clone --filter): objects of its history are not here (at least ${missing}; the first is ${first}), ` +
+      'and git would download each one with a fetch of its own as the audit read it, so nothing is read. Audit a full clone (git clone without --filter; ' +
+      'in GitHub Actions, no `filter` on actions/checkout)' +
+      (unreachable ? '; objects only reflogs or dangling commits reach cannot be fetched at all (a fresh clone has none): audit without --include-unreachable' : ''),
   );
 }
 
