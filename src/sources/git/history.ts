@@ -148,22 +148,22 @@ async function headBlobs(repo: RepoInfo): Promise<Set<string>> {
 }
 
 /**
- * The remotes git would fetch a missing object from (git's promisor remotes): `remote.<name>.promisor`
- * true (a bare key is true), a `remote.<name>.partialclonefilter`, or `extensions.partialClone`.
+ * Whether git has a remote to fetch a missing object from (a promisor remote): one with `promisor`
+ * true (a bare key is true) or a `partialclonefilter`, or `extensions.partialClone` set.
  */
-async function promisorRemotes(repo: RepoInfo): Promise<string[]> {
+async function hasPromisorRemote(repo: RepoInfo): Promise<boolean> {
   const keys = '^remote\\..*\\.(promisor|partialclonefilter)$|^extensions\\.partialclone$';
   const cfg = await gitRun(repo.cwd, ['config', '--get-regexp', keys], { okCodes: [0, 1] });
-  const remotes = new Set<string>();
-  for (const line of cfg.stdout.toString('utf8').split('\n')) {
-    const sp = line.indexOf(' ');
-    const key = sp < 0 ? line : line.slice(0, sp);
-    const value = sp < 0 ? null : line.slice(sp + 1);
-    const remote = /^remote\.(.+)\.(promisor|partialclonefilter)$/.exec(key);
-    if (remote?.[2] === 'partialclonefilter' || (remote && configTrue(value))) remotes.add(remote[1]!);
-    else if (key === 'extensions.partialclone' && value) remotes.add(value);
-  }
-  return [...remotes];
+  return cfg.stdout
+    .toString('utf8')
+    .split('\n')
+    .some((line) => {
+      const sp = line.indexOf(' ');
+      const key = sp < 0 ? line : line.slice(0, sp);
+      const value = sp < 0 ? null : line.slice(sp + 1);
+      if (key.endsWith('.promisor')) return configTrue(value);
+      return key !== '' && value !== '';
+    });
 }
 
 /** A boolean as git reads it: a key without a value is true; an empty value, false/no/off/0 are false. */
@@ -183,9 +183,9 @@ function configTrue(value: string | null): boolean {
  * object (its filter left nothing out, or all was fetched since) is audited as any other.
  */
 async function assertComplete(repo: RepoInfo, unreachable: boolean): Promise<void> {
-  if ((await promisorRemotes(repo)).length === 0) return;
+  if (!(await hasPromisorRemote(repo))) return;
   // Told to print what is missing, git fetches nothing.
-  const args = ['rev-list', '--objects', '--all', '--missing=print', '--no-object-names'];
+  const args = ['rev-list', '--objects', '--all', '--missing=print'];
   const listed = unreachable
     ? await gitRun(repo.cwd, [...args, '--reflog', '--stdin'], { input: `${(await everyCommit(repo)).join('\n')}\n` })
     : await gitRun(repo.cwd, args);
