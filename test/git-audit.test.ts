@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchParser, catStream, type StreamedObject } from '../src/sources/git/repo.js';
+import { introductionLog, introductions } from '../src/sources/git/history.js';
 import { GitError } from '../src/errors.js';
 import { runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
@@ -489,3 +490,29 @@ describe('BatchParser (git cat-file --batch output, in pieces of any size)', () 
   });
 });
 
+
+describe('introductions: the log that maps blobs to where they came in, read as it streams', () => {
+  it('gives the same introductions however the log is cut (at every byte, and a byte at a time), keeping only wanted blobs', async () => {
+    const repo = makeRepo();
+    const secret = line(T.pat!);
+    const a = repo.commit('add', { 'a.env': secret, 'b.txt': 'b\n' });
+    const b = repo.commit('copy', { 'dir with space/copy.env': secret });
+    git(repo.dir, ['checkout', '-q', '-b', 'side']);
+    repo.commit('side', { 'b.txt': 'side\n' });
+    git(repo.dir, ['checkout', '-q', '-']);
+    repo.commit('main', { 'b.txt': 'main\n' });
+    git(repo.dir, ['merge', '-q', '--no-edit', '-X', 'ours', 'side']);
+    const oidOf = (text: string): string => git(repo.dir, ['hash-object', '--stdin'], { input: text }).trim();
+    const wanted = new Set([oidOf(secret), oidOf('side\n')]);
+    const { args } = introductionLog({ reflog: false, commits: [] });
+    const log = execFileSync('git', args, { cwd: repo.dir, env: { ...process.env, ...GIT_TEST_ENV } });
+    const read = (pieces: Buffer[]) => introductions((async function* () { yield* pieces; })(), wanted);
+    const whole = await read([log]);
+    // The secret at both its paths, each with the commit that added it there; b.txt's other versions are not kept.
+    expect([...whole.keys()].sort()).toEqual([...wanted].sort());
+    expect(whole.get(oidOf(secret))!.map((x) => [x.path, x.commit.sha])).toEqual([['a.env', a], ['dir with space/copy.env', b]]);
+    expect(whole.get(oidOf('side\n'))!.map((x) => x.path)).toEqual(['b.txt']);
+    expect(await read([...log].map((byte) => Buffer.from([byte])))).toEqual(whole);
+    for (let i = 0; i <= log.length; i += 3) expect(await read([log.subarray(0, i), log.subarray(i)])).toEqual(whole);
+  });
+});

@@ -13,7 +13,7 @@ import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject, parseTagObject, tagMessageItem } from './commit-object.js';
 import { GitError } from '../../errors.js';
-import { catStream, decodePath, gitRun, openRepo, splitNul, treeBlobs, UNSHALLOW_HINT, type RepoInfo, type StreamedObject } from './repo.js';
+import { catStream, decodePath, gitRun, gitStarted, openRepo, treeBlobs, UNSHALLOW_HINT, type RepoInfo, type StartedGit, type StreamedObject } from './repo.js';
 
 export interface HistorySourceOptions {
   /** Any directory inside the repository (or a bare repository). */
@@ -82,6 +82,9 @@ async function everyCommit(repo: RepoInfo): Promise<string[]> {
   return out;
 }
 
+/** How much of the introduction log is read ahead while the scan goes on (~40k commits' worth). */
+const LOG_READ_AHEAD = 16 << 20;
+
 /** The content of a blob read past (too large): blobSkip needs only its size. */
 const NOTHING = Buffer.alloc(0);
 
@@ -100,7 +103,7 @@ interface Introduction {
 }
 
 /** The arguments of the one `git log --raw` pass, oldest first, that maps blobs to their introductions. */
-function introductionLog(extra: { reflog: boolean; commits: string[] }): { args: string[]; input?: string } {
+export function introductionLog(extra: { reflog: boolean; commits: string[] }): { args: string[]; input?: string } {
   const args = ['log', '--all', ...(extra.reflog ? ['--reflog'] : []), ...(extra.commits.length ? ['--stdin'] : [])];
   args.push('--reverse', '--date-order', '-m', '--raw', '-z', '--no-abbrev', '--no-renames', '--no-color', '--format=%x01%H%x00%an%x00%ae%x00%aI');
   return extra.commits.length ? { args, input: `${extra.commits.join('\n')}\n` } : { args };
@@ -108,36 +111,63 @@ function introductionLog(extra: { reflog: boolean; commits: string[] }): { args:
 
 /**
  * For each wanted blob, every path it was added at, each with the first commit (in that log) that
- * adds it there: the same content under two names is two places to fix (and to allow).
+ * adds it there: the same content under two names is two places to fix (and to allow). The log is
+ * read as it comes, field by field (`-z`: NUL-separated), and only what concerns a wanted blob is
+ * kept: its size (the history's) costs no memory.
  */
-function introductions(stdout: Buffer, wanted: ReadonlySet<string>): Map<string, Introduction[]> {
+export async function introductions(chunks: AsyncIterable<Buffer>, wanted: ReadonlySet<string>): Promise<Map<string, Introduction[]>> {
   const found = new Map<string, Introduction[]>();
-  if (!wanted.size) return found;
-  const f = splitNul(stdout);
+  /** The commit being read: its fields (sha, author, email, date) as they come, made an object when needed. */
+  let fields: Buffer[] = [];
   let commit: CommitInfo | undefined;
   let order = 0;
-  for (let i = 0; i < f.length; ) {
-    let tok = f[i++]!;
+  /** Header fields still to come after the `\x01` one. */
+  let headerLeft = 0;
+  /** After a raw line: path fields still to come; the last one is the blob's path (the new one of a rename or copy). */
+  let pathsLeft = 0;
+  let blob: string | undefined;
+  const field = (tok: Buffer): void => {
+    if (headerLeft > 0) {
+      fields.push(Buffer.from(tok));
+      headerLeft--;
+      return;
+    }
+    if (pathsLeft > 0) {
+      if (--pathsLeft > 0 || blob === undefined) return;
+      commit ??= { sha: fields[0]!.toString('latin1'), author: fields[1]!.toString('utf8'), email: fields[2]!.toString('utf8'), date: fields[3]!.toString('utf8') };
+      const path = decodePath(tok);
+      let at = found.get(blob);
+      if (!at) found.set(blob, (at = []));
+      if (!at.some((x) => x.path === path)) at.push({ commit, path, order });
+      return;
+    }
     if (tok[0] === 10) tok = tok.subarray(1);
     if (tok[0] === 1) {
-      commit = { sha: tok.subarray(1).toString('latin1'), author: f[i]!.toString('utf8'), email: f[i + 1]!.toString('utf8'), date: f[i + 2]!.toString('utf8') };
-      i += 3;
+      fields = [Buffer.from(tok.subarray(1))];
+      commit = undefined;
+      headerLeft = 3;
       order++;
-      continue;
+      return;
     }
-    if (tok[0] !== 58 /* ':' */) continue;
+    if (tok[0] !== 58 /* ':' */) return;
     // ":oldmode newmode oldoid newoid status", then one path (two for renames and copies).
-    const meta = tok.toString('latin1');
-    const [, , , newOid, st] = meta.slice(1).split(' ');
+    const [, , , newOid, st] = tok.toString('latin1').slice(1).split(' ');
     const status = (st ?? '?').charAt(0);
-    const pathAt = status === 'R' || status === 'C' ? i + 1 : i;
-    i = pathAt + 1;
-    if (!commit || status === 'D' || !newOid || !wanted.has(newOid)) continue;
-    const path = decodePath(f[pathAt]!);
-    let at = found.get(newOid);
-    if (!at) found.set(newOid, (at = []));
-    if (!at.some((x) => x.path === path)) at.push({ commit, path, order });
+    pathsLeft = status === 'R' || status === 'C' ? 2 : 1;
+    blob = fields.length === 4 && status !== 'D' && newOid && wanted.has(newOid) ? newOid : undefined;
+  };
+  let carry: Buffer | undefined;
+  for await (const chunk of chunks) {
+    if (!wanted.size) continue; // read to the end all the same: git's exit status still tells
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (let z = buf.indexOf(0); z !== -1; z = buf.indexOf(0, start)) {
+      field(buf.subarray(start, z));
+      start = z + 1;
+    }
+    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
   }
+  if (carry) field(carry);
   return found;
 }
 
@@ -308,13 +338,15 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     for await (const objects of tags) yield { kind: 'batch', events: objects.filter((o) => o.type === 'tag').map((o) => tagMessageItem(parseTagObject(o.oid, o.content!), names.get(o.oid))) };
   }
 
-  let log: Promise<Buffer> | undefined;
+  /** The log, started early (git walks the history while the scan goes on) and read by annotate(). */
+  let log: Promise<StartedGit> | undefined;
   const warm = (): void => {
     if (log) return;
     // With --include-unreachable the log starts from every commit (dangling ones too), listed first.
     log = (unreachable ? everyCommit(repo) : Promise.resolve([])).then((commits) => {
       const { args, input } = introductionLog({ reflog: unreachable, commits });
-      return gitRun(repo.cwd, args, input !== undefined ? { input } : {}).then((r) => r.stdout);
+      // Read while the scan goes on, up to a bound: a history's log of any size costs at most that.
+      return gitStarted(repo.cwd, args, { readAhead: LOG_READ_AHEAD, ...(input !== undefined ? { input } : {}) });
     });
     log.catch(() => {}); // seen by annotate()
   };
@@ -324,7 +356,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const wanted = new Set<string>();
     for (const list of lists) for (const f of list) if (f.commit && blobOf.has(f.commit)) wanted.add(blobOf.get(f.commit)!);
     if (wanted.size) warm();
-    const mapping = Promise.all([log ? log.then((out) => introductions(out, wanted)) : new Map<string, Introduction[]>(), headBlobs(repo)]);
+    const mapping = Promise.all([log ? log.then((git) => introductions(git.chunks(), wanted)) : new Map<string, Introduction[]>(), headBlobs(repo)]);
     let intro: Map<string, Introduction[]>;
     let inHeadBlobs: Set<string>;
     let mapped = true;

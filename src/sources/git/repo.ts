@@ -128,6 +128,55 @@ export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions
   });
 }
 
+/** A git process started now whose output is read later, piece by piece (see gitStarted). */
+export interface StartedGit {
+  /** The output as it comes; ends with a GitError when git fails (or cannot start). Read it once. */
+  chunks(): AsyncGenerator<Buffer>;
+}
+
+/**
+ * `git args…` started at once. Its output is read ahead, as it comes, up to `readAhead` bytes
+ * (default none); past that git waits on a full pipe until `chunks()` reads on. So git works while
+ * the caller does other things, and output of any size costs at most `readAhead` plus what the
+ * reader keeps.
+ */
+export function gitStarted(cwd: string, args: readonly string[], opts: { input?: string; readAhead?: number } = {}): StartedGit {
+  const child = spawnGit(cwd, args);
+  const stderr = stderrOf(child);
+  const ahead: Buffer[] = [];
+  let aheadBytes = 0;
+  const limit = opts.readAhead ?? 0;
+  const collect = (c: Buffer): void => {
+    ahead.push(c);
+    aheadBytes += c.length;
+    if (aheadBytes >= limit) child.stdout.pause();
+  };
+  if (limit > 0) child.stdout.on('data', collect);
+  const closed = new Promise<number | string>((resolve, reject) => {
+    child.on('error', (e) => reject(spawnError(e, cwd)));
+    child.on('close', (code, signal) => resolve(code ?? signal ?? 'an unknown signal'));
+  });
+  closed.catch(() => {}); // told by chunks()
+  child.stdin.on('error', () => {
+    /* git may exit before reading all input; its exit code tells */
+  });
+  child.stdin.end(opts.input);
+  return {
+    async *chunks(): AsyncGenerator<Buffer> {
+      try {
+        child.stdout.pause();
+        child.stdout.off('data', collect);
+        while (ahead.length) yield ahead.shift()!;
+        for await (const c of child.stdout as AsyncIterable<Buffer>) yield c;
+        const code = await closed;
+        if (code !== 0) throw gitFailed(cwd, args, code, stderr());
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill();
+      }
+    },
+  };
+}
+
 function spawnError(err: unknown, cwd: string): GitError {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT') return new GitError(`cannot run git: is git installed and on PATH? (or ${cwd} does not exist)`);
