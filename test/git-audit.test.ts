@@ -95,7 +95,7 @@ describe('audit', () => {
     git(repo.dir, ['hash-object', '-w', '--stdin'], { input: line(fakeAll('git-audit-dangling').pat!) });
     // A git that refuses the filter the way git 2.31 does.
     const bin = wrappedGit(`for a in "$@"; do [ "$a" = --filter=object:type=blob ] && { echo "fatal: invalid filter-spec 'object:type=blob'" >&2; exit 128; }; done`);
-    for (const extra of [[], ['--max-file-size', '1k'], ['--threads', '0']]) {
+    for (const extra of [[], ['--max-file-size', '1k'], ['--threads', '0'], ['--include-unreachable']]) {
       const args = ['audit', '-f', 'json', ...extra];
       const now = runBin(args, { cwd: repo.dir });
       const old = runBin(args, { cwd: repo.dir, env: { PATH: `${bin}:${process.env['PATH']}` } });
@@ -106,7 +106,8 @@ describe('audit', () => {
         return { findings: d.findings.map((f) => `${f.path}:${f.line}@${f.commit?.sha ?? '-'}`).sort(), files: d.stats.files, skippedBy: d.stats.skippedBy };
       };
       expect(doc(old)).toEqual(doc(now));
-      expect(doc(now).findings).toHaveLength(extra[0] === '--max-file-size' ? 3 : 4);
+      // With --include-unreachable, also the reflog-only commit's token and the dangling blob's.
+      expect(doc(now).findings).toHaveLength(extra[0] === '--max-file-size' ? 3 : extra[0] === '--include-unreachable' ? 6 : 4);
     }
   });
 

@@ -50,35 +50,58 @@ export interface HistorySource {
   annotate(result: ScanResult, later?: PathRules): Promise<void>;
 }
 
-/** Object ids reachable from refs (and their first path names, used as a hint for detection). */
-async function reachable(repo: RepoInfo, reflog: boolean): Promise<{ oids: string[]; names: Map<string, string> }> {
-  const args = ['rev-list', '--objects', '--all', ...(reflog ? ['--reflog'] : [])];
-  const out = (await gitRun(repo.cwd, args)).stdout;
-  const oids: string[] = [];
-  const names = new Map<string, string>();
-  const n = repo.hashLength;
-  let start = 0;
-  while (start < out.length) {
-    let end = out.indexOf(10, start);
-    if (end < 0) end = out.length;
-    const line = out.subarray(start, end);
-    start = end + 1;
-    if (line.length < n) continue;
-    const oid = line.subarray(0, n).toString('latin1');
-    oids.push(oid);
-    if (line.length > n + 1) names.set(oid, decodePath(line.subarray(n + 1)));
+/**
+ * Each line of `git args…` (without its newline) as the output streams: none of it is held whole.
+ * `refused`: see gitStarted.
+ */
+async function forEachLine(cwd: string, args: readonly string[], each: (line: Buffer) => void, refused?: (stderr: string) => boolean): Promise<void> {
+  let carry: Buffer | undefined;
+  for await (const chunk of gitStarted(cwd, args, refused ? { refused } : {}).chunks()) {
+    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
+      each(buf.subarray(start, nl));
+      start = nl + 1;
+    }
+    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
   }
-  return { oids, names };
+  if (carry) each(carry);
+}
+
+/**
+ * What `rev-list --objects --all` (and `--reflog`) reaches: the ids (when `ids`; a git too old for
+ * the type filter needs them to keep reachable objects), and each blob's first path name (a hint
+ * for detection). With only the names asked, only blobs are listed (where git has the filter):
+ * trees and commits cost no memory.
+ */
+async function reachable(repo: RepoInfo, opts: { reflog: boolean; ids: boolean }): Promise<{ oids: Set<string> | undefined; names: Map<string, string> }> {
+  const base = ['rev-list', '--objects', '--all', ...(opts.reflog ? ['--reflog'] : [])];
+  const n = repo.hashLength;
+  let tooOld = false;
+  const list = async (args: string[]): Promise<{ oids: Set<string> | undefined; names: Map<string, string> }> => {
+    const oids = opts.ids ? new Set<string>() : undefined;
+    const names = new Map<string, string>();
+    const each = (line: Buffer): void => {
+      if (line.length < n) return;
+      const oid = line.toString('latin1', 0, n);
+      oids?.add(oid);
+      if (line.length > n + 1) names.set(oid, decodePath(line.subarray(n + 1)));
+    };
+    // git before 2.32 refuses the type filter ("invalid filter-spec"): every object is then listed.
+    await forEachLine(repo.cwd, args, each, args === base ? undefined : (stderr) => (tooOld = /filter/i.test(stderr)));
+    return { oids, names };
+  };
+  if (opts.ids) return list(base);
+  const blobs = await list([...base, '--filter=object:type=blob', '--filter-provided-objects']);
+  return tooOld ? list(base) : blobs;
 }
 
 /** Every commit in the repository (with --include-unreachable: dangling ones and those only reflogs reach too). */
 async function everyCommit(repo: RepoInfo): Promise<string[]> {
-  const r = await gitRun(repo.cwd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype)', '--unordered']);
   const out: string[] = [];
-  for (const line of r.stdout.toString('latin1').split('\n')) {
-    const [oid, type] = line.split(' ');
-    if (oid && type === 'commit') out.push(oid);
-  }
+  await forEachLine(repo.cwd, ['cat-file', '--batch-all-objects', '--batch-check=%(objecttype) %(objectname)', '--unordered'], (line) => {
+    if (line.length > 7 && line.toString('latin1', 0, 7) === 'commit ') out.push(line.toString('latin1', 7));
+  });
   return out;
 }
 
@@ -290,8 +313,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
    * That rev-list also gives the paths used as hints.
    */
   async function* allObjectEvents(): AsyncGenerator<SourceBatch> {
-    const { oids, names } = await reachable(repo, unreachable);
-    const wanted = unreachable ? undefined : new Set(oids);
+    const { oids: wanted, names } = await reachable(repo, { reflog: unreachable, ids: !unreachable });
     const all = catStream(repo.cwd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)', '--unordered'], {
       keep: (type, size) => type === 'commit' || type === 'tag' || (type === 'blob' && !tooLarge(size)),
     });

@@ -138,9 +138,14 @@ export interface StartedGit {
  * `git args…` started at once. Its output is read ahead, as it comes, up to `readAhead` bytes
  * (default none); past that git waits on a full pipe until `chunks()` reads on. So git works while
  * the caller does other things, and output of any size costs at most `readAhead` plus what the
- * reader keeps.
+ * reader keeps. `refused` is shown git's error output when it failed before writing anything (an
+ * option this git lacks): when it returns true, the output just ends, with no error.
  */
-export function gitStarted(cwd: string, args: readonly string[], opts: { input?: string; readAhead?: number } = {}): StartedGit {
+export function gitStarted(
+  cwd: string,
+  args: readonly string[],
+  opts: { input?: string; readAhead?: number; refused?: (stderr: string) => boolean } = {},
+): StartedGit {
   const child = spawnGit(cwd, args);
   const stderr = stderrOf(child);
   const ahead: Buffer[] = [];
@@ -166,10 +171,14 @@ export function gitStarted(cwd: string, args: readonly string[], opts: { input?:
       try {
         child.stdout.pause();
         child.stdout.off('data', collect);
+        let any = ahead.length > 0;
         while (ahead.length) yield ahead.shift()!;
-        for await (const c of child.stdout as AsyncIterable<Buffer>) yield c;
+        for await (const c of child.stdout as AsyncIterable<Buffer>) {
+          any = true;
+          yield c;
+        }
         const code = await closed;
-        if (code !== 0) throw gitFailed(cwd, args, code, stderr());
+        if (code !== 0 && !(!any && opts.refused?.(stderr()))) throw gitFailed(cwd, args, code, stderr());
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill();
       }
