@@ -10,7 +10,7 @@ import type { CommitInfo } from '../../core/types.js';
 import { GitError, UsageError } from '../../errors.js';
 import type { SourceEvent } from '../types.js';
 import { blobEvent } from './blob.js';
-import { addedFiles, intersectParents } from './diff.js';
+import { addedFiles, intersectParents, type AddedFile } from './diff.js';
 import { CatFile, gitRun, openRepo, shallowCommits, splitNul, treeBlobs, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
 
 /** Path reported for findings in a commit message (the text report shows `commit <sha> (message)`). */
@@ -196,6 +196,9 @@ export function commitInfo(c: CommitMeta): CommitInfo {
   return { sha: c.sha, author: c.author, email: c.email, date: c.date };
 }
 
+/** Commits whose diffs run at once in a commit range (git processes, two per commit). */
+const DIFFS_AHEAD = 4;
+
 export interface CommitsSourceOptions {
   /** Any directory inside the repository. */
   cwd: string;
@@ -229,16 +232,31 @@ export async function* commitsSource(opts: CommitsSourceOptions): AsyncGenerator
   opts.onCommits?.(shas.length);
   if (!shas.length) return;
   const cat = new CatFile(repo.cwd);
+  /** What a commit adds, against each parent (its diffs run in git while earlier commits are read). */
+  const added = (c: CommitMeta): Promise<AddedFile[]> => {
+    const parents = c.parents.length ? c.parents : [repo.emptyTree];
+    return Promise.all(parents.map((p) => addedFiles(repo.cwd, { kind: 'trees', from: p, to: c.sha }))).then(intersectParents);
+  };
   try {
     for (let i = 0; i < shas.length; i += 256) {
-      for (const c of await commitMeta(repo, shas.slice(i, i + 256))) {
+      const metas = await commitMeta(repo, shas.slice(i, i + 256));
+      // A few commits' diffs at a time, taken in order: each costs two short git runs.
+      const ahead: Promise<AddedFile[]>[] = [];
+      const start = (k: number): void => {
+        if (k >= metas.length) return;
+        const p = added(metas[k]!);
+        p.catch(() => {}); // awaited in turn below
+        ahead.push(p);
+      };
+      for (let k = 0; k < DIFFS_AHEAD; k++) start(k);
+      for (const [k, c] of metas.entries()) {
         const info = commitInfo(c);
         if (c.body.trim()) {
           yield { kind: 'item', path: COMMIT_MESSAGE_PATH, content: c.body, commit: { ...info, message: true } };
         }
-        const parents = c.parents.length ? c.parents : [repo.emptyTree];
-        const per = await Promise.all(parents.map((p) => addedFiles(repo.cwd, { kind: 'trees', from: p, to: c.sha })));
-        for (const { file, lines } of intersectParents(per)) {
+        const files = await ahead.shift()!;
+        start(k + DIFFS_AHEAD);
+        for (const { file, lines } of files) {
           yield await blobEvent(cat, { path: file.path, oid: file.newOid, mode: file.newMode }, { lines, commit: info, maxFileSize: opts.maxFileSize });
         }
       }
