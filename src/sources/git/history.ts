@@ -13,7 +13,7 @@ import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject, parseTagObject, tagMessageItem } from './commit-object.js';
 import { GitError } from '../../errors.js';
-import { catStream, decodePath, gitRun, gitStarted, openRepo, treeBlobs, UNSHALLOW_HINT, type RepoInfo, type StartedGit, type StreamedObject } from './repo.js';
+import { catStream, decodePath, fieldSplitter, gitRun, gitStarted, openRepo, treeBlobs, UNSHALLOW_HINT, type RepoInfo, type StartedGit, type StreamedObject } from './repo.js';
 
 export interface HistorySourceOptions {
   /** Any directory inside the repository (or a bare repository). */
@@ -55,17 +55,9 @@ export interface HistorySource {
  * `refused`: see gitStarted.
  */
 async function forEachLine(cwd: string, args: readonly string[], each: (line: Buffer) => void, refused?: (stderr: string) => boolean): Promise<void> {
-  let carry: Buffer | undefined;
-  for await (const chunk of gitStarted(cwd, args, refused ? { refused } : {}).chunks()) {
-    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-    let start = 0;
-    for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
-      each(buf.subarray(start, nl));
-      start = nl + 1;
-    }
-    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
-  }
-  if (carry) each(carry);
+  const lines = fieldSplitter(10, each);
+  for await (const chunk of gitStarted(cwd, args, refused ? { refused } : {}).chunks()) lines.push(chunk);
+  lines.end();
 }
 
 /**
@@ -179,18 +171,10 @@ export async function introductions(chunks: AsyncIterable<Buffer>, wanted: Reado
     pathsLeft = status === 'R' || status === 'C' ? 2 : 1;
     blob = fields.length === 4 && status !== 'D' && newOid && wanted.has(newOid) ? newOid : undefined;
   };
-  let carry: Buffer | undefined;
-  for await (const chunk of chunks) {
-    if (!wanted.size) continue; // read to the end all the same: git's exit status still tells
-    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-    let start = 0;
-    for (let z = buf.indexOf(0); z !== -1; z = buf.indexOf(0, start)) {
-      field(buf.subarray(start, z));
-      start = z + 1;
-    }
-    carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
-  }
-  if (carry) field(carry);
+  const fieldsOf = fieldSplitter(0, field);
+  // Read to the end all the same when nothing is wanted: git's exit status still tells.
+  for await (const chunk of chunks) if (wanted.size) fieldsOf.push(chunk);
+  fieldsOf.end();
   return found;
 }
 

@@ -240,6 +240,29 @@ export function decodePath(bytes: Uint8Array): string {
   return out;
 }
 
+/**
+ * The fields of a byte stream cut at `sep` (a newline, a NUL) however its chunks fall: `each` gets
+ * each field as soon as it is whole, and `end()` gives the last one when no separator ends it.
+ */
+export function fieldSplitter(sep: number, each: (field: Buffer) => void): { push(chunk: Buffer): void; end(): void } {
+  let carry: Buffer | undefined;
+  return {
+    push(chunk) {
+      const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
+      let start = 0;
+      for (let i = buf.indexOf(sep); i !== -1; i = buf.indexOf(sep, start)) {
+        each(buf.subarray(start, i));
+        start = i + 1;
+      }
+      carry = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+    },
+    end() {
+      if (carry) each(carry);
+      carry = undefined;
+    },
+  };
+}
+
 /** Split a `-z` output into fields (a trailing NUL does not make an empty last field). */
 export function splitNul(buf: Buffer): Buffer[] {
   const parts: Buffer[] = [];
