@@ -170,6 +170,16 @@ describe('report order', () => {
   });
 });
 
+describe('roots that overlap', () => {
+  it('scan a folder and a file or folder inside it: each file is read and reported once', async () => {
+    const r = await runMain(['scan', 'dirty', 'dirty/config', 'dirty/config/prod.env', '-f', 'json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { findings: { path: string }[]; stats: { files: number } };
+    expect(doc.findings.map((f) => f.path)).toEqual(['dirty/config/prod.env']);
+    expect(doc.stats.files).toBe(2);
+  });
+});
+
 describe('--fail-on', () => {
   it.each(['none', 'never'])('%s reports findings and exits 0 (never is the Action’s word for none)', async (v) => {
     const r = await runMain(['scan', '--fail-on', v, '-f', 'json'], { cwd: dirty });

@@ -264,7 +264,9 @@ export interface WalkedFile {
  * cannot be listed, ignored files and pruned ignored folders), in walk order. Nothing is opened.
  */
 export async function* walkBatches(roots: readonly string[], opts: Pick<FileSourceOptions, 'cwd' | 'ignore'>): AsyncGenerator<(WalkedFile | SourceSkip)[]> {
-  const seen = new Set<string>();
+  // Roots that overlap (`scan src src/a.ts`) would list a file twice; one root lists each once, and
+  // keeping every path of a big tree would grow with it.
+  const seen = roots.length > 1 ? new Set<string>() : undefined;
   const ignore = opts.ignore;
   const report = reportPaths(opts.cwd);
   const prune = ignore && ((abs: string): boolean => ignore(report(abs)));
@@ -278,8 +280,8 @@ export async function* walkBatches(roots: readonly string[], opts: Pick<FileSour
           out.push({ kind: 'skip', path: rel, reason: 'unreadable', detail: e.detail });
           continue;
         }
-        if (seen.has(e.abs)) continue;
-        seen.add(e.abs);
+        if (seen?.has(e.abs)) continue;
+        seen?.add(e.abs);
         if (e.type === 'pruned') {
           out.push({ kind: 'skip', path: rel, reason: 'ignored', detail: 'folder ignored by config: not walked' });
           continue;
