@@ -92,6 +92,21 @@ describe('scan --staged', () => {
     expect(where((await staged(repo)).doc)).toEqual(['new name.env:3']);
   });
 
+  it('a type change (file to symlink) is new content, and the files after it keep their own added lines', async () => {
+    const repo = makeRepo();
+    // Path order puts the type change first: its patch has two sections (old side gone, link added).
+    repo.commit('init', { 'a.txt': 'plain\n', 'b.env': `X=1\n${line(T.pat!)}`, 'c.env': 'Y=2\n' });
+    git(repo.dir, ['rm', '-q', 'a.txt']);
+    symlinkSync(`../${U.pat}`, path.join(repo.dir, 'a.txt'));
+    repo.write({ 'b.env': `X=1\n${line(T.pat!)}Z=3\n`, 'c.env': `Y=2\n${line(U.pat!)}` });
+    git(repo.dir, ['add', 'a.txt', 'b.env', 'c.env']);
+    // b.env's only added line (3) holds nothing; its token on line 2 was there before.
+    expect(where((await staged(repo)).doc)).toEqual(['a.txt:1', 'c.env:2']);
+    const sha = repo.commit('type change');
+    const r = await scanUnchanged(repo, ['scan', '--commits', sha, '-f', 'json']);
+    expect(where(JSON.parse(r.stdout) as Doc)).toEqual(['a.txt:1', 'c.env:2']);
+  });
+
   it('a deletion adds nothing', async () => {
     const repo = makeRepo();
     repo.commit('init', { 'gone.env': line(T.pat!) });

@@ -81,31 +81,33 @@ export function parsePatchSections(patch: string): { binary: boolean; lines: Set
   return sections;
 }
 
-const ADDING = new Set(['A', 'M', 'R', 'C']);
+/** What adds content: an added, modified, renamed or copied file, or a type change (file ⇄ symlink). Deletions add nothing. */
+const ADDING = 'AMRCT';
 
 /**
- * Files a diff adds content to, with their added lines. Deletions add nothing; a type change
- * (file ⇄ symlink) is wholly new content.
+ * Files a diff adds content to, with their added lines (one git run). Deletions add nothing; a type
+ * change (file ⇄ symlink) is wholly new content.
  */
 export async function addedFiles(cwd: string, spec: DiffSpec): Promise<AddedFile[]> {
-  const base = diffArgs(spec);
-  const raw = parseRaw((await gitRun(cwd, [...base, '--raw', '-z', '--no-abbrev', ...COMMON])).stdout);
-  const patched = raw.filter((f) => ADDING.has(f.status));
+  // One git run gives both: the raw entries (-z), an empty field, then the -U0 patch, whose sections
+  // come in the raw entries' order (a type change has two: the old side removed, the new one added).
+  const stdout = (await gitRun(cwd, [...diffArgs(spec), '--raw', '-p', '-U0', '-z', '--no-abbrev', '--no-color', `--diff-filter=${ADDING}`, ...COMMON])).stdout;
+  const end = stdout.indexOf('\0\0');
+  const raw = parseRaw(end < 0 ? stdout : stdout.subarray(0, end + 1));
+  const sections = end < 0 ? [] : parsePatchSections(stdout.toString('latin1', end + 2));
   const out: AddedFile[] = [];
-  if (patched.length) {
-    const patch = (await gitRun(cwd, [...base, '-p', '-U0', '--no-color', '--diff-filter=AMRC', ...COMMON])).stdout.toString('latin1');
-    const sections = parsePatchSections(patch);
-    if (sections.length !== patched.length) {
-      // Never guess which lines belong to which file: scan those files whole instead.
-      for (const file of patched) out.push({ file });
-    } else {
-      patched.forEach((file, i) => {
-        const s = sections[i]!;
-        out.push(s.binary || file.status === 'A' ? { file } : { file, lines: s.lines });
-      });
-    }
+  if (sections.length !== raw.reduce((n, f) => n + (f.status === 'T' ? 2 : 1), 0)) {
+    // Never guess which lines belong to which file: scan those files whole instead.
+    for (const file of raw) out.push({ file });
+    return out;
   }
-  for (const file of raw) if (file.status === 'T') out.push({ file });
+  let k = 0;
+  for (const file of raw) {
+    const s = sections[k]!;
+    k += file.status === 'T' ? 2 : 1;
+    // A new file, a binary one (per git) or a type change: every line is new.
+    out.push(s.binary || file.status === 'A' || file.status === 'T' ? { file } : { file, lines: s.lines });
+  }
   return out;
 }
 
