@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitsSource, listRangeCommits, resolvePushRange } from '../src/sources/git/commits.js';
-import { runMain } from './helpers/cli.js';
+import { runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { git, makeRepo, TestRepo } from './helpers/git.js';
 import { tempDir } from './helpers/tmp.js';
@@ -27,6 +27,16 @@ async function commits(repo: TestRepo, range: string, cwd = repo.dir) {
 const at = (p: string, sha: string) => `${p}@${sha.slice(0, 7)}`;
 
 describe('scan --commits', () => {
+  it("a GIT_DIFF_OPTS in the user's environment does not widen the diffs (its -u3 would make context lines count as added)", async () => {
+    const repo = makeRepo();
+    repo.commit('base', { 'app.env': `X=1\n${line(T.pat!)}` });
+    const b = repo.commit('next', { 'app.env': `X=1\n${line(T.pat!)}Y=2\n` });
+    for (const env of [{}, { GIT_DIFF_OPTS: '-u3' }]) {
+      const r = runBin(['scan', '--commits', b, '-f', 'json'], { cwd: repo.dir, env });
+      expect(r.code, JSON.stringify(env)).toBe(0);
+    }
+  });
+
   it('reports what each commit in A..B adds, with sha, author, email and date', async () => {
     const repo = makeRepo();
     const a = repo.commit('base', { 'app.env': `X=1\n${line(T.pat!)}` });

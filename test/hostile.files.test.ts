@@ -231,6 +231,21 @@ describe('hostile file names are reported exactly and never reach a shell', () =
     expect(folder.stderr).toMatch(/not valid UTF-8.*scan the folder above it/);
   });
 
+  it('names that differ only in bytes that are not UTF-8 (both shown alike) are each read once', async () => {
+    const c = dirOf('collide');
+    for (const b of [0xff, 0xfe]) {
+      writeFileSync(Buffer.concat([Buffer.from(`${c}/x`), Buffer.from([b]), Buffer.from('.env')]), `HUBSPOT_TOKEN=${tok()}\n`);
+      const folder = Buffer.concat([Buffer.from(`${c}/D`), Buffer.from([b])]);
+      mkdirSync(folder);
+      writeFileSync(Buffer.concat([folder, Buffer.from('/in.env')]), `HUBSPOT_TOKEN=${tok()}\n`);
+    }
+    const r = await runMain(['scan', '.', '-f', 'json'], { cwd: c });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.findings.map((f: { path: string }) => f.path).sort()).toEqual(['D\uFFFD/in.env', 'D\uFFFD/in.env', 'x\uFFFD.env', 'x\uFFFD.env']);
+    expect(doc.stats.files).toBe(4);
+  });
+
   it('a leading dash is a file name after `--` (real bin)', () => {
     const r = bin(['scan', '-f', 'json', '--', '-rf.env'], { cwd: d });
     expect(r.code).toBe(1);

@@ -264,9 +264,11 @@ export interface WalkedFile {
  * cannot be listed, ignored files and pruned ignored folders), in walk order. Nothing is opened.
  */
 export async function* walkBatches(roots: readonly string[], opts: Pick<FileSourceOptions, 'cwd' | 'ignore'>): AsyncGenerator<(WalkedFile | SourceSkip)[]> {
-  // Roots that overlap (`scan src src/a.ts`) would list a file twice; one root lists each once, and
-  // keeping every path of a big tree would grow with it.
-  const seen = roots.length > 1 ? new Set<string>() : undefined;
+  // A file is listed twice when roots overlap (`scan src src/a.ts`), or when names that are not
+  // valid UTF-8 decode alike (`x\xff` and `x\xfe` are both `x\uFFFD`: each listing reads every raw
+  // file behind the name). Only those paths are remembered: every path of a big tree would grow with it.
+  const seen = new Set<string>();
+  const remember = roots.length > 1 ? () => true : (abs: string) => abs.includes(REPLACEMENT);
   const ignore = opts.ignore;
   const report = reportPaths(opts.cwd);
   const prune = ignore && ((abs: string): boolean => ignore(report(abs)));
@@ -280,8 +282,10 @@ export async function* walkBatches(roots: readonly string[], opts: Pick<FileSour
           out.push({ kind: 'skip', path: rel, reason: 'unreadable', detail: e.detail });
           continue;
         }
-        if (seen?.has(e.abs)) continue;
-        seen?.add(e.abs);
+        if (remember(e.abs)) {
+          if (seen.has(e.abs)) continue;
+          seen.add(e.abs);
+        }
         if (e.type === 'pruned') {
           out.push({ kind: 'skip', path: rel, reason: 'ignored', detail: 'folder ignored by config: not walked' });
           continue;

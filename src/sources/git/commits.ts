@@ -196,7 +196,7 @@ export function commitInfo(c: CommitMeta): CommitInfo {
   return { sha: c.sha, author: c.author, email: c.email, date: c.date };
 }
 
-/** Commits whose diffs run at once in a commit range (git processes, two per commit). */
+/** Commits whose diffs run at once in a commit range (one git process per commit and parent). */
 const DIFFS_AHEAD = 4;
 
 export interface CommitsSourceOptions {
@@ -240,7 +240,7 @@ export async function* commitsSource(opts: CommitsSourceOptions): AsyncGenerator
   try {
     for (let i = 0; i < shas.length; i += 256) {
       const metas = await commitMeta(repo, shas.slice(i, i + 256));
-      // A few commits' diffs at a time, taken in order: each costs two short git runs.
+      // A few commits' diffs at a time, taken in order: each is a short git run (one per parent).
       const ahead: Promise<AddedFile[]>[] = [];
       const start = (k: number): void => {
         if (k >= metas.length) return;

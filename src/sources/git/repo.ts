@@ -17,7 +17,7 @@ import { GitError } from '../../errors.js';
  * the objects as they are (a `git replace` must not hide what a push sends).
  */
 function gitEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
-  return {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     GIT_OPTIONAL_LOCKS: '0',
     GIT_TERMINAL_PROMPT: '0',
@@ -25,6 +25,9 @@ function gitEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
     LC_ALL: 'C',
     ...extra,
   };
+  // `-u3` there overrides the `-U0` the diffs are asked with: context lines would count as added.
+  delete env['GIT_DIFF_OPTS'];
+  return env;
 }
 
 /** Git children still running: killed if this process exits first (Ctrl-C, an error), never left behind. */
@@ -148,6 +151,15 @@ export function gitStarted(
 ): StartedGit {
   const child = spawnGit(cwd, args);
   const stderr = stderrOf(child);
+  // Until its output is read, git does not hold this process open: a run that ends first (an error
+  // before annotate reads the log) exits, and git, waiting on a full pipe, is killed on the way out.
+  const hold = (on: boolean): void => {
+    for (const h of [child, child.stdout, child.stderr] as { ref(): unknown; unref(): unknown }[]) {
+      if (on) h.ref();
+      else h.unref();
+    }
+  };
+  hold(false);
   const ahead: Buffer[] = [];
   let aheadBytes = 0;
   const limit = opts.readAhead ?? 0;
@@ -168,6 +180,7 @@ export function gitStarted(
   child.stdin.end(opts.input);
   return {
     async *chunks(): AsyncGenerator<Buffer> {
+      hold(true);
       try {
         child.stdout.pause();
         child.stdout.off('data', collect);
