@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BatchParser, catStream, gitStarted, type StreamedObject } from '../src/sources/git/repo.js';
+import { BatchParser, catStream, type StreamedObject } from '../src/sources/git/repo.js';
 import { introductionLog, introductions } from '../src/sources/git/history.js';
 import { GitError } from '../src/errors.js';
 import { runBin, runMain } from './helpers/cli.js';
@@ -515,22 +515,5 @@ describe('introductions: the log that maps blobs to where they came in, read as 
     expect(whole.get(oidOf('side\n'))!.map((x) => x.path)).toEqual(['b.txt']);
     expect(await read([...log].map((byte) => Buffer.from([byte])))).toEqual(whole);
     for (let i = 0; i <= log.length; i += 3) expect(await read([log.subarray(0, i), log.subarray(i)])).toEqual(whole);
-  });
-});
-
-describe('gitStarted: a git whose output is read later', () => {
-  it('holds the process open only once its output is read (a run that ends before reading it exits), and gives all of it', async () => {
-    const repo = makeRepo();
-    const big = `${'x'.repeat(1 << 20)}\n`;
-    const oid = git(repo.dir, ['hash-object', '-w', '--stdin'], { input: big }).trim();
-    const processes = (): number => process.getActiveResourcesInfo().filter((r) => r === 'ProcessWrap').length;
-    const before = processes();
-    const started = gitStarted(repo.dir, ['cat-file', 'blob', oid], { readAhead: 1 });
-    // git now waits on a full pipe: it is running, and keeps nothing open.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(processes()).toBe(before);
-    let n = 0;
-    for await (const chunk of started.chunks()) n += chunk.length;
-    expect(n).toBe(big.length);
   });
 });

@@ -1,0 +1,23 @@
+/** gitStarted: a git process started now whose output is read later (the audit's introduction log). */
+import { describe, expect, it } from 'vitest';
+import { gitStarted } from '../src/sources/git/repo.js';
+import { git, makeRepo } from './helpers/git.js';
+
+/** Child processes this thread's event loop waits for. */
+const processes = (): number => process.getActiveResourcesInfo().filter((r) => r === 'ProcessWrap').length;
+
+describe('gitStarted', () => {
+  it('holds the process open only once its output is read (a run that ends before reading it exits), and gives all of it', async () => {
+    const repo = makeRepo();
+    const big = `${'x'.repeat(1 << 20)}\n`;
+    const oid = git(repo.dir, ['hash-object', '-w', '--stdin'], { input: big }).trim();
+    const before = processes();
+    const started = gitStarted(repo.dir, ['cat-file', 'blob', oid], { readAhead: 1 });
+    // git now waits on a full pipe: it is running, and keeps nothing open.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(processes()).toBe(before);
+    let n = 0;
+    for await (const chunk of started.chunks()) n += chunk.length;
+    expect(n).toBe(big.length);
+  });
+});
