@@ -70,7 +70,7 @@ async function reachable(repo: RepoInfo, opts: { reflog: boolean; ids: boolean }
   const base = ['rev-list', '--objects', '--all', ...(opts.reflog ? ['--reflog'] : [])];
   const n = repo.hashLength;
   let tooOld = false;
-  const list = async (args: string[]): Promise<{ oids: Set<string> | undefined; names: Map<string, string> }> => {
+  const list = async (args: string[], filtered: boolean): Promise<{ oids: Set<string> | undefined; names: Map<string, string> }> => {
     const oids = opts.ids ? new Set<string>() : undefined;
     const names = new Map<string, string>();
     const each = (line: Buffer): void => {
@@ -80,12 +80,12 @@ async function reachable(repo: RepoInfo, opts: { reflog: boolean; ids: boolean }
       if (line.length > n + 1) names.set(oid, decodePath(line.subarray(n + 1)));
     };
     // git before 2.32 refuses the type filter ("invalid filter-spec"): every object is then listed.
-    await forEachLine(repo.cwd, args, each, args === base ? undefined : (stderr) => (tooOld = /filter/i.test(stderr)));
+    await forEachLine(repo.cwd, args, each, filtered ? (stderr) => (tooOld = /filter/i.test(stderr)) : undefined);
     return { oids, names };
   };
-  if (opts.ids) return list(base);
-  const blobs = await list([...base, '--filter=object:type=blob', '--filter-provided-objects']);
-  return tooOld ? list(base) : blobs;
+  if (opts.ids) return list(base, false);
+  const blobs = await list([...base, '--filter=object:type=blob', '--filter-provided-objects'], true);
+  return tooOld ? list(base, false) : blobs;
 }
 
 /** Every commit in the repository (with --include-unreachable: dangling ones and those only reflogs reach too). */

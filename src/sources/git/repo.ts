@@ -131,6 +131,16 @@ export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions
   });
 }
 
+/** Resolves with a git child's exit code, or the name of the signal that ended it; rejects when it could not start. */
+function exitOf(c: ChildProcess, cwd: string): Promise<number | string> {
+  const p = new Promise<number | string>((resolve, reject) => {
+    c.on('error', (e) => reject(spawnError(e, cwd)));
+    c.on('close', (code, signal) => resolve(code ?? signal ?? 'an unknown signal'));
+  });
+  p.catch(() => {}); // told by whoever awaits it
+  return p;
+}
+
 /** A git process started now whose output is read later, piece by piece (see gitStarted). */
 export interface StartedGit {
   /** The output as it comes; ends with a GitError when git fails (or cannot start). Read it once. */
@@ -169,11 +179,7 @@ export function gitStarted(
     if (aheadBytes >= limit) child.stdout.pause();
   };
   if (limit > 0) child.stdout.on('data', collect);
-  const closed = new Promise<number | string>((resolve, reject) => {
-    child.on('error', (e) => reject(spawnError(e, cwd)));
-    child.on('close', (code, signal) => resolve(code ?? signal ?? 'an unknown signal'));
-  });
-  closed.catch(() => {}); // told by chunks()
+  const closed = exitOf(child, cwd);
   child.stdin.on('error', () => {
     /* git may exit before reading all input; its exit code tells */
   });
@@ -255,9 +261,10 @@ export function decodePath(bytes: Uint8Array): string {
 
 /**
  * The fields of a byte stream cut at `sep` (a newline, a NUL) however its chunks fall: `each` gets
- * each field as soon as it is whole, and `end()` gives the last one when no separator ends it.
+ * each field as soon as it is whole, and `end()` gives the last one when no separator ends it;
+ * `rest()` tells whether such a last one is waiting (for a stream where it would be cut off).
  */
-export function fieldSplitter(sep: number, each: (field: Buffer) => void): { push(chunk: Buffer): void; end(): void } {
+export function fieldSplitter(sep: number, each: (field: Buffer) => void): { push(chunk: Buffer): void; end(): void; rest(): boolean } {
   let carry: Buffer | undefined;
   return {
     push(chunk) {
@@ -273,6 +280,7 @@ export function fieldSplitter(sep: number, each: (field: Buffer) => void): { pus
       if (carry) each(carry);
       carry = undefined;
     },
+    rest: () => carry !== undefined,
   };
 }
 
@@ -611,15 +619,6 @@ export async function* catStream(
   listArgs: readonly string[],
   opts: { keep?: (type: string, size: number) => boolean; listFailed?: (stderr: string) => boolean } = {},
 ): AsyncGenerator<StreamedObject[]> {
-  /** Resolves with its exit code, or the name of the signal that ended it. */
-  const exit = (c: ChildProcess): Promise<number | string> => {
-    const p = new Promise<number | string>((resolve, reject) => {
-      c.on('error', (e) => reject(spawnError(e, cwd)));
-      c.on('close', (code, signal) => resolve(code ?? signal ?? 'an unknown signal'));
-    });
-    p.catch(() => {});
-    return p;
-  };
   /** The rest of each listed line, in the order cat-file answers. */
   const rests: Buffer[] = [];
   const parser = new BatchParser(cwd, opts.keep, () => rests.shift() ?? NO_REST);
@@ -630,38 +629,32 @@ export async function* catStream(
     const list = spawnGit(cwd, listArgs, ['ignore', 'pipe', 'pipe']);
     children.push(list);
     const listErr = stderrOf(list);
-    const listed = exit(list);
+    const listed = exitOf(list, cwd);
     const cat = spawnGit(cwd, ['cat-file', '--batch=%(objectname) %(objecttype) %(objectsize)', '--buffer']);
     children.push(cat);
     const catErr = stderrOf(cat);
-    const catted = exit(cat);
+    const catted = exitOf(cat, cwd);
     cat.stdin.on('error', () => {
       /* cat-file stopped: told by its exit */
     });
     // Ids to cat-file as the listing comes; waits while cat-file's input is full.
     const feed = async (): Promise<void> => {
-      let partial: Buffer | undefined;
-      const take = (line: Buffer, ids: string[]): void => {
+      const ids: string[] = [];
+      const lines = fieldSplitter(10, (line) => {
         const sp = line.indexOf(32);
         const id = line.toString('latin1', 0, sp < 0 ? line.length : sp);
         if (!id) return;
         ids.push(id);
         rests.push(sp < 0 ? NO_REST : Buffer.from(line.subarray(sp + 1)));
-      };
+      });
       for await (const chunk of list.stdout as AsyncIterable<Buffer>) {
-        const buf = partial ? Buffer.concat([partial, chunk]) : chunk;
-        const ids: string[] = [];
-        let start = 0;
-        for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {
-          take(buf.subarray(start, nl), ids);
-          start = nl + 1;
-        }
-        partial = start < buf.length ? Buffer.from(buf.subarray(start)) : undefined;
+        lines.push(chunk);
         if (ids.length && !cat.stdin.write(`${ids.join('\n')}\n`)) await writable(cat.stdin);
+        ids.length = 0;
         if (cat.stdin.destroyed) return; // cat-file stopped: its exit says why
       }
       // A last line without its newline: the listing was cut off (never a prefix of an id sent on).
-      cutOff = partial !== undefined;
+      cutOff = lines.rest();
       cat.stdin.end();
     };
     const fed = feed();
