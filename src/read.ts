@@ -320,7 +320,9 @@ export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOpt
         yield b;
       }
     } catch (err) {
-      throw new ReadError(err);
+      // A system error reading (a file that vanished, EIO) is the item's; anything else, git failing
+      // to give a blob included, fails the run.
+      throw typeof (err as NodeJS.ErrnoException).syscall === 'string' ? new ReadError(err) : err;
     }
   }
   try {

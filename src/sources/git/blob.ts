@@ -1,7 +1,10 @@
 /** One git blob as a source event: gitlinks and LFS pointers are skipped, symlinks are their text. */
 import type { CommitInfo } from '../../core/types.js';
 import type { SourceEvent, SourceSkip } from '../types.js';
-import { isLfsPointer, MODE_GITLINK, type CatFile } from './repo.js';
+import { blobStream, isLfsPointer, MODE_GITLINK, type CatFile } from './repo.js';
+
+/** The content of a blob read past (a big one, see BIG_BLOB): blobSkip needs only its size. */
+const NOTHING = Buffer.alloc(0);
 
 export interface BlobRef {
   path: string;
@@ -10,22 +13,23 @@ export interface BlobRef {
 }
 
 export interface BlobEventOptions {
-  lines?: ReadonlySet<number>;
+  lines?: { has(line: number): boolean };
   commit?: CommitInfo;
   maxFileSize?: number;
 }
 
 /** Why a blob read from git is not scanned (too large, a Git LFS pointer), or undefined: scan it. */
-export function blobSkip(path: string, obj: { size: number; content: Buffer }, maxFileSize: number | undefined): (SourceSkip & { detail: string }) | undefined {
+export function blobSkip(path: string, obj: { size: number; content: Buffer | undefined }, maxFileSize: number | undefined): (SourceSkip & { detail: string }) | undefined {
   if (maxFileSize !== undefined && obj.size > maxFileSize) {
     return { kind: 'skip', path, reason: 'too-large', detail: `skipped: too large (${obj.size} bytes > --max-file-size ${maxFileSize})` };
   }
-  if (isLfsPointer(obj.content)) return { kind: 'skip', path, reason: 'lfs-pointer', detail: 'Git LFS pointer: the content lives on the LFS server' };
+  if (isLfsPointer(obj.content ?? NOTHING)) return { kind: 'skip', path, reason: 'lfs-pointer', detail: 'Git LFS pointer: the content lives on the LFS server' };
   return undefined;
 }
 
 /**
- * Read a blob and turn it into an item (or a skip). A symbolic link (mode 120000) is scanned as its
+ * Read a blob and turn it into an item (or a skip); a big one (BIG_BLOB) is read again as a stream
+ * when scanned. A symbolic link (mode 120000) is scanned as its
  * link text and never followed; a submodule (gitlink) is not entered; a missing or corrupt object
  * is a GitError (fail closed).
  */
@@ -39,7 +43,7 @@ export async function blobEvent(cat: CatFile, ref: BlobRef, opts: BlobEventOptio
   return {
     kind: 'item',
     path: ref.path,
-    content: obj.content,
+    content: obj.content ?? blobStream(cat.cwd, ref.oid, obj.size),
     blob: ref.oid,
     ...(opts.commit ? { commit: opts.commit } : {}),
     ...(opts.lines ? { lines: opts.lines } : {}),

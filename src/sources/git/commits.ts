@@ -148,7 +148,7 @@ export async function* pushedTagsSource(opts: { cwd: string; updates: readonly P
       let name: string | undefined = ref;
       while (o.type === 'tag' && !seen.has(oid)) {
         seen.add(oid);
-        const t = parseTagObject(oid, o.content);
+        const t = parseTagObject(oid, o.content!); // kept: only blobs are read past
         yield tagMessageItem(t, name);
         name = undefined; // an inner tag is known by the name it holds
         oid = t.target;

@@ -6,7 +6,7 @@
  * Only plumbing commands are used (`diff-index`, `diff-tree`): they ignore the user's diff config
  * (external diff drivers, textconv, noprefix, colour, relative paths).
  */
-import { decodePath, gitRun, splitNul } from './repo.js';
+import { BIG_BLOB, decodePath, gitStarted } from './repo.js';
 
 export interface ChangedFile {
   /** A, M, R, C, T, D (score dropped). */
@@ -20,10 +20,85 @@ export interface ChangedFile {
   oldPath?: string;
 }
 
+/** Line numbers, for `SourceItem.lines`: only findings on these lines are reported. */
+export interface LineFilter {
+  has(line: number): boolean;
+}
+
+/**
+ * New-side lines a change adds, as sorted, disjoint [start, end) ranges (a hunk each): a file with a
+ * million added lines costs two numbers per hunk, not a set of a million.
+ */
+export class AddedLines implements LineFilter {
+  /** Flat [start, end) pairs, sorted and disjoint unless `unsorted`. */
+  private r: number[] = [];
+  private unsorted = false;
+
+  /** Adds `count` lines from `start` (git gives a file's hunks in order; touching ones merge). */
+  add(start: number, count: number): void {
+    if (count <= 0) return;
+    const r = this.r;
+    const n = r.length;
+    if (n > 0 && start < r[n - 1]!) this.unsorted = true;
+    if (n > 0 && start === r[n - 1]) r[n - 1] = start + count;
+    else r.push(start, start + count);
+  }
+
+  /** The ranges, sorted and merged. */
+  private ranges(): number[] {
+    if (!this.unsorted) return this.r;
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < this.r.length; i += 2) pairs.push([this.r[i]!, this.r[i + 1]!]);
+    pairs.sort((x, y) => x[0] - y[0]);
+    const out: number[] = [];
+    for (const [a, b] of pairs) {
+      if (out.length && a <= out[out.length - 1]!) out[out.length - 1] = Math.max(out[out.length - 1]!, b);
+      else out.push(a, b);
+    }
+    this.unsorted = false;
+    return (this.r = out);
+  }
+
+  has(line: number): boolean {
+    // The last range starting at or before `line`.
+    const r = this.ranges();
+    let lo = 0;
+    let hi = r.length / 2 - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[2 * mid]! <= line) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return at >= 0 && line < r[2 * at + 1]!;
+  }
+
+  get empty(): boolean {
+    return this.r.length === 0;
+  }
+
+  /** The lines in both. */
+  intersect(other: AddedLines): AddedLines {
+    const out = new AddedLines();
+    const a = this.ranges();
+    const b = other.ranges();
+    for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+      const s = Math.max(a[i]!, b[j]!);
+      const e = Math.min(a[i + 1]!, b[j + 1]!);
+      if (s < e) out.add(s, e - s);
+      if (a[i + 1]! < b[j + 1]!) i += 2;
+      else j += 2;
+    }
+    return out;
+  }
+}
+
 export interface AddedFile {
   file: ChangedFile;
-  /** New-side lines the change adds; undefined = every line (new file, binary per git, type change). */
-  lines?: Set<number>;
+  /** New-side lines the change adds; undefined = every line (new file, binary per git, type change, a big file). */
+  lines?: AddedLines;
 }
 
 /** Which diff to take: the index against a tree (staged changes) or one tree against another. */
@@ -33,68 +108,138 @@ function diffArgs(spec: DiffSpec): string[] {
   return spec.kind === 'index' ? ['diff-index', '--cached', '-r', spec.base] : ['diff-tree', '-r', spec.from, spec.to];
 }
 
+// Files over BIG_BLOB are binary to git's diff (core.bigFileThreshold): diffing one takes memory of
+// twice its size in git; such a file is scanned whole, as a binary one is.
 const COMMON = ['-M', '--no-ext-diff', '--no-textconv', '--ignore-submodules=none'];
 
-export function parseRaw(buf: Buffer): ChangedFile[] {
-  const fields = splitNul(buf);
-  const out: ChangedFile[] = [];
-  for (let i = 0; i < fields.length; ) {
-    const meta = fields[i++]!.toString('latin1');
-    if (!meta.startsWith(':')) continue;
-    const [oldMode, newMode, oldOid, newOid, st] = meta.slice(1).split(' ');
-    const status = (st ?? '?').charAt(0);
-    if (status === 'R' || status === 'C') {
-      const oldPath = decodePath(fields[i++]!);
-      const path = decodePath(fields[i++]!);
-      out.push({ status, oldMode: oldMode!, newMode: newMode!, oldOid: oldOid!, newOid: newOid!, path, oldPath });
-    } else {
-      const path = decodePath(fields[i++]!);
-      out.push({ status, oldMode: oldMode!, newMode: newMode!, oldOid: oldOid!, newOid: newOid!, path });
-    }
-  }
-  return out;
+/** One raw entry's fields (`:oldmode newmode oldoid newoid status`, then one path, two for R and C). */
+function rawEntry(meta: string, paths: Buffer[]): ChangedFile {
+  const [oldMode, newMode, oldOid, newOid, st] = meta.slice(1).split(' ');
+  const status = (st ?? '?').charAt(0);
+  const base = { status, oldMode: oldMode!, newMode: newMode!, oldOid: oldOid!, newOid: newOid! };
+  return paths.length === 2 ? { ...base, oldPath: decodePath(paths[0]!), path: decodePath(paths[1]!) } : { ...base, path: decodePath(paths[0]!) };
 }
 
 const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
+/** Bytes of a patch line looked at: enough for a hunk header's numbers and the markers below. */
+const HEAD = 256;
+const DIFF_GIT = Buffer.from('diff --git ');
+const BINARY = [Buffer.from('Binary files '), Buffer.from('GIT binary patch')];
 
-/** Split a `-U0` patch into per-file sections and collect each one's added new-side lines. */
-export function parsePatchSections(patch: string): { binary: boolean; lines: Set<number> }[] {
-  const sections: { binary: boolean; lines: Set<number> }[] = [];
-  let cur: { binary: boolean; lines: Set<number> } | undefined;
-  for (const line of patch.split('\n')) {
-    if (line.startsWith('diff --git ')) {
-      cur = { binary: false, lines: new Set() };
-      sections.push(cur);
-      continue;
+interface Section {
+  binary: boolean;
+  lines: AddedLines;
+}
+
+/**
+ * The output of `diff-… --raw -p -U0 -z` read as it comes: the raw entries (NUL-separated fields),
+ * an empty field, then the patch, whose per-file sections come in the raw entries' order. Of the
+ * patch only each line's first bytes are looked at (a section's start, its hunk headers, a binary
+ * marker): the added lines themselves, of any length, are never kept.
+ */
+export class DiffParser {
+  readonly raw: ChangedFile[] = [];
+  readonly sections: Section[] = [];
+  private inPatch = false;
+  /** Raw phase: the fields of the entry being read, and a field cut across chunks. */
+  private meta: string | undefined;
+  private paths: Buffer[] = [];
+  private carry: Buffer | undefined;
+  /** Patch phase: the first bytes of the line being read, and whether its end has been seen. */
+  private head: Buffer[] = [];
+  private headLen = 0;
+
+  push(chunk: Buffer): void {
+    let p = 0;
+    while (p < chunk.length && !this.inPatch) {
+      const i = chunk.indexOf(0, p);
+      if (i < 0) {
+        this.carry = this.carry ? Buffer.concat([this.carry, chunk.subarray(p)]) : Buffer.from(chunk.subarray(p));
+        return;
+      }
+      const field = this.carry ? Buffer.concat([this.carry, chunk.subarray(p, i)]) : chunk.subarray(p, i);
+      this.carry = undefined;
+      p = i + 1;
+      this.rawField(field);
     }
-    if (!cur) continue;
-    if (line.startsWith('@@ ')) {
-      const m = HUNK.exec(line);
-      if (!m) continue;
-      const start = Number(m[1]);
-      const count = m[2] === undefined ? 1 : Number(m[2]);
-      for (let k = 0; k < count; k++) cur.lines.add(start + k);
-    } else if (line.startsWith('Binary files ') || line === 'GIT binary patch') {
+    while (p < chunk.length) {
+      const i = chunk.indexOf(10, p);
+      const end = i < 0 ? chunk.length : i;
+      if (this.headLen < HEAD) {
+        const part = chunk.subarray(p, Math.min(end, p + HEAD - this.headLen));
+        this.head.push(part);
+        this.headLen += part.length;
+      }
+      if (i < 0) {
+        // Keep only what was looked at: the chunk itself may be reused.
+        this.head = [Buffer.concat(this.head)];
+        return;
+      }
+      this.patchLine(this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head));
+      this.head = [];
+      this.headLen = 0;
+      p = i + 1;
+    }
+  }
+
+  end(): void {
+    if (this.carry) this.rawField(this.carry);
+    if (this.headLen) this.patchLine(Buffer.concat(this.head));
+    this.carry = undefined;
+    this.head = [];
+    this.headLen = 0;
+  }
+
+  private rawField(field: Buffer): void {
+    if (field.length === 0) {
+      // The empty field between the raw entries and the patch.
+      this.inPatch = true;
+      return;
+    }
+    if (this.meta === undefined) {
+      if (field[0] === 58 /* ':' */) this.meta = field.toString('latin1');
+      return;
+    }
+    this.paths.push(Buffer.from(field));
+    const st = this.meta.slice(1).split(' ')[4] ?? '';
+    if (this.paths.length === (st[0] === 'R' || st[0] === 'C' ? 2 : 1)) {
+      this.raw.push(rawEntry(this.meta, this.paths));
+      this.meta = undefined;
+      this.paths = [];
+    }
+  }
+
+  private patchLine(head: Buffer): void {
+    if (head.subarray(0, DIFF_GIT.length).equals(DIFF_GIT)) {
+      this.sections.push({ binary: false, lines: new AddedLines() });
+      return;
+    }
+    const cur = this.sections[this.sections.length - 1];
+    if (!cur) return;
+    if (head[0] === 64 /* @ */ && head[1] === 64 && head[2] === 32) {
+      const m = HUNK.exec(head.toString('latin1'));
+      if (m) cur.lines.add(Number(m[1]), m[2] === undefined ? 1 : Number(m[2]));
+    } else if (BINARY.some((b) => head.subarray(0, b.length).equals(b))) {
       cur.binary = true;
     }
   }
-  return sections;
 }
 
 /** What adds content: an added, modified, renamed or copied file, or a type change (file ⇄ symlink). Deletions add nothing. */
 const ADDING = 'AMRCT';
 
 /**
- * Files a diff adds content to, with their added lines (one git run). Deletions add nothing; a type
- * change (file ⇄ symlink) is wholly new content.
+ * Files a diff adds content to, with their added lines (one git run, read as it comes). Deletions
+ * add nothing; a type change (file ⇄ symlink) is wholly new content.
  */
 export async function addedFiles(cwd: string, spec: DiffSpec): Promise<AddedFile[]> {
   // One git run gives both: the raw entries (-z), an empty field, then the -U0 patch, whose sections
   // come in the raw entries' order (a type change has two: the old side removed, the new one added).
-  const stdout = (await gitRun(cwd, [...diffArgs(spec), '--raw', '-p', '-U0', '-z', '--no-abbrev', '--no-color', `--diff-filter=${ADDING}`, ...COMMON])).stdout;
-  const end = stdout.indexOf('\0\0');
-  const raw = parseRaw(end < 0 ? stdout : stdout.subarray(0, end + 1));
-  const sections = end < 0 ? [] : parsePatchSections(stdout.toString('latin1', end + 2));
+  const args = ['-c', `core.bigFileThreshold=${BIG_BLOB}`, ...diffArgs(spec), '--raw', '-p', '-U0', '-z', '--no-abbrev', '--no-color', `--diff-filter=${ADDING}`, ...COMMON];
+  const parser = new DiffParser();
+  for await (const chunk of gitStarted(cwd, args).chunks()) parser.push(chunk);
+  parser.end();
+  const { raw, sections } = parser;
   const out: AddedFile[] = [];
   if (sections.length !== raw.reduce((n, f) => n + (f.status === 'T' ? 2 : 1), 0)) {
     // Never guess which lines belong to which file: scan those files whole instead.
@@ -105,7 +250,7 @@ export async function addedFiles(cwd: string, spec: DiffSpec): Promise<AddedFile
   for (const file of raw) {
     const s = sections[k]!;
     k += file.status === 'T' ? 2 : 1;
-    // A new file, a binary one (per git) or a type change: every line is new.
+    // A new file, a binary one (per git, or a big one) or a type change: every line is new.
     out.push(s.binary || file.status === 'A' || file.status === 'T' ? { file } : { file, lines: s.lines });
   }
   return out;
@@ -122,7 +267,7 @@ export function intersectParents(perParent: AddedFile[][]): AddedFile[] {
   const maps = rest.map((list) => new Map(list.map((a) => [a.file.path, a])));
   const out: AddedFile[] = [];
   for (const a of first!) {
-    let lines: Set<number> | undefined = a.lines;
+    let lines: AddedLines | undefined = a.lines;
     let keep = true;
     for (const m of maps) {
       const b = m.get(a.file.path);
@@ -130,9 +275,9 @@ export function intersectParents(perParent: AddedFile[][]): AddedFile[] {
         keep = false;
         break;
       }
-      if (b.lines) lines = lines ? new Set([...lines].filter((n) => b.lines!.has(n))) : new Set(b.lines);
+      if (b.lines) lines = lines ? lines.intersect(b.lines) : b.lines;
     }
-    if (keep && (lines === undefined || lines.size > 0)) out.push(lines ? { file: a.file, lines } : { file: a.file });
+    if (keep && (lines === undefined || !lines.empty)) out.push(lines ? { file: a.file, lines } : { file: a.file });
   }
   return out;
 }

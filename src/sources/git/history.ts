@@ -13,7 +13,7 @@ import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject, parseTagObject, tagMessageItem } from './commit-object.js';
 import { GitError } from '../../errors.js';
-import { catStream, decodePath, fieldSplitter, gitRun, gitStarted, openRepo, treeBlobs, UNSHALLOW_HINT, type RepoInfo, type StartedGit, type StreamedObject } from './repo.js';
+import { BIG_BLOB, blobStream, catStream, decodePath, fieldSplitter, gitRun, gitStarted, openRepo, treeBlobs, UNSHALLOW_HINT, type RepoInfo, type StartedGit, type StreamedObject } from './repo.js';
 
 export interface HistorySourceOptions {
   /** Any directory inside the repository (or a bare repository). */
@@ -99,9 +99,6 @@ async function everyCommit(repo: RepoInfo): Promise<string[]> {
 
 /** How much of the introduction log is read ahead while the scan goes on (~40k commits' worth). */
 const LOG_READ_AHEAD = 16 << 20;
-
-/** The content of a blob read past (too large): blobSkip needs only its size. */
-const NOTHING = Buffer.alloc(0);
 
 /** What a history scan decides by a finding's real path, once annotate() knows it. */
 export interface PathRules {
@@ -264,11 +261,12 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
   const blobItem = (o: StreamedObject, hint: string): SourceEvent => {
     progress.blobs++;
     progress.bytes += o.size;
-    const skip = blobSkip(hint, { size: o.size, content: o.content ?? NOTHING }, opts.maxFileSize);
+    const skip = blobSkip(hint, o, opts.maxFileSize);
     if (skip) return skip;
-    if (!o.content) return { kind: 'skip', path: hint, reason: 'too-large', detail: `skipped: too large to hold in memory (${o.size} bytes)` };
     const placeholder: CommitInfo = { sha: '' };
     blobOf.set(placeholder, o.oid);
+    // A big blob (read past) is read again as a stream, by the pipeline, in windows.
+    if (!o.content) return { kind: 'item', path: hint, content: blobStream(repo.cwd, o.oid, o.size), blob: o.oid, commit: placeholder };
     // Read for this event alone: it may be moved to the thread that scans it.
     return { kind: 'item', path: hint, content: o.content, owned: true, blob: o.oid, commit: placeholder };
   };
@@ -299,7 +297,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
   async function* allObjectEvents(): AsyncGenerator<SourceBatch> {
     const { oids: wanted, names } = await reachable(repo, { reflog: unreachable, ids: !unreachable });
     const all = catStream(repo.cwd, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)', '--unordered'], {
-      keep: (type, size) => type === 'commit' || type === 'tag' || (type === 'blob' && !tooLarge(size)),
+      keep: (type, size) => type === 'commit' || type === 'tag' || (type === 'blob' && !tooLarge(size) && size <= BIG_BLOB),
     });
     for await (const objects of all) {
       const out: SourceEvent[] = [];
@@ -324,7 +322,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     let tooOld = false;
     // Blobs only: commits, trees and tags (also those refs point at) are filtered out by git.
     const blobs = catStream(repo.cwd, ['rev-list', '--objects', '--all', '--filter=object:type=blob', '--filter-provided-objects'], {
-      keep: (_type, size) => !tooLarge(size),
+      keep: (_type, size) => !tooLarge(size) && size <= BIG_BLOB,
       // git before 2.32: "invalid filter-spec 'object:type=blob'", or --filter-provided-objects unknown.
       listFailed: (stderr) => (tooOld = /filter/i.test(stderr)),
     });

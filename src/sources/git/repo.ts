@@ -11,6 +11,7 @@
 import buffer from 'node:buffer';
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
 import { GitError } from '../../errors.js';
+import type { ByteStream } from '../types.js';
 
 /**
  * Environment for every git child: no prompts, no optional index writes, messages we can parse, and
@@ -376,7 +377,32 @@ export interface GitObject {
   oid: string;
   type: string;
   size: number;
-  content: Buffer;
+  /** Undefined for a blob larger than BIG_BLOB: read past, to be read as a stream (blobStream). */
+  content: Buffer | undefined;
+}
+
+/**
+ * Blobs larger than this are never held whole: `cat-file --batch` reads past them and they are read
+ * as a stream of their own (blobStream), scanned in windows like a big file. Diffs treat them as
+ * binary (`core.bigFileThreshold`: git does not diff them, which takes memory of twice their size in
+ * git) and the whole new version is scanned.
+ */
+export const BIG_BLOB = 16 << 20;
+
+/** A blob's content read by its own `git cat-file blob` when scanned; fails closed (GitError) when git fails or gives another size. */
+export function blobStream(cwd: string, oid: string, size: number): ByteStream {
+  return {
+    size,
+    async *chunks(chunkSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+      let got = 0;
+      for await (const c of gitStarted(cwd, ['cat-file', 'blob', oid]).chunks()) {
+        if (signal?.aborted) return;
+        got += c.length;
+        for (let i = 0; i < c.length; i += chunkSize) yield c.subarray(i, i + chunkSize);
+      }
+      if (got !== size) throw new GitError(`git cat-file blob ${oid.slice(0, 12)} in ${cwd} gave ${got} bytes, not ${size}`);
+    },
+  };
 }
 
 interface Pending {
@@ -387,8 +413,8 @@ interface Pending {
 
 /**
  * A long-lived `git cat-file --batch`: ask for object ids, get their contents back in order.
- * Requests may be pipelined (call get() many times before awaiting); large objects are copied
- * once into a buffer of their exact size.
+ * Requests may be pipelined (call get() many times before awaiting); objects are copied once into
+ * a buffer of their exact size, but for a blob larger than BIG_BLOB, which is read past (see blobStream).
  */
 export class CatFile {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -398,8 +424,8 @@ export class CatFile {
   private failed: Error | undefined;
   private closed = false;
 
-  constructor(private readonly cwd: string) {
-    this.parser = new BatchParser(cwd, undefined, undefined, 'give');
+  constructor(readonly cwd: string) {
+    this.parser = new BatchParser(cwd, (type, size) => type !== 'blob' || size <= BIG_BLOB, undefined, 'give');
     this.child = spawnGit(cwd, ['cat-file', '--batch']);
     this.stderr = stderrOf(this.child);
     this.child.stdout.on('data', (c: Buffer) => {
@@ -411,7 +437,7 @@ export class CatFile {
         this.child.kill();
         return;
       }
-      for (const o of objects) this.queue.shift()?.resolve(o.type === 'missing' ? null : { oid: o.oid, type: o.type, size: o.size, content: o.content! });
+      for (const o of objects) this.queue.shift()?.resolve(o.type === 'missing' ? null : { oid: o.oid, type: o.type, size: o.size, content: o.content });
     });
     this.child.stdin.on('error', () => {
       /* reported through 'close' */
