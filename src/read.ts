@@ -11,7 +11,7 @@
  * guessed.
  */
 import { detect } from './core/detect.js';
-import { decodeBytes, LineIndex, type TextEncodingName } from './core/text.js';
+import { decodeBytes, decodeInParts, LineIndex, type TextEncodingName } from './core/text.js';
 import type { Match, RuleSet } from './core/types.js';
 import { MAX_ENCODED_RUN } from './core/views.js';
 import type { ByteStream, SourceItem } from './sources/types.js';
@@ -90,7 +90,7 @@ function pieceDecoder(encoding: TextEncodingName): (bytes: Uint8Array | null) =>
     };
   }
   const d = new TextDecoder(encoding === 'latin1' ? 'latin1' : 'utf-8', { ignoreBOM: true });
-  return (bytes) => (bytes === null ? d.decode() : d.decode(bytes, { stream: true }));
+  return (bytes) => (bytes === null ? d.decode() : decodeInParts(d, bytes));
 }
 
 const BOM_LENGTH: Record<TextEncodingName, (head: Uint8Array) => number> = {

@@ -178,6 +178,19 @@ describe('decodeBytes', () => {
     expect(decodeBytes(Buffer.from(text, 'utf16le'))).toEqual({ kind: 'text', text, encoding: 'utf16le' });
     expect(decodeBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))).toEqual({ kind: 'text', text, encoding: 'utf8-bom' });
   });
+  it('decodes a big UTF-8 text (in parts, kept on the heap) exactly as Buffer#toString does, a character or a bad byte at each part edge', () => {
+    const edge = 1 << 19;
+    // Multi-byte characters, a surrogate pair, a lone continuation byte and a cut-off sequence, moved across the part edges.
+    const odd = Buffer.concat([Buffer.from('é€😀'), Buffer.from([0x80, 0xe2, 0x82, 0x41, 0xf0, 0x9f])]);
+    for (let shift = 0; shift < odd.length; shift++) {
+      const fill = (n: number) => Buffer.alloc(n, 0x61);
+      const bytes = Buffer.concat([fill(edge - shift), odd, fill(edge - odd.length), odd, fill(100), Buffer.from([0xe2, 0x82])]);
+      const d = decodeBytes(bytes);
+      expect(d.kind === 'text' && d.text === bytes.toString('utf8')).toBe(true);
+      const bom = decodeBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]));
+      expect(bom.kind === 'text' && bom.encoding === 'utf8-bom' && bom.text === bytes.toString('utf8')).toBe(true);
+    }
+  });
   it('calls NUL-laden and control-heavy content binary', () => {
     expect(decodeBytes(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 1, 2, 3])).kind).toBe('binary');
     expect(decodeBytes(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 0x41])).kind).toBe('binary');

@@ -91,6 +91,16 @@ describe('streaming decode', () => {
       { numRuns: 300 },
     );
   });
+
+  it('also in pieces bigger than the parts big texts are decoded in (512 KiB), a character across each edge', async () => {
+    const odd = Buffer.from('é€😀');
+    const bytes = Buffer.concat([Buffer.alloc((1 << 19) - 2, 0x61), odd, Buffer.alloc((1 << 19) - 3, 0x62), odd, Buffer.from([0xf0, 0x9f])]);
+    const whole = decodeBytes(bytes);
+    for (const sizes of [[bytes.length], [700_001], [(1 << 19) + 1, 1 << 20]]) {
+      const d = await decodeStream(pieces(bytes, sizes).chunks(0));
+      expect(d.kind === 'text' && whole.kind === 'text' && (await collect(d.texts)) === whole.text).toBe(true);
+    }
+  });
 });
 
 describe('random bytes never make the scanner throw', () => {
