@@ -138,13 +138,12 @@ describe('DiffParser', () => {
     p.end();
     return p;
   };
-  const summary = (p: DiffParser) => ({
-    raw: p.raw.map((f) => `${f.status} ${f.path}`),
-    sections: p.sections.map((s) => `${s.binary ? 'binary' : ''}${[1, 2, 3, 4, 5, 6].filter((n) => s.lines.has(n)).join(',')}`),
-  });
+  const summary = (p: DiffParser) =>
+    p.take().map((d) => ({ sha: d.sha, files: d.files.map((f) => `${f.file.status} ${f.file.path}${f.lines ? ` ${[1, 2, 3, 4, 5, 6].filter((n) => f.lines!.has(n)).join(',')}` : ''}`) }));
 
   it('reads the raw entries and each section’s added lines and binary marker', () => {
-    expect(summary(parse(output.length))).toEqual({ raw: ['M a.txt', 'M bin.dat', 'A new file.txt'], sections: ['2,4,5', 'binary', '1'] });
+    // Binary per git, and a new file: every line.
+    expect(summary(parse(output.length))).toEqual([{ sha: '', files: ['M a.txt 2,4,5', 'M bin.dat', 'A new file.txt'] }]);
   });
 
   it('gives the same however the output is cut', () => {

@@ -1,10 +1,11 @@
 /** `scan --commits <range>` on real repositories: what commits introduce, messages included. */
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commitsSource, listRangeCommits, resolvePushRange } from '../src/sources/git/commits.js';
 import { runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
-import { git, makeRepo, TestRepo } from './helpers/git.js';
+import { git, makeRepo, TestRepo, wrappedGit } from './helpers/git.js';
 import { tempDir } from './helpers/tmp.js';
 
 const T = fakeAll('git-commits');
@@ -101,6 +102,52 @@ describe('scan --commits', () => {
     git(repo.dir, ['worktree', 'add', '-q', '--detach', wt, b]);
     const w = new TestRepo(wt);
     expect((await commits(w, 'HEAD~1..HEAD')).where).toEqual([at('b.env:1', b)]);
+  });
+
+  it('one git diff-tree for the whole range: empty commits, a merge that adds nothing, a merge that does, the root commit', async () => {
+    const repo = makeRepo();
+    const root = repo.commit('root', { 'root.env': line(T.pat!) });
+    repo.commit('empty', {}, { allowEmpty: true });
+    const base = repo.commit('base', { 'a.txt': 'a\n' });
+    git(repo.dir, ['checkout', '-q', '-b', 'side']);
+    const side = repo.commit('side', { 'side.env': `S=1\n${line(U.pat!)}` });
+    git(repo.dir, ['checkout', '-q', 'main']);
+    // main has nothing of its own since: against main the merge adds side's file, against side nothing.
+    git(repo.dir, ['merge', '-q', '--no-ff', '--no-edit', 'side']);
+    repo.commit('empty again', {}, { allowEmpty: true });
+    git(repo.dir, ['checkout', '-q', '-b', 'other', base]);
+    repo.commit('other', { 'o.txt': 'o\n' });
+    git(repo.dir, ['checkout', '-q', 'main']);
+    git(repo.dir, ['merge', '-q', '--no-ff', '--no-commit', 'other']);
+    repo.write({ 'evil.env': `E=1\n${line(T.pat!)}` });
+    git(repo.dir, ['add', 'evil.env']);
+    const evil = repo.commit('merge other');
+    const last = repo.commit('last', { 'a.txt': `a\n${line(U.pat!)}` });
+    const all = await commits(repo, `${root}~0`);
+    expect(all.where).toEqual([at('root.env:1', root)]);
+    const r = await runMain(['scan', '--commits', 'HEAD', '-f', 'json'], { cwd: repo.dir });
+    expect(r.code).toBe(1);
+    const push = await resolvePushRange({ cwd: repo.dir, stdin: `refs/heads/main ${last} refs/heads/main ${'0'.repeat(40)}\n` });
+    const found: string[] = [];
+    for await (const e of commitsSource({ cwd: repo.dir, commits: push })) if (e.kind === 'item' && !e.commit?.message) found.push(`${e.path}@${e.commit!.sha.slice(0, 7)}`);
+    expect(found.sort()).toEqual([at('a.txt', base), at('a.txt', last), at('evil.env', evil), at('o.txt', git(repo.dir, ['rev-parse', 'other']).trim()), at('root.env', root), at('side.env', side)].sort());
+  });
+
+  it('git diff-tree failing part-way, or giving the diffs out of order: exit 2, never a partial pass', async () => {
+    const repo = makeRepo();
+    const first = repo.commit('a', { 'a.env': line(T.pat!) });
+    for (let i = 0; i < 5; i++) repo.commit(`c${i}`, { [`f${i}.txt`]: `${i}\n`.repeat(200) });
+    const range = `${first}..HEAD`;
+    const realGit = spawnSync('sh', ['-c', 'command -v git']).stdout.toString().trim();
+    const cut = wrappedGit(`case "$*" in *diff-tree*--stdin*) ${realGit} "$@" | head -c 2000; exit 1;; esac`);
+    const reversed = wrappedGit(`case "$*" in *diff-tree*--stdin*) tac | ${realGit} "$@"; exit $?;; esac`);
+    for (const bin of [cut, reversed]) {
+      const r = runBin(['scan', '--commits', range, '-f', 'json'], { cwd: repo.dir, env: { PATH: `${bin}:${process.env['PATH']}` } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/diff-tree/);
+      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    }
+    expect(runBin(['scan', '--commits', range, '-f', 'json'], { cwd: repo.dir }).code).toBe(0);
   });
 
   it('an unknown ref, a repository with no commits, a bad range: exit 2, one line', async () => {

@@ -10,7 +10,7 @@ import type { CommitInfo } from '../../core/types.js';
 import { GitError, UsageError } from '../../errors.js';
 import type { SourceEvent } from '../types.js';
 import { blobEvent } from './blob.js';
-import { addedFiles, intersectParents, type AddedFile } from './diff.js';
+import { commitDiffs, intersectParents, type CommitDiff } from './diff.js';
 import { CatFile, gitRun, openRepo, shallowCommits, splitNul, treeBlobs, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
 
 /** Path reported for findings in a commit message (the text report shows `commit <sha> (message)`). */
@@ -196,9 +196,6 @@ export function commitInfo(c: CommitMeta): CommitInfo {
   return { sha: c.sha, author: c.author, email: c.email, date: c.date };
 }
 
-/** Commits whose diffs run at once in a commit range (one git process per commit and parent). */
-const DIFFS_AHEAD = 4;
-
 export interface CommitsSourceOptions {
   /** Any directory inside the repository. */
   cwd: string;
@@ -229,39 +226,51 @@ export async function* commitsSource(opts: CommitsSourceOptions): AsyncGenerator
   } else {
     throw new UsageError('commitsSource needs a range or a list of commits');
   }
+  // A commit listed twice is scanned once.
+  shas = [...new Set(shas)];
   opts.onCommits?.(shas.length);
   if (!shas.length) return;
   const cat = new CatFile(repo.cwd);
-  /** What a commit adds, against each parent (its diffs run in git while earlier commits are read). */
-  const added = (c: CommitMeta): Promise<AddedFile[]> => {
-    const parents = c.parents.length ? c.parents : [repo.emptyTree];
-    return Promise.all(parents.map((p) => addedFiles(repo.cwd, { kind: 'trees', from: p, to: c.sha }))).then(intersectParents);
+  // Every commit's diffs from one git process, read ahead while blobs are read and scanned.
+  const diffs = commitDiffs(repo.cwd, shas, repo.hashLength);
+  let pending: CommitDiff[] = [];
+  /** The next diffs of commit `sha` (at most `most`: the same commit cannot follow itself). */
+  const diffsOf = async (sha: string, most: number): Promise<CommitDiff[]> => {
+    const out: CommitDiff[] = [];
+    while (out.length < most) {
+      if (!pending.length) {
+        const r = await diffs.next();
+        if (r.done) break;
+        pending = r.value;
+      }
+      if (pending[0]!.sha !== sha) break;
+      out.push(pending.shift()!);
+    }
+    return out;
   };
   try {
     for (let i = 0; i < shas.length; i += 256) {
       const metas = await commitMeta(repo, shas.slice(i, i + 256));
-      // A few commits' diffs at a time, taken in order: each is a short git run (one per parent).
-      const ahead: Promise<AddedFile[]>[] = [];
-      const start = (k: number): void => {
-        if (k >= metas.length) return;
-        const p = added(metas[k]!);
-        p.catch(() => {}); // awaited in turn below
-        ahead.push(p);
-      };
-      for (let k = 0; k < DIFFS_AHEAD; k++) start(k);
-      for (const [k, c] of metas.entries()) {
+      for (const c of metas) {
         const info = commitInfo(c);
         if (c.body.trim()) {
           yield { kind: 'item', path: COMMIT_MESSAGE_PATH, content: c.body, commit: { ...info, message: true } };
         }
-        const files = await ahead.shift()!;
-        start(k + DIFFS_AHEAD);
+        // One diff per parent (a root commit: one, against the empty tree); a diff that adds
+        // nothing is left out, and a merge then adds nothing new against every parent.
+        const parents = Math.max(1, c.parents.length);
+        const mine = await diffsOf(c.sha, parents);
+        const files = mine.length < parents ? [] : intersectParents(mine.map((d) => d.files));
         for (const { file, lines } of files) {
           yield await blobEvent(cat, { path: file.path, oid: file.newOid, mode: file.newMode }, { lines, commit: info, maxFileSize: opts.maxFileSize });
         }
       }
     }
+    // Every diff git gave belongs to a commit asked for, in order.
+    const extra = pending.length ? pending[0] : (await diffs.next()).value?.[0];
+    if (extra) throw new GitError(`git diff-tree gave a diff of ${extra.sha.slice(0, 12) || 'an unnamed commit'} out of order in ${repo.cwd}`);
   } finally {
     cat.close();
+    await diffs.return(undefined);
   }
 }

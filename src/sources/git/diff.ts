@@ -131,73 +131,148 @@ interface Section {
   lines: AddedLines;
 }
 
+/** One diff of a `diff-tree --stdin` stream: the commit it is for ('' for a lone diff) and what it adds. */
+export interface CommitDiff {
+  sha: string;
+  files: AddedFile[];
+}
+
+/** Raw entries and patch sections → the files a diff adds to, each with its added lines. */
+function addedOf(raw: ChangedFile[], sections: Section[]): AddedFile[] {
+  const out: AddedFile[] = [];
+  if (sections.length !== raw.reduce((n, f) => n + (f.status === 'T' ? 2 : 1), 0)) {
+    // Never guess which lines belong to which file: scan those files whole instead.
+    for (const file of raw) out.push({ file });
+    return out;
+  }
+  let k = 0;
+  for (const file of raw) {
+    const s = sections[k]!;
+    k += file.status === 'T' ? 2 : 1;
+    // A new file, a binary one (per git, or a big one) or a type change: every line is new.
+    out.push(s.binary || file.status === 'A' || file.status === 'T' ? { file } : { file, lines: s.lines });
+  }
+  return out;
+}
+
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+
 /**
  * The output of `diff-… --raw -p -U0 -z` read as it comes: the raw entries (NUL-separated fields),
  * an empty field, then the patch, whose per-file sections come in the raw entries' order. Of the
  * patch only each line's first bytes are looked at (a section's start, its hunk headers, a binary
- * marker): the added lines themselves, of any length, are never kept.
+ * marker): the added lines themselves, of any length, are never kept. From `diff-tree --stdin`, each
+ * commit's diff follows its id and a NUL (none for a commit whose diff is empty): a patch line never
+ * starts with `hashLength` hex digits and a NUL, nor a raw entry with a hex digit.
  */
 export class DiffParser {
-  readonly raw: ChangedFile[] = [];
-  readonly sections: Section[] = [];
-  private inPatch = false;
-  /** Raw phase: the fields of the entry being read, and a field cut across chunks. */
+  /** Diffs completed so far (take them with `take()`). */
+  private done: CommitDiff[] = [];
+  private sha = '';
+  private raw: ChangedFile[] = [];
+  private sections: Section[] = [];
+  private phase: 'raw' | 'lineStart' | 'line' = 'raw';
+  /** Raw phase: the entry being read. */
   private meta: string | undefined;
   private paths: Buffer[] = [];
+  /** Bytes not parsed yet: a raw field or the start of a patch line cut across chunks. */
   private carry: Buffer | undefined;
-  /** Patch phase: the first bytes of the line being read, and whether its end has been seen. */
+  /** Line phase: the first bytes of the patch line being read. */
   private head: Buffer[] = [];
   private headLen = 0;
 
+  constructor(private readonly hashLength = 40) {}
+
   push(chunk: Buffer): void {
+    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.carry = undefined;
     let p = 0;
-    while (p < chunk.length && !this.inPatch) {
-      const i = chunk.indexOf(0, p);
-      if (i < 0) {
-        this.carry = this.carry ? Buffer.concat([this.carry, chunk.subarray(p)]) : Buffer.from(chunk.subarray(p));
-        return;
+    while (p < buf.length) {
+      if (this.phase === 'raw') {
+        const i = buf.indexOf(0, p);
+        if (i < 0) {
+          this.carry = Buffer.from(buf.subarray(p));
+          return;
+        }
+        this.rawField(buf.subarray(p, i));
+        p = i + 1;
+      } else if (this.phase === 'lineStart') {
+        const n = this.hashLength;
+        if (buf.length - p <= n && buf.indexOf(10, p) < 0) {
+          // Too little to tell a commit's id from a patch line yet.
+          this.carry = Buffer.from(buf.subarray(p));
+          return;
+        }
+        if (this.isId(buf, p) && buf[p + n] === 0) {
+          this.next(buf.toString('latin1', p, p + n));
+          p += n + 1;
+          continue;
+        }
+        this.phase = 'line';
+      } else {
+        const i = buf.indexOf(10, p);
+        const end = i < 0 ? buf.length : i;
+        if (this.headLen < HEAD) {
+          const part = Buffer.from(buf.subarray(p, Math.min(end, p + HEAD - this.headLen)));
+          this.head.push(part);
+          this.headLen += part.length;
+        }
+        if (i < 0) return;
+        this.patchLine(this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head));
+        this.head = [];
+        this.headLen = 0;
+        this.phase = 'lineStart';
+        p = i + 1;
       }
-      const field = this.carry ? Buffer.concat([this.carry, chunk.subarray(p, i)]) : chunk.subarray(p, i);
-      this.carry = undefined;
-      p = i + 1;
-      this.rawField(field);
-    }
-    while (p < chunk.length) {
-      const i = chunk.indexOf(10, p);
-      const end = i < 0 ? chunk.length : i;
-      if (this.headLen < HEAD) {
-        const part = chunk.subarray(p, Math.min(end, p + HEAD - this.headLen));
-        this.head.push(part);
-        this.headLen += part.length;
-      }
-      if (i < 0) {
-        // Keep only what was looked at: the chunk itself may be reused.
-        this.head = [Buffer.concat(this.head)];
-        return;
-      }
-      this.patchLine(this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head));
-      this.head = [];
-      this.headLen = 0;
-      p = i + 1;
     }
   }
 
+  /** The end of the output: completes the last diff. */
   end(): void {
-    if (this.carry) this.rawField(this.carry);
-    if (this.headLen) this.patchLine(Buffer.concat(this.head));
+    const rest = this.carry;
     this.carry = undefined;
+    if (rest) {
+      if (this.phase === 'raw') this.rawField(rest);
+      else this.patchLine(rest.subarray(0, HEAD));
+    } else if (this.phase === 'line') this.patchLine(Buffer.concat(this.head));
+    this.next(undefined);
+  }
+
+  /** The diffs completed since the last call, in order. */
+  take(): CommitDiff[] {
+    const out = this.done;
+    this.done = [];
+    return out;
+  }
+
+  private isId(buf: Buffer, p: number): boolean {
+    if (buf.length - p < this.hashLength) return false;
+    for (let k = p; k < p + this.hashLength; k++) if (!isHex(buf[k]!)) return false;
+    return true;
+  }
+
+  /** Completes the diff being read (one with a commit id, or with entries) and starts `sha`'s. */
+  private next(sha: string | undefined): void {
+    if (this.sha !== '' || this.raw.length > 0) this.done.push({ sha: this.sha, files: addedOf(this.raw, this.sections) });
+    this.sha = sha ?? '';
+    this.raw = [];
+    this.sections = [];
+    this.meta = undefined;
+    this.paths = [];
     this.head = [];
     this.headLen = 0;
+    this.phase = 'raw';
   }
 
   private rawField(field: Buffer): void {
     if (field.length === 0) {
       // The empty field between the raw entries and the patch.
-      this.inPatch = true;
+      this.phase = 'lineStart';
       return;
     }
     if (this.meta === undefined) {
       if (field[0] === 58 /* ':' */) this.meta = field.toString('latin1');
+      else if (field.length === this.hashLength && this.isId(field, 0)) this.next(field.toString('latin1'));
       return;
     }
     this.paths.push(Buffer.from(field));
@@ -228,6 +303,11 @@ export class DiffParser {
 /** What adds content: an added, modified, renamed or copied file, or a type change (file ⇄ symlink). Deletions add nothing. */
 const ADDING = 'AMRCT';
 
+/** The options every diff runs with: raw entries and a -U0 patch in one run, big files not diffed. */
+function diffOptions(): string[] {
+  return ['--raw', '-p', '-U0', '-z', '--no-abbrev', '--no-color', `--diff-filter=${ADDING}`, ...COMMON];
+}
+
 /**
  * Files a diff adds content to, with their added lines (one git run, read as it comes). Deletions
  * add nothing; a type change (file ⇄ symlink) is wholly new content.
@@ -235,25 +315,29 @@ const ADDING = 'AMRCT';
 export async function addedFiles(cwd: string, spec: DiffSpec): Promise<AddedFile[]> {
   // One git run gives both: the raw entries (-z), an empty field, then the -U0 patch, whose sections
   // come in the raw entries' order (a type change has two: the old side removed, the new one added).
-  const args = ['-c', `core.bigFileThreshold=${BIG_BLOB}`, ...diffArgs(spec), '--raw', '-p', '-U0', '-z', '--no-abbrev', '--no-color', `--diff-filter=${ADDING}`, ...COMMON];
   const parser = new DiffParser();
-  for await (const chunk of gitStarted(cwd, args).chunks()) parser.push(chunk);
+  for await (const chunk of gitStarted(cwd, ['-c', `core.bigFileThreshold=${BIG_BLOB}`, ...diffArgs(spec), ...diffOptions()]).chunks()) parser.push(chunk);
   parser.end();
-  const { raw, sections } = parser;
-  const out: AddedFile[] = [];
-  if (sections.length !== raw.reduce((n, f) => n + (f.status === 'T' ? 2 : 1), 0)) {
-    // Never guess which lines belong to which file: scan those files whole instead.
-    for (const file of raw) out.push({ file });
-    return out;
+  return parser.take()[0]?.files ?? [];
+}
+
+/**
+ * What each commit adds, against each of its parents (a root commit: against the empty tree), for
+ * many commits through one `git diff-tree --stdin`: the diffs come in the commits' order, a merge's
+ * one per parent in its parents' order, and a diff that adds nothing is left out (with its id).
+ * Read ahead up to `readAhead` bytes while the caller works; fails closed when git does.
+ */
+export async function* commitDiffs(cwd: string, shas: readonly string[], hashLength: number, readAhead = 4 << 20): AsyncGenerator<CommitDiff[]> {
+  const args = ['-c', `core.bigFileThreshold=${BIG_BLOB}`, 'diff-tree', '--stdin', '--root', '-m', '-r', ...diffOptions()];
+  const parser = new DiffParser(hashLength);
+  for await (const chunk of gitStarted(cwd, args, { input: `${shas.join('\n')}\n`, readAhead }).chunks()) {
+    parser.push(chunk);
+    const done = parser.take();
+    if (done.length) yield done;
   }
-  let k = 0;
-  for (const file of raw) {
-    const s = sections[k]!;
-    k += file.status === 'T' ? 2 : 1;
-    // A new file, a binary one (per git, or a big one) or a type change: every line is new.
-    out.push(s.binary || file.status === 'A' || file.status === 'T' ? { file } : { file, lines: s.lines });
-  }
-  return out;
+  parser.end();
+  const last = parser.take();
+  if (last.length) yield last;
 }
 
 /**

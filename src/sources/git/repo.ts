@@ -62,7 +62,9 @@ function spawnGit(cwd: string, args: readonly string[], stdio: StdioOptions = 'p
 /** The one-line error of a git command that failed: what git said, else its exit code or signal. */
 function gitFailed(cwd: string, args: readonly string[], status: number | string, stderr: string): GitError {
   const what = typeof status === 'number' ? `exit code ${status}` : `stopped by ${status}`;
-  return new GitError(`git ${args.find((a) => !a.startsWith('-')) ?? ''} failed in ${cwd}: ${firstLine(stderr) || what}`);
+  // The subcommand: the first argument that is not an option (nor a `-c` option's value).
+  const sub = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-c') ?? '';
+  return new GitError(`git ${sub} failed in ${cwd}: ${firstLine(stderr) || what}`);
 }
 
 /** What a child writes to standard error (the first 4 KiB), for its error message. */
