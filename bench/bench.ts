@@ -3,7 +3,7 @@
  * bin and the reference commands side by side, prints a table and writes .bench/results.json.
  *
  *   npm run bench                 all cases
- *   npm run bench -- --only scan  one case (scan | audit | staged)
+ *   npm run bench -- --only scan  one case (scan | audit | staged | big)
  *   npm run bench -- --runs 5     repetitions per command (median is reported)
  *   npm run bench -- --fresh      regenerate the corpora
  *   npm run bench -- --no-secretlint
@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync, closeSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hasCommand, makeHistoryRepo, makeStagedRepo, makeTree, CORPUS_VERSION, type Planted } from './corpus.js';
+import { hasCommand, makeBigRepo, makeHistoryRepo, makeStagedRepo, makeTree, CORPUS_VERSION, type Planted } from './corpus.js';
 
 const ROOT = process.cwd();
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -236,6 +236,31 @@ if (!ONLY || ONLY === 'staged') {
     const check = checkReport(report, repo.planted);
     row({ case: 'pre-commit hook', command: 'hubspot-secrets scan <one file> (scan --staged not available yet)', m: ours, ref: node0, mbPerS: null, ratioTo: 'node -e 0', target: 2.5, findings: check.findings, planted: 1, found: check.found });
   }
+}
+
+// --- big content: one ~200 MB file in every mode ---------------------------------------------
+if (!ONLY || ONLY === 'big') {
+  const big = cached('big', () => makeBigRepo(path.join(BASE, 'big')));
+  const oid = spawnSync('git', ['rev-parse', `HEAD:${big.file}`], { cwd: big.dir, encoding: 'utf8' }).stdout.trim();
+  const modes: { command: string; args: string[]; planted: Planted[] }[] = [
+    { command: 'hubspot-secrets scan <the file>', args: ['scan', big.file], planted: big.staged },
+    { command: 'hubspot-secrets scan --staged (the file modified)', args: ['scan', '--staged'], planted: big.staged },
+    { command: 'hubspot-secrets scan --commits HEAD', args: ['scan', '--commits', 'HEAD'], planted: big.committed },
+    { command: 'hubspot-secrets audit', args: ['audit'], planted: big.committed },
+  ];
+  const report = (i: number): string => path.join(OUT, `big-${i}.json`);
+  const ms = measureTogether([
+    { cmd: 'git', args: ['cat-file', 'blob', oid], cwd: big.dir },
+    ...modes.map((m, i) => ({ cmd: 'node', args: [CLI, ...m.args, '--format', 'json', '--show-secrets', '-o', report(i), '-q'], cwd: big.dir })),
+  ]);
+  const size = `${r1(big.bytes / 1e6)} MB`;
+  row({ case: 'big content', command: 'git cat-file blob (reference: reading it)', m: ms[0]!, mbPerS: mb(big.bytes, ms[0]!.wallMs), ratioTo: null, target: null, findings: null, planted: null, found: null, note: `one ${size} file` });
+  modes.forEach((m, i) => {
+    const check = existsSync(report(i)) ? checkReport(report(i), m.planted) : { findings: 0, found: 0, missing: m.planted };
+    for (const p of check.missing.slice(0, 5)) process.stderr.write(`  missed: ${p.rule} in ${p.path} (${m.command})\n`);
+    const peak = ms[i + 1]!.peakRssMb;
+    row({ case: 'big content', command: m.command, m: ms[i + 1]!, mbPerS: mb(big.bytes, ms[i + 1]!.wallMs), ratioTo: null, target: null, findings: check.findings, planted: m.planted.length, found: check.found, note: `peak RSS ≤ 300 MB ${peak <= 300 ? '✔' : '✘'}` });
+  });
 }
 
 // --- report ---------------------------------------------------------------------------------

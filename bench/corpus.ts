@@ -4,7 +4,7 @@
  * Fake credentials come from test/helpers/fake-tokens.ts (nothing here is a real secret).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import {
   fakeHubHex,
@@ -347,6 +347,59 @@ export function makeStagedRepo(dir: string, nfiles = 20_000): StagedCorpus {
   writeFileSync(path.join(dir, file), `export const config = {\n  hubspotToken: '${value}',\n};\n`);
   git(dir, ['add', file]);
   return { dir, files: nfiles, planted: [{ path: file, rule: 'hubspot-private-app-token', value }] };
+}
+
+export interface BigCorpus {
+  dir: string;
+  /** The big file (repository-relative). */
+  file: string;
+  bytes: number;
+  /** In the committed version. */
+  committed: Planted[];
+  /** In the staged version: the committed ones and one more, appended. */
+  staged: Planted[];
+}
+
+/**
+ * A repository whose one commit holds a ~`mb` MB database dump (SQL inserts with credentials at ten
+ * places, the last near its end), then the dump modified (a line appended) and staged: what every
+ * mode must read without holding it whole.
+ */
+export function makeBigRepo(dir: string, mb = 200): BigCorpus {
+  initRepo(dir);
+  const r = new Fast(7);
+  const t = new Rng('bench-big');
+  const file = 'backup/dump.sql';
+  mkdirSync(path.join(dir, 'backup'), { recursive: true });
+  const abs = path.join(dir, file);
+  const fd = openSync(abs, 'w');
+  const committed: Planted[] = [];
+  const target = mb * 1e6;
+  let bytes = 0;
+  let next = 0;
+  while (bytes < target) {
+    const lines: string[] = [];
+    for (let k = 0; k < 2000; k++) {
+      lines.push(`INSERT INTO contacts (id, email, note) VALUES (${r.int(1e9)}, '${r.pick(WORDS)}${r.int(1e4)}@example.com', '${sentence(r, 10)}');`);
+    }
+    // Ten credentials, spread out, the last one in the final stretch.
+    if (committed.length < 10 && bytes >= next) {
+      const [snippet, rule, value] = leak(t, committed.length);
+      lines.push(snippet);
+      committed.push({ path: file, rule, value });
+      next = committed.length === 9 ? target - 2e6 : next + target / 10;
+    }
+    const b = Buffer.from(`${lines.join('\n')}\n`);
+    writeSync(fd, b);
+    bytes += b.length;
+  }
+  closeSync(fd);
+  git(dir, ['add', file]);
+  git(dir, ['commit', '-q', '-m', 'Database backup']);
+  const [snippet, rule, value] = leak(t, 0);
+  appendFileSync(abs, `${snippet}\n`);
+  git(dir, ['add', file]);
+  return { dir, file, bytes, committed, staged: [...committed, { path: file, rule, value }] };
 }
 
 export function hasCommand(cmd: string): boolean {
