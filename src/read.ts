@@ -11,6 +11,7 @@
  * guessed.
  */
 import { detect } from './core/detect.js';
+import { GitError } from './errors.js';
 import { decodeBytes, decodeInParts, LineIndex, type TextEncodingName } from './core/text.js';
 import type { Match, RuleSet } from './core/types.js';
 import { MAX_ENCODED_RUN } from './core/views.js';
@@ -149,15 +150,24 @@ export async function decodeStream(chunks: AsyncIterable<Uint8Array>): Promise<S
 const BREAK = /\r\n?|\n/g;
 
 /** The position just after `text.slice(from, to)`, starting from `pos` (never splits a CRLF). */
-function advance(pos: { line: number; column: number }, text: string, from: number, to: number): { line: number; column: number } {
+function advance(pos: Pos, text: string, from: number, to: number): Pos {
   let line = pos.line;
+  let gitLine = pos.gitLine;
   let lineStart = from - (pos.column - 1);
   BREAK.lastIndex = from;
   for (let m = BREAK.exec(text); m && m.index < to; m = BREAK.exec(text)) {
     line++;
+    if (m[0] !== '\r') gitLine++;
     lineStart = m.index + m[0].length;
   }
-  return { line, column: to - lineStart + 1 };
+  return { line, column: to - lineStart + 1, gitLine };
+}
+
+/** A place in a text: its line and column, and its line as git counts them (see Match.gitLine). */
+interface Pos {
+  line: number;
+  column: number;
+  gitLine: number;
 }
 
 /** Never cut between a CR and its LF: the cut moves one character back instead. */
@@ -198,7 +208,7 @@ export async function detectTextStream(
   let total = 0; // absolute offset of the end of the text received so far
   let ownStart = 0;
   // Where the next window starts, and its line and column (never between a CR and its LF).
-  let next = { offset: 0, line: 1, column: 1 };
+  let next = { offset: 0, line: 1, column: 1, gitLine: 1 };
   const matches: Match[] = [];
   const lines = new Map<number, string>();
 
@@ -227,12 +237,16 @@ export async function detectTextStream(
       for (const m of found) {
         const abs = ws + m.start;
         if (abs < ownStart || abs >= ownEnd) continue;
+        const { gitLine: relGit, ...rest } = m;
+        const absLine = wpos.line + m.line - 1;
+        const gitLine = wpos.gitLine + (relGit ?? m.line) - 1;
         matches.push({
-          ...m,
+          ...rest,
+          ...(gitLine !== absLine ? { gitLine } : {}),
           secret: detach(m.secret),
           start: abs,
           end: ws + m.end,
-          line: wpos.line + m.line - 1,
+          line: absLine,
           column: m.line === 1 ? wpos.column + m.column - 1 : m.column,
           endLine: wpos.line + m.endLine - 1,
           endColumn: m.endLine === 1 ? wpos.column + m.endColumn - 1 : m.endColumn,
@@ -320,9 +334,9 @@ export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOpt
         yield b;
       }
     } catch (err) {
-      // A system error reading (a file that vanished, EIO) is the item's; anything else, git failing
-      // to give a blob included, fails the run.
-      throw typeof (err as NodeJS.ErrnoException).syscall === 'string' ? new ReadError(err) : err;
+      // A read that failed (a file that vanished or was replaced, EIO) is the item's: a skip. git
+      // failing to give a blob fails the run (closed), as any other git failure does.
+      throw err instanceof GitError ? err : new ReadError(err);
     }
   }
   try {

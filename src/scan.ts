@@ -96,7 +96,8 @@ export function emptyStats(): ScanStats {
 export function toFindings(item: SourceItem, matches: readonly Match[], opts: ScanOptions): ScannedFinding[] {
   const out: ScannedFinding[] = [];
   for (const m of matches) {
-    if (item.lines && !item.lines.has(m.line)) continue;
+    // Added lines are git's: only `\n` ends a line there (see Match.gitLine).
+    if (item.lines && !item.lines.has(m.gitLine ?? m.line)) continue;
     const rule = opts.ruleset.byId.get(m.ruleId)!;
     const f: ScannedFinding = {
       ruleId: m.ruleId,

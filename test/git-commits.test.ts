@@ -1,6 +1,8 @@
 /** `scan --commits <range>` on real repositories: what commits introduce, messages included. */
 import { spawnSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { commitsSource, listRangeCommits, resolvePushRange } from '../src/sources/git/commits.js';
 import { runBin, runMain } from './helpers/cli.js';
@@ -148,6 +150,22 @@ describe('scan --commits', () => {
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
     }
     expect(runBin(['scan', '--commits', range, '-f', 'json'], { cwd: repo.dir }).code).toBe(0);
+  });
+
+  it('a commit git cannot read in the middle of a range (diff-tree says so and goes on, exit 0): exit 2, not a pass', async () => {
+    const repo = makeRepo();
+    const a = repo.commit('a', { 'a.txt': 'a\n' });
+    const bad = repo.commit('add config', { 's.env': line(T.pat!) });
+    repo.commit('c', { 'c.txt': 'c\n' });
+    // Rewrite the commit's loose object with another body: its hash no longer matches.
+    const file = path.join(repo.dir, '.git/objects', bad.slice(0, 2), bad.slice(2));
+    const body = Buffer.from(git(repo.dir, ['cat-file', 'commit', bad]).replace('add config', 'add confix'));
+    chmodSync(file, 0o644);
+    writeFileSync(file, deflateSync(Buffer.concat([Buffer.from(`commit ${body.length}\0`), body])));
+    const r = await runMain(['scan', '--commits', `${a}..HEAD`, '-f', 'json'], { cwd: repo.dir });
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.stderr).toContain(bad.slice(0, 12));
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it('an unknown ref, a repository with no commits, a bad range: exit 2, one line', async () => {

@@ -63,6 +63,24 @@ describe('scan --staged', () => {
     expect(where(doc)).toEqual(['app.env:4']);
   });
 
+  it('a lone CR before the added line (a line end for editors, not for git) does not shift which lines are added, also in a file scanned in windows', async () => {
+    const repo = makeRepo();
+    const filler = 'const note = "filler text that makes the file span several windows";\n'.repeat(Math.ceil((5 << 20) / 70));
+    for (const [name, head] of [['small.py', ''], ['big.py', filler]] as const) {
+      repo.commit(`add ${name}`, { [name]: `x = "a\rb"\nline2\n${head}${line(T.pat!)}` });
+      repo.write({ [name]: `x = "a\rb"\nline2\n${head}${line(T.pat!)}${line(U.pat!)}` });
+      git(repo.dir, ['add', name]);
+      const { code, doc } = await staged(repo);
+      expect(code, name).toBe(1);
+      // Editors' lines: the lone CR ends line 1, so the new secret is on line 5 (git: 4) past the filler.
+      const fillerLines = head ? head.split('\n').length - 1 : 0;
+      expect(doc.findings.map((f) => `${f.path}:${f.line}:${f.secret.slice(-4)}`), name).toEqual([`${name}:${5 + fillerLines}:${U.pat!.slice(-4)}`]);
+      repo.commit(`commit ${name}`);
+      const r = await runMain(['scan', '--commits', 'HEAD', '-f', 'json'], { cwd: repo.dir });
+      expect((JSON.parse(r.stdout) as Doc).findings.map((f) => `${f.path}:${f.line}`), name).toEqual([`${name}:${5 + fillerLines}`]);
+    }
+  });
+
   it('honours partial staging (git add -p): the index, not the working tree', async () => {
     const repo = makeRepo();
     const body = Array.from({ length: 30 }, (_, i) => `line ${i}`);

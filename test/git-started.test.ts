@@ -20,4 +20,19 @@ describe('gitStarted', () => {
     for await (const chunk of started.chunks()) n += chunk.length;
     expect(n).toBe(big.length);
   });
+
+  it('reads ahead up to its bound while the output is being read too (git finishes while the reader waits)', async () => {
+    const repo = makeRepo();
+    const big = `${'y'.repeat(1 << 20)}\n`;
+    const oid = git(repo.dir, ['hash-object', '-w', '--stdin'], { input: big }).trim();
+    const before = processes();
+    const it = gitStarted(repo.dir, ['cat-file', 'blob', oid], { readAhead: 4 << 20 }).chunks();
+    let n = (await it.next()).value!.length;
+    // The reader now waits; git, never on a full pipe, writes the rest and exits.
+    const deadline = Date.now() + 5000;
+    while (processes() > before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(processes()).toBe(before);
+    for await (const chunk of it) n += chunk.length;
+    expect(n).toBe(big.length);
+  });
 });

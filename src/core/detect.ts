@@ -1,7 +1,7 @@
 /**
  * The detection core: text in, matches out. No I/O, no printing, no globals.
  */
-import { LineIndex } from './text.js';
+import { hasLoneCr, LineIndex } from './text.js';
 import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
@@ -460,10 +460,13 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
   if (cands.length === 0) return [];
 
   const lines = new LineIndex(text);
+  const loneCr = hasLoneCr(text);
   return resolveOverlaps(cands).map((c) => {
     const s = lines.position(c.start);
     const e = lines.position(c.end);
+    const gitLine = loneCr ? lines.gitLine(c.start) : s.line;
     return {
+      ...(gitLine !== s.line ? { gitLine } : {}),
       ruleId: c.rule.id,
       secret: c.secret,
       start: c.start,

@@ -93,6 +93,12 @@ export function decodeBytes(buf: Uint8Array): Decoded {
 }
 
 /** Offsets → 1-based line and column (UTF-16 code units, as SARIF and editors count). `\r\n`, `\n`, `\r` end lines. */
+/** Whether a text has a `\r` not followed by `\n`: a line end for editors, not for git. */
+export function hasLoneCr(text: string): boolean {
+  for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) return true;
+  return false;
+}
+
 export class LineIndex {
   private starts: number[] | null = null;
   constructor(private readonly text: string) {}
@@ -115,6 +121,13 @@ export class LineIndex {
       else hi = mid - 1;
     }
     return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+
+  /** The 1-based line of `offset` as git counts lines (only `\n` ends one). */
+  gitLine(offset: number): number {
+    let n = 1;
+    for (let i = this.text.indexOf('\n'); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) n++;
+    return n;
   }
 
   /** The full text of a 1-based line, without its line end. */

@@ -111,6 +111,11 @@ export interface Match {
   endLine: number;
   endColumn: number;
   encoding: Encoding;
+  /**
+   * The line as git counts it (only `\n` ends one), when that is not `line`: a lone `\r` before the
+   * match ends a line for editors (and here) but not for git, whose diffs say which lines are added.
+   */
+  gitLine?: number;
 }
 
 export type VerificationStatus = 'active' | 'inactive' | 'unknown' | 'not-checkable' | 'not-checked';

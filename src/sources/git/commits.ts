@@ -11,7 +11,7 @@ import { GitError, UsageError } from '../../errors.js';
 import type { SourceEvent } from '../types.js';
 import { blobEvent } from './blob.js';
 import { commitDiffs, intersectParents, type CommitDiff } from './diff.js';
-import { CatFile, gitRun, openRepo, shallowCommits, splitNul, treeBlobs, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
+import { CatFile, firstLine, gitRun, openRepo, shallowCommits, splitNul, treeBlobs, UNSHALLOW_HINT, type RepoInfo } from './repo.js';
 
 /** Path reported for findings in a commit message (the text report shows `commit <sha> (message)`). */
 export { COMMIT_MESSAGE_PATH } from './commit-object.js';
@@ -232,7 +232,7 @@ export async function* commitsSource(opts: CommitsSourceOptions): AsyncGenerator
   if (!shas.length) return;
   const cat = new CatFile(repo.cwd);
   // Every commit's diffs from one git process, read ahead while blobs are read and scanned.
-  const diffs = commitDiffs(repo.cwd, shas, repo.hashLength);
+  const { diffs, stderr } = commitDiffs(repo.cwd, shas, repo.hashLength);
   let pending: CommitDiff[] = [];
   /** The next diffs of commit `sha` (at most `most`: the same commit cannot follow itself). */
   const diffsOf = async (sha: string, most: number): Promise<CommitDiff[]> => {
@@ -257,9 +257,13 @@ export async function* commitsSource(opts: CommitsSourceOptions): AsyncGenerator
           yield { kind: 'item', path: COMMIT_MESSAGE_PATH, content: c.body, commit: { ...info, message: true } };
         }
         // One diff per parent (a root commit: one, against the empty tree); a diff that adds
-        // nothing is left out, and a merge then adds nothing new against every parent.
+        // nothing is left out, and a merge then adds nothing new against every parent. None at
+        // all: git could not read the commit (it goes on after saying so).
         const parents = Math.max(1, c.parents.length);
         const mine = await diffsOf(c.sha, parents);
+        if (mine.length === 0) {
+          throw new GitError(`git diff-tree gave no diff of commit ${c.sha.slice(0, 12)} in ${repo.cwd}: ${firstLine(stderr()) || 'no message'}`);
+        }
         const files = mine.length < parents ? [] : intersectParents(mine.map((d) => d.files));
         for (const { file, lines } of files) {
           yield await blobEvent(cat, { path: file.path, oid: file.newOid, mode: file.newMode }, { lines, commit: info, maxFileSize: opts.maxFileSize });

@@ -324,20 +324,26 @@ export async function addedFiles(cwd: string, spec: DiffSpec): Promise<AddedFile
 /**
  * What each commit adds, against each of its parents (a root commit: against the empty tree), for
  * many commits through one `git diff-tree --stdin`: the diffs come in the commits' order, a merge's
- * one per parent in its parents' order, and a diff that adds nothing is left out (with its id).
- * Read ahead up to `readAhead` bytes while the caller works; fails closed when git does.
+ * one per parent in its parents' order. A diff that adds nothing is left out, but every commit
+ * comes at least once (`--always`: its id alone when nothing at all): a commit git could not read
+ * (it says so on stderr and goes on) is missing. Read ahead up to `readAhead` bytes while the caller
+ * works; fails closed when git does.
  */
-export async function* commitDiffs(cwd: string, shas: readonly string[], hashLength: number, readAhead = 4 << 20): AsyncGenerator<CommitDiff[]> {
-  const args = ['-c', `core.bigFileThreshold=${BIG_BLOB}`, 'diff-tree', '--stdin', '--root', '-m', '-r', ...diffOptions()];
-  const parser = new DiffParser(hashLength);
-  for await (const chunk of gitStarted(cwd, args, { input: `${shas.join('\n')}\n`, readAhead }).chunks()) {
-    parser.push(chunk);
-    const done = parser.take();
-    if (done.length) yield done;
+export function commitDiffs(cwd: string, shas: readonly string[], hashLength: number, readAhead = 4 << 20): { diffs: AsyncGenerator<CommitDiff[]>; stderr: () => string } {
+  const args = ['-c', `core.bigFileThreshold=${BIG_BLOB}`, 'diff-tree', '--stdin', '--always', '--root', '-m', '-r', ...diffOptions()];
+  const git = gitStarted(cwd, args, { input: `${shas.join('\n')}\n`, readAhead });
+  async function* diffs(): AsyncGenerator<CommitDiff[]> {
+    const parser = new DiffParser(hashLength);
+    for await (const chunk of git.chunks()) {
+      parser.push(chunk);
+      const done = parser.take();
+      if (done.length) yield done;
+    }
+    parser.end();
+    const last = parser.take();
+    if (last.length) yield last;
   }
-  parser.end();
-  const last = parser.take();
-  if (last.length) yield last;
+  return { diffs: diffs(), stderr: git.stderr };
 }
 
 /**

@@ -81,7 +81,7 @@ function missingObject(oid: string, what: string | undefined, cwd: string): GitE
   return new GitError(`git object ${oid.slice(0, 12)}${what ? ` (${what})` : ''} is missing or corrupt; run \`git fsck\` in ${cwd}`);
 }
 
-function firstLine(s: string): string {
+export function firstLine(s: string): string {
   const lines = s
     .split('\n')
     .map((l) => l.trim())
@@ -148,14 +148,17 @@ function exitOf(c: ChildProcess, cwd: string): Promise<number | string> {
 export interface StartedGit {
   /** The output as it comes; ends with a GitError when git fails (or cannot start). Read it once. */
   chunks(): AsyncGenerator<Buffer>;
+  /** What git wrote to standard error so far (the first 4 KiB). */
+  stderr(): string;
 }
 
 /**
  * `git args…` started at once. Its output is read ahead, as it comes, up to `readAhead` bytes
- * (default none); past that git waits on a full pipe until `chunks()` reads on. So git works while
- * the caller does other things, and output of any size costs at most `readAhead` plus what the
- * reader keeps. `refused` is shown git's error output when it failed before writing anything (an
- * option this git lacks): when it returns true, the output just ends, with no error.
+ * (default none), also while `chunks()` is read: past that git waits on a full pipe until the reader
+ * catches up. So git works while the caller does other things, and output of any size costs at
+ * most `readAhead` plus what the reader keeps. `refused` is shown git's error output when it failed
+ * before writing anything (an option this git lacks): when it returns true, the output just ends,
+ * with no error.
  */
 export function gitStarted(
   cwd: string,
@@ -175,27 +178,49 @@ export function gitStarted(
   hold(false);
   const ahead: Buffer[] = [];
   let aheadBytes = 0;
+  let ended = false;
+  let wake: (() => void) | undefined;
   const limit = opts.readAhead ?? 0;
-  const collect = (c: Buffer): void => {
-    ahead.push(c);
-    aheadBytes += c.length;
-    if (aheadBytes >= limit) child.stdout.pause();
-  };
-  if (limit > 0) child.stdout.on('data', collect);
+  if (limit > 0) {
+    child.stdout.on('data', (c: Buffer) => {
+      ahead.push(c);
+      aheadBytes += c.length;
+      if (aheadBytes >= limit) child.stdout.pause();
+      wake?.();
+    });
+    // 'close' rather than 'end': it also comes when the stream fails.
+    child.stdout.on('close', () => {
+      ended = true;
+      wake?.();
+    });
+  }
   const closed = exitOf(child, cwd);
   child.stdin.on('error', () => {
     /* git may exit before reading all input; its exit code tells */
   });
   child.stdin.end(opts.input);
+  /** The read-ahead output as it comes: taking a piece lets git go on once under the bound again. */
+  async function* fromAhead(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const c = ahead.shift();
+      if (c !== undefined) {
+        aheadBytes -= c.length;
+        if (aheadBytes < limit && child.stdout.isPaused()) child.stdout.resume();
+        yield c;
+        continue;
+      }
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  }
   return {
+    stderr,
     async *chunks(): AsyncGenerator<Buffer> {
       hold(true);
       try {
-        child.stdout.pause();
-        child.stdout.off('data', collect);
-        let any = ahead.length > 0;
-        while (ahead.length) yield ahead.shift()!;
-        for await (const c of child.stdout as AsyncIterable<Buffer>) {
+        let any = false;
+        for await (const c of limit > 0 ? fromAhead() : (child.stdout as AsyncIterable<Buffer>)) {
           any = true;
           yield c;
         }
