@@ -267,18 +267,20 @@ export async function detectTextStream(
       for (const m of found) {
         const abs = ws + m.start;
         if (abs < ownStart || abs >= ownEnd) continue;
-        const { gitLine: relGit, ...rest } = m;
+        const { gitLine: relGit, gitEndLine: relGitEnd, ...rest } = m;
         const absLine = wpos.line + m.line - 1;
+        const absEnd = wpos.line + m.endLine - 1;
         const gitLine = wpos.gitLine + (relGit ?? m.line) - 1;
+        const gitEndLine = wpos.gitLine + (relGitEnd ?? m.endLine) - 1;
         matches.push({
           ...rest,
-          ...(gitLine !== absLine ? { gitLine } : {}),
+          ...(gitLine !== absLine || gitEndLine !== absEnd ? { gitLine, gitEndLine } : {}),
           secret: detach(m.secret),
           start: abs,
           end: ws + m.end,
           line: absLine,
           column: m.line === 1 ? wpos.column + m.column - 1 : m.column,
-          endLine: wpos.line + m.endLine - 1,
+          endLine: absEnd,
           endColumn: m.endLine === 1 ? wpos.column + m.endColumn - 1 : m.endColumn,
         });
         // Keep the match's line and its neighbours for inline-allow comments (as far as the window reaches).

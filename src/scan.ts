@@ -96,8 +96,9 @@ export function emptyStats(): ScanStats {
 export function toFindings(item: SourceItem, matches: readonly Match[], opts: ScanOptions): ScannedFinding[] {
   const out: ScannedFinding[] = [];
   for (const m of matches) {
-    // Added lines are git's: only `\n` ends a line there (see Match.gitLine).
-    if (item.lines && !item.lines.has(m.gitLine ?? m.line)) continue;
+    // Added lines are git's: only `\n` ends a line there (see Match.gitLine). A match over several
+    // lines (in a wrapped base64 block) counts when any of them is added.
+    if (item.lines && !item.lines.overlaps(m.gitLine ?? m.line, m.gitEndLine ?? m.endLine)) continue;
     const rule = opts.ruleset.byId.get(m.ruleId)!;
     const f: ScannedFinding = {
       ruleId: m.ruleId,
@@ -146,9 +147,19 @@ export async function scan(events: AsyncIterable<SourceOutput> | Iterable<Source
     if (!matches.length) return;
     const ctx: Omit<SuppressContext, 'match'> = { item: ev, lineText: read.lineText };
     const fs = toFindings(ev, matches, opts);
+    // Each finding's match, by its place (the first one there); a Map, not a search per finding: a
+    // file may hold thousands.
+    let at: Map<string, Match> | undefined;
+    const matchOf = (f: ScannedFinding): Match => {
+      if (!at) {
+        at = new Map();
+        for (const m of matches) if (!at.has(`${m.line}:${m.column}`)) at.set(`${m.line}:${m.column}`, m);
+      }
+      return at.get(`${f.line}:${f.column}`)!;
+    };
     for (let i = 0; i < fs.length; i++) {
       const f = fs[i]!;
-      const by = opts.suppress?.(f, { ...ctx, match: matches.find((m) => m.line === f.line && m.column === f.column)! });
+      const by = opts.suppress?.(f, { ...ctx, match: matchOf(f) });
       if (by) {
         recordSuppressed(stats, suppressed, f, by);
       } else {

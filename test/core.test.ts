@@ -1,7 +1,7 @@
 /** The pure core: strings in, matches out. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detect } from '../src/core/detect.js';
+import { detect, keepBest } from '../src/core/detect.js';
 import { redact } from '../src/core/redact.js';
 import { decodeBytes, LineIndex } from '../src/core/text.js';
 import { looksLikePlaceholder } from '../src/core/validators.js';
@@ -164,6 +164,42 @@ describe('detect', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('keepBest (overlapping candidates)', () => {
+  it('keeps what comparing each span with every kept one keeps, cluster by cluster', () => {
+    type S = { start: number; end: number; rank: number };
+    const better = (a: S, b: S) => a.rank - b.rank || b.end - b.start - (a.end - a.start) || a.start - b.start;
+    const naive = (spans: S[]) => {
+      const kept: S[] = [];
+      for (const c of [...spans].sort(better)) if (!kept.some((k) => c.start < k.end && k.start < c.end)) kept.push(c);
+      return kept.sort((a, b) => a.start - b.start);
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ start: fc.integer({ min: 0, max: 60 }), len: fc.integer({ min: 1, max: 12 }), rank: fc.integer({ min: 0, max: 3 }) }), { maxLength: 40 }),
+        (raw) => {
+          const spans = raw.map((r) => ({ start: r.start, end: r.start + r.len, rank: r.rank }));
+          expect(keepBest(spans, better)).toEqual(naive(spans));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('LineIndex', () => {
+  it('counts lines as editors do (CR, LF, CRLF) and as git does (LF only), the same at every offset', () => {
+    const text = 'a\rb\r\nc\n\rd\r\r\ne\n\nf\rg';
+    const index = new LineIndex(text);
+    for (let i = 0; i <= text.length; i++) {
+      const before = text.slice(0, i);
+      // Between a CR and its LF is still the line the CRLF ends.
+      const editor = text[i - 1] === '\r' && text[i] === '\n' ? before.slice(0, -1) : before;
+      expect(index.position(i).line, `editor line at ${i}`).toBe(editor.split(/\r\n?|\n/).length);
+      expect(index.gitLine(i), `git line at ${i}`).toBe(before.split('\n').length);
+    }
   });
 });
 

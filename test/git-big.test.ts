@@ -166,5 +166,8 @@ describe('AddedLines', () => {
     const both = a.intersect(b);
     expect([1, 2, 11, 12, 14, 15].filter((n) => both.has(n))).toEqual([2, 12, 14]);
     expect(new AddedLines().intersect(a).empty).toBe(true);
+    // A span of lines (a wrapped base64 block): any line of it.
+    expect([[1, 1], [1, 2], [3, 9], [3, 10], [15, 30], [11, 11], [0, 100]].map(([f, t]) => a.overlaps(f!, t!))).toEqual([false, true, false, true, false, true, true]);
+    expect(new AddedLines().overlaps(1, 100)).toBe(false);
   });
 });

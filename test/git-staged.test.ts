@@ -81,6 +81,23 @@ describe('scan --staged', () => {
     }
   });
 
+  it('a secret in a wrapped base64 block counts when any line of the block is added (it is reported at the block’s first line)', async () => {
+    const repo = makeRepo();
+    const block = (v: string) =>
+      Buffer.from(`# configuration for the hubspot integration service, production environment\nHUBSPOT_ACCESS_TOKEN=${v}\nPORT=8080\n`)
+        .toString('base64')
+        .replace(/.{76}/g, '$&\n')
+        .replace(/\n?$/, '\n');
+    repo.commit('config', { 'cfg.b64': block(T.pat!) });
+    repo.write({ 'cfg.b64': block(U.pat!) });
+    git(repo.dir, ['add', 'cfg.b64']);
+    // Only lines after the first change: the block's first line is the same.
+    expect(git(repo.dir, ['diff', '--cached', '-U0'])).toMatch(/^@@ -2/m);
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(1);
+    expect(doc.findings.map((f) => `${f.path}:${f.line}:${f.secret.slice(-4)}`)).toEqual([`cfg.b64:1:${U.pat!.slice(-4)}`]);
+  });
+
   it('honours partial staging (git add -p): the index, not the working tree', async () => {
     const repo = makeRepo();
     const body = Array.from({ length: 30 }, (_, i) => `line ${i}`);

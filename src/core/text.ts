@@ -123,11 +123,24 @@ export class LineIndex {
     return { line: lo + 1, column: offset - starts[lo]! + 1 };
   }
 
+  /** Offsets of every `\n` (built on first use: only texts with a lone CR need git's count). */
+  private lfs: number[] | null = null;
+
   /** The 1-based line of `offset` as git counts lines (only `\n` ends one). */
   gitLine(offset: number): number {
-    let n = 1;
-    for (let i = this.text.indexOf('\n'); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) n++;
-    return n;
+    if (this.lfs === null) {
+      this.lfs = [];
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.lfs.push(i);
+    }
+    // How many line feeds come before `offset`.
+    let lo = 0;
+    let hi = this.lfs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.lfs[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
   }
 
   /** The full text of a 1-based line, without its line end. */

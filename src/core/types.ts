@@ -112,10 +112,12 @@ export interface Match {
   endColumn: number;
   encoding: Encoding;
   /**
-   * The line as git counts it (only `\n` ends one), when that is not `line`: a lone `\r` before the
-   * match ends a line for editors (and here) but not for git, whose diffs say which lines are added.
+   * The lines as git counts them (only `\n` ends one), set when they are not `line` and `endLine`:
+   * a lone `\r` ends a line for editors (and here) but not for git, whose diffs say which lines are
+   * added.
    */
   gitLine?: number;
+  gitEndLine?: number;
 }
 
 export type VerificationStatus = 'active' | 'inactive' | 'unknown' | 'not-checkable' | 'not-checked';

@@ -30,7 +30,7 @@ export interface SourceItem {
   content: Uint8Array | string | ByteStream;
   commit?: CommitInfo;
   /** When set, only findings starting on these 1-based lines are reported (added lines of a diff). */
-  lines?: { has(line: number): boolean };
+  lines?: { overlaps(from: number, to: number): boolean };
   /** Git blob id, for sources that read blobs. */
   blob?: string;
   /**

@@ -13,7 +13,7 @@ export interface BlobRef {
 }
 
 export interface BlobEventOptions {
-  lines?: { has(line: number): boolean };
+  lines?: { overlaps(from: number, to: number): boolean };
   commit?: CommitInfo;
   maxFileSize?: number;
 }

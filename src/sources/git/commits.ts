@@ -262,7 +262,9 @@ export async function* commitsSource(opts: CommitsSourceOptions): AsyncGenerator
         const parents = Math.max(1, c.parents.length);
         const mine = await diffsOf(c.sha, parents);
         if (mine.length === 0) {
-          throw new GitError(`git diff-tree gave no diff of commit ${c.sha.slice(0, 12)} in ${repo.cwd}: ${firstLine(stderr()) || 'no message'}`);
+          // git's line about this commit, not an earlier warning (e.g. of the rename limit).
+          const said = stderr().split('\n').find((l) => l.includes(c.sha)) ?? firstLine(stderr());
+          throw new GitError(`git diff-tree gave no diff of commit ${c.sha.slice(0, 12)} in ${repo.cwd}: ${said.replace(/^(error|fatal):\s*/, '') || 'no message'}`);
         }
         const files = mine.length < parents ? [] : intersectParents(mine.map((d) => d.files));
         for (const { file, lines } of files) {

@@ -22,7 +22,8 @@ export interface ChangedFile {
 
 /** Line numbers, for `SourceItem.lines`: only findings on these lines are reported. */
 export interface LineFilter {
-  has(line: number): boolean;
+  /** Whether any line from `from` to `to` (both included) is one of them. */
+  overlaps(from: number, to: number): boolean;
 }
 
 /**
@@ -73,6 +74,19 @@ export class AddedLines implements LineFilter {
       } else hi = mid - 1;
     }
     return at >= 0 && line < r[2 * at + 1]!;
+  }
+
+  overlaps(from: number, to: number): boolean {
+    // The first range ending after `from`: it holds a line up to `to` when it starts by then.
+    const r = this.ranges();
+    let lo = 0;
+    let hi = r.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (r[2 * mid + 1]! <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < r.length / 2 && r[2 * lo]! <= to;
   }
 
   get empty(): boolean {
