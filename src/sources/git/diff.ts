@@ -61,19 +61,7 @@ export class AddedLines implements LineFilter {
   }
 
   has(line: number): boolean {
-    // The last range starting at or before `line`.
-    const r = this.ranges();
-    let lo = 0;
-    let hi = r.length / 2 - 1;
-    let at = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (r[2 * mid]! <= line) {
-        at = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return at >= 0 && line < r[2 * at + 1]!;
+    return this.overlaps(line, line);
   }
 
   overlaps(from: number, to: number): boolean {
@@ -122,15 +110,29 @@ function diffArgs(spec: DiffSpec): string[] {
   return spec.kind === 'index' ? ['diff-index', '--cached', '-r', spec.base] : ['diff-tree', '-r', spec.from, spec.to];
 }
 
-// Files over BIG_BLOB are binary to git's diff (core.bigFileThreshold): diffing one takes memory of
-// twice its size in git; such a file is scanned whole, as a binary one is.
 const COMMON = ['-M', '--no-ext-diff', '--no-textconv', '--ignore-submodules=none'];
 
-/** One raw entry's fields (`:oldmode newmode oldoid newoid status`, then one path, two for R and C). */
-function rawEntry(meta: string, paths: Buffer[]): ChangedFile {
-  const [oldMode, newMode, oldOid, newOid, st] = meta.slice(1).split(' ');
+/** A raw entry's first field (`:oldmode newmode oldoid newoid status`), before its paths. */
+export interface RawMeta {
+  oldMode: string;
+  newMode: string;
+  oldOid: string;
+  newOid: string;
+  /** A, M, R, C, T, D (score dropped). */
+  status: string;
+  /** Path fields that follow: two for a rename or copy (old, new), else one. */
+  pathCount: 1 | 2;
+}
+
+export function rawMeta(field: string): RawMeta {
+  const [oldMode, newMode, oldOid, newOid, st] = field.slice(1).split(' ');
   const status = (st ?? '?').charAt(0);
-  const base = { status, oldMode: oldMode!, newMode: newMode!, oldOid: oldOid!, newOid: newOid! };
+  return { oldMode: oldMode!, newMode: newMode!, oldOid: oldOid!, newOid: newOid!, status, pathCount: status === 'R' || status === 'C' ? 2 : 1 };
+}
+
+/** A raw entry: its first field and its paths. */
+function rawEntry(meta: RawMeta, paths: Buffer[]): ChangedFile {
+  const { pathCount: _, ...base } = meta;
   return paths.length === 2 ? { ...base, oldPath: decodePath(paths[0]!), path: decodePath(paths[1]!) } : { ...base, path: decodePath(paths[0]!) };
 }
 
@@ -187,7 +189,7 @@ export class DiffParser {
   private sections: Section[] = [];
   private phase: 'raw' | 'lineStart' | 'line' = 'raw';
   /** Raw phase: the entry being read. */
-  private meta: string | undefined;
+  private meta: RawMeta | undefined;
   private paths: Buffer[] = [];
   /** Bytes not parsed yet: a raw field or the start of a patch line cut across chunks. */
   private carry: Buffer | undefined;
@@ -227,11 +229,15 @@ export class DiffParser {
         const i = buf.indexOf(10, p);
         const end = i < 0 ? buf.length : i;
         if (this.headLen < HEAD) {
-          const part = Buffer.from(buf.subarray(p, Math.min(end, p + HEAD - this.headLen)));
+          const part = buf.subarray(p, Math.min(end, p + HEAD - this.headLen));
           this.head.push(part);
           this.headLen += part.length;
         }
-        if (i < 0) return;
+        if (i < 0) {
+          // The line goes on in the next chunk: keep a copy of what was looked at.
+          this.head = [Buffer.concat(this.head)];
+          return;
+        }
         this.patchLine(this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head));
         this.head = [];
         this.headLen = 0;
@@ -285,13 +291,12 @@ export class DiffParser {
       return;
     }
     if (this.meta === undefined) {
-      if (field[0] === 58 /* ':' */) this.meta = field.toString('latin1');
+      if (field[0] === 58 /* ':' */) this.meta = rawMeta(field.toString('latin1'));
       else if (field.length === this.hashLength && this.isId(field, 0)) this.next(field.toString('latin1'));
       return;
     }
     this.paths.push(Buffer.from(field));
-    const st = this.meta.slice(1).split(' ')[4] ?? '';
-    if (this.paths.length === (st[0] === 'R' || st[0] === 'C' ? 2 : 1)) {
+    if (this.paths.length === this.meta.pathCount) {
       this.raw.push(rawEntry(this.meta, this.paths));
       this.meta = undefined;
       this.paths = [];
@@ -317,7 +322,11 @@ export class DiffParser {
 /** What adds content: an added, modified, renamed or copied file, or a type change (file ⇄ symlink). Deletions add nothing. */
 const ADDING = 'AMRCT';
 
-/** The options every diff runs with: raw entries and a -U0 patch in one run, big files not diffed. */
+/**
+ * The options every diff runs with: raw entries and a -U0 patch in one run. Files over BIG_BLOB are
+ * binary to git's diff (`-c core.bigFileThreshold`, given with each command): diffing one takes
+ * memory of twice its size in git; such a file is scanned whole, as a binary one is.
+ */
 function diffOptions(): string[] {
   return ['--raw', '-p', '-U0', '-z', '--no-abbrev', '--no-color', `--diff-filter=${ADDING}`, ...COMMON];
 }

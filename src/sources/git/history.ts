@@ -11,6 +11,7 @@ import { fingerprint } from '../../core/redact.js';
 import { copyFinding, ignoreAfter, rawSecret, suppressAfter, type ScannedFinding, type ScanResult, type SuppressionSource } from '../../scan.js';
 import type { SourceBatch, SourceEvent, SourceOutput } from '../types.js';
 import { blobSkip } from './blob.js';
+import { rawMeta } from './diff.js';
 import { COMMIT_MESSAGE_PATH, parseCommitObject, parseTagObject, tagMessageItem } from './commit-object.js';
 import { GitError } from '../../errors.js';
 import { BIG_BLOB, blobStream, catStream, decodePath, fieldSplitter, gitRun, gitStarted, openRepo, treeBlobs, UNSHALLOW_HINT, type RepoInfo, type StartedGit, type StreamedObject } from './repo.js';
@@ -163,9 +164,8 @@ export async function introductions(chunks: AsyncIterable<Buffer>, wanted: Reado
     }
     if (tok[0] !== 58 /* ':' */) return;
     // ":oldmode newmode oldoid newoid status", then one path (two for renames and copies).
-    const [, , , newOid, st] = tok.toString('latin1').slice(1).split(' ');
-    const status = (st ?? '?').charAt(0);
-    pathsLeft = status === 'R' || status === 'C' ? 2 : 1;
+    const { newOid, status, pathCount } = rawMeta(tok.toString('latin1'));
+    pathsLeft = pathCount;
     blob = fields.length === 4 && status !== 'D' && newOid && wanted.has(newOid) ? newOid : undefined;
   };
   const fieldsOf = fieldSplitter(0, field);
