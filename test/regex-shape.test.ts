@@ -70,10 +70,23 @@ describe('leadingLiterals: what every match starts with', () => {
   it('reads literals, small classes and all-literal groups after leading lookarounds', () => {
     expect(leadingLiterals('(?<![a-z])(?<secret>pat-[a-z]{2})', 'i')).toEqual(['pat-']);
     expect(leadingLiterals('(?<![a-z])(?<secret>Ci[RV][a-z]{60})', 'i')).toEqual(['cir', 'civ']);
-    expect(leadingLiterals('(?:webhook|signing|app)[_.-]?secret', 'i')).toEqual(['webhook', 'signing', 'app']);
-    expect(leadingLiterals('(?:pass(?:word)?|pwd)x', 'i')).toEqual(['pass', 'pwd']);
-    expect(leadingLiterals('smtps?://', 'i')).toEqual(['smtp']);
+    expect(leadingLiterals('(?:webhook|signing)secret', 'i')).toEqual(['webhooksecret', 'signingsecret']);
+    expect(leadingLiterals('(?:pass(?:word)?|pwd)x', 'i')).toEqual(['passx', 'passwordx', 'pwdx']);
+    expect(leadingLiterals('smtps?://', 'i')).toEqual(['smtp://', 'smtps://']);
     expect(leadingLiterals('ab{3}c', '')).toEqual(['abbbc']);
+  });
+
+  it('goes on past an optional small piece, with and without it', () => {
+    expect(leadingLiterals('api[_.-]?key', 'i')).toEqual(['apikey', 'api_key', 'api.key', 'api-key']);
+    expect(leadingLiterals('(?:app|signing)[_-]?secret', 'i')).toEqual(['appsecret', 'app_secret', 'app-secret', 'signingsecret', 'signing_secret', 'signing-secret']);
+    expect(leadingLiterals('a?bc', '')).toEqual(['bc', 'abc']);
+    // Too many combinations (over 32): the literals so far.
+    const many = leadingLiterals('a[_.-]?b[_.-]?c[_.-]?d', '');
+    expect(many).toHaveLength(16);
+    expect(many!.every((l) => l.startsWith('a') && l.endsWith('c'))).toBe(true);
+    // An optional piece that is not one literal stops the lead there.
+    expect(leadingLiterals('key(?:[a-z])?x', 'i')).toEqual(['key']);
+    expect(leadingLiterals('key(?:ab|c\\d)?x', 'i')).toEqual(['key']);
   });
 
   it('keeps case without the i flag, and drops a literal that extends another', () => {
@@ -84,7 +97,7 @@ describe('leadingLiterals: what every match starts with', () => {
   it('is null when a match may start otherwise', () => {
     for (const [src, flags] of [
       ['[a-z]{2}\\d-x', 'i'], // a class of a range
-      ['a?bc', ''], // optional first element
+      ['a*bc', ''], // a first element that may repeat
       ['a|bc', ''], // a lead of one character
       ['(?:abc)*d', ''],
       ['x(?<=y)z', ''], // the lead stops at an assertion after it: 'x' alone is too short
@@ -122,7 +135,7 @@ describe('pattern facts baked into the bundle', () => {
     }
     // A pattern the facts do not know (a custom rule) is analysed when compiled.
     const custom = { ...BUILTIN_RULES[0]!, id: 'custom', patterns: ['my[_-]?key=(?<secret>{{uuid}})'] };
-    expect(compileRule(custom, baked).leads[0]?.literals).toEqual(['my']);
+    expect(compileRule(custom, baked).leads[0]?.literals).toEqual(['mykey=', 'my_key=', 'my-key=']);
   });
 });
 

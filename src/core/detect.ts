@@ -4,7 +4,7 @@
 import { hasLoneCr, LineIndex } from './text.js';
 import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
-import { type Gate, Shapes, windowKey } from './prefilter.js';
+import { firstStart, type Gate, Shapes, windowKey } from './prefilter.js';
 import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
 
 export interface DetectInput {
@@ -114,6 +114,8 @@ interface Led {
  */
 interface LedGroup {
   gate: Gate;
+  /** The longest reach before the shape of any member (where the finder starts in a window: firstStart). */
+  before: number;
   finder: RegExp;
   members: Led[];
   /** Per literal the finder can report (lower-case): the members with a literal that is a prefix of it. */
@@ -156,8 +158,9 @@ function planFor(ruleset: RuleSet): Plan {
         return;
       }
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { gate, finder: /$^/, members: [], byLiteral: new Map() }));
+      if (!g) groups.set(key, (g = { gate, before: 0, finder: /$^/, members: [], byLiteral: new Map() }));
       g.members.push({ rule, lead, gate });
+      g.before = Math.max(g.before, gate.before);
     });
   }
   for (const g of groups.values()) {
@@ -179,10 +182,11 @@ function runGroup(group: LedGroup, applies: (k: number) => boolean, shapes: Shap
   const { finder, members, byLiteral } = group;
   const lastEnd = new Array<number>(members.length).fill(0);
   const active: (boolean | undefined)[] = new Array(members.length);
+  const keyBefore = windowKey(group.gate).before;
   for (const w of shapes.windowsFor(group.gate)) {
     const { sub, offset } = shapes.slice(w);
     const to = w.end - offset;
-    finder.lastIndex = w.start - offset;
+    finder.lastIndex = firstStart(w, keyBefore, group.before) - offset;
     for (let hit = finder.exec(sub); hit !== null && hit.index < to; hit = finder.exec(sub)) {
       const i = hit.index;
       finder.lastIndex = i + 1;
@@ -217,10 +221,11 @@ function windowMatches(re: RegExp, gate: Gate, shapes: Shapes): Raw {
   // Two arrays, not one object per match: exec results differ in shape between patterns.
   raw = { ms: [], offsets: [] };
   let lastEnd = 0;
+  const keyBefore = windowKey(gate).before;
   for (const w of shapes.windowsFor(gate)) {
     if (w.end <= lastEnd) continue;
     const { sub, offset } = shapes.slice(w);
-    re.lastIndex = Math.max(w.start, lastEnd) - offset;
+    re.lastIndex = Math.max(firstStart(w, keyBefore, gate.before), lastEnd) - offset;
     for (let m = re.exec(sub); m; m = re.exec(sub)) {
       if (m.index + offset >= w.end) break;
       if (m[0].length === 0) re.lastIndex++;
@@ -399,7 +404,7 @@ function interestingFor(ruleset: RuleSet): (decoded: string) => boolean {
     rule.patterns.forEach((_, i) => {
       const lead = rule.leads[i];
       if (lead) for (const l of lead.literals) words.add(l.toLowerCase());
-      else if (rule.gates[i]?.kind !== 'uuid') all = true;
+      else if (rule.gates[i]?.kind !== 'uuid' && rule.gates[i]?.kind !== 'hubhex') all = true;
     });
   }
   const list = [...words];

@@ -13,7 +13,8 @@
  * need not contain one of the rule's keywords, so the file-wide keyword check still applies.
  */
 export interface Gate {
-  kind: 'uuid' | 'run';
+  /** `hubhex`: a UUID shape with a hublet right before it (`pat-na1-<uuid>`, `na1-xxxx-…` ids). */
+  kind: 'uuid' | 'hubhex' | 'run';
   /** For a run: its shortest length; 0 for a UUID shape (one object shape for both kinds: the JIT sees one). */
   min: number;
   before: number;
@@ -77,6 +78,27 @@ export function uuidShapes(text: string): number[] {
   return out;
 }
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+/** Whether `text[d]` is a dash right after a hublet (`[a-z]{2}\d{1,2}`, either case). */
+function hubletDash(text: string, d: number): boolean {
+  if (text.charCodeAt(d) !== 45 || !isDigit(text.charCodeAt(d - 1))) return false;
+  const l = isDigit(text.charCodeAt(d - 2)) ? d - 3 : d - 2;
+  return isLetter(text.charCodeAt(l)) && isLetter(text.charCodeAt(l - 1));
+}
+
+/**
+ * The UUID shapes (uuidShapes) a hublet-hex id or a hublet and a UUID can hold: those with a hublet's
+ * dash at the shape (`na1-xxxx-xxxx-…`: a first group of 4 hex) or 9 before it (`na1-xxxxxxxx-…`,
+ * `pat-na1-<uuid>`). Every such id holds one, at most 13 characters after it starts.
+ */
+export function hubhexShapes(text: string, uuids: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const h of uuids) if (hubletDash(text, h) || hubletDash(text, h - 9)) out.push(h);
+  return out;
+}
+
 /**
  * Maximal runs of base64 / base64url characters (`A-Za-z0-9+/_-`) at least `min` long, as
  * [start, end) pairs in a flat array. Tests whether the `min` characters from a candidate start are
@@ -114,15 +136,25 @@ export function windowKey(gate: Gate): { id: string; before: number } {
   let key = gateKeys.get(gate);
   if (key === undefined) {
     const before = 2 ** Math.ceil(Math.log2(Math.max(32, gate.before)));
-    key = { id: gate.kind === 'uuid' ? `uuid:${before}` : `run${gate.min}:${before}`, before };
+    key = { id: gate.kind === 'run' ? `run${gate.min}:${before}` : `${gate.kind}:${before}`, before };
     gateKeys.set(gate, key);
   }
   return key;
 }
 
+/**
+ * Where a match of a pattern whose gate reaches `before` back can first start in window `w` of that
+ * gate's windows: the window starts the key's (rounded-up) reach before its first shape, so the
+ * pattern's own, shorter reach skips the difference. A window clipped at the text's start is taken whole.
+ */
+export function firstStart(w: Window, keyBefore: number, before: number): number {
+  return w.start === 0 ? 0 : w.start + keyBefore - before;
+}
+
 /** Per-text cache of shapes and windows; one per text scanned. */
 export class Shapes {
   private uuid?: number[];
+  private hubhex?: number[];
   private runsMin?: number[];
   private windows = new Map<string, Window[]>();
 
@@ -137,6 +169,11 @@ export class Shapes {
 
   uuids(): number[] {
     return (this.uuid ??= uuidShapes(this.text));
+  }
+
+  /** The UUID shapes with a hublet before them (hubhexShapes). */
+  hubhexes(): number[] {
+    return (this.hubhex ??= hubhexShapes(this.text, this.uuids()));
   }
 
   /** Base64 runs of MIN_RUN+ characters (what the base64 view decodes, and long-token gates use). */
@@ -173,8 +210,8 @@ export class Shapes {
         out.push(last);
       }
     };
-    if (gate.kind === 'uuid') {
-      for (const h of this.uuids()) add(Math.max(0, h - before), Math.min(n, h + 1));
+    if (gate.kind !== 'run') {
+      for (const h of gate.kind === 'uuid' ? this.uuids() : this.hubhexes()) add(Math.max(0, h - before), Math.min(n, h + 1));
     } else {
       const r = this.runs();
       const min = gate.min;

@@ -158,9 +158,10 @@ const MAX_CLASS = 4;
 
 /**
  * The literal strings every match of `source` starts with (lower-case when `flags` has `i`): after
- * any leading lookarounds, the mandatory characters, small classes and all-literal groups up to the
- * first element that is not one. Null when some match could start otherwise (a leading character
- * class like `[a-z]{2}`, an optional first element, a lead shorter than 2 characters, `u` / `v`
+ * any leading lookarounds, the mandatory characters, small classes, all-literal groups and optional
+ * ones of those (`[_.-]?`: with and without) up to the first element that is not one. Null when some
+ * match could start otherwise (a leading character class like `[a-z]{2}`, a first element that may
+ * repeat or be absent other than as `x?`, a lead shorter than 2 characters, `u` / `v`
  * flags whose case folding reaches beyond ASCII). A finder for these literals then lists every
  * place a match can start.
  */
@@ -209,7 +210,13 @@ export function leadingLiterals(source: string, flags = ''): string[] | null {
       case 'CapturingGroup':
         return alternatives(e.alternatives, false);
       case 'Quantifier': {
-        if (e.min < 1) return null;
+        if (e.min < 1) {
+          // An optional small piece (`[_.-]?`): every match has it or not; both go on (`api[_.-]?key` →
+          // apikey, api_key, api.key, api-key), so the finder stops at far fewer places than at `api`.
+          if (e.max !== 1) return null;
+          const one = element(e.element);
+          return one && one.whole ? { lits: ['', ...one.lits], whole: true } : null;
+        }
         const one = element(e.element);
         if (!one) return null;
         if (e.min === 1 || !one.whole || one.lits.length !== 1) return { lits: one.lits, whole: one.whole && e.max === 1 };

@@ -77,15 +77,19 @@ const RUN_SECRET = /\(\?<secret>([A-Za-z0-9]*)((?:\[[A-Za-z0-9+/_-]+\])*)\[([A-Z
  * MIN_RUN (40) characters (a literal, classes, then `[…]{N,`). Every character class must be inside the
  * base64 alphabet, so the secret lies inside one run the prefilter finds. Null: no usable shape.
  */
-export function patternGate(source: string, keywords: readonly string[] = []): Gate | null {
+export function patternGate(source: string, keywords: readonly string[] = [], flags = 'i'): Gate | null {
   const expanded = expandMacros(source);
   // Matches not holding a keyword need the file-wide keyword check (the rule's keyword contract).
   const keywordCheck = !impliesKeyword(expanded, keywords);
   const uuidAt = UUID_SECRET.test(source) ? source.search(/\{\{(?:uuid|hubhex)\}\}/) : -1;
   if (uuidAt >= 0) {
-    // The shape is found at the UUID's first dash (8 hex in) or the dash after a hublet (at most 4 in).
-    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 4);
-    return Number.isFinite(before) ? { kind: 'uuid', min: 0, before, keywordCheck } : null;
+    // The shape is found at a UUID's first dash (8 hex in); in a hublet-hex id at the dash after the
+    // hublet when its first group has 4 hex (at most 4 in), else after that group (at most 4 + 1 + 8 in).
+    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 13);
+    // A hublet right before the UUID (`pat-{{hublet}}-{{uuid}}`) or a hublet-hex id: only shapes with
+    // a hublet open windows (hubhexShapes: ASCII letters; with `u` / `v` and `i`, [a-z] matches ſ and K too).
+    const hubhex = !/[uv]/.test(flags) && (!source.startsWith('{{uuid}}', uuidAt) || source.slice(0, uuidAt).endsWith('{{hublet}}-'));
+    return Number.isFinite(before) ? { kind: hubhex ? 'hubhex' : 'uuid', min: 0, before, keywordCheck } : null;
   }
   const m = RUN_SECRET.exec(source);
   const inAlphabet = (cls: string): boolean => /^-?[A-Za-z0-9+/_]*-?$/.test(cls.replace(/a-z|A-Z|0-9/g, ''));
@@ -122,7 +126,7 @@ const BAKED: Readonly<Record<string, PatternFacts>> | undefined =
   typeof __HUBSPOT_SECRETS_RULE_FACTS__ === 'undefined' ? undefined : __HUBSPOT_SECRETS_RULE_FACTS__;
 
 function computeFacts(pattern: string, re: RegExp, keywords: readonly string[]): PatternFacts {
-  return { gate: patternGate(pattern, keywords), literals: leadingLiterals(re.source, re.flags), reach: regexReach(re.source, re.flags) };
+  return { gate: patternGate(pattern, keywords, re.flags), literals: leadingLiterals(re.source, re.flags), reach: regexReach(re.source, re.flags) };
 }
 
 /**
