@@ -231,6 +231,21 @@ describe('decodeBytes', () => {
     expect(decodeBytes(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 1, 2, 3])).kind).toBe('binary');
     expect(decodeBytes(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 0x41])).kind).toBe('binary');
   });
+  it('counts control bytes in the first KiB only, each kind, and not tab, newline, form feed, return or escape', () => {
+    const kinds = [1, 8, 0x0b, 0x0e, 0x1a, 0x1c, 0x1f];
+    for (const c of kinds) {
+      // 11% of the first KiB: binary; 9%: text; the same bytes after the first KiB: text.
+      const head = (n: number): Buffer => Buffer.concat([Buffer.alloc(n, c), Buffer.alloc(1024 - n, 0x61)]);
+      expect(decodeBytes(head(113)).kind, `0x${c.toString(16)}`).toBe('binary');
+      expect(decodeBytes(head(92)).kind, `0x${c.toString(16)}`).toBe('text');
+      expect(decodeBytes(Buffer.concat([Buffer.alloc(1024, 0x61), Buffer.alloc(2000, c)])).kind).toBe('text');
+    }
+    for (const c of [9, 10, 0x0c, 0x0d, 0x1b]) expect(decodeBytes(Buffer.alloc(600, c)).kind).toBe('text');
+    // Non-ASCII text decodes as UTF-8; ASCII alike either way.
+    expect(decodeBytes(Buffer.from('é = 1'))).toEqual({ kind: 'text', text: 'é = 1', encoding: 'utf8' });
+    expect(decodeBytes(Buffer.from([0x61, 0xff, 0x62]))).toEqual({ kind: 'text', text: 'a\ufffdb', encoding: 'utf8' });
+    expect(decodeBytes(Buffer.from('a = 1'))).toEqual({ kind: 'text', text: 'a = 1', encoding: 'utf8' });
+  });
 });
 
 describe('redact and placeholders', () => {

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../src/core/types.js';
 import { PoolError, ScanPool } from '../src/parallel/pool.js';
-import { dropSpares, speculate, startSpares, takeSpare } from '../src/parallel/spare.js';
+import { COMPILE_BUDGET_FLAG, dropSpares, speculate, startSpares, takeSpare } from '../src/parallel/spare.js';
 import { scanInWorkers } from '../src/parallel/prescan.js';
 import { parallelFileSource } from '../src/parallel/source.js';
 import { historySource } from '../src/sources/git/history.js';
@@ -155,6 +155,14 @@ describe('workers started before the arguments are parsed (spare.ts)', () => {
     expect(n(['rules'])).toBe(0);
     expect(n([])).toBe(0);
     expect(speculate(['scan', '.'], dir, 1)).toBe(0);
+  });
+
+  it('with workers, V8 optimizes later: the flag set is one this Node has, above its default (V8 ignores unknown flags)', () => {
+    const [, name, value] = /^(--[a-z-]+)=(\d+)$/.exec(COMPILE_BUDGET_FLAG)!;
+    const options = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+    const def = new RegExp(`^\\s+${name} \\(.*\\n\\s+type: int\\s+default: ${name}=(\\d+)`, 'm').exec(options);
+    expect(def, `${name} in node --v8-options`).not.toBeNull();
+    expect(Number(value)).toBeGreaterThan(Number(def![1]) * 4);
   });
 
   it('a started worker is taken by the pool, configured by message, and finds what a fresh one finds', async () => {

@@ -8,8 +8,12 @@ export type Decoded =
   | { kind: 'text'; text: string; encoding: TextEncodingName }
   | { kind: 'binary'; reason: string };
 
+import { isAscii } from 'node:buffer';
+
 const SNIFF = 8192;
 const CONTROL_SNIFF = 1024;
+/** A control byte that counts against text (not tab, newline, form feed, return, escape). */
+const CONTROL_BYTE = /[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]/;
 
 function swap16(buf: Uint8Array): Buffer {
   const out = Buffer.alloc(buf.length - (buf.length % 2));
@@ -53,7 +57,8 @@ export function decodeInParts(decoder: { decode(bytes: Uint8Array, opts: { strea
 
 /** UTF-8 bytes → text, as Buffer#toString('utf8') gives it (a big text in parts: see DECODE_PART). */
 function utf8(b: Buffer): string {
-  if (b.length <= DECODE_PART) return b.toString('utf8');
+  // ASCII (most files; checked natively) decodes alike as latin1, which copies bytes to characters.
+  if (b.length <= DECODE_PART) return isAscii(b) ? b.toString('latin1') : b.toString('utf8');
   const d = new TextDecoder('utf-8', { ignoreBOM: true });
   return decodeInParts(d, b) + d.decode();
 }
@@ -84,7 +89,9 @@ export function decodeBytes(buf: Uint8Array): Decoded {
   // costs more than the rest of decoding, and binaries without a NUL in 8 KiB are rare.
   const first = head.subarray(0, CONTROL_SNIFF);
   let control = 0;
-  for (let i = 0; i < first.length; i++) {
+  // Counted only when there is one (a regex over the bytes as latin1 characters finds it faster than the loop).
+  const any = CONTROL_BYTE.test(first.toString('latin1'));
+  for (let i = 0; any && i < first.length; i++) {
     const byte = first[i]!;
     if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1b) control++;
   }
