@@ -191,14 +191,19 @@ describe('keepBest (overlapping candidates)', () => {
 
 describe('LineIndex', () => {
   it('counts lines as editors do (CR, LF, CRLF) and as git does (LF only), the same at every offset', () => {
-    const text = 'a\rb\r\nc\n\rd\r\r\ne\n\nf\rg';
-    const index = new LineIndex(text);
-    for (let i = 0; i <= text.length; i++) {
-      const before = text.slice(0, i);
-      // Between a CR and its LF is still the line the CRLF ends.
-      const editor = text[i - 1] === '\r' && text[i] === '\n' ? before.slice(0, -1) : before;
-      expect(index.position(i).line, `editor line at ${i}`).toBe(editor.split(/\r\n?|\n/).length);
-      expect(index.gitLine(i), `git line at ${i}`).toBe(before.split('\n').length);
+    // With CRs, and without (lines found by LF alone).
+    for (const text of ['a\rb\r\nc\n\rd\r\r\ne\n\nf\rg', '\nab\n\ncd\ne\n', 'no line end']) {
+      const index = new LineIndex(text);
+      for (let i = 0; i <= text.length; i++) {
+        const before = text.slice(0, i);
+        // Between a CR and its LF is still the line the CRLF ends.
+        const editor = text[i - 1] === '\r' && text[i] === '\n' ? before.slice(0, -1) : before;
+        expect(index.position(i).line, `editor line at ${i}`).toBe(editor.split(/\r\n?|\n/).length);
+        if (!text.includes('\r')) expect(index.position(i).column, `column at ${i}`).toBe(before.length - before.lastIndexOf('\n'));
+        expect(index.gitLine(i), `git line at ${i}`).toBe(before.split('\n').length);
+      }
+      const lines = text.split(/\r\n?|\n/);
+      lines.forEach((l, k) => expect(index.lineText(k + 1)).toBe(l));
     }
   });
 });
@@ -269,6 +274,31 @@ describe('placeholders are told from random values that merely contain a short r
     expect(looksLikePlaceholder('3f9a1c2e-7b40-4d55-9e21-01234567b7d9')).toBe(true);
     expect(looksLikePlaceholder('3f9a1c2e-7b40-4d55-9e21-4caaaaaaaab7')).toBe(true);
     expect(looksLikePlaceholder('12345678-1234-1234-1234-123456789012')).toBe(true);
+    // Counting down, and letters counting.
+    expect(looksLikePlaceholder('3f9a1c2e-7b40-4d55-9e21-4c87654321b7')).toBe(true);
+    expect(looksLikePlaceholder('3f9a1c2e-7b40-4d55-9e21-4c7654321b7d')).toBe(false);
+    expect(looksLikePlaceholder('3f9a1c2e7b404d559e21zyxwvutsb7d9')).toBe(true);
+    expect(looksLikePlaceholder('3f9a1c2e7b404d559e21mnopqrstb7d9')).toBe(true);
+  });
+  it('finds a counting run of 8 wherever a string holds one, as a search of every window does', () => {
+    const asc = '0123456789abcdefghijklmnopqrstuvwxyz';
+    const counting = (x: string): boolean => {
+      for (let i = 0; i + 8 <= x.length; i++) if (asc.includes(x.slice(i, i + 8)) || asc.includes([...x.slice(i, i + 8)].reverse().join(''))) return true;
+      return false;
+    };
+    const rng = new Rng('counting-runs');
+    for (let k = 0; k < 3000; k++) {
+      // Random hex with a counting piece of 5 to 9 characters at a random place, up or down.
+      const body = rng.bytes(12).toString('hex');
+      const from = rng.int(asc.length - 9);
+      let run = asc.slice(from, from + 5 + rng.int(5));
+      if (rng.int(2)) run = [...run].reverse().join('');
+      const at = rng.int(body.length);
+      const x = body.slice(0, at) + run + body.slice(at);
+      // Only the counting test decides here: no long repeat, enough distinct characters, no placeholder word.
+      if (/(.)\1{7}/.test(x) || new Set(x).size < 8 || /x{4}|example|sample|dummy|placeholder|redacted|changeme|your/i.test(x)) continue;
+      expect(looksLikePlaceholder(x), x).toBe(counting(x));
+    }
   });
   it('finds a generated token whose random part holds a counting run of 6 (seen by a property test)', () => {
     const pat = fakePrivateAppToken(new Rng('=uxUPu'));

@@ -113,6 +113,11 @@ export class LineIndex {
   private build(): number[] {
     const starts = [0];
     const t = this.text;
+    // Without a CR (most texts) lines end at each LF, found natively.
+    if (t.indexOf('\r') === -1) {
+      for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
+      return starts;
+    }
     const re = /\r\n?|\n/g;
     for (let m = re.exec(t); m; m = re.exec(t)) starts.push(m.index + m[0].length);
     return starts;
