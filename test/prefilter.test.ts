@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { detect } from '../src/core/detect.js';
 import { hubhexShapes, uuidShapes } from '../src/core/prefilter.js';
-import { patternGate } from '../src/core/rules.js';
-import type { RuleSet } from '../src/core/types.js';
-import { builtinRuleSet } from '../src/rules/index.js';
+import { compileRules, patternGate } from '../src/core/rules.js';
+import type { RuleSet, RuleSpec } from '../src/core/types.js';
+import { BUILTIN_RULES, builtinRuleSet } from '../src/rules/index.js';
 import { fakeHubHex, fakeOAuthAccessToken, fakePersonalAccessKey, fakePrivateAppToken, fakeSmtpPassword, fakeUuid, Rng } from './helpers/fake-tokens.js';
 
 /** The same rules without gates or leads: every pattern runs over the whole text (when its rule's keyword is there). */
@@ -93,6 +93,90 @@ describe('the prefilter changes nothing but speed', () => {
   });
 });
 
+/** A custom rule of patterns alone: no context, validators or entropy floor. */
+function custom(id: string, patterns: string[], keywords: string[] = [], flags?: string): RuleSpec {
+  const { context: _c, validators: _v, entropy: _e, allow: _a, ...base } = BUILTIN_RULES[0]!;
+  return { ...base, id, patterns, keywords, ...(flags !== undefined ? { flags } : {}) };
+}
+
+/** Custom rules whose secret's shape sits after optional groups, alternatives or lookbehinds holding other shapes. */
+const CUSTOM = compileRules([
+  custom('alt', ['token=(?<secret>{{hubhex}}|{{uuid}})', '{{start}}x(?<secret>{{hubhex}}|{{uuid}})']),
+  custom('behind', ['(?<!{{hubhex}}\\s)key=(?<secret>{{uuid}})', '(?<!{{uuid}}.)k=(?<secret>{{uuid}})']),
+  custom('optional', ['(?:id=(?<id>{{uuid}}) )?secret=(?<secret>{{uuid}})', '(?:{{uuid}}|key)=(?<secret>{{uuid}})', '(?:{{uuid}},)?(?<secret>{{hubhex}})']),
+  custom('hublet', ['my[_.-]?key{{assign}}(?<secret>{{hubhex}})', 'id-(?<secret>{{hublet}}-{{uuid}})']),
+  custom('run', ['{{start}}(?<secret>[a-z0-9]{40,60})'], ['tok']),
+  custom('unicode', ['v=(?<secret>{{hubhex}})'], [], 'iu'),
+]);
+
+function customDocument(rng: Rng): string {
+  const parts: string[] = [];
+  const n = 3 + rng.int(25);
+  for (let i = 0; i < n; i++) {
+    const hublet = rng.pick(['na1', 'EU1', 'ap12', 'ſa1']);
+    const id = rng.pick([fakeUuid(rng), fakeHubHex(rng, hublet), hubHex8(rng, hublet)]);
+    parts.push(
+      rng.pick([
+        `token=${id}`,
+        `key=${id}`,
+        `${fakeUuid(rng)} key=${id}`,
+        `k=${id}`,
+        `${'y'.repeat(rng.int(60))} secret=${id}`,
+        `id=${fakeUuid(rng)} secret=${id}`,
+        `${fakeUuid(rng)}=${id}`,
+        `${fakeUuid(rng)},${id}`,
+        `my_key: "${id}"`,
+        `id-${hublet}-${fakeUuid(rng)}`,
+        `v=${id}`,
+        `x${id}`,
+        `_${rng.bytes(24).toString('hex')} tok`,
+        `${'y'.repeat(rng.int(80))}\\n${id}`,
+        '%20',
+        '\\t',
+        rng.pick(['\n', ' ', '_', '-', 'x']),
+      ]),
+    );
+    parts.push(rng.pick([' ', '\n', '', '\\n ']));
+  }
+  return parts.join('');
+}
+
+describe('the prefilter with custom rules', () => {
+  it('gives what the whole-text run gives, whatever comes before the secret in the pattern (1,500 generated documents)', () => {
+    const whole = ungated(CUSTOM);
+    const rng = new Rng('prefilter-custom');
+    let found = 0;
+    for (let i = 0; i < 1500; i++) {
+      const text = customDocument(rng);
+      const got = detect({ text, path: 'app.conf' }, CUSTOM).map(key);
+      expect(got, `document ${i}: ${JSON.stringify(text)}`).toEqual(detect({ text, path: 'app.conf' }, whole).map(key));
+      found += got.length;
+    }
+    expect(found).toBeGreaterThan(1500);
+  });
+
+  it('finds a bare UUID where the secret may be either shape, and a secret after a long optional part', () => {
+    const u = fakeUuid(new Rng('custom-cases'));
+    const ids = (text: string): string[] => detect({ text, path: 'a.conf' }, CUSTOM).map((m) => `${m.ruleId}:${m.secret}`);
+    expect(ids(`token=${u}`)).toContain(`alt:${u}`);
+    expect(ids(`key=${u}`)).toContain(`behind:${u}`);
+    expect(ids(`${'y'.repeat(40)} secret=${u}`)).toContain(`optional:${u}`);
+    // Both `behind` and `optional` match it alike (same priority, same span): the rule listed first wins.
+    expect(ids(`${'y'.repeat(40)} key=${u}`)).toEqual([`behind:${u}`]);
+  });
+
+  it('an escape view cut at a region start lets no lookbehind pass on the character before the cut', () => {
+    // Only these two rules: the hublet one's windows (around the UUID) make the region that holds the
+    // escape; it starts right after the `_` that {{start}} must see.
+    const two = compileRules([custom('run', ['{{start}}(?<secret>[a-z0-9]{40,60})'], ['tok']), custom('hublet', ['my[_.-]?key{{assign}}(?<secret>{{hubhex}})'])]);
+    const u = fakeUuid(new Rng('cut-view'));
+    for (let pad = 40; pad < 70; pad++) {
+      const text = `_${'A1b2C3d4'.repeat(5)}E5\n${' '.repeat(pad)}tt-${u}xyz\\tok`;
+      expect(detect({ text }, two).map(key), `pad ${pad}`).toEqual(detect({ text }, ungated(two)).map(key));
+    }
+  });
+});
+
 describe('hubhexShapes: UUID shapes with a hublet before them', () => {
   it('keeps a shape with a hublet at it (4-hex first group) or 9 before it (8-hex group, pat-<hublet>-<uuid>), drops a bare UUID', () => {
     const shapes = (t: string): number[] => hubhexShapes(t, uuidShapes(t));
@@ -109,6 +193,10 @@ describe('hubhexShapes: UUID shapes with a hublet before them', () => {
     expect(patternGate('{{start}}(?<secret>{{hubhex}})')).toMatchObject({ kind: 'hubhex', before: 13 });
     expect(patternGate('{{start}}(?<secret>pat-{{hublet}}-{{uuid}})')).toMatchObject({ kind: 'hubhex', before: 17 });
     expect(patternGate('key=(?<secret>{{uuid}})')).toMatchObject({ kind: 'uuid' });
+    // The shape is the secret's, not one before it; a secret that may be a bare UUID keeps the uuid kind.
+    expect(patternGate('token=(?<secret>{{hubhex}}|{{uuid}})')).toMatchObject({ kind: 'uuid' });
+    expect(patternGate('(?<!{{hubhex}}\\s)key=(?<secret>{{uuid}})')).toMatchObject({ kind: 'uuid', before: 12 });
+    expect(patternGate('(?:id=(?<id>{{uuid}}) )?secret=(?<secret>{{uuid}})')).toMatchObject({ kind: 'uuid', before: 3 + 36 + 1 + 7 + 8 });
     // With u and i, [a-z] also matches ſ and K: the ASCII check would not hold.
     expect(patternGate('{{start}}(?<secret>{{hubhex}})', [], 'iu')).toMatchObject({ kind: 'uuid' });
   });

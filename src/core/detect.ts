@@ -350,7 +350,7 @@ function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): num
  * Scan a decoded view of `text` (or of its part at `base`), reporting positions in `text`. The text's
  * keywords count in the view, and a match passes its context checks in the view or in the text.
  */
-function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, path: string, out: Candidate[]): void {
+function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, path: string, out: Candidate[], minStart = 0): void {
   scanText(ruleset, new Shapes(view.text, shapes), path, {
     holds: (rule, vs, ve) => {
       if (contextHolds(rule, view.text, path, vs, ve)) return true;
@@ -359,6 +359,7 @@ function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, pa
     },
     emit: (rule, secret, vs, ve) => {
       const { start, end, decoded } = mapRange(view, vs, ve);
+      if (start + base < minStart) return;
       out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded ? view.kind : 'plain' });
     },
   });
@@ -381,8 +382,12 @@ function scanEscapes(kind: 'escaped' | 'url', ruleset: RuleSet, shapes: Shapes, 
   if (marks.length === 0) return;
   const regions = localRegions(shapes, plan, marks);
   for (let i = 0; i < regions.length; i += 2) {
-    const view = build(text.slice(regions[i], regions[i + 1]));
-    if (view) scanView(ruleset, view, shapes, regions[i]!, path, out);
+    const from = regions[i]!;
+    const view = build(text.slice(from, regions[i + 1]));
+    // A match a window can give starts LOCAL_BEFORE or more into its region; one nearer the cut saw
+    // no real character before it (a lookbehind such as {{start}} would pass wrongly): left out, unless
+    // the region starts the text.
+    if (view) scanView(ruleset, view, shapes, from, path, out, from === 0 ? 0 : from + LOCAL_BEFORE);
   }
 }
 
@@ -417,14 +422,23 @@ function interestingFor(ruleset: RuleSet): (decoded: string) => boolean {
   return interesting;
 }
 
-/** Higher priority, then longer, then plain before decoded, then earlier: which of overlapping candidates wins. */
-function better(a: Candidate, b: Candidate): number {
-  return (
+/** Each rule's place in its rule set (the built-in ones first, then custom ones in config order). */
+const ruleOrders = new WeakMap<RuleSet, Map<CompiledRule, number>>();
+
+/**
+ * Higher priority, then longer, then plain before decoded, then earlier, then the rule listed first:
+ * which of overlapping candidates wins (never the order the prefilter happened to find them in).
+ */
+function betterIn(ruleset: RuleSet): (a: Candidate, b: Candidate) => number {
+  let order = ruleOrders.get(ruleset);
+  if (!order) ruleOrders.set(ruleset, (order = new Map(ruleset.rules.map((r, i) => [r, i]))));
+  const at = order;
+  return (a, b) =>
     b.rule.spec.priority - a.rule.spec.priority ||
     b.end - b.start - (a.end - a.start) ||
     (a.encoding === 'plain' ? -1 : 0) - (b.encoding === 'plain' ? -1 : 0) ||
-    a.start - b.start
-  );
+    a.start - b.start ||
+    (at.get(a.rule) ?? 0) - (at.get(b.rule) ?? 0);
 }
 
 /**
@@ -484,7 +498,7 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
 
   const lines = new LineIndex(text);
   const loneCr = hasLoneCr(text);
-  return keepBest(cands, better).map((c) => {
+  return keepBest(cands, betterIn(ruleset)).map((c) => {
     const s = lines.position(c.start);
     const e = lines.position(c.end);
     const gitLine = loneCr ? lines.gitLine(c.start) : s.line;

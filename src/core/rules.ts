@@ -81,14 +81,19 @@ export function patternGate(source: string, keywords: readonly string[] = [], fl
   const expanded = expandMacros(source);
   // Matches not holding a keyword need the file-wide keyword check (the rule's keyword contract).
   const keywordCheck = !impliesKeyword(expanded, keywords);
-  const uuidAt = UUID_SECRET.test(source) ? source.search(/\{\{(?:uuid|hubhex)\}\}/) : -1;
+  // The macro inside the secret group (not one in a lookbehind or another group before it).
+  const secret = UUID_SECRET.exec(source);
+  const uuidAt = secret ? secret.index + secret[0].lastIndexOf('{{') : -1;
   if (uuidAt >= 0) {
     // The shape is found at a UUID's first dash (8 hex in); in a hublet-hex id at the dash after the
     // hublet when its first group has 4 hex (at most 4 in), else after that group (at most 4 + 1 + 8 in).
     const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 13);
-    // A hublet right before the UUID (`pat-{{hublet}}-{{uuid}}`) or a hublet-hex id: only shapes with
-    // a hublet open windows (hubhexShapes: ASCII letters; with `u` / `v` and `i`, [a-z] matches ſ and K too).
-    const hubhex = !/[uv]/.test(flags) && (!source.startsWith('{{uuid}}', uuidAt) || source.slice(0, uuidAt).endsWith('{{hublet}}-'));
+    // A secret that is a hublet-hex id or a hublet, a dash and a UUID (`pat-{{hublet}}-{{uuid}}`), and
+    // nothing else (no `|` after it in the group): only shapes with a hublet open windows (hubhexShapes:
+    // ASCII letters; with `u` / `v` and `i`, [a-z] matches ſ and K too).
+    const macro = source.startsWith('{{uuid}}', uuidAt) ? '{{uuid}}' : '{{hubhex}}';
+    const whole = source.startsWith(')', uuidAt + macro.length);
+    const hubhex = whole && !/[uv]/.test(flags) && (macro === '{{hubhex}}' || source.slice(0, uuidAt).endsWith('{{hublet}}-'));
     return Number.isFinite(before) ? { kind: hubhex ? 'hubhex' : 'uuid', min: 0, before, keywordCheck } : null;
   }
   const m = RUN_SECRET.exec(source);

@@ -51,10 +51,12 @@ export function threadCount(text: string): number | undefined {
 /**
  * With scan workers, each thread's V8 optimizes its own copy of the hot code, on compile threads
  * that share the cores with the scanning threads (~26% of the CPU of the bench's folder scan was
- * TurboFan). V8 is told to wait 8 times longer (its interrupt budget) before optimizing a function,
- * so only the really hot ones are: the bench's folder scan 626 -> 559 ms, its audit 844 -> 767 ms
- * (medians, interleaved). Not for one thread (5% slower with it): its compile thread has a core of
- * its own. An unknown flag is ignored by V8 (a test checks that this one exists).
+ * TurboFan). V8 is told to wait longer (its interrupt budget: 8x Node 20's default of 66 KiB; newer
+ * V8s default to up to 144 KiB) before optimizing a function, so only the really hot ones are: the
+ * bench's folder scan 626 -> 559 ms, its audit 844 -> 767 ms (Node 20, medians, interleaved). Not
+ * for one thread (5% slower with it): its compile thread has a core of its own. Set whenever workers
+ * are expected, also for a folder that turns out too small for them (a few milliseconds either way).
+ * An unknown flag is ignored by V8 (a test checks that this one exists).
  */
 export const COMPILE_BUDGET_FLAG = `--interrupt-budget=${8 * 66 * 1024}`;
 
