@@ -177,6 +177,23 @@ describe('the prefilter with custom rules', () => {
   });
 });
 
+describe('the prefilter with custom rules: cases found by fuzzing', () => {
+  const U = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+  const P = '.'.repeat(100);
+  it.each([
+    ['an alternative in the secret', ['{{start}}(?<secret>{{uuid}}|{{hubhex}})'], 'i', `${P} na1-${U}`],
+    ['a longer alternative in the secret', ['(?<secret>{{uuid}}|pat-{{hublet}}-{{uuid}})'], 'i', `${P} pat-na1-${U}`],
+    ['a non-secret branch', ['x.{0,40}|k=(?<secret>{{uuid}})'], 'i', `${P} x${'.'.repeat(20)}k=${U}`],
+    ['astral characters before the secret', ['k\\S{0,10}=(?<secret>{{uuid}})'], 'iu', ` k${'😀'.repeat(10)}=${U}`],
+    ['ſ inside a run', ['{{start}}(?<secret>[a-z0-9_-]{40,80})'], 'iu', ` xſ${'ab12'.repeat(12)}`],
+    ['a lookbehind before a run of escapes', ['(?<![a-z])k[ ]{0,50}=(?<secret>{{uuid}})'], 'i', `${'.'.repeat(300)}xk${'%20'.repeat(50)}=${U}`],
+    ['a match starting in a run of escapes', ['(?<secret>k[ ]{0,50}={{uuid}})'], 'i', `${'.'.repeat(300)} k${'%20'.repeat(50)}=${U}`],
+  ] as const)('%s', (_name, patterns, flags, text) => {
+    const rs = compileRules([custom('c', [...patterns], [], flags)]);
+    expect(detect({ text }, rs).map(key)).toEqual(detect({ text }, ungated(rs)).map(key));
+  });
+});
+
 describe('hubhexShapes: UUID shapes with a hublet before them', () => {
   it('keeps a shape with a hublet at it (4-hex first group) or 9 before it (8-hex group, pat-<hublet>-<uuid>), drops a bare UUID', () => {
     const shapes = (t: string): number[] => hubhexShapes(t, uuidShapes(t));

@@ -4,7 +4,7 @@
 import { hasLoneCr, LineIndex } from './text.js';
 import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
-import { firstStart, type Gate, Shapes, windowKey } from './prefilter.js';
+import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
 
 export interface DetectInput {
@@ -114,8 +114,6 @@ interface Led {
  */
 interface LedGroup {
   gate: Gate;
-  /** The longest reach before the shape of any member (where the finder starts in a window: firstStart). */
-  before: number;
   finder: RegExp;
   members: Led[];
   /** Per literal the finder can report (lower-case): the members with a literal that is a prefix of it. */
@@ -158,9 +156,8 @@ function planFor(ruleset: RuleSet): Plan {
         return;
       }
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { gate, before: 0, finder: /$^/, members: [], byLiteral: new Map() }));
+      if (!g) groups.set(key, (g = { gate, finder: /$^/, members: [], byLiteral: new Map() }));
       g.members.push({ rule, lead, gate });
-      g.before = Math.max(g.before, gate.before);
     });
   }
   for (const g of groups.values()) {
@@ -182,11 +179,10 @@ function runGroup(group: LedGroup, applies: (k: number) => boolean, shapes: Shap
   const { finder, members, byLiteral } = group;
   const lastEnd = new Array<number>(members.length).fill(0);
   const active: (boolean | undefined)[] = new Array(members.length);
-  const keyBefore = windowKey(group.gate).before;
   for (const w of shapes.windowsFor(group.gate)) {
     const { sub, offset } = shapes.slice(w);
     const to = w.end - offset;
-    finder.lastIndex = firstStart(w, keyBefore, group.before) - offset;
+    finder.lastIndex = w.start - offset;
     for (let hit = finder.exec(sub); hit !== null && hit.index < to; hit = finder.exec(sub)) {
       const i = hit.index;
       finder.lastIndex = i + 1;
@@ -221,11 +217,10 @@ function windowMatches(re: RegExp, gate: Gate, shapes: Shapes): Raw {
   // Two arrays, not one object per match: exec results differ in shape between patterns.
   raw = { ms: [], offsets: [] };
   let lastEnd = 0;
-  const keyBefore = windowKey(gate).before;
   for (const w of shapes.windowsFor(gate)) {
     if (w.end <= lastEnd) continue;
     const { sub, offset } = shapes.slice(w);
-    re.lastIndex = Math.max(firstStart(w, keyBefore, gate.before), lastEnd) - offset;
+    re.lastIndex = Math.max(w.start, lastEnd) - offset;
     for (let m = re.exec(sub); m; m = re.exec(sub)) {
       if (m.index + offset >= w.end) break;
       if (m[0].length === 0) re.lastIndex++;
@@ -353,13 +348,12 @@ function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): num
 function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, path: string, out: Candidate[], minStart = 0): void {
   scanText(ruleset, new Shapes(view.text, shapes), path, {
     holds: (rule, vs, ve) => {
-      if (contextHolds(rule, view.text, path, vs, ve)) return true;
       const r = mapRange(view, vs, ve);
-      return contextHolds(rule, shapes.text, path, r.start + base, r.end + base);
+      if (r.start + base < minStart) return false;
+      return contextHolds(rule, view.text, path, vs, ve) || contextHolds(rule, shapes.text, path, r.start + base, r.end + base);
     },
     emit: (rule, secret, vs, ve) => {
       const { start, end, decoded } = mapRange(view, vs, ve);
-      if (start + base < minStart) return;
       out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded ? view.kind : 'plain' });
     },
   });
@@ -383,11 +377,11 @@ function scanEscapes(kind: 'escaped' | 'url', ruleset: RuleSet, shapes: Shapes, 
   const regions = localRegions(shapes, plan, marks);
   for (let i = 0; i < regions.length; i += 2) {
     const from = regions[i]!;
-    const view = build(text.slice(from, regions[i + 1]));
-    // A match a window can give starts LOCAL_BEFORE or more into its region; one nearer the cut saw
-    // no real character before it (a lookbehind such as {{start}} would pass wrongly): left out, unless
-    // the region starts the text.
-    if (view) scanView(ruleset, view, shapes, from, path, out, from === 0 ? 0 : from + LOCAL_BEFORE);
+    // The view starts LOCAL_BEFORE earlier, so a lookbehind (such as {{start}}) at the region's start
+    // sees the real characters before it; a match starting in that extra part is not the region's.
+    const cut = Math.max(0, from - LOCAL_BEFORE);
+    const view = build(text.slice(cut, regions[i + 1]));
+    if (view) scanView(ruleset, view, shapes, cut, path, out, from);
   }
 }
 

@@ -142,15 +142,6 @@ export function windowKey(gate: Gate): { id: string; before: number } {
   return key;
 }
 
-/**
- * Where a match of a pattern whose gate reaches `before` back can first start in window `w` of that
- * gate's windows: the window starts the key's (rounded-up) reach before its first shape, so the
- * pattern's own, shorter reach skips the difference. A window clipped at the text's start is taken whole.
- */
-export function firstStart(w: Window, keyBefore: number, before: number): number {
-  return w.start === 0 ? 0 : w.start + keyBefore - before;
-}
-
 /** Per-text cache of shapes and windows; one per text scanned. */
 export class Shapes {
   private uuid?: number[];

@@ -87,7 +87,7 @@ export function patternGate(source: string, keywords: readonly string[] = [], fl
   if (uuidAt >= 0) {
     // The shape is found at a UUID's first dash (8 hex in); in a hublet-hex id at the dash after the
     // hublet when its first group has 4 hex (at most 4 in), else after that group (at most 4 + 1 + 8 in).
-    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 13);
+    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length, flags) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 13);
     // A secret that is a hublet-hex id or a hublet, a dash and a UUID (`pat-{{hublet}}-{{uuid}}`), and
     // nothing else (no `|` after it in the group): only shapes with a hublet open windows (hubhexShapes:
     // ASCII letters; with `u` / `v` and `i`, [a-z] matches ſ and K too).
@@ -96,12 +96,14 @@ export function patternGate(source: string, keywords: readonly string[] = [], fl
     const hubhex = whole && !/[uv]/.test(flags) && (macro === '{{hubhex}}' || source.slice(0, uuidAt).endsWith('{{hublet}}-'));
     return Number.isFinite(before) ? { kind: hubhex ? 'hubhex' : 'uuid', min: 0, before, keywordCheck } : null;
   }
+  // With `i` and `u` / `v`, [a-z] also matches ſ and K: a secret may reach outside one base64 run.
+  if (flags.includes('i') && /[uv]/.test(flags)) return null;
   const m = RUN_SECRET.exec(source);
   const inAlphabet = (cls: string): boolean => /^-?[A-Za-z0-9+/_]*-?$/.test(cls.replace(/a-z|A-Z|0-9/g, ''));
   if (m && inAlphabet(m[3]!) && (m[2]!.match(/\[[^\]]*\]/g) ?? []).every((c) => inAlphabet(c.slice(1, -1)))) {
     const classes = (m[2]!.match(/\[/g) ?? []).length;
     const min = m[1]!.length + classes + Number(m[4]);
-    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, source.indexOf('(?<secret>'))).length);
+    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, source.indexOf('(?<secret>'))).length, flags);
     if (min >= MIN_RUN && Number.isFinite(before)) return { kind: 'run', min, before, keywordCheck };
   }
   return null;
