@@ -87,11 +87,11 @@ export function patternGate(source: string, keywords: readonly string[] = [], fl
   if (uuidAt >= 0) {
     // The shape is found at a UUID's first dash (8 hex in); in a hublet-hex id at the dash after the
     // hublet when its first group has 4 hex (at most 4 in), else after that group (at most 4 + 1 + 8 in).
-    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length, flags) + (source.startsWith('{{uuid}}', uuidAt) ? 8 : 13);
+    const macro = source.startsWith('{{uuid}}', uuidAt) ? '{{uuid}}' : '{{hubhex}}';
+    const before = maxLengthBefore(expanded, expandMacros(source.slice(0, uuidAt)).length, flags) + (macro === '{{uuid}}' ? 8 : 13);
     // A secret that is a hublet-hex id or a hublet, a dash and a UUID (`pat-{{hublet}}-{{uuid}}`), and
     // nothing else (no `|` after it in the group): only shapes with a hublet open windows (hubhexShapes:
     // ASCII letters; with `u` / `v` and `i`, [a-z] matches ſ and K too).
-    const macro = source.startsWith('{{uuid}}', uuidAt) ? '{{uuid}}' : '{{hubhex}}';
     const whole = source.startsWith(')', uuidAt + macro.length);
     const hubhex = whole && !/[uv]/.test(flags) && (macro === '{{hubhex}}' || source.slice(0, uuidAt).endsWith('{{hublet}}-'));
     return Number.isFinite(before) ? { kind: hubhex ? 'hubhex' : 'uuid', min: 0, before, keywordCheck } : null;

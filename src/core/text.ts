@@ -1,14 +1,13 @@
 /**
  * Bytes → text as the user's editor would show it, and offset → line/column. Pure.
  */
+import { isAscii } from 'node:buffer';
 
 export type TextEncodingName = 'utf8' | 'utf8-bom' | 'utf16le' | 'utf16be' | 'latin1';
 
 export type Decoded =
   | { kind: 'text'; text: string; encoding: TextEncodingName }
   | { kind: 'binary'; reason: string };
-
-import { isAscii } from 'node:buffer';
 
 const SNIFF = 8192;
 const CONTROL_SNIFF = 1024;
@@ -113,11 +112,8 @@ export class LineIndex {
   private build(): number[] {
     const starts = [0];
     const t = this.text;
-    // Without a CR (most texts) lines end at each LF, found natively.
-    if (t.indexOf('\r') === -1) {
-      for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
-      return starts;
-    }
+    // Without a CR (most texts) lines end at each LF.
+    if (t.indexOf('\r') === -1) return starts.concat(this.lineFeeds().map((i) => i + 1));
     const re = /\r\n?|\n/g;
     for (let m = re.exec(t); m; m = re.exec(t)) starts.push(m.index + m[0].length);
     return starts;
@@ -135,21 +131,26 @@ export class LineIndex {
     return { line: lo + 1, column: offset - starts[lo]! + 1 };
   }
 
-  /** Offsets of every `\n` (built on first use: only texts with a lone CR need git's count). */
+  /** Offsets of every `\n`, found natively (built on first use). */
   private lfs: number[] | null = null;
 
-  /** The 1-based line of `offset` as git counts lines (only `\n` ends one). */
-  gitLine(offset: number): number {
+  private lineFeeds(): number[] {
     if (this.lfs === null) {
       this.lfs = [];
       for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.lfs.push(i);
     }
+    return this.lfs;
+  }
+
+  /** The 1-based line of `offset` as git counts lines (only `\n` ends one). */
+  gitLine(offset: number): number {
+    const lfs = this.lineFeeds();
     // How many line feeds come before `offset`.
     let lo = 0;
-    let hi = this.lfs.length;
+    let hi = lfs.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.lfs[mid]! < offset) lo = mid + 1;
+      if (lfs[mid]! < offset) lo = mid + 1;
       else hi = mid;
     }
     return lo + 1;
