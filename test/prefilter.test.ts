@@ -172,35 +172,6 @@ describe('the prefilter with custom rules', () => {
   });
 });
 
-describe('local escape views judge context as the whole decoded text does', () => {
-  /** A keyword, a forbidden or neutral word, a run of escapes that decode to spaces or line ends, a key and a secret, in any order. */
-  function escaped(rng: Rng): string {
-    const run = (): string => rng.pick(['%20', '%0A', '\\n', '\\t', '%09', '\\u0020']).repeat(rng.int(400));
-    const parts: string[] = [];
-    const n = 2 + rng.int(6);
-    for (let i = 0; i < n; i++) {
-      parts.push(rng.pick(['hubspot', 'HubSpot portal', 'smtp.hubspot.net', 'developer', 'example', 'test', 'webhooks', 'x']));
-      parts.push(run());
-      parts.push(`${rng.pick(KEYS)}${rng.pick(ASSIGN)}${value(rng)}`);
-      parts.push(run(), rng.pick([' ', '\n', '%22']));
-    }
-    return parts.join('');
-  }
-
-  it('a keyword 250 escaped spaces before (or after) the key is context, as in a view of the whole text', () => {
-    const rs = builtinRuleSet();
-    const u = fakeUuid(new Rng('escaped-context'));
-    for (const text of [`hubspot${'%20'.repeat(250)}client_secret=${u}`, `client_secret=${u}${'%20'.repeat(250)}hubspot`]) {
-      expect(detect({ text }, rs).map((m) => m.ruleId)).toEqual(['hubspot-oauth-client-secret']);
-      expect(detect({ text }, rs).map(key)).toEqual(detect({ text }, ungated(rs)).map(key));
-    }
-  });
-
-  it('the same findings as the whole-text run on 600 generated documents with long runs of escapes', () => {
-    sameAsWholeText(builtinRuleSet(), new Rng('escaped-context-docs'), escaped, 600, 'notes.txt');
-  });
-});
-
 describe('the prefilter with custom rules: cases found by fuzzing', () => {
   const U = '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
   const P = '.'.repeat(100);

@@ -5,7 +5,7 @@ import { hasLoneCr, LineIndex } from './text.js';
 import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
-import { base64View, escapedView, mapRange, originOf, urlView, viewIndexOf, type View } from './views.js';
+import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
@@ -344,23 +344,13 @@ function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): num
 /**
  * Scan a decoded view of `text` (or of its part at `base`), reporting positions in `text`. The text's
  * keywords count in the view, and a match passes its context checks in the view or in the text.
- * A local view (a part of the text) gets `whole`: the view of the whole text, built when a match
- * first needs it, where its context is checked as a view of the whole text would check it (a rule's
- * context reaches past the part: `hubspot` then 250 `%20` then `client_secret=…` is HubSpot context
- * in the decoded text, 250 spaces before the key).
  */
-function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, path: string, out: Candidate[], minStart = 0, whole?: () => View | null): void {
+function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, path: string, out: Candidate[], minStart = 0): void {
   scanText(ruleset, new Shapes(view.text, shapes), path, {
     holds: (rule, vs, ve) => {
       const r = mapRange(view, vs, ve);
       if (r.start + base < minStart) return false;
-      if (contextHolds(rule, shapes.text, path, r.start + base, r.end + base)) return true;
-      const w = whole?.();
-      if (!w) return contextHolds(rule, view.text, path, vs, ve);
-      // The same characters in the whole view: the first one's and the last one's places there.
-      const ws = viewIndexOf(w, originOf(view, vs) + base);
-      const we = viewIndexOf(w, originOf(view, ve - 1) + base) + 1;
-      return contextHolds(rule, w.text, path, ws, we);
+      return contextHolds(rule, view.text, path, vs, ve) || contextHolds(rule, shapes.text, path, r.start + base, r.end + base);
     },
     emit: (rule, secret, vs, ve) => {
       const { start, end, decoded } = mapRange(view, vs, ve);
@@ -385,15 +375,13 @@ function scanEscapes(kind: 'escaped' | 'url', ruleset: RuleSet, shapes: Shapes, 
   }
   if (marks.length === 0) return;
   const regions = localRegions(shapes, plan, marks);
-  let whole: View | null | undefined;
-  const wholeView = (): View | null => (whole === undefined ? (whole = build(text)) : whole);
   for (let i = 0; i < regions.length; i += 2) {
     const from = regions[i]!;
     // The view starts LOCAL_BEFORE earlier, so a lookbehind (such as {{start}}) at the region's start
     // sees the real characters before it; a match starting in that extra part is not the region's.
     const cut = Math.max(0, from - LOCAL_BEFORE);
     const view = build(text.slice(cut, regions[i + 1]));
-    if (view) scanView(ruleset, view, shapes, cut, path, out, from, wholeView);
+    if (view) scanView(ruleset, view, shapes, cut, path, out, from);
   }
 }
 

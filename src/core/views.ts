@@ -94,29 +94,6 @@ export function mapRange(view: View, vStart: number, vEnd: number): { start: num
   return { start, end, decoded };
 }
 
-/** The original offset of the view character at `vOffset` (an escape's start for the character it decodes to). */
-export function originOf(view: View, vOffset: number): number {
-  const seg = view.segments[segmentAt(view, vOffset)]!;
-  return seg.decoded ? seg.oStart : seg.oStart + (vOffset - seg.vStart);
-}
-
-/**
- * The view offset of the character at original offset `o` (the character an escape decodes to, for
- * any offset inside the escape). For escape views, where each escape is one character.
- */
-export function viewIndexOf(view: View, o: number): number {
-  const segs = view.segments;
-  let lo = 0;
-  let hi = segs.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (segs[mid]!.oStart <= o) lo = mid;
-    else hi = mid - 1;
-  }
-  const seg = segs[lo]!;
-  return seg.decoded ? seg.vStart : seg.vStart + Math.min(o - seg.oStart, seg.vLen);
-}
-
 // --- backslash / JSON escapes ---------------------------------------------------------------
 
 /** Any escape: `\\n` or `\\t` right before a token matters as much as `\\u002d` inside one. */
