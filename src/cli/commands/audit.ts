@@ -37,10 +37,20 @@ interface Spinner {
   stop(): void;
 }
 
-/** An ora spinner on stderr, only on a TTY, never in CI or with --quiet. */
+/**
+ * Whether a terminal is 0 columns wide: a pseudo-terminal whose size was never set (`script` run
+ * without a terminal, some CI and agent wrappers). ora (9.4.1) divides by the width to count the
+ * lines it must clear, and clears Infinity of them: the run never ends and writes without bound.
+ */
+function zeroWidth(stream: Io['stderr']): boolean {
+  const columns = (stream as { columns?: unknown }).columns;
+  return typeof columns === 'number' && !(columns > 0);
+}
+
+/** An ora spinner on stderr, only on a TTY with a width, never in CI or with --quiet. */
 export async function startSpinner(io: Io, quiet: boolean, text: () => string): Promise<Spinner> {
   const ci = io.env['CI'] !== undefined && io.env['CI'] !== '' && io.env['CI'] !== 'false';
-  if (quiet || ci || io.stderr.isTTY !== true || io.env['TERM'] === 'dumb') return { update() {}, stop() {} };
+  if (quiet || ci || io.stderr.isTTY !== true || io.env['TERM'] === 'dumb' || zeroWidth(io.stderr)) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');
   const spinner = ora({ text: text(), stream: io.stderr as unknown as NodeJS.WritableStream, discardStdin: false }).start();
   let last = 0;
