@@ -240,6 +240,34 @@ describe('options before the command', () => {
   });
 });
 
+
+describe('an option given twice', () => {
+  it('the last one counts (as in git), never an internal error', async () => {
+    const dir = tempDir('hs-twice-');
+    writeFileSync(path.join(dir, 'a.env'), `HUBSPOT_TOKEN=${t.pat}\n`);
+    const sarif = await runMain(['scan', '.', '-f', 'json', '-f', 'sarif'], { cwd: dir });
+    expect(sarif.code).toBe(1);
+    expect(JSON.parse(sarif.stdout)).toHaveProperty('runs');
+    const json = await runMain(['scan', '.', '-f', 'json', '--format', 'json'], { cwd: dir });
+    expect(JSON.parse(json.stdout)).toHaveProperty('findings');
+    const out = await runMain(['scan', '.', '-q', '-o', path.join(dir, 'one.txt'), '-o', path.join(dir, 'two.txt')], { cwd: dir });
+    expect(out.code).toBe(1);
+    expect(readFileSync(path.join(dir, 'two.txt'), 'utf8')).toContain('a.env');
+    const failOn = await runMain(['scan', '.', '-q', '--fail-on', 'none', '--fail-on', 'any'], { cwd: dir });
+    expect(failOn.code).toBe(1);
+    // The last baseline or config named is the one read (here: missing, so exit 2 naming it).
+    for (const [flag, other] of [['--baseline', '--no-baseline'], ['--config', '--no-config']] as const) {
+      for (const args of [[flag, 'first.json', flag, 'last.json'], [other, flag, 'last.json']]) {
+        const r = await runMain(['scan', '.', ...args], { cwd: dir });
+        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.stderr, args.join(' ')).toMatch(/^hubspot-secrets: last\.json: cannot read/);
+        expect(r.stderr).not.toMatch(/internal error/);
+      }
+    }
+    const max = await runMain(['scan', '.', '-q', '--max-file-size', '1', '--max-file-size', '1MB'], { cwd: dir });
+    expect(max.code).toBe(1);
+  });
+});
 describe('standard output that cannot be written', () => {
   it('a full disk (/dev/full): exit 2 with one line, never a stack trace or the findings code', async () => {
     const dir = tempDir('hs-devfull-');

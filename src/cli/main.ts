@@ -57,6 +57,8 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     .example('$0 audit', 'the whole history of every branch and tag')
     .example('$0 hook install', 'install the pre-commit hook')
     .exitProcess(false)
+    // An option given twice: the last one counts (as in git), never an array no code expects.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .strict()
     .version(TOOL_VERSION)
     .help()

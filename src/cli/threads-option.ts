@@ -6,7 +6,7 @@ import { MIN_PARALLEL_FILES } from '../parallel/source.js';
 
 export interface ThreadsArgs {
   /** As typed (a string; given twice, yargs keeps both): `0x10`, `1e1` or a missing value are refused. */
-  threads?: string | string[];
+  threads?: string;
 }
 
 export function withThreadsOption<T>(y: Argv<T>): Argv<T & ThreadsArgs> {
@@ -21,8 +21,8 @@ export function withThreadsOption<T>(y: Argv<T>): Argv<T & ThreadsArgs> {
 export function threadsArg(args: ThreadsArgs): number | undefined {
   const raw = args.threads;
   if (raw === undefined) return undefined;
-  // Given twice: yargs keeps an array; the last one counts, as for other options.
-  const text = (Array.isArray(raw) ? raw[raw.length - 1]! : raw).trim();
+  // Given twice: the last one counts (main.ts: duplicate-arguments-array off).
+  const text = raw.trim();
   const t = threadCount(text);
   if (t === undefined) throw new UsageError(`--threads must be a whole number from 0 to ${MAX_THREADS}, not ${JSON.stringify(text)}`);
   return t;
