@@ -266,6 +266,10 @@ describe('an option given twice', () => {
     }
     const max = await runMain(['scan', '.', '-q', '--max-file-size', '1', '--max-file-size', '1MB'], { cwd: dir });
     expect(max.code).toBe(1);
+    // Lists stay lists: every path named, and what follows `--`.
+    writeFileSync(path.join(dir, '-b.env'), `HUBSPOT_TOKEN=${t.pat}\n`);
+    const paths = await runMain(['scan', '-f', 'sarif', 'a.env', '-f', 'json', '--', '-b.env'], { cwd: dir });
+    expect((JSON.parse(paths.stdout) as { findings: { path: string }[] }).findings.map((f) => f.path).sort()).toEqual(['-b.env', 'a.env']);
   });
 });
 describe('standard output that cannot be written', () => {

@@ -44,6 +44,9 @@ export function commandFirst(argv: readonly string[]): string[] {
   return k <= 0 ? [...argv] : [argv[k]!, ...argv.slice(0, k), ...argv.slice(k + 1)];
 }
 
+/** The arguments that are lists: the positional ones (`paths..`, `args..`), and yargs' own `_` and `--`. */
+const ARRAY_ARGS = new Set(['_', '--', 'paths', 'args']);
+
 export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const argv = commandFirst(argvIn);
   let pending: Promise<number> | undefined;
@@ -57,8 +60,12 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     .example('$0 audit', 'the whole history of every branch and tag')
     .example('$0 hook install', 'install the pre-commit hook')
     .exitProcess(false)
-    // An option given twice: the last one counts (as in git), never an array no code expects.
-    .parserConfiguration({ 'duplicate-arguments-array': false })
+    // An option given twice: the last one counts (as in git), never an array no code expects. Only
+    // the positional lists (paths, a hook's arguments) are arrays. (yargs' duplicate-arguments-array
+    // setting would also cut `scan a b` to its last path.)
+    .middleware((args) => {
+      for (const [k, v] of Object.entries(args)) if (Array.isArray(v) && !ARRAY_ARGS.has(k)) args[k] = v[v.length - 1];
+    }, true)
     .strict()
     .version(TOOL_VERSION)
     .help()

@@ -21,7 +21,7 @@ export function withThreadsOption<T>(y: Argv<T>): Argv<T & ThreadsArgs> {
 export function threadsArg(args: ThreadsArgs): number | undefined {
   const raw = args.threads;
   if (raw === undefined) return undefined;
-  // Given twice: the last one counts (main.ts: duplicate-arguments-array off).
+  // Given twice: the last one counts (main.ts).
   const text = raw.trim();
   const t = threadCount(text);
   if (t === undefined) throw new UsageError(`--threads must be a whole number from 0 to ${MAX_THREADS}, not ${JSON.stringify(text)}`);
