@@ -89,4 +89,25 @@ describe('baseline --update of a subfolder', () => {
     const s = await json(['scan', 'src'], repo.dir);
     expect(s.code).toBe(0);
   });
+
+  it('without --update, from the subfolder or naming it: its entries are rewritten, the other folders\' kept', async () => {
+    const repo = makeRepo();
+    const [a, o1, o2] = [tok(), tok(), tok()];
+    repo.commit('initial', { 'src/a.env': `TOKEN=${a}\n`, 'other/o.env': `TOKEN=${o1}\nTOKEN=${o2}\n`, 'top.env': `TOKEN=${tok()}\n` });
+    expect((await runMain(['baseline'], { cwd: repo.dir })).code).toBe(0);
+    const rootFile = path.join(repo.dir, '.hubspot-secrets-baseline.json');
+    const paths = (): string[] => (JSON.parse(readFileSync(rootFile, 'utf8')) as { entries: { path: string }[] }).entries.map((e) => e.path).sort();
+    expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/a.env', 'top.env']);
+    // src/a.env fixed, src/b.env new: rewritten from the subfolder itself, then naming it.
+    repo.write({ 'src/a.env': 'TOKEN=\n', 'src/b.env': `TOKEN=${tok()}\n` });
+    const r = await runMain(['baseline', '.'], { cwd: path.join(repo.dir, 'src') });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/4 entries \(1 added, 1 pruned\)/);
+    expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/b.env', 'top.env']);
+    repo.write({ 'src/c.env': `TOKEN=${tok()}\n` });
+    expect((await runMain(['baseline', 'src'], { cwd: repo.dir })).code).toBe(0);
+    expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/b.env', 'src/c.env', 'top.env']);
+    // Everything still accepted: a scan of the whole repository finds nothing new.
+    expect((await json(['scan'], repo.dir)).code).toBe(0);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * `hubspot-secrets baseline [paths..]`: record today's findings so that scans report only new ones.
- * Without --update the file is rewritten from the findings; with --update entries still found are
- * kept as recorded, new findings are added and entries no longer found are pruned.
+ * Without --update the entries for the scanned paths are rewritten from the findings; with --update
+ * entries still found are kept as recorded, new findings are added and entries no longer found are
+ * pruned. Either way, entries for paths this run did not scan are kept as they are.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -71,27 +72,33 @@ export const baselineCommand = {
     }
 
     const fresh: BaselineEntry[] = result.findings.map((f) => entryFor(f, dir, io.cwd));
+    // Entries for what this run scanned; the others (a baseline found in a folder above, holding
+    // other folders' entries) are kept as they are, in both modes: nothing recorded is lost.
+    const scanned = paths.map((p) => path.resolve(io.cwd, p));
+    const covered = (entryPath: string): boolean => {
+      const abs = path.resolve(dir, entryPath);
+      return scanned.some((s) => relativeTo(s, abs) !== null);
+    };
     let entries = fresh;
     let added: number;
     let pruned: number;
     if (previous) {
-      const scanned = paths.map((p) => path.resolve(io.cwd, p));
-      const covered = (entryPath: string): boolean => {
-        const abs = path.resolve(dir, entryPath);
-        return scanned.some((s) => relativeTo(s, abs) !== null);
-      };
       const m = mergeBaseline(previous.entries, fresh, covered);
       ({ entries, added, pruned } = m);
     } else {
-      let old: ReadonlySet<string> = new Set();
+      let old: readonly BaselineEntry[] = [];
       try {
-        if (previousText !== null) old = (await parseBaseline(previousText, file, shown)).fingerprints;
+        if (previousText !== null) old = (await parseBaseline(previousText, file, shown)).entries;
       } catch {
-        // Rewriting replaces a broken file; there is nothing to compare with.
+        // Rewriting replaces a broken file; there is nothing to compare with or keep.
       }
       const now = new Set(fresh.map((e) => e.fingerprint));
-      added = [...now].filter((fp) => !old.has(fp)).length;
-      pruned = [...old].filter((fp) => !now.has(fp)).length;
+      const outside = old.filter((e) => !covered(e.path));
+      const before = new Set(old.map((e) => e.fingerprint));
+      const outsideFps = new Set(outside.map((e) => e.fingerprint));
+      entries = [...outside, ...fresh.filter((e) => !outsideFps.has(e.fingerprint))];
+      added = [...now].filter((fp) => !before.has(fp)).length;
+      pruned = old.filter((e) => covered(e.path) && !now.has(e.fingerprint)).length;
     }
 
     const text = await writeBaseline(file, entries).catch((err: NodeJS.ErrnoException) => {
