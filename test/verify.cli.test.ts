@@ -245,6 +245,21 @@ for (const [name, run] of [
       for (const x of [u, p, bare, typed, cs]) expectNoLeak(x);
     }, 30_000);
 
+    it('--type that contradicts what the token plainly is: exit 2 naming both, nothing sent', async () => {
+      const before = api.requests.length;
+      for (const type of ['hubspot-oauth-refresh-token', 'legacy-api-key']) {
+        const r = await run(['verify', '-', '--type', type], { cwd: dir, env: env(), stdin: live });
+        expect(r.code, type).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`--type ${type}: the token is a HubSpot private app access token \\(hubspot-private-app-token\\), not a .*; nothing was sent`));
+        expect(r.stdout).toBe('');
+        expectNoLeak(r);
+      }
+      expect(api.requests.length).toBe(before);
+      // The type it is: checked as without --type.
+      const same = await run(['verify', '-', '--type', 'hubspot-private-app-token'], { cwd: dir, env: env(), stdin: live });
+      expect(same.code).toBe(1);
+    });
+
     it('an OAuth access token is recognised bare and checked by GET; --verify-timeout bounds a hang', async () => {
       const t = fakeOAuthAccessToken(rng, 'na1');
       api.set(t, { kind: 'hang' });

@@ -49,7 +49,22 @@ const CONTEXTS: readonly { wrap: (t: string) => string; only?: string }[] = [
   { wrap: (t) => `HUBSPOT_ACCESS_TOKEN=${t}`, only: 'hubspot-oauth-access-token' },
 ];
 
-/** The rule a token belongs to: --type (a verifier name or a rule id), else what the core finds. */
+/** The rule the detection core finds for the token alone (see CONTEXTS); undefined when none or several. */
+function recognize(token: string, ruleset: RuleSet): CompiledRule | undefined {
+  for (const { wrap, only } of CONTEXTS) {
+    const matches = detect({ text: wrap(token), path: 'token' }, ruleset).filter((m) => m.secret === token && (!only || m.ruleId === only));
+    const ids = new Set(matches.map((m) => m.ruleId));
+    if (ids.size === 1) return ruleset.byId.get([...ids][0]!)!;
+  }
+  return undefined;
+}
+
+/**
+ * The rule a token belongs to: --type (a verifier name or a rule id), else what the core finds. A
+ * --type that contradicts what the token plainly is (a private app token named a refresh token) is
+ * refused before anything is sent: its endpoint would answer "no such token", which reads as
+ * "inactive" for a live credential, and would get the token in its URL.
+ */
 export function identify(token: string, ruleset: RuleSet, type?: string): CompiledRule {
   if (type !== undefined) {
     const rule = ruleset.byId.get(type) ?? ruleset.rules.find((r) => r.spec.verifier === type);
@@ -57,13 +72,14 @@ export function identify(token: string, ruleset: RuleSet, type?: string): Compil
       const names = [...new Set(ruleset.rules.map((r) => r.spec.verifier).filter((v): v is string => v !== null))];
       throw new UsageError(`--type: unknown credential type ${JSON.stringify(type)}; use a rule id or one of: ${names.join(', ')}`);
     }
+    const seen = recognize(token, ruleset);
+    if (seen && seen.id !== rule.id) {
+      throw new UsageError(`--type ${type}: the token is a ${seen.spec.title} (${seen.id}), not a ${rule.spec.title}; nothing was sent. Leave out --type, or check which token this is`);
+    }
     return rule;
   }
-  for (const { wrap, only } of CONTEXTS) {
-    const matches = detect({ text: wrap(token), path: 'token' }, ruleset).filter((m) => m.secret === token && (!only || m.ruleId === only));
-    const ids = new Set(matches.map((m) => m.ruleId));
-    if (ids.size === 1) return ruleset.byId.get([...ids][0]!)!;
-  }
+  const seen = recognize(token, ruleset);
+  if (seen) return seen;
   throw new InputError(
     'verify: not recognised as a HubSpot credential; if it is one, name its type with --type (for example --type legacy-api-key)',
   );
