@@ -287,6 +287,19 @@ describe('unreadable files and folders (as root, via setpriv dropping the overri
     expect(r.stdout).toContain('ok.env');
     expect(r.stderr).toContain('--strict: 2 files were not scanned');
   });
+
+  it('one named on the command line (a file a hook passes, a folder): exit 2 naming it, never "nothing found"', () => {
+    for (const named of [['secret.env'], ['ok.env', 'secret.env'], ['locked']]) {
+      const r = bin(['scan', ...named, '-f', 'json'], { cwd: d, wrap });
+      expect(r.code, named.join(' ')).toBe(2);
+      const unread = named[named.length - 1]!;
+      expect(r.stderr).toMatch(new RegExp(`hubspot-secrets: ${unread}: cannot (read|list folder): EACCES; it was named to be scanned`));
+      // The report of what could be read is still written.
+      expect(r.json().findings.map((f: { path: string }) => f.path)).toEqual(named.includes('ok.env') ? ['ok.env'] : []);
+    }
+    // Found inside a named folder: a warning, as before (--strict for exit 2).
+    expect(bin(['scan', '.'], { cwd: d, wrap }).code).toBe(1);
+  });
 });
 
 describe('deep and wide trees', () => {

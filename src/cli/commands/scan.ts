@@ -1,5 +1,8 @@
 import type { Argv } from 'yargs';
-import { UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { display } from '../../report/display.js';
+import { reportPaths } from '../../sources/files.js';
+import { TOOL_NAME } from '../../version.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
@@ -46,8 +49,17 @@ export const scanCommand = {
     const git = repo ? (repo.root ?? repo.cwd) : undefined;
     const { ruleset, pipeline, ignore } = await prepareScan({ io, args, root: git ?? (await scanRoot(args, io)), reportDir: git ?? io.cwd });
     const hooks = verifyHooks(args, io, ruleset);
-    const { code } = await runScan({ io, args, ruleset, events: scanEvents(args, io, ignore, ruleset, repo), pipeline, ...hooks });
-    return code;
+    const { code, result } = await runScan({ io, args, ruleset, events: scanEvents(args, io, ignore, ruleset, repo), pipeline, ...hooks });
+    if (code === ExitCode.Interrupted || code === ExitCode.Error || isGitScan(args)) return code;
+    // A file or folder named on the command line that could not be read fails the run, as a missing
+    // one does: the scan asked for was not done (a hook naming its files must not pass on it). Ones
+    // found inside a named folder are warnings (--strict makes them fail too).
+    const report = reportPaths(io.cwd);
+    const named = new Set((args.paths?.length ? args.paths : ['.']).filter((p) => p !== DASH).map((p) => report(path.resolve(io.cwd, p))));
+    const unread = result.warnings.filter((w) => w.reason === 'unreadable' && named.has(w.path));
+    if (unread.length === 0) return code;
+    for (const w of unread) io.stderr.write(`${TOOL_NAME}: ${display(w.path)}: ${display(w.message)}; it was named to be scanned, so nothing may be concluded from this run\n`);
+    return ExitCode.Error;
   },
 };
 
