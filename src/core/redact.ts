@@ -13,7 +13,11 @@ export function redact(secret: string, rule?: CompiledRule): string {
   return `${prefix}…${tail ? rest.slice(-tail) : ''}`;
 }
 
-/** Hash of rule, secret and path: stable when lines move, never reversible to the secret. */
+/**
+ * Hash of rule, secret and path: stable when lines move. It cannot be reversed, but a secret with few
+ * possible values can be found by hashing each (a custom rule's 4-digit PIN); the built-in rules'
+ * secrets hold 100+ random bits, far beyond that (README, Baselines).
+ */
 export function fingerprint(ruleId: string, secret: string, path: string): string {
   return createHash('sha256').update(`${ruleId}\0${secret}\0${path}`).digest('hex').slice(0, 32);
 }
