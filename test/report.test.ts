@@ -47,6 +47,28 @@ describe('reports', () => {
     expect(doc.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('bad-%FF%80/x%F0%9F%98%80-%EF%BF%BD.env');
   });
 
+  it('SARIF names a file outside the reported folder (an absolute path) by an absolute file: uri, with no base', async () => {
+    const r = await scan(
+      [
+        { kind: 'item', path: '/tmp/other work/a.env', content: `HUBSPOT_TOKEN=${t.pat}\n` },
+        { kind: 'item', path: 'C:\\Users\\me\\b.env', content: `HUBSPOT_TOKEN=${t.pak}\n` },
+        { kind: 'item', path: 'in/c.env', content: `HUBSPOT_TOKEN=${t.pat}\n` },
+      ],
+      { ruleset },
+    );
+    const doc = JSON.parse(render('sarif', { result: r, ruleset }));
+    expect(sarifProblems(doc)).toEqual([]);
+    const where = doc.runs[0].results.map((x: { locations: { physicalLocation: { artifactLocation: unknown } }[] }) => x.locations[0]!.physicalLocation.artifactLocation);
+    expect(where).toEqual(
+      expect.arrayContaining([
+        { uri: 'file:///tmp/other%20work/a.env' },
+        { uri: 'file:///C:/Users/me/b.env' },
+        { uri: 'in/c.env', uriBaseId: '%SRCROOT%' },
+      ]),
+    );
+    expect(where).toHaveLength(3);
+  });
+
   it('SARIF with no findings is valid too', async () => {
     const empty = await scan([], { ruleset });
     expect(sarifProblems(JSON.parse(render('sarif', { result: empty, ruleset })))).toEqual([]);

@@ -28,6 +28,17 @@ function encodeUri(p: string): string {
 }
 
 /**
+ * Where a finding is: relative to %SRCROOT% (the folder paths are reported from), or, for a file
+ * outside it (`scan ../other`, reported by its absolute path), an absolute `file:` URI without a base.
+ */
+function artifactLocation(p: string): { uri: string; uriBaseId?: string } {
+  if (p.startsWith('/')) return { uri: `file://${encodeUri(p)}` };
+  const drive = /^([A-Za-z]:)[\\/]/.exec(p);
+  if (drive) return { uri: `file:///${drive[1]}/${encodeUri(p.slice(3).replace(/\\/g, '/'))}` };
+  return { uri: encodeUri(p), uriBaseId: '%SRCROOT%' };
+}
+
+/**
  * A path segment, percent-encoded. A byte of a file name that is not UTF-8 (kept by decodePath as
  * U+DC80–U+DCFF) becomes that byte again, so the URI names the real file; any other lone surrogate
  * (which encodeURIComponent refuses) becomes U+FFFD.
@@ -114,7 +125,7 @@ export function sarifReport(input: ReportInput): string {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: encodeUri(f.path), uriBaseId: '%SRCROOT%' },
+            artifactLocation: artifactLocation(f.path),
             region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
           },
         },
