@@ -2,7 +2,7 @@
  * Config and baseline in git scans (the hook's `scan --staged`, `scan --commits`, `audit`): paths
  * are relative to the repository root, wherever the command runs from, and the scan stays read-only.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMain } from './helpers/cli.js';
@@ -109,5 +109,15 @@ describe('baseline --update of a subfolder', () => {
     expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/b.env', 'src/c.env', 'top.env']);
     // Everything still accepted: a scan of the whole repository finds nothing new.
     expect((await json(['scan'], repo.dir)).code).toBe(0);
+    // A baseline that cannot be read (a merge conflict's markers): rewriting part of it is refused
+    // (its other entries cannot be kept), rewriting it whole from its folder is not.
+    const good = readFileSync(rootFile, 'utf8');
+    writeFileSync(rootFile, good.replace('\n', '\n<<<<<<< HEAD\n'));
+    const part = await runMain(['baseline', '.'], { cwd: path.join(repo.dir, 'src') });
+    expect(part.code).toBe(2);
+    expect(part.stderr).toMatch(/\.hubspot-secrets-baseline\.json cannot be read .*its other entries would be lost/);
+    expect(readFileSync(rootFile, 'utf8')).toContain('<<<<<<< HEAD');
+    expect((await runMain(['baseline'], { cwd: repo.dir })).code).toBe(0);
+    expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/b.env', 'src/c.env', 'top.env']);
   });
 });

@@ -299,6 +299,20 @@ describe('unreadable files and folders (as root, via setpriv dropping the overri
     }
     // Found inside a named folder: a warning, as before (--strict for exit 2).
     expect(bin(['scan', '.'], { cwd: d, wrap }).code).toBe(1);
+    // Also one with the current folder's own name (reported alike: mysite/mysite).
+    const site = path.join(dirOf('mysite'), 'mysite');
+    mkdirSync(path.join(site, 'mysite'), { recursive: true });
+    writeFileSync(path.join(site, 'manage.py'), 'x = 1\n');
+    chmodSync(path.join(site, 'mysite'), 0);
+    try {
+      for (const args of [['scan'], ['scan', '.'], ['scan', site]]) {
+        const r = bin([...args, '-f', 'json'], { cwd: site, wrap });
+        expect(r.code, args.join(' ')).toBe(0);
+        expect(r.json().warnings.map((w: { path: string }) => w.path)).toEqual(['mysite']);
+      }
+    } finally {
+      chmodSync(path.join(site, 'mysite'), 0o755);
+    }
   });
 });
 

@@ -67,6 +67,9 @@ describe('reports', () => {
       ]),
     );
     expect(where).toHaveLength(3);
+    // A relative path whose first folder is named like a drive (allowed on POSIX) stays relative.
+    const posix = await scan([{ kind: 'item', path: 'C:/b.env', content: `HUBSPOT_TOKEN=${t.pat}\n` }], { ruleset });
+    expect(JSON.parse(render('sarif', { result: posix, ruleset })).runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({ uri: 'C%3A/b.env', uriBaseId: '%SRCROOT%' });
   });
 
   it('SARIF with no findings is valid too', async () => {

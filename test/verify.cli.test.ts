@@ -258,6 +258,13 @@ for (const [name, run] of [
       // The type it is: checked as without --type.
       const same = await run(['verify', '-', '--type', 'hubspot-private-app-token'], { cwd: dir, env: env(), stdin: live });
       expect(same.code).toBe(1);
+      // A type the token can also be: a developer key has a refresh token's shape (its verifier cannot check it).
+      const requests = api.requests.length;
+      const dev = await run(['verify', '-', '--type', 'hubspot-developer-api-key'], { cwd: dir, env: env(), stdin: fakeHubHex(rng) });
+      expect(dev.stderr).not.toMatch(/nothing was sent/);
+      expect(dev.stdout).toMatch(/HubSpot developer API key \(hubspot-developer-api-key\)\nstatus: +not-checkable/);
+      expect(api.requests.length).toBe(requests);
+      expectNoLeak(dev);
     });
 
     it('an OAuth access token is recognised bare and checked by GET; --verify-timeout bounds a hang', async () => {

@@ -33,7 +33,9 @@ function encodeUri(p: string): string {
  */
 function artifactLocation(p: string): { uri: string; uriBaseId?: string } {
   if (p.startsWith('/')) return { uri: `file://${encodeUri(p)}` };
-  const drive = /^([A-Za-z]:)[\\/]/.exec(p);
+  // A drive and a backslash: Windows' absolute form (a relative path here has `/` separators, so
+  // a folder named `C:` on POSIX stays relative).
+  const drive = /^([A-Za-z]:)\\/.exec(p);
   if (drive) return { uri: `file:///${drive[1]}/${encodeUri(p.slice(3).replace(/\\/g, '/'))}` };
   return { uri: encodeUri(p), uriBaseId: '%SRCROOT%' };
 }

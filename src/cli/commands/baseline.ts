@@ -12,7 +12,7 @@ import { BASELINE_FILE, entryFor, mergeBaseline, parseBaseline, readBaseline, wr
 import { relativeTo } from '../../config/globs.js';
 import { displayPath } from '../../config/load.js';
 import { prepareScan } from '../../config/prepare.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ConfigError, ExitCode, UsageError } from '../../errors.js';
 import { scan } from '../../scan.js';
 import { parallelFileSource } from '../../parallel/source.js';
 import { DASH, type Io } from '../io.js';
@@ -89,8 +89,14 @@ export const baselineCommand = {
       let old: readonly BaselineEntry[] = [];
       try {
         if (previousText !== null) old = (await parseBaseline(previousText, file, shown)).entries;
-      } catch {
-        // Rewriting replaces a broken file; there is nothing to compare with or keep.
+      } catch (err) {
+        // Rewriting replaces a broken file when this run covers all it can hold (its folder); else
+        // the entries for the other folders, which cannot be read to be kept, would be lost.
+        if (!scanned.some((s) => relativeTo(s, dir) !== null)) {
+          throw new ConfigError(
+            `baseline: ${shown} cannot be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)}), and this run scans only part of what it holds, so its other entries would be lost; mend it, or rewrite it whole with \`baseline\` over its folder`,
+          );
+        }
       }
       const now = new Set(fresh.map((e) => e.fingerprint));
       const outside = old.filter((e) => !covered(e.path));

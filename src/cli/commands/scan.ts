@@ -3,7 +3,8 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { display } from '../../report/display.js';
 import { reportPaths } from '../../sources/files.js';
 import { TOOL_NAME } from '../../version.js';
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import type { RuleSet } from '../../core/types.js';
@@ -55,13 +56,32 @@ export const scanCommand = {
     // one does: the scan asked for was not done (a hook naming its files must not pass on it). Ones
     // found inside a named folder are warnings (--strict makes them fail too).
     const report = reportPaths(io.cwd);
-    const named = new Set((args.paths?.length ? args.paths : ['.']).filter((p) => p !== DASH).map((p) => report(path.resolve(io.cwd, p))));
-    const unread = result.warnings.filter((w) => w.reason === 'unreadable' && named.has(w.path));
+    const named = new Map<string, string>();
+    for (const p of args.paths?.length ? args.paths : ['.']) if (p !== DASH) named.set(report(path.resolve(io.cwd, p)), path.resolve(io.cwd, p));
+    // A warning names a path as reported: the current folder is reported by its name, as a folder in
+    // it of the same name would be (mysite/mysite). The named path itself is tried again to tell.
+    const unread: typeof result.warnings = [];
+    for (const w of result.warnings) {
+      const abs = w.reason === 'unreadable' ? named.get(w.path) : undefined;
+      if (abs !== undefined && !(await readable(abs))) unread.push(w);
+    }
     if (unread.length === 0) return code;
     for (const w of unread) io.stderr.write(`${TOOL_NAME}: ${display(w.path)}: ${display(w.message)}; it was named to be scanned, so nothing may be concluded from this run\n`);
     return ExitCode.Error;
   },
 };
+
+/** Whether a file can be opened, or a folder listed, now (no symbolic link followed). */
+async function readable(abs: string): Promise<boolean> {
+  try {
+    const st = await lstat(abs);
+    if (st.isDirectory()) await (await opendir(abs)).close();
+    else if (st.isFile()) await (await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Where config and baseline are looked for: the folder when exactly one folder is scanned, else

@@ -60,10 +60,24 @@ function recognize(token: string, ruleset: RuleSet): CompiledRule | undefined {
 }
 
 /**
+ * Whether one of the rule's own patterns gives the whole token as its secret, alone or after one of
+ * the rule's keywords (`hapikey=<uuid>`): a developer key has a refresh token's shape, and is one.
+ */
+function fits(rule: CompiledRule, token: string): boolean {
+  const texts = [token, ...rule.keywords.map((k) => `${k}=${token}`)];
+  for (const re of rule.patterns) {
+    const once = new RegExp(re.source, re.flags.replace(/[gy]/g, ''));
+    if (texts.some((t) => once.exec(t)?.groups?.['secret'] === token)) return true;
+  }
+  return false;
+}
+
+/**
  * The rule a token belongs to: --type (a verifier name or a rule id), else what the core finds. A
- * --type that contradicts what the token plainly is (a private app token named a refresh token) is
- * refused before anything is sent: its endpoint would answer "no such token", which reads as
- * "inactive" for a live credential, and would get the token in its URL.
+ * --type that contradicts what the token plainly is (a private app token named a refresh token: none
+ * of the named rule's patterns gives it) is refused before anything is sent: its endpoint would
+ * answer "no such token", which reads as "inactive" for a live credential, and would get the token
+ * in its URL.
  */
 export function identify(token: string, ruleset: RuleSet, type?: string): CompiledRule {
   if (type !== undefined) {
@@ -73,7 +87,7 @@ export function identify(token: string, ruleset: RuleSet, type?: string): Compil
       throw new UsageError(`--type: unknown credential type ${JSON.stringify(type)}; use a rule id or one of: ${names.join(', ')}`);
     }
     const seen = recognize(token, ruleset);
-    if (seen && seen.id !== rule.id) {
+    if (seen && seen.id !== rule.id && !fits(rule, token)) {
       throw new UsageError(`--type ${type}: the token is a ${seen.spec.title} (${seen.id}), not a ${rule.spec.title}; nothing was sent. Leave out --type, or check which token this is`);
     }
     return rule;
