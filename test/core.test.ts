@@ -89,6 +89,24 @@ describe('detect', () => {
     expect(detect({ text: `data: ${b64(Buffer.concat([Buffer.from([0x00, 0x01, 0x02]), Buffer.from(env)]))}` }, rs)).toEqual([]);
   });
 
+  it('big wrapped base64 blocks (text, binary, then text after binary): each secret found once, pointing at its block', () => {
+    const rs = builtinRuleSet();
+    const wrap = (b: Buffer) => b.toString('base64').replace(/.{76}/g, '$&\n');
+    const prose = Buffer.from('requests and responses were logged while the job ran\n'.repeat(12_000)); // 0.86 MB of base64
+    const env = Buffer.from(`HUBSPOT_TOKEN=${t.pat}\n`);
+    const noise = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919 + (i >> 3)) % 256));
+    // Text, the token near its end: one block, one finding at the block's first line.
+    const text = `blob:\n${wrap(Buffer.concat([prose, env]))}\n`;
+    expect(detect({ text }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat, line: 2 }]);
+    // The same text without a token: nothing, and not decoded again from each of its 11,000 lines.
+    expect(detect({ text: `blob:\n${wrap(prose)}\n` }, rs)).toEqual([]);
+    // Binary then the token, in one block of 400 KB: the token's own line, decoded alone, still holds it
+    // whole when aligned (here: placed at a 57-byte line boundary).
+    const pad = Buffer.alloc(57 - (noise.length % 57), 0x20);
+    const mixed = wrap(Buffer.concat([noise, pad, Buffer.from(`${t.pat} `.padEnd(57, ' ')), Buffer.from('x'.repeat(570))]));
+    expect(detect({ text: `${mixed}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat }]);
+  });
+
   it('decodes base64 for custom rules without keywords too (their patterns\' leading literals count)', async () => {
     const { compileRules } = await import('../src/core/rules.js');
     const { BUILTIN_RULES } = await import('../src/rules/index.js');
