@@ -4,7 +4,7 @@
  * trees. The scan must finish, report correctly, and read nothing outside the root.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -299,6 +299,26 @@ describe('unreadable files and folders (as root, via setpriv dropping the overri
     }
     // Found inside a named folder: a warning, as before (--strict for exit 2).
     expect(bin(['scan', '.'], { cwd: d, wrap }).code).toBe(1);
+    // baseline: entries for what it could not read are kept, not pruned as fixed.
+    const copy = path.join(dirOf('unreadable-baseline'), 'b');
+    mkdirSync(path.join(copy, 'locked'), { recursive: true });
+    writeFileSync(path.join(copy, 'secret.env'), `HUBSPOT_TOKEN=${tok()}\n`);
+    writeFileSync(path.join(copy, 'locked', 'inner.env'), `HUBSPOT_TOKEN=${tok()}\n`);
+    writeFileSync(path.join(copy, 'ok.env'), `HUBSPOT_TOKEN=${tok()}\n`);
+    expect(bin(['baseline'], { cwd: copy }).code).toBe(0);
+    const entries = (): string[] => (JSON.parse(readFileSync(path.join(copy, '.hubspot-secrets-baseline.json'), 'utf8')) as { entries: { path: string }[] }).entries.map((e) => e.path).sort();
+    expect(entries()).toEqual(['locked/inner.env', 'ok.env', 'secret.env']);
+    chmodSync(path.join(copy, 'secret.env'), 0);
+    chmodSync(path.join(copy, 'locked'), 0);
+    try {
+      for (const args of [['baseline'], ['baseline', '--update']]) {
+        const r = bin(args, { cwd: copy, wrap });
+        expect(r.code, args.join(' ')).toBe(0);
+        expect(entries(), args.join(' ')).toEqual(['locked/inner.env', 'ok.env', 'secret.env']);
+      }
+    } finally {
+      chmodSync(path.join(copy, 'locked'), 0o755);
+    }
     // Also one with the current folder's own name (reported alike: mysite/mysite).
     const site = path.join(dirOf('mysite'), 'mysite');
     mkdirSync(path.join(site, 'mysite'), { recursive: true });

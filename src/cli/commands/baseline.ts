@@ -75,9 +75,12 @@ export const baselineCommand = {
     // Entries for what this run scanned; the others (a baseline found in a folder above, holding
     // other folders' entries) are kept as they are, in both modes: nothing recorded is lost.
     const scanned = paths.map((p) => path.resolve(io.cwd, p));
+    // What the run could not read (a file too large or unreadable, a folder it could not list) was
+    // not scanned either: its entries are kept, not pruned as fixed.
+    const unread = result.warnings.map((w) => path.resolve(io.cwd, w.path));
     const covered = (entryPath: string): boolean => {
       const abs = path.resolve(dir, entryPath);
-      return scanned.some((s) => relativeTo(s, abs) !== null);
+      return scanned.some((s) => relativeTo(s, abs) !== null) && !unread.some((u) => relativeTo(u, abs) !== null);
     };
     let entries = fresh;
     let added: number;
