@@ -5,7 +5,7 @@ import { MAX_DEFAULT_THREADS, MAX_THREADS, threadCount } from '../parallel/spare
 import { MIN_PARALLEL_FILES } from '../parallel/source.js';
 
 export interface ThreadsArgs {
-  /** As typed (a string; given twice, yargs keeps both): `0x10`, `1e1` or a missing value are refused. */
+  /** As typed (a string; given twice, the last one): `0x10`, `1e1` or a missing value are refused. */
   threads?: string;
 }
 

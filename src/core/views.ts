@@ -265,16 +265,10 @@ export function base64View(text: string, interesting: (decoded: string) => boole
   const reps: Replacement[] = [];
   // Maximal runs of MIN_RUN+ base64 characters (prefilter.ts finds them without a regex), then `={0,2}`.
   const spans = runs ?? base64Runs(text, MIN_RUN);
-  // A payload is kept when it decodes to printable text of 16+ characters that holds a term a rule
-  // needs. `dull`: the last payload tried was such text without one.
-  let dull = false;
-  const decodedText = (body: string): string | null => {
+  // A payload is kept when it decodes to printable text of 16+ characters that holds a term a rule needs.
+  const printableText = (body: string): string | null => {
     const decoded = decodePrintable(body);
-    dull = false;
-    if (decoded === null || decoded.length < 16 || !printable(decoded)) return null;
-    if (interesting(decoded)) return decoded;
-    dull = true;
-    return null;
+    return decoded !== null && decoded.length >= 16 && printable(decoded) ? decoded : null;
   };
   /** Lines that start before this are inside a block already tried (see below). */
   let tried = -1;
@@ -292,19 +286,15 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     // so every stretch of half that length is decoded whole once.
     const block = start >= tried ? wrappedBlock(text, spans, i) : null;
     if (block) {
-      dull = false;
-      if (block.body.length % 4 !== 1) {
-        const decoded = decodedText(block.body);
-        if (decoded !== null) {
-          reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true });
-          i = block.next - 2;
-          continue;
-        }
+      const decoded = block.body.length % 4 !== 1 ? printableText(block.body) : null;
+      if (decoded !== null && interesting(decoded)) {
+        reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true });
+        i = block.next - 2;
+        continue;
       }
-      // Its last line starts a block of its own width, which may go on past this one.
-      if (block.cut) {
-        if (dull || block.end - start > RETRIED_BLOCK) tried = start + ((block.end - start) >> 1);
-      } else if (dull || block.end - start > RETRIED_BLOCK) tried = block.last;
+      // Printable text without a term a rule needs (dull), or a big block. Its last line starts a
+      // block of its own width, which may go on past this one.
+      if (decoded !== null || block.end - start > RETRIED_BLOCK) tried = block.cut ? start + ((block.end - start) >> 1) : block.last;
     }
     let end = spans[i + 1]!;
     if (end - start > MAX_ENCODED_RUN) continue;
@@ -313,8 +303,8 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     if ((bodyEnd - start) % 4 === 1) continue;
     // Pure identifiers and hex strings are not base64 payloads worth decoding.
     if (!worthDecoding(text, start, bodyEnd)) continue;
-    const decoded = decodedText(text.slice(start, bodyEnd));
-    if (decoded === null) continue;
+    const decoded = printableText(text.slice(start, bodyEnd));
+    if (decoded === null || !interesting(decoded)) continue;
     reps.push({ oStart: start, oLen: end - start, value: decoded, opaque: false });
   }
   return reps.length ? buildView('base64', text, reps) : null;

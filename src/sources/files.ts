@@ -61,7 +61,7 @@ export function toReportPath(cwd: string, abs: string): string {
   return p.split(path.sep).join('/');
 }
 
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 const REPLACEMENT = '\uFFFD';
 
 type FsPath = string | Buffer;

@@ -78,9 +78,10 @@ export const baselineCommand = {
     // What the run could not read (a file too large or unreadable, a folder it could not list) was
     // not scanned either: its entries are kept, not pruned as fixed.
     const unread = result.warnings.map((w) => path.resolve(io.cwd, w.path));
+    const within = (folders: readonly string[], abs: string): boolean => folders.some((f) => relativeTo(f, abs) !== null);
     const covered = (entryPath: string): boolean => {
       const abs = path.resolve(dir, entryPath);
-      return scanned.some((s) => relativeTo(s, abs) !== null) && !unread.some((u) => relativeTo(u, abs) !== null);
+      return within(scanned, abs) && !within(unread, abs);
     };
     let entries = fresh;
     let added: number;
@@ -95,17 +96,16 @@ export const baselineCommand = {
       } catch (err) {
         // Rewriting replaces a broken file when this run covers all it can hold (its folder); else
         // the entries for the other folders, which cannot be read to be kept, would be lost.
-        if (!scanned.some((s) => relativeTo(s, dir) !== null)) {
+        if (!within(scanned, dir)) {
           throw new ConfigError(
             `baseline: ${shown} cannot be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)}), and this run scans only part of what it holds, so its other entries would be lost; mend it, or rewrite it whole with \`baseline\` over its folder`,
           );
         }
       }
       const now = new Set(fresh.map((e) => e.fingerprint));
-      const outside = old.filter((e) => !covered(e.path));
+      // A fingerprint holds its path, so no fresh entry can be one of those kept.
+      entries = [...old.filter((e) => !covered(e.path)), ...fresh];
       const before = new Set(old.map((e) => e.fingerprint));
-      const outsideFps = new Set(outside.map((e) => e.fingerprint));
-      entries = [...outside, ...fresh.filter((e) => !outsideFps.has(e.fingerprint))];
       added = [...now].filter((fp) => !before.has(fp)).length;
       pruned = old.filter((e) => covered(e.path) && !now.has(e.fingerprint)).length;
     }

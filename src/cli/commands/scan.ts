@@ -1,9 +1,8 @@
 import type { Argv } from 'yargs';
 import { ExitCode, UsageError } from '../../errors.js';
 import { display } from '../../report/display.js';
-import { reportPaths } from '../../sources/files.js';
+import { OPEN_FLAGS, reportPaths } from '../../sources/files.js';
 import { TOOL_NAME } from '../../version.js';
-import { constants } from 'node:fs';
 import { lstat, open, opendir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
@@ -57,7 +56,10 @@ export const scanCommand = {
     // found inside a named folder are warnings (--strict makes them fail too).
     const report = reportPaths(io.cwd);
     const named = new Map<string, string>();
-    for (const p of args.paths?.length ? args.paths : ['.']) if (p !== DASH) named.set(report(path.resolve(io.cwd, p)), path.resolve(io.cwd, p));
+    for (const p of args.paths?.length ? args.paths : ['.']) {
+      const abs = path.resolve(io.cwd, p);
+      if (p !== DASH) named.set(report(abs), abs);
+    }
     // A warning names a path as reported: the current folder is reported by its name, as a folder in
     // it of the same name would be (mysite/mysite). The named path itself is tried again to tell.
     const unread: typeof result.warnings = [];
@@ -71,12 +73,12 @@ export const scanCommand = {
   },
 };
 
-/** Whether a file can be opened, or a folder listed, now (no symbolic link followed). */
+/** Whether a file can be opened as the scan opens it (OPEN_FLAGS), or a folder listed, now. */
 async function readable(abs: string): Promise<boolean> {
   try {
     const st = await lstat(abs);
     if (st.isDirectory()) await (await opendir(abs)).close();
-    else if (st.isFile()) await (await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)).close();
+    else if (st.isFile()) await (await open(abs, OPEN_FLAGS)).close();
     return true;
   } catch {
     return false;
