@@ -105,6 +105,38 @@ describe('detect', () => {
     const pad = Buffer.alloc(57 - (noise.length % 57), 0x20);
     const mixed = wrap(Buffer.concat([noise, pad, Buffer.from(`${t.pat} `.padEnd(57, ' ')), Buffer.from('x'.repeat(570))]));
     expect(detect({ text: `${mixed}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat }]);
+    // Binary then the token split over two lines (no line holds it whole): the block's tail from the
+    // first line of text decodes to it, and stands for the block from that line on.
+    const split = Buffer.from(`HUBSPOT_TOKEN=${t.pat}\nlogged while the job ran\n`);
+    expect(split.indexOf(t.pat!) + t.pat!.length).toBeGreaterThan(57);
+    const lines = wrap(Buffer.concat([noise, pad, split])).split('\n');
+    const first = (noise.length + pad.length) / 57 + 1;
+    expect(detect({ text: `${lines.join('\n')}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat, line: first, column: 1 }]);
+    // Every line starts as text and none of the tails is text (each 3 ASCII bytes, then 54 invalid
+    // UTF-8 ones): nothing, each tail counted in one pass (decoding each took minutes).
+    const line = Buffer.concat([Buffer.from('ABC'), Buffer.alloc(54, 0xff)]);
+    expect(detect({ text: wrap(Buffer.concat(Array.from({ length: 40_000 }, () => line))) }, rs)).toEqual([]);
+  });
+
+  it("counts a decoded tail's text as Buffer#toString makes it, from any byte on", async () => {
+    const { tailBadBytes, tailText } = await import('../src/core/views.js');
+    const edgy = [0x00, 0x09, 0x0a, 0x1f, 0x20, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xbb, 0xbd, 0xf0, 0xf4, 0xf5, 0xff];
+    const bad = (c: number) => (c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f || c === 0xfffd;
+    const byte = fc.oneof(fc.constantFrom(...edgy), fc.integer({ min: 0, max: 255 }));
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 48 }), (arr) => {
+        const bytes = Buffer.from(arr);
+        const offsets = Array.from({ length: bytes.length + 1 }, (_, i) => i);
+        const texts = tailText(bytes, bytes.length, offsets);
+        const badBytes = tailBadBytes(bytes, bytes.length, offsets);
+        for (const o of offsets) {
+          const s = bytes.toString('utf8', o);
+          expect(texts[o], `${bytes.toString('hex')} from ${o}`).toEqual({ units: s.length, bad: Array.from({ length: s.length }, (_, i) => s.charCodeAt(i)).filter(bad).length });
+          expect(badBytes[o]).toBe([...bytes.subarray(o)].filter(bad).length);
+        }
+      }),
+      { numRuns: 3000, seed: 8 },
+    );
   });
 
   it('decodes base64 for custom rules without keywords too (their patterns\' leading literals count)', async () => {

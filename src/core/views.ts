@@ -183,7 +183,20 @@ function startsAsText(text: string, start: number): boolean {
  * that may be shorter, then `={0,2}`. Its body is the lines joined; `next` is the index of the first
  * run after it. Null when the run is not the first line of such a block.
  */
-function wrappedBlock(text: string, spans: readonly number[], i: number): { body: string; end: number; next: number; cut: boolean; last: number } | null {
+interface WrappedBlock {
+  /** The lines joined. */
+  body: string;
+  end: number;
+  next: number;
+  cut: boolean;
+  /** Where its last line starts. */
+  last: number;
+  /** Where each line starts (each but the last is `width` characters long). */
+  starts: number[];
+  width: number;
+}
+
+function wrappedBlock(text: string, spans: readonly number[], i: number): WrappedBlock | null {
   const start = spans[i]!;
   const width = spans[i + 1]! - start;
   if (width % 4 !== 0 || width > 1024) return null;
@@ -192,6 +205,7 @@ function wrappedBlock(text: string, spans: readonly number[], i: number): { body
   let next = i + 2;
   let cut = false;
   let last = start;
+  const starts = [start];
   for (;;) {
     const nl = text.charCodeAt(pos) === 10 ? 1 : text.charCodeAt(pos) === 13 && text.charCodeAt(pos + 1) === 10 ? 2 : 0;
     if (nl === 0) break;
@@ -201,6 +215,7 @@ function wrappedBlock(text: string, spans: readonly number[], i: number): { body
     const len = lineEnd - lineStart;
     if (len === 0 || len > width) break;
     parts.push(text.slice(lineStart, lineEnd));
+    starts.push(lineStart);
     last = lineStart;
     pos = lineEnd;
     while (next < spans.length && spans[next]! < pos) next += 2;
@@ -214,46 +229,172 @@ function wrappedBlock(text: string, spans: readonly number[], i: number): { body
   if (parts.length < 2) return null;
   let end = pos;
   if (text.charCodeAt(end) === 61) end += text.charCodeAt(end + 1) === 61 ? 2 : 1;
-  return { body: parts.join(''), end, next, cut, last };
+  return { body: parts.join(''), end, next, cut, last, starts, width };
 }
-
-/** A wrapped block up to this long is tried again as a block from each of its lines (see base64View). */
-const RETRIED_BLOCK = 16 << 10;
 
 /** Longer base64 runs are not decoded (the chunked reader sizes its window overlap by this). */
 export const MAX_ENCODED_RUN = 1 << 20;
 
+/** A character a printable text may hold few of: a control character but tab, newline and return, DEL, U+FFFD. */
+const badChar = (c: number): boolean => (c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f || c === 0xfffd;
+
 /** Mostly printable text (what a base64-wrapped secret or config decodes to). */
 function printable(s: string): boolean {
   let bad = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f || c === 0xfffd) bad++;
-  }
+  for (let i = 0; i < s.length; i++) if (badChar(s.charCodeAt(i))) bad++;
   return bad <= s.length * 0.02;
 }
 
 let scratch = Buffer.allocUnsafe(4096);
 
-/**
- * `body` decoded from base64 as UTF-8 text, or null when it cannot pass `printable`: each byte below
- * 0x20 (but tab / newline / return) or 0x7f decodes to its own bad character, and the text is never
- * longer than its bytes, so more of those than 2% of the bytes rejects it before any string is made.
- * Decodes into one reused buffer (most runs are random data, rejected here).
- */
-function decodePrintable(body: string): string | null {
+/** `body` decoded from base64 into one reused buffer (most runs are random data, rejected at once); its length. */
+function decodeInto(body: string): number {
   const need = (body.length >> 2) * 3 + 3;
   if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
-  const n = scratch.write(body, 'base64');
+  return scratch.write(body, 'base64');
+}
+
+/**
+ * The first `n` decoded bytes as UTF-8 text of 16+ characters that passes `printable`, or null. Each
+ * byte below 0x20 (but tab / newline / return) or 0x7f decodes to its own bad character, and the
+ * text is never longer than its bytes, so more of those than 2% of the bytes rejects it before any
+ * string is made.
+ */
+function printableDecoded(n: number): string | null {
   const limit = n * 0.02;
   let bad = 0;
-  for (let i = 0; i < n; i++) {
-    const c = scratch[i]!;
-    if ((c < 0x20 && c !== 9 && c !== 10 && c !== 13) || c === 0x7f) {
-      if (++bad > limit) return null;
-    }
+  for (let i = 0; i < n; i++) if (badChar(scratch[i]!) && ++bad > limit) return null;
+  const s = scratch.toString('utf8', 0, n);
+  return s.length >= 16 && printable(s) ? s : null;
+}
+
+/** For each of `offsets` (ascending): how many of `bytes[offset, n)` are bad characters on their own (below 0x20 but tab / newline / return, 0x7f). One pass from the end. */
+export function tailBadBytes(bytes: Uint8Array, n: number, offsets: readonly number[]): number[] {
+  const out: number[] = new Array<number>(offsets.length).fill(0);
+  let acc = 0;
+  for (let i = n, k = offsets.length - 1; k >= 0; i--) {
+    while (k >= 0 && offsets[k]! >= i) out[k--] = acc;
+    if (i === 0) break;
+    if (badChar(bytes[i - 1]!)) acc++;
   }
-  return scratch.toString('utf8', 0, n);
+  return out;
+}
+
+const isContinuation = (b: number): boolean => (b & 0xc0) === 0x80;
+
+/**
+ * For each of `offsets` (ascending), the UTF-16 units and the bad characters (as `printable` counts
+ * them, U+FFFD included) of the text `bytes[offset, n)` decodes to as UTF-8 (as Buffer#toString
+ * does: WHATWG's decoder, one U+FFFD per maximal invalid part), in one pass over the bytes for all
+ * of them: a wrapped base64 block whose whole is not text is read once, not once from each line.
+ * Started at an offset, the decoder meets the whole's at the first byte there that does not
+ * continue a sequence (each continuation byte before it is a U+FFFD of its own): such a byte starts
+ * afresh in both (a sequence it cuts short is one U+FFFD, counted before it).
+ */
+export function tailText(bytes: Uint8Array, n: number, offsets: readonly number[]): { units: number; bad: number }[] {
+  // Where each offset's decoder meets the whole's.
+  const fresh: number[] = [];
+  for (let k = 0, p = 0; k < offsets.length; k++) {
+    p = Math.max(p, offsets[k]!);
+    while (p < n && isContinuation(bytes[p]!)) p++;
+    fresh.push(p);
+  }
+  // The whole's decoder, noting its counts before it starts afresh at each meeting point.
+  let units = 0;
+  let bad = 0;
+  const before: [number, number][] = [];
+  const emit = (c: number): void => {
+    units += c > 0xffff ? 2 : 1;
+    if (badChar(c)) bad++;
+  };
+  let needed = 0;
+  let seen = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  let cp = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i]!;
+    if (needed !== 0) {
+      if (b >= lower && b <= upper) {
+        lower = 0x80;
+        upper = 0xbf;
+        cp = (cp << 6) | (b & 0x3f);
+        if (++seen === needed) {
+          emit(cp);
+          needed = seen = 0;
+        }
+        continue;
+      }
+      // Cut short: one U+FFFD, and this byte starts afresh.
+      needed = seen = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      emit(0xfffd);
+    }
+    while (k < fresh.length && fresh[k] === i) before[k++] = [units, bad];
+    if (b < 0x80) emit(b);
+    else if (b >= 0xc2 && b <= 0xdf) {
+      needed = 1;
+      cp = b & 0x1f;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      if (b === 0xe0) lower = 0xa0;
+      else if (b === 0xed) upper = 0x9f;
+      needed = 2;
+      cp = b & 0xf;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      if (b === 0xf0) lower = 0x90;
+      else if (b === 0xf4) upper = 0x8f;
+      needed = 3;
+      cp = b & 7;
+    } else emit(0xfffd);
+  }
+  if (needed !== 0) emit(0xfffd);
+  while (k < fresh.length) before[k++] = [units, bad];
+  return offsets.map((o, j) => {
+    const stray = fresh[j]! - o;
+    return { units: stray + units - before[j]![0], bad: stray + bad - before[j]![1] };
+  });
+}
+
+/**
+ * A wrapped block whose whole did not decode to text may still end in text (binary data, then a
+ * config): the first of its lines from which the rest of the block decodes to printable text, as
+ * decoding the block again from each line would find it, read from the whole's `n` bytes (still in
+ * the scratch buffer) in one pass. Its tail replaces the block from that line on when it holds a term
+ * a rule needs; a dull one ends the search (a later tail is a tail of it). Lines that start a tail of
+ * 2 lines or more are tried; in a block cut at MAX_ENCODED_RUN, those of its first half (the next
+ * block starts in its second half).
+ */
+function textTail(text: string, block: WrappedBlock, n: number, interesting: (decoded: string) => boolean): Replacement | null {
+  const first = block.starts[0]!;
+  const half = block.cut ? first + ((block.end - first) >> 1) : Infinity;
+  const lines: number[] = [];
+  const offsets: number[] = [];
+  for (let k = 1; k < block.starts.length - 1; k++) {
+    const s = block.starts[k]!;
+    if (s >= half) break;
+    if (!startsAsText(text, s)) continue;
+    lines.push(s);
+    offsets.push((k * block.width * 3) / 4);
+  }
+  // Tails with few bad bytes (as printableDecoded: most binary data has none), then their text.
+  const badBytes = tailBadBytes(scratch, n, offsets);
+  const kept = offsets.flatMap((o, c) => (badBytes[c]! <= (n - o) * 0.02 ? [c] : []));
+  if (kept.length === 0) return null;
+  const texts = tailText(
+    scratch,
+    n,
+    kept.map((c) => offsets[c]!),
+  );
+  for (let j = 0; j < kept.length; j++) {
+    const { units, bad } = texts[j]!;
+    if (units < 16 || bad > units * 0.02) continue;
+    const c = kept[j]!;
+    const decoded = scratch.toString('utf8', offsets[c], n);
+    return interesting(decoded) ? { oStart: lines[c]!, oLen: block.end - lines[c]!, value: decoded, opaque: true } : null;
+  }
+  return null;
 }
 
 /**
@@ -265,36 +406,40 @@ export function base64View(text: string, interesting: (decoded: string) => boole
   const reps: Replacement[] = [];
   // Maximal runs of MIN_RUN+ base64 characters (prefilter.ts finds them without a regex), then `={0,2}`.
   const spans = runs ?? base64Runs(text, MIN_RUN);
-  // A payload is kept when it decodes to printable text of 16+ characters that holds a term a rule needs.
-  const printableText = (body: string): string | null => {
-    const decoded = decodePrintable(body);
-    return decoded !== null && decoded.length >= 16 && printable(decoded) ? decoded : null;
-  };
-  /** Lines that start before this are inside a block already tried (see below). */
+  /** Lines that start before this are inside a block already read (see below). */
   let tried = -1;
+  /** The text tail (textTail) of the block being read, put in when the loop reaches its first line. */
+  let tail: { rep: Replacement; next: number } | null = null;
   for (let i = 0; i < spans.length; i += 2) {
     const start = spans[i]!;
+    if (tail !== null && start >= tail.rep.oStart) {
+      reps.push(tail.rep);
+      i = tail.next - 2;
+      tail = null;
+      continue;
+    }
     if (!startsAsText(text, start)) continue;
-    // Lines of one wrapped block decode together; a block that does not decode to interesting text
-    // leaves its lines to be tried one by one, and again as a block from each of them (a part of a
-    // block may pass where the whole did not: binary data, then text) — but not when the whole
-    // decoded to printable text without a term a rule needs: no part of it holds one either (its
-    // bytes are a tail of the whole's, and UTF-8 finds its feet after at most 3 of them); nor in a
-    // block of more than RETRIED_BLOCK characters, where trying each part costs the square of its
-    // length (4 MB of wrapped base64 took 13 s, 3 MB of it decoding to plain text 11 minutes; 0.2-0.6 s
-    // now). Where a block was cut at MAX_ENCODED_RUN, the next one may start from its second half on,
-    // so every stretch of half that length is decoded whole once.
+    // Lines of one wrapped block decode together. A block that does not decode to text may end in
+    // text (binary data, then a config): its first tail that does (textTail) stands for it from
+    // that line on. Either way its lines are also decoded one by one, and it is read once: its last
+    // line starts a block of its own width, which may go on past this one; where it was cut at
+    // MAX_ENCODED_RUN, the next block starts in its second half.
     const block = start >= tried ? wrappedBlock(text, spans, i) : null;
     if (block) {
-      const decoded = block.body.length % 4 !== 1 ? printableText(block.body) : null;
-      if (decoded !== null && interesting(decoded)) {
-        reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true });
-        i = block.next - 2;
-        continue;
+      if (block.body.length % 4 !== 1) {
+        const n = decodeInto(block.body);
+        const decoded = printableDecoded(n);
+        if (decoded !== null && interesting(decoded)) {
+          reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true });
+          i = block.next - 2;
+          continue;
+        }
+        // Printable text without a term a rule needs: no tail holds one either (its bytes are a tail
+        // of the whole's, and UTF-8 finds its feet after at most 3 of them).
+        const rep = decoded === null ? textTail(text, block, n, interesting) : null;
+        if (rep) tail = { rep, next: block.next };
       }
-      // Printable text without a term a rule needs (dull), or a big block. Its last line starts a
-      // block of its own width, which may go on past this one.
-      if (decoded !== null || block.end - start > RETRIED_BLOCK) tried = block.cut ? start + ((block.end - start) >> 1) : block.last;
+      tried = block.cut ? start + ((block.end - start) >> 1) : block.last;
     }
     let end = spans[i + 1]!;
     if (end - start > MAX_ENCODED_RUN) continue;
@@ -303,9 +448,10 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     if ((bodyEnd - start) % 4 === 1) continue;
     // Pure identifiers and hex strings are not base64 payloads worth decoding.
     if (!worthDecoding(text, start, bodyEnd)) continue;
-    const decoded = printableText(text.slice(start, bodyEnd));
+    const decoded = printableDecoded(decodeInto(text.slice(start, bodyEnd)));
     if (decoded === null || !interesting(decoded)) continue;
     reps.push({ oStart: start, oLen: end - start, value: decoded, opaque: false });
   }
+  if (tail !== null) reps.push(tail.rep);
   return reps.length ? buildView('base64', text, reps) : null;
 }
