@@ -271,6 +271,29 @@ describe('an option given twice', () => {
     const paths = await runMain(['scan', '-f', 'sarif', 'a.env', '-f', 'json', '--', '-b.env'], { cwd: dir });
     expect((JSON.parse(paths.stdout) as { findings: { path: string }[] }).findings.map((f) => f.path).sort()).toEqual(['-b.env', 'a.env']);
   });
+
+  it('an earlier value of an option given twice is checked too, naming it; so is a bad --verify-* number without --verify', async () => {
+    const dir = tempDir('hs-twice-bad-');
+    writeFileSync(path.join(dir, 'a.txt'), 'clean\n');
+    for (const [argv, said] of [
+      [['--fail-on', 'bogus', '--fail-on', 'any'], /Argument: fail-on, Given: "bogus"/],
+      [['-f', 'xml', '--format', 'json'], /Argument: format, Given: "xml"/],
+      [['--verify-timeout', 'soon'], /--verify-timeout: expected milliseconds/],
+      [['--verify-concurrency', '0'], /--verify-concurrency: expected a whole number/],
+      [['--verify-timeout', '0', '--verify-timeout', '5000'], /--verify-timeout: expected milliseconds/],
+      [['--max-file-size', '1x', '--max-file-size', '1k'], /--max-file-size: expected a positive size .* got "1x"/],
+      [['--threads', 'abc', '--threads', '1'], /--threads must be a whole number .* not "abc"/],
+    ] as const) {
+      const r = await runMain(['scan', '.', ...argv], { cwd: dir });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(said);
+      expect(r.stdout, argv.join(' ')).toBe('');
+    }
+    // Valid values given twice: the last one counts (`never` is `none`).
+    const ok = await runMain(['scan', '.', '--fail-on', 'any', '--fail-on', 'never', '-f', 'sarif', '-f', 'json', '--threads', '1', '--threads', '0', '--max-file-size', '1k', '--max-file-size', '2k'], { cwd: dir });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toHaveProperty('findings');
+  });
 });
 describe('standard output that cannot be written', () => {
   it('a full disk (/dev/full): exit 2 with one line, never a stack trace or the findings code', async () => {

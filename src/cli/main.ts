@@ -11,6 +11,9 @@ import { rulesCommand } from './commands/rules.js';
 import { scanCommand } from './commands/scan.js';
 import { verifyCommand } from './commands/verify.js';
 import { DASH, type Io } from './io.js';
+import { parseSize } from './report-options.js';
+import { threadsArg } from './threads-option.js';
+import { checkApiNumber } from './verify-options.js';
 
 // For the executable (src/bin.ts), which loads everything through this one module.
 export { processIo } from './io.js';
@@ -47,6 +50,17 @@ export function commandFirst(argv: readonly string[]): string[] {
 /** The arguments that are lists: the positional ones (`paths..`, `args..`), and yargs' own `_` and `--`. */
 const ARRAY_ARGS = new Set(['_', '--', 'paths', 'args']);
 
+/**
+ * Options whose values code of this tool checks (those with choices, yargs does): given twice, each
+ * value is checked, not only the last one that counts. Each throws a UsageError naming the flag.
+ */
+const CHECKED: Record<string, (value: unknown) => unknown> = {
+  'max-file-size': parseSize,
+  threads: (value) => threadsArg({ threads: String(value) }),
+  'verify-concurrency': (value) => checkApiNumber('verify-concurrency', value),
+  'verify-timeout': (value) => checkApiNumber('verify-timeout', value),
+};
+
 export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const argv = commandFirst(argvIn);
   let pending: Promise<number> | undefined;
@@ -62,9 +76,18 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     .exitProcess(false)
     // An option given twice: the last one counts (as in git), never an array no code expects. Only
     // the positional lists (paths, a hook's arguments) are arrays. (yargs' duplicate-arguments-array
-    // setting would also cut `scan a b` to its last path.)
+    // setting would also cut `scan a b` to its last path.) An earlier value is still checked: one
+    // outside an option's choices is left for yargs to name (`--fail-on bogus --fail-on any`), and
+    // CHECKED ones are checked here.
     .middleware((args) => {
-      for (const [k, v] of Object.entries(args)) if (Array.isArray(v) && !ARRAY_ARGS.has(k)) args[k] = v[v.length - 1];
+      // yargs 17 keeps each option's choices there (not in its type declarations).
+      const choices = (parser as unknown as { getOptions(): { choices: Record<string, readonly unknown[] | undefined> } }).getOptions().choices;
+      for (const [k, v] of Object.entries(args)) {
+        if (!Array.isArray(v) || ARRAY_ARGS.has(k)) continue;
+        if (choices[k]?.length && !v.every((x) => choices[k]!.includes(x))) continue;
+        for (const x of v.slice(0, -1)) CHECKED[k]?.(x);
+        args[k] = v[v.length - 1];
+      }
     }, true)
     .strict()
     .version(TOOL_VERSION)

@@ -64,15 +64,26 @@ export interface ApiSettings {
 
 /** Check the API options and resolve the base URL; throws a UsageError naming the bad flag. */
 export function apiSettings(args: ApiArgs, io: Io): ApiSettings {
-  const concurrency = args['verify-concurrency'];
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
-    throw new UsageError(`--verify-concurrency: expected a whole number from 1 to 32, got ${String(concurrency)}`);
+  const { concurrency, timeoutMs } = apiNumbers(args);
+  return { baseUrl: resolveApiBaseUrl(args['api-base-url'], io.env), concurrency, timeoutMs };
+}
+
+/** --verify-concurrency and --verify-timeout, checked (also without --verify: a typo is an error, not ignored). */
+function apiNumbers(args: ApiArgs): { concurrency: number; timeoutMs: number } {
+  const concurrency = checkApiNumber('verify-concurrency', args['verify-concurrency']);
+  return { concurrency, timeoutMs: Math.round(checkApiNumber('verify-timeout', args['verify-timeout'])) };
+}
+
+/** One value of --verify-concurrency or --verify-timeout, or a UsageError naming the flag. */
+export function checkApiNumber(flag: 'verify-concurrency' | 'verify-timeout', value: unknown): number {
+  const n = typeof value === 'number' ? value : NaN;
+  if (flag === 'verify-concurrency' && !(Number.isInteger(n) && n >= 1 && n <= 32)) {
+    throw new UsageError(`--verify-concurrency: expected a whole number from 1 to 32, got ${String(value)}`);
   }
-  const timeoutMs = args['verify-timeout'];
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) {
-    throw new UsageError(`--verify-timeout: expected milliseconds from 1 to 600000, got ${String(timeoutMs)}`);
+  if (flag === 'verify-timeout' && !(Number.isFinite(n) && n >= 1 && n <= 600_000)) {
+    throw new UsageError(`--verify-timeout: expected milliseconds from 1 to 600000, got ${String(value)}`);
   }
-  return { baseUrl: resolveApiBaseUrl(args['api-base-url'], io.env), concurrency, timeoutMs: Math.round(timeoutMs) };
+  return n;
 }
 
 /** Whether a finding makes the run fail under `--fail-on active`: live, or could not be told. */
@@ -101,6 +112,7 @@ export function verifyHooks(
     throw new UsageError('--fail-on active needs --verify (without it no credential is known to be live)');
   }
   const exitCode = (result: ScanResult): number => failOnExitCode(failOn, result);
+  apiNumbers(args);
   if (!args.verify) return { exitCode };
   const settings = apiSettings(args, io);
   return {
