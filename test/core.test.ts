@@ -112,6 +112,27 @@ describe('detect', () => {
     const lines = wrap(Buffer.concat([noise, pad, split])).split('\n');
     const first = (noise.length + pad.length) / 57 + 1;
     expect(detect({ text: `${lines.join('\n')}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat, line: first, column: 1 }]);
+    // A block just under 1 MiB (13,617 lines of 76 and a short one: 1,048,573 characters with its
+    // newlines and `=`) is one block, its short last line included: binary, then text whose token
+    // spans the last two lines (its last line was left out, as if past the cut).
+    const bytes = 13_618 * 57 - 10;
+    const body = Buffer.alloc(bytes, 'lorem ipsum dolor sit amet ');
+    noise.copy(body, 0, 0, 100_000);
+    body.write('abc', 0); // its first line starts as text: the block starts there
+    const tok = Buffer.from(`HUBSPOT_TOKEN=${t.pat}\n`);
+    tok.copy(body, 13_617 * 57 - 30);
+    const edge = wrap(body);
+    expect(edge.length).toBeLessThanOrEqual(1 << 20);
+    expect(detect({ text: `${edge}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat }]);
+    // Over 1 MiB: the block is cut at its 13,617th line; binary, then text whose token spans that
+    // cut. The tail found in its first half is read as the block from its own line, past the cut.
+    const cutAt = 13_617 * 57 - 30;
+    const prefix = 'hubspot HUBSPOT_TOKEN=';
+    const long = Buffer.alloc(1_200_000, 'lorem ipsum dolor sit amet ');
+    noise.copy(long, 0, 0, 300_000);
+    long.write('abc', 0);
+    long.write(`${prefix}${t.pat}\n`, cutAt - prefix.length);
+    expect(detect({ text: `${wrap(long)}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat }]);
     // Every line starts as text and none of the tails is text (each 3 ASCII bytes, then 54 invalid
     // UTF-8 ones): nothing, each tail counted in one pass (decoding each took minutes).
     const line = Buffer.concat([Buffer.from('ABC'), Buffer.alloc(54, 0xff)]);

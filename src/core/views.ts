@@ -214,17 +214,18 @@ function wrappedBlock(text: string, spans: readonly number[], i: number): Wrappe
     while (lineEnd < text.length && lineEnd - lineStart <= width && isB64(text.charCodeAt(lineEnd))) lineEnd++;
     const len = lineEnd - lineStart;
     if (len === 0 || len > width) break;
+    // The block, newlines and `==` included, stays within the longest run the chunked reader's
+    // overlap allows for: a line that would take it past is left for the next block.
+    if (lineEnd + 2 - start > MAX_ENCODED_RUN) {
+      cut = true;
+      break;
+    }
     parts.push(text.slice(lineStart, lineEnd));
     starts.push(lineStart);
     last = lineStart;
     pos = lineEnd;
     while (next < spans.length && spans[next]! < pos) next += 2;
     if (len < width) break;
-    // The block, newlines included, stays within the longest run the chunked reader's overlap allows for.
-    if (pos - start + width + 2 > MAX_ENCODED_RUN) {
-      cut = true;
-      break;
-    }
   }
   if (parts.length < 2) return null;
   let end = pos;
@@ -360,13 +361,14 @@ export function tailText(bytes: Uint8Array, n: number, offsets: readonly number[
 /**
  * A wrapped block whose whole did not decode to text may still end in text (binary data, then a
  * config): the first of its lines from which the rest of the block decodes to printable text, as
- * decoding the block again from each line would find it, read from the whole's `n` bytes (still in
- * the scratch buffer) in one pass. Its tail replaces the block from that line on when it holds a term
- * a rule needs; a dull one ends the search (a later tail is a tail of it). Lines that start a tail of
- * 2 lines or more are tried; in a block cut at MAX_ENCODED_RUN, those of its first half (the next
- * block starts in its second half).
+ * decoding the block again from each line would find it, read from the whole's decoded `bytes` in
+ * one pass. Its tail replaces the block from that line on when it holds a term a rule needs; a dull
+ * one ends the search (a later tail is a tail of it). Lines that start a tail of 2 lines or more are
+ * tried. In a block cut at MAX_ENCODED_RUN, those of its first half (the next block starts in its
+ * second half), and a tail found there is read as the block that starts at its line (which goes on
+ * past the cut) when that one is interesting text too. The block starts at `spans[i]`.
  */
-function textTail(text: string, block: WrappedBlock, n: number, interesting: (decoded: string) => boolean): Replacement | null {
+function textTail(text: string, spans: readonly number[], i: number, block: WrappedBlock, bytes: Buffer, interesting: (decoded: string) => boolean): { rep: Replacement; next: number } | null {
   const first = block.starts[0]!;
   const half = block.cut ? first + ((block.end - first) >> 1) : Infinity;
   const lines: number[] = [];
@@ -375,32 +377,40 @@ function textTail(text: string, block: WrappedBlock, n: number, interesting: (de
     const s = block.starts[k]!;
     if (s >= half) break;
     if (!startsAsText(text, s)) continue;
-    lines.push(s);
+    lines.push(k);
     offsets.push((k * block.width * 3) / 4);
   }
+  const n = bytes.length;
   // Tails with few bad bytes (as printableDecoded: most binary data has none), then their text.
-  const badBytes = tailBadBytes(scratch, n, offsets);
+  const badBytes = tailBadBytes(bytes, n, offsets);
   const kept = offsets.flatMap((o, c) => (badBytes[c]! <= (n - o) * 0.02 ? [c] : []));
   if (kept.length === 0) return null;
   const texts = tailText(
-    scratch,
+    bytes,
     n,
     kept.map((c) => offsets[c]!),
   );
-  for (let j = 0; j < kept.length; j++) {
-    const { units, bad } = texts[j]!;
-    if (units < 16 || bad > units * 0.02) continue;
-    const c = kept[j]!;
-    const decoded = scratch.toString('utf8', offsets[c], n);
-    return interesting(decoded) ? { oStart: lines[c]!, oLen: block.end - lines[c]!, value: decoded, opaque: true } : null;
+  const found = kept.find((_, j) => texts[j]!.units >= 16 && texts[j]!.bad <= texts[j]!.units * 0.02);
+  if (found === undefined) return null;
+  const decoded = bytes.toString('utf8', offsets[found], n);
+  if (!interesting(decoded)) return null;
+  const k = lines[found]!;
+  const from = block.starts[k]!;
+  if (block.cut && spans[i + 2 * k] === from) {
+    // The block from that line (its lines are runs of their own, one after another in spans).
+    const longer = wrappedBlock(text, spans, i + 2 * k);
+    const whole = longer && longer.body.length % 4 !== 1 ? printableDecoded(decodeInto(longer.body)) : null;
+    if (longer && whole !== null && interesting(whole)) return { rep: { oStart: from, oLen: longer.end - from, value: whole, opaque: true }, next: longer.next };
   }
-  return null;
+  return { rep: { oStart: from, oLen: block.end - from, value: decoded, opaque: true }, next: block.next };
 }
 
 /**
  * Base64 (and base64url) runs of MIN_RUN+ characters that start as ASCII text and decode to printable
  * text, replaced by that text.
- * `interesting` decides whether a decoded run is worth a view (e.g. it holds a keyword or a UUID).
+ * `interesting` decides whether a decoded run is worth a view (e.g. it holds a keyword or a UUID); it
+ * must hold for a text whenever it holds for a part of it (a search for terms does): a block whose
+ * text is not interesting is not searched for interesting parts.
  */
 export function base64View(text: string, interesting: (decoded: string) => boolean, runs?: readonly number[]): View | null {
   const reps: Replacement[] = [];
@@ -436,8 +446,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
         }
         // Printable text without a term a rule needs: no tail holds one either (its bytes are a tail
         // of the whole's, and UTF-8 finds its feet after at most 3 of them).
-        const rep = decoded === null ? textTail(text, block, n, interesting) : null;
-        if (rep) tail = { rep, next: block.next };
+        if (decoded === null) tail = textTail(text, spans, i, block, scratch.subarray(0, n), interesting);
       }
       tried = block.cut ? start + ((block.end - start) >> 1) : block.last;
     }
