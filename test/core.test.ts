@@ -307,6 +307,20 @@ describe('decodeBytes', () => {
     expect(decodeBytes(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 1, 2, 3])).kind).toBe('binary');
     expect(decodeBytes(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 0x41])).kind).toBe('binary');
   });
+  it('reads text with a few stray NUL bytes as text (1% of control bytes in the first 8 KiB at most, or 4)', () => {
+    const line = `HUBSPOT_TOKEN=${t.pat}\n`;
+    const d = decodeBytes(Buffer.from(`${line}\0\n`));
+    expect(d).toEqual({ kind: 'text', text: `${line}\0\n`, encoding: 'utf8' });
+    expect(detect({ text: d.kind === 'text' ? d.text : '' }, builtinRuleSet())).toMatchObject([{ secret: t.pat }]);
+    // 8 KiB of text: 81 NULs are 0.99%, 83 are over 1%.
+    const text = (nuls: number): Buffer => Buffer.concat([Buffer.alloc(8192 - nuls, 0x61), Buffer.alloc(nuls, 0)]);
+    expect(decodeBytes(text(81)).kind).toBe('text');
+    expect(decodeBytes(text(83)).kind).toBe('binary');
+    // A small file: 4 NULs at most (in 200 bytes: 2%).
+    const small = (nuls: number): Buffer => Buffer.from(`${'x'.repeat(39)}\0`.repeat(nuls).padEnd(200, 'y'));
+    expect(decodeBytes(small(4)).kind).toBe('text');
+    expect(decodeBytes(small(5)).kind).toBe('binary');
+  });
   it('counts control bytes in the first KiB only, each kind, and not tab, newline, form feed, return or escape', () => {
     const kinds = [1, 8, 0x0b, 0x0e, 0x1a, 0x1c, 0x1f];
     for (const c of kinds) {

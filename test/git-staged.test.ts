@@ -31,6 +31,19 @@ async function staged(repo: TestRepo, cwd = repo.dir): Promise<{ code: number; d
 const where = (d: Doc) => d.findings.map((f) => `${f.path}:${f.line}`).sort();
 
 describe('scan --staged', () => {
+  it('finds a secret in a text file with a stray NUL byte (git calls it binary), as scan, --commits and audit do', async () => {
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'hello\n' });
+    repo.write({ 'stray-nul.env': `${line(T.pat!)}\0\n` });
+    git(repo.dir, ['add', 'stray-nul.env']);
+    const { code, doc } = await staged(repo);
+    expect(code).toBe(1);
+    expect(where(doc)).toEqual(['stray-nul.env:1']);
+    expect((await scanUnchanged(repo, ['scan', '.', '-q'])).code).toBe(1);
+    repo.commit('nul');
+    for (const argv of [['scan', '--commits', 'HEAD', '-q'], ['audit', '-q']]) expect((await scanUnchanged(repo, argv)).code, argv.join(' ')).toBe(1);
+  });
+
   it('works on the very first commit (no HEAD)', async () => {
     const repo = makeRepo();
     repo.write({ 'app.env': `# config\n${line(T.pat!)}` });

@@ -170,7 +170,9 @@ describe('encodings, binary files, odd bytes and line ends, read through the fil
   };
   const filler = 'lorem ipsum dolor sit amet\n'.repeat(400); // 10800 characters, 400 lines
   beforeAll(() => {
-    writeFileSync(path.join(d, 'image.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), Buffer.from(`x ${t[0]} x`)]));
+    // A PNG's signature and header chunk (width, height, depth, colour type: NUL and control bytes), then text.
+    const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0];
+    writeFileSync(path.join(d, 'image.png'), Buffer.concat([Buffer.from(png), Buffer.from(`x ${t[0]} x`)]));
     writeFileSync(path.join(d, 'le.txt'), utf16(`${filler}key = ${t[1]}\n${filler}key = ${t[2]}\n`, false));
     writeFileSync(path.join(d, 'be.txt'), utf16(`${filler}key = ${t[3]}\n`, true));
     writeFileSync(path.join(d, 'bad-utf8.txt'), Buffer.concat([Buffer.from('a\n\xff\xfe'), Buffer.from([0xc3, 0x28, 0x80]), Buffer.from(` ${t[4]}\n`)]));
