@@ -162,6 +162,7 @@ async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo): Promise<st
     const sha = await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${local}^{commit}`]);
     return resolvePushRange({ cwd: io.cwd, stdin: `${local} ${sha} refs/heads/unknown ${'0'.repeat(sha.length)}\n`, repo });
   }
+  if (!stdin.trim() && !to) return unannounced(io, repo);
   if (!stdin.trim() && to) {
     // The pre-commit framework consumes git's stdin and passes the range in the environment.
     const zero = '0'.repeat(40);
@@ -170,6 +171,29 @@ async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo): Promise<st
     stdin = `HEAD ${toSha} refs/heads/unknown ${fromSha}\n`;
   }
   return resolvePushRange({ cwd: io.cwd, stdin, repo });
+}
+
+/**
+ * A pre-push hook given no line on its standard input: git writes none when everything is up to
+ * date, and a hook manager that does not pass git's standard input on (lefthook without
+ * `use_stdin: true`) sends none either, whatever is pushed. What HEAD has that no remote-tracking
+ * branch has (what pushing it sends) is checked: nothing in the first case; in the second, the
+ * commits being pushed when HEAD's branch is (with a note on the set-up). Without any
+ * remote-tracking branch that would be the whole history: a warning only.
+ */
+async function unannounced(io: Io, repo: RepoInfo): Promise<string[]> {
+  const fix = "if a hook manager runs this hook, make it pass git's standard input on (lefthook: use_stdin: true)";
+  if (!repo.head) return [];
+  if (!(await gitText(io.cwd, ['for-each-ref', '--count=1', '--format=%(refname)', 'refs/remotes']))) {
+    io.stderr.write(`hubspot-secrets: pre-push: git named no ref to push on standard input, so nothing was checked; ${fix}.\n`);
+    return [];
+  }
+  const commits = await resolvePushRange({ cwd: io.cwd, stdin: `HEAD ${repo.head} refs/heads/unknown ${'0'.repeat(repo.hashLength)}\n`, repo });
+  if (commits.length) {
+    const n = commits.length;
+    io.stderr.write(`hubspot-secrets: pre-push: git named no ref to push on standard input; checking the ${n} commit${n === 1 ? '' : 's'} HEAD has that no remote-tracking branch has (${fix}).\n`);
+  }
+  return commits;
 }
 
 async function runHook(args: HookArgs, io: Io): Promise<number> {
