@@ -199,6 +199,16 @@ describe('config: invalid', () => {
     ['allow path of the wrong type', { allow: [{ path: 3 }] }, ['/allow/0/path: must be a string or an array']],
     ['unknown rule id', { rules: { 'hubspot-nope': 'off' } }, ['/rules/hubspot-nope: unknown rule "hubspot-nope" (see \'hubspot-secrets rules\')']],
     [
+      'unknown rule id in an allow entry (it would never match)',
+      { allow: [{ rule: 'hubspot-private-app-tokn', path: '**' }, { rule: ['hubspot-private-app-token', 'nope'], value: 'x' }] },
+      ['/allow/0/rule: unknown rule "hubspot-private-app-tokn" (see \'hubspot-secrets rules\')', '/allow/1/rule/1: unknown rule "nope" (see \'hubspot-secrets rules\')'],
+    ],
+    [
+      'globs of slashes alone (were an internal error)',
+      { ignore: ['dist/**', '/'], allow: [{ path: '//' }, { path: ['a', '\\'] }] },
+      ['/allow/0/path: a glob of slashes alone names no path (for every path: "**")', '/allow/1/path/1: a glob of slashes alone names no path (for every path: "**")', '/ignore/1: a glob of slashes alone names no path (for every path: "**")'],
+    ],
+    [
       'bad severity',
       { rules: { 'hubspot-private-app-token': 'urgent' } },
       ['/rules/hubspot-private-app-token: must be one of "off", "critical", "high", "medium", "low"'],

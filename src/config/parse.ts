@@ -153,7 +153,38 @@ export function checkConfig(doc: unknown, builtinIds: readonly string[] = BUILTI
       if (!known.has(id)) problems.push({ path: `/rules/${pointerEscape(id)}`, message: `unknown rule "${id}" (see 'hubspot-secrets rules')` });
     }
   }
+  // Globs and rule ids inside allow entries and ignore: a typo would never match, without a word.
+  const globs = (list: unknown, at: string): void => {
+    (Array.isArray(list) ? list : [list]).forEach((g, k) => {
+      const where = Array.isArray(list) ? `${at}/${k}` : at;
+      if (typeof g === 'string') for (const message of globProblems(g)) problems.push({ path: where, message });
+    });
+  };
+  if (Array.isArray(cfg.ignore)) globs(cfg.ignore, '/ignore');
+  if (Array.isArray(cfg.allow)) {
+    cfg.allow.forEach((a, i) => {
+      if (typeof a !== 'object' || a === null) return;
+      if (a.path !== undefined) globs(a.path, `/allow/${i}/path`);
+      const rules = a.rule === undefined ? [] : Array.isArray(a.rule) ? a.rule : [a.rule];
+      rules.forEach((id, k) => {
+        if (typeof id === 'string' && !known.has(id)) {
+          problems.push({ path: `/allow/${i}/rule${Array.isArray(a.rule) ? `/${k}` : ''}`, message: `unknown rule "${id}" (see 'hubspot-secrets rules')` });
+        }
+      });
+    });
+  }
   return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** What is wrong with a path glob: nothing but slashes (it names no path), or a glob picomatch refuses. */
+function globProblems(glob: string): string[] {
+  if (/^[\\/]+$/.test(glob)) return ['a glob of slashes alone names no path (for every path: "**")'];
+  try {
+    globMatcher([glob]);
+    return [];
+  } catch (err) {
+    return [`not a usable glob: ${err instanceof Error ? err.message : String(err)}`];
+  }
 }
 
 function pointerEscape(key: string): string {
