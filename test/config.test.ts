@@ -131,12 +131,19 @@ describe('config: rules', () => {
     expect(doc.findings.map((f) => f.ruleId)).toEqual(['hubspot-oauth-refresh-token']);
   });
 
-  it('a severity override shows in the JSON report', async () => {
+  it('a severity override shows in the JSON report, in SARIF (the rule\'s level and security-severity too) and in `rules`', async () => {
     const dir = project({ 'a.env': tokenFile() }, { rules: { 'hubspot-private-app-token': 'low' } });
     const { doc } = await scanJson(dir);
     expect(doc.findings.map((f) => [f.ruleId, f.severity])).toEqual([['hubspot-private-app-token', 'low']]);
     const without = await scanJson(project({ 'a.env': tokenFile() }));
     expect(without.doc.findings[0]?.severity).toBe('critical');
+    const sarif = JSON.parse((await runMain(['scan', '-f', 'sarif'], { cwd: dir })).stdout) as {
+      runs: { tool: { driver: { rules: { id: string; defaultConfiguration: { level: string }; properties: Record<string, unknown> }[] } }; results: { level: string }[] }[];
+    };
+    const rule = sarif.runs[0]!.tool.driver.rules.find((r) => r.id === 'hubspot-private-app-token')!;
+    expect([rule.defaultConfiguration.level, rule.properties['security-severity'], sarif.runs[0]!.results[0]!.level]).toEqual(['note', '3.0', 'note']);
+    const { rules } = JSON.parse((await runMain(['rules', '--json'], { cwd: dir })).stdout) as { rules: { id: string; severity: string }[] };
+    expect(rules.find((r) => r.id === 'hubspot-private-app-token')?.severity).toBe('low');
   });
 
   it('detects with a custom rule from the config', async () => {

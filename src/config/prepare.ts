@@ -56,10 +56,10 @@ export function rulesFromConfig(config: Config): { ruleset: RuleSet; severity: M
   const severity = new Map<string, Severity>();
   for (const [id, s] of config.rules) if (s !== 'off') severity.set(id, s);
   const off = (id: string): boolean => config.rules.get(id) === 'off';
-  if (!config.customRules.length && ![...config.rules.values()].includes('off')) {
-    return { ruleset: builtinRuleSet(), severity };
-  }
-  const specs = [...BUILTIN_RULES, ...config.customRules].filter((r) => !off(r.id));
+  if (!config.customRules.length && config.rules.size === 0) return { ruleset: builtinRuleSet(), severity };
+  // An overridden severity is the rule's own in every report (SARIF's rule levels and
+  // security-severity, `rules`), not only on its findings.
+  const specs = [...BUILTIN_RULES, ...config.customRules].filter((r) => !off(r.id)).map((r) => (severity.has(r.id) ? { ...r, severity: severity.get(r.id)! } : r));
   if (!specs.length) {
     throw new ConfigError(`${config.file ?? 'config'}: every rule is turned off; such a scan could never find anything`);
   }
