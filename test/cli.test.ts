@@ -88,7 +88,19 @@ for (const [name, run] of [
     it('exits 2 on an unknown flag, a bad format and a missing path, naming them', async () => {
       const a = await run(['scan', '--frobnicate'], { cwd: clean });
       expect(a.code).toBe(2);
-      expect(a.stderr).toContain('Unknown argument: frobnicate');
+      expect(a.stderr).toContain('Unknown argument: --frobnicate\n');
+      // As typed: each once (not also in camel case), with its dashes; a stray word bare.
+      for (const [argv, said] of [
+        [['scan', '--show-secretz=1', '-qz'], 'Unknown arguments: --show-secretz, -z\n'],
+        [['rules', '-f', 'json'], 'Unknown argument: -f\n'],
+        [['baseline', '--no-baseline'], 'Unknown argument: --no-baseline\n'],
+        [['scan', '--include-unreachable'], 'Unknown argument: --include-unreachable\n'],
+        [['rules', 'extra'], 'Unknown argument: extra\n'],
+      ] as const) {
+        const r = await run([...argv], { cwd: clean });
+        expect(r.code, argv.join(' ')).toBe(2);
+        expect(r.stderr, argv.join(' ')).toContain(said);
+      }
       const b = await run(['scan', '--format', 'xml'], { cwd: clean });
       expect(b.code).toBe(2);
       expect(b.stderr).toMatch(/format/);

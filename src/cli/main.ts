@@ -61,6 +61,27 @@ const CHECKED: Record<string, (value: unknown) => unknown> = {
   'verify-timeout': (value) => checkApiNumber('verify-timeout', value),
 };
 
+/**
+ * yargs' "Unknown arguments: show-secretz, showSecretz" as typed: each option once (not also in
+ * camel case), with its dashes (`-f`, `--show-secretz`, `--no-baseline`); a stray word stays bare.
+ */
+export function unknownArgs(msg: string, argv: readonly string[]): string {
+  const m = /^Unknown arguments?: (.*)$/s.exec(msg);
+  if (!m) return msg;
+  const names = m[1]!.split(', ');
+  const kebab = (n: string): string => n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const shown = names
+    .filter((n) => n === kebab(n) || !names.includes(kebab(n)))
+    .map((n) => {
+      const typed = (t: string): boolean => t === n || t.startsWith(`${n}=`);
+      if (argv.some((a) => a.startsWith('--') && typed(a.slice(2)))) return `--${n}`;
+      if (argv.some((a) => a.startsWith('--no-') && typed(a.slice(5)))) return `--no-${n}`;
+      if (n.length === 1 && argv.some((a) => /^-[^-]/.test(a) && a.slice(1).split('=')[0]!.includes(n))) return `-${n}`;
+      return n;
+    });
+  return `Unknown argument${shown.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
+}
+
 export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const argv = commandFirst(argvIn);
   let pending: Promise<number> | undefined;
@@ -99,7 +120,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     .demandCommand(1, 'Name a command (scan, rules …); see --help.')
     .recommendCommands()
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      throw err ?? new UsageError(unknownArgs(msg, argv));
     });
   skipHelpCache(parser);
   for (const cmd of COMMANDS) {
