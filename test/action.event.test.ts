@@ -100,7 +100,7 @@ describe('annotations', () => {
   it("a secret in an annotated tag's message names the tag and has no file", () => {
     const a = findingAnnotation({ ...f, path: '<tag message>', commit: { sha: A, message: true, tag: 'v1.0' } });
     expect(a.properties.file).toBeUndefined();
-    expect(a.message).toContain('In the message of tag v1.0 (on aaaaaaaaaaaa).');
+    expect(a.message).toContain('In the message of tag v1.0 (tag object aaaaaaaaaaaa).');
   });
 });
 

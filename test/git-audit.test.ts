@@ -125,6 +125,8 @@ describe('audit', () => {
     expect(r.doc!.findings[0]).toMatchObject({ path: '<tag message>', line: 3, commit: { sha: tagObject, message: true, tag: 'v1.0', author: 'Tagger', email: 'tagger@example.invalid' } });
     const text = await runMain(['audit'], { cwd: repo.dir });
     expect(text.stdout).toContain('tag v1.0 (message)');
+    expect(text.stdout).toContain(`tag object ${tagObject.slice(0, 12)} (Tagger`);
+    expect(text.stdout).not.toContain(`commit ${tagObject.slice(0, 12)}`);
     expect(text.stdout).not.toContain(T.pat!);
     // Also with --include-unreachable (every object read in one stream).
     expect((await audit(repo, ['--include-unreachable'])).doc!.findings.map((f) => f.commit?.tag)).toEqual(['v1.0']);

@@ -32,7 +32,7 @@ export function findingAnnotation(f: Finding): Annotation {
   const where = !f.commit
     ? ''
     : f.commit.tag !== undefined
-      ? ` In the message of tag ${f.commit.tag} (on ${f.commit.sha.slice(0, 12)}).`
+      ? ` In the message of tag ${f.commit.tag} (tag object ${f.commit.sha.slice(0, 12)}).`
       : ` Introduced in commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ' (in its message)' : ''}.`;
   const message = `${f.title}: ${f.secret}${enc}.${where}${status(f)} Rotate it in HubSpot first, then remove it (rule ${f.ruleId}).`;
   const properties: AnnotationProperties = { title: `HubSpot secret: ${f.title}` };

@@ -82,7 +82,8 @@ export function textReport(input: ReportInput): string {
       const extra: string[] = [];
       if (f.commit) {
         const who = [f.commit.author, f.commit.date].filter(Boolean).join(', ');
-        extra.push(`commit ${f.commit.sha.slice(0, 12)}${who ? ` (${who})` : ''}`);
+        // A tag message's object is the tag's own, not a commit.
+        extra.push(`${f.commit.tag !== undefined ? 'tag object' : 'commit'} ${f.commit.sha.slice(0, 12)}${who ? ` (${who})` : ''}`);
       }
       if (f.inHead !== undefined) extra.push(f.inHead ? 'still in HEAD' : 'only in history');
       const v = verificationText(f);
