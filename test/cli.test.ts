@@ -76,6 +76,9 @@ for (const [name, run] of [
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain('1 HubSpot credential found');
       expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
+      const none = await run(['scan', '-f', 'json', '-o', out], { cwd: clean });
+      expect(none.code).toBe(0);
+      expect(none.stderr).toBe(`No HubSpot credentials found; json report written to ${out}\n`);
     });
 
     it('reads standard input with -', async () => {

@@ -69,7 +69,8 @@ export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, r
     }
     if (!args.quiet) {
       const n = result.findings.length;
-      io.stderr.write(`${n} HubSpot credential${n === 1 ? '' : 's'} found; ${args.format} report written to ${args.output}\n`);
+      const found = n === 0 ? 'No HubSpot credentials' : `${n} HubSpot credential${n === 1 ? '' : 's'}`;
+      io.stderr.write(`${found} found; ${args.format} report written to ${args.output}\n`);
     }
   } else {
     io.stdout.write(text);
