@@ -121,3 +121,36 @@ describe('baseline --update of a subfolder', () => {
     expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/b.env', 'src/c.env', 'top.env']);
   });
 });
+
+describe('baseline --history', () => {
+  it('records what audit finds in the history (a deleted file, a commit message), and a scan of the files never prunes those entries', async () => {
+    const repo = makeRepo();
+    const [inDeleted, inMessage, inHead] = [tok(), tok(), tok()];
+    repo.commit('add config', { 'old.env': `TOKEN=${inDeleted}\n`, 'app.env': `TOKEN=${inHead}\n` });
+    repo.git('rm', '-q', 'old.env');
+    repo.commit(`remove it; the token was ${inMessage}`);
+    // A scan of the files accepts the one in HEAD; audit still fails on the other two.
+    expect((await runMain(['baseline'], { cwd: repo.dir })).code).toBe(0);
+    expect((await json(['audit'], repo.dir)).doc.findings.map((f) => f.path).sort()).toEqual(['<commit message>', 'old.env']);
+    const rec = await runMain(['baseline', '--history'], { cwd: repo.dir });
+    expect(rec.code).toBe(0);
+    expect(rec.stderr).toContain('3 entries (2 added, 0 pruned)');
+    const file = JSON.parse(readFileSync(path.join(repo.dir, '.hubspot-secrets-baseline.json'), 'utf8')) as { entries: { path: string; history?: boolean; commit?: string }[] };
+    expect(file.entries.map((e) => [e.path, e.history === true, /^[0-9a-f]{40}$/.test(e.commit ?? '')]).sort()).toEqual([
+      ['<commit message>', true, true],
+      ['app.env', false, false],
+      ['old.env', true, true],
+    ]);
+    expect((await json(['audit'], repo.dir)).code).toBe(0);
+    // Updating from the files keeps the history's entries (they are not in the files to be found).
+    const upd = await runMain(['baseline', '--update'], { cwd: repo.dir });
+    expect(upd.stderr).toContain('3 entries (unchanged)');
+    expect((await runMain(['baseline'], { cwd: repo.dir })).stderr).toContain('3 entries (unchanged)');
+    expect((await json(['audit'], repo.dir)).code).toBe(0);
+    expect((await runMain(['baseline', '--history', '--update'], { cwd: repo.dir })).stderr).toContain('3 entries (unchanged)');
+    // Only the whole history: no paths.
+    const paths = await runMain(['baseline', '--history', 'app.env'], { cwd: repo.dir });
+    expect(paths.code).toBe(2);
+    expect(paths.stderr).toContain('name no paths');
+  });
+});

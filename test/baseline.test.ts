@@ -178,7 +178,7 @@ describe('baseline: --update', () => {
 
   it('merge keeps, adds and prunes by fingerprint (pure)', () => {
     const e = (fingerprint: string, p: string, line = 1): BaselineEntry => ({ fingerprint, rule: 'r', path: p, line });
-    const m = mergeBaseline([e('aa', 'x', 5), e('bb', 'y'), e('cc', 'out/z')], [e('aa', 'x', 9), e('dd', 'w')], (p) => !p.startsWith('out/'));
+    const m = mergeBaseline([e('aa', 'x', 5), e('bb', 'y'), e('cc', 'out/z')], [e('aa', 'x', 9), e('dd', 'w')], (x) => !x.path.startsWith('out/'));
     expect(m).toEqual({ entries: [e('aa', 'x', 5), e('cc', 'out/z'), e('dd', 'w')], added: 1, pruned: 1, kept: 2 });
   });
 });

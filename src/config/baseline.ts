@@ -22,6 +22,13 @@ export interface BaselineEntry {
   path: string;
   /** Where it was when recorded (for humans; matching never uses it). */
   line: number;
+  /** The commit that introduced it (for humans), for an entry recorded from the history. */
+  commit?: string;
+  /**
+   * Recorded from the whole history (`baseline --history`): judged (kept or pruned) only by history
+   * runs, never by a scan of the files, where a secret only in the history is not found.
+   */
+  history?: true;
 }
 
 export interface Baseline {
@@ -48,6 +55,8 @@ export const SCHEMA = {
           rule: { type: 'string', minLength: 1 },
           path: { type: 'string' },
           line: { type: 'integer', minimum: 1 },
+          commit: { type: 'string', pattern: '^[0-9a-f]{40,64}$' },
+          history: { const: true },
         },
       },
     },
@@ -87,7 +96,7 @@ export function serializeBaseline(entries: readonly BaselineEntry[]): string {
   }
   const sorted = [...byFp.values()]
     .sort(compareEntries)
-    .map((e) => ({ fingerprint: e.fingerprint, rule: e.rule, path: e.path, line: e.line }));
+    .map((e) => ({ fingerprint: e.fingerprint, rule: e.rule, path: e.path, line: e.line, ...(e.commit ? { commit: e.commit } : {}), ...(e.history ? { history: true } : {}) }));
   return `${JSON.stringify({ version: 1, entries: sorted }, null, 2)}\n`;
 }
 
@@ -139,7 +148,7 @@ export interface MergeResult {
 export function mergeBaseline(
   existing: readonly BaselineEntry[],
   fresh: readonly BaselineEntry[],
-  covered: (entryPath: string) => boolean,
+  covered: (entry: BaselineEntry) => boolean,
 ): MergeResult {
   const freshFps = new Set(fresh.map((e) => e.fingerprint));
   const oldFps = new Set(existing.map((e) => e.fingerprint));
@@ -147,7 +156,7 @@ export function mergeBaseline(
   let pruned = 0;
   let kept = 0;
   for (const e of existing) {
-    if (freshFps.has(e.fingerprint) || !covered(e.path)) {
+    if (freshFps.has(e.fingerprint) || !covered(e)) {
       entries.push(e);
       kept++;
     } else {

@@ -15,6 +15,8 @@ import { prepareScan } from '../../config/prepare.js';
 import { ConfigError, ExitCode, UsageError } from '../../errors.js';
 import { scan } from '../../scan.js';
 import { parallelFileSource } from '../../parallel/source.js';
+import { scanInWorkers } from '../../parallel/prescan.js';
+import { historySource } from '../../sources/git/history.js';
 import { DASH, type Io } from '../io.js';
 import { scanRoot } from './scan.js';
 import { display } from '../../report/display.js';
@@ -24,6 +26,7 @@ export interface BaselineArgs {
   paths?: string[];
   output?: string;
   update: boolean;
+  history: boolean;
   config?: string;
   quiet: boolean;
   'max-file-size'?: number;
@@ -37,17 +40,30 @@ export const baselineCommand = {
       .positional('paths', { type: 'string', array: true, describe: 'Files or folders to scan (default .)' })
       .option('output', { alias: 'o', type: 'string', describe: `Baseline file to write (default: the ${BASELINE_FILE} a scan of these paths reads — in the scanned folder or one above it, up to the repository root — else a new one in the scanned folder)` })
       .option('update', { type: 'boolean', default: false, describe: 'Keep recorded entries still found, add new findings, prune entries no longer found' })
+      .option('history', {
+        type: 'boolean',
+        default: false,
+        describe: "Record the findings of the repository's whole history (what audit finds: deleted files, old paths, commit messages) instead of the files'; such entries are judged only by history runs",
+      })
       .option('config', { type: 'string', describe: 'Config file (default: .hubspot-secrets.json, found as for scan)' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No summary line' })
       .option('max-file-size', { type: 'string', coerce: parseSize, describe: 'Skip files larger than this (bytes, or 500k, 10MB …)' })
       .example('$0 baseline', `Accept every current finding (writes ${BASELINE_FILE})`)
-      .example('$0 baseline --update', 'Add new findings, prune fixed ones; unchanged entries keep their bytes'),
+      .example('$0 baseline --update', 'Add new findings, prune fixed ones; unchanged entries keep their bytes')
+      .example('$0 baseline --history', 'Accept what audit finds in the history (rotated credentials in old commits)'),
 
   async run(args: BaselineArgs, io: Io): Promise<number> {
     const paths = args.paths?.length ? args.paths : ['.'];
     if (paths.includes(DASH)) throw new UsageError('baseline: standard input cannot be baselined; name files or folders');
     if (args.output === '' || args.output === DASH) throw new UsageError('baseline: --output needs a file name');
-    const root = await scanRoot(args, io);
+    if (args.history && args.paths?.some((p) => path.resolve(io.cwd, p) !== io.cwd)) {
+      throw new UsageError('baseline --history: records the whole history of the current repository; name no paths');
+    }
+    // The whole history: the repository's root, where audit reads its baseline.
+    const hist = args.history ? await historySource({ cwd: io.cwd, maxFileSize: args['max-file-size'] }) : undefined;
+    const root = hist ? (hist.repo.root ?? hist.repo.cwd) : await scanRoot(args, io);
+    /** The folder findings' paths are relative to. */
+    const reportDir = hist ? root : io.cwd;
     // Default: the baseline a scan of these paths reads (here or in a folder above, up to the
     // repository root), so `baseline src --update` updates it rather than starting a second one.
     const file = path.resolve(io.cwd, args.output ?? (await findUp(root, BASELINE_FILE)) ?? path.join(root, BASELINE_FILE));
@@ -58,30 +74,48 @@ export const baselineCommand = {
     const previousText = await readFile(file, 'utf8').catch(() => null);
     const previous = args.update && previousText !== null ? await readBaseline(file, shown) : null;
 
-    const prepared = await prepareScan({ io, args: { config: args.config }, root, reportDir: io.cwd, noBaseline: true });
-    const source = parallelFileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore: prepared.ignore, ruleset: prepared.ruleset, signal: io.signal });
-    const result = await scan(source, {
-      ruleset: prepared.ruleset,
-      ...prepared.pipeline,
-      signal: io.signal,
-    });
+    const prepared = await prepareScan({ io, args: { config: args.config }, root, reportDir, noBaseline: true });
+    const result = hist
+      ? await scan(scanInWorkers(hist.events, { ruleset: prepared.ruleset, signal: io.signal }), {
+          ruleset: prepared.ruleset,
+          ...prepared.pipeline,
+          suppress: (f, ctx) => {
+            if (ctx.item.blob) hist.warm();
+            return prepared.history.suppress(f, ctx);
+          },
+          signal: io.signal,
+        })
+      : await scan(parallelFileSource(paths, { cwd: io.cwd, maxFileSize: args['max-file-size'], ignore: prepared.ignore, ruleset: prepared.ruleset, signal: io.signal }), {
+          ruleset: prepared.ruleset,
+          ...prepared.pipeline,
+          signal: io.signal,
+        });
+    // Blob findings' real paths (and the config's path rules on them), as audit gives them.
+    if (hist) await hist.annotate(result, prepared.history.later);
     for (const w of result.warnings) io.stderr.write(`warning: ${display(w.path)}: ${display(w.message)}\n`);
     if (result.incomplete) {
       io.stderr.write(`interrupted: ${shown} was not written\n`);
       return ExitCode.Interrupted;
     }
 
-    const fresh: BaselineEntry[] = result.findings.map((f) => entryFor(f, dir, io.cwd));
+    const old = previous?.entries ?? (previousText !== null ? await parseBaseline(previousText, file, shown).then((b) => b.entries, () => null) : []);
+    // A history run judges history entries only, a scan of the files the others only: a finding
+    // already accepted by an entry of the other kind is not recorded twice (one entry per fingerprint).
+    const otherKind = new Set((old ?? []).filter((e) => (e.history === true) !== args.history).map((e) => e.fingerprint));
+    const fresh: BaselineEntry[] = result.findings
+      .map((f) => (hist ? { ...entryFor(f, dir, reportDir), ...(f.commit ? { commit: f.commit.sha } : {}), history: true as const } : entryFor(f, dir, reportDir)))
+      .filter((e) => !otherKind.has(e.fingerprint));
     // Entries for what this run scanned; the others (a baseline found in a folder above, holding
     // other folders' entries) are kept as they are, in both modes: nothing recorded is lost.
     const scanned = paths.map((p) => path.resolve(io.cwd, p));
     // What the run could not read (a file too large or unreadable, a folder it could not list) was
     // not scanned either: its entries are kept, not pruned as fixed.
-    const unread = result.warnings.map((w) => path.resolve(io.cwd, w.path));
+    const unread = result.warnings.map((w) => path.resolve(reportDir, w.path));
     const within = (folders: readonly string[], abs: string): boolean => folders.some((f) => relativeTo(f, abs) !== null);
-    const covered = (entryPath: string): boolean => {
-      const abs = path.resolve(dir, entryPath);
-      return within(scanned, abs) && !within(unread, abs);
+    const covered = (e: BaselineEntry): boolean => {
+      if (e.history === true) return args.history;
+      const abs = path.resolve(dir, e.path);
+      return !args.history && within(scanned, abs) && !within(unread, abs);
     };
     let entries = fresh;
     let added: number;
@@ -90,24 +124,23 @@ export const baselineCommand = {
       const m = mergeBaseline(previous.entries, fresh, covered);
       ({ entries, added, pruned } = m);
     } else {
-      let old: readonly BaselineEntry[] = [];
-      try {
-        if (previousText !== null) old = (await parseBaseline(previousText, file, shown)).entries;
-      } catch (err) {
-        // Rewriting replaces a broken file when this run covers all it can hold (its folder); else
-        // the entries for the other folders, which cannot be read to be kept, would be lost.
-        if (!within(scanned, dir)) {
+      if (old === null) {
+        // Rewriting replaces a broken file when this run covers all it can hold (its folder, from
+        // the files); else the entries it cannot read to keep would be lost.
+        const err = await parseBaseline(previousText!, file, shown).then(() => null, (e: unknown) => e);
+        if (args.history || !within(scanned, dir)) {
           throw new ConfigError(
-            `baseline: ${shown} cannot be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)}), and this run scans only part of what it holds, so its other entries would be lost; mend it, or rewrite it whole with \`baseline\` over its folder`,
+            `baseline: ${shown} cannot be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)}), and this run ${args.history ? 'records the history only' : 'scans only part of what it holds'}, so its other entries would be lost; mend it, or rewrite it whole with \`baseline\` over its folder`,
           );
         }
       }
+      const kept = old ?? [];
       const now = new Set(fresh.map((e) => e.fingerprint));
       // A fingerprint holds its path, so no fresh entry can be one of those kept.
-      entries = [...old.filter((e) => !covered(e.path)), ...fresh];
-      const before = new Set(old.map((e) => e.fingerprint));
+      entries = [...kept.filter((e) => !covered(e)), ...fresh];
+      const before = new Set(kept.map((e) => e.fingerprint));
       added = [...now].filter((fp) => !before.has(fp)).length;
-      pruned = old.filter((e) => covered(e.path) && !now.has(e.fingerprint)).length;
+      pruned = kept.filter((e) => covered(e) && !now.has(e.fingerprint)).length;
     }
 
     const text = await writeBaseline(file, entries).catch((err: NodeJS.ErrnoException) => {
