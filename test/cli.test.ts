@@ -99,6 +99,8 @@ for (const [name, run] of [
         [['baseline', '--no-baseline'], 'Unknown argument: --no-baseline\n'],
         [['scan', '--include-unreachable'], 'Unknown argument: --include-unreachable\n'],
         [['rules', 'extra'], 'Unknown argument: extra\n'],
+        [['rules', 'json', '--json'], 'Unknown argument: json\n'],
+        [['rules', 'q', '-q'], 'Unknown argument: q\n'],
       ] as const) {
         const r = await run([...argv], { cwd: clean });
         expect(r.code, argv.join(' ')).toBe(2);

@@ -211,9 +211,16 @@ describe('config: invalid', () => {
       ['/allow/0/rule: unknown rule "hubspot-private-app-tokn" (see \'hubspot-secrets rules\')', '/allow/1/rule/1: unknown rule "nope" (see \'hubspot-secrets rules\')'],
     ],
     [
-      'globs of slashes alone (were an internal error)',
-      { ignore: ['dist/**', '/'], allow: [{ path: '//' }, { path: ['a', '\\'] }] },
-      ['/allow/0/path: a glob of slashes alone names no path (for every path: "**")', '/allow/1/path/1: a glob of slashes alone names no path (for every path: "**")', '/ignore/1: a glob of slashes alone names no path (for every path: "**")'],
+      'globs that name no path: slashes alone (were an internal error), `.`',
+      { ignore: ['dist/**', '/', '.', './'], allow: [{ path: '//' }, { path: ['a', '\\', './/'] }] },
+      [
+        '/allow/0/path: "//" names no path (for every path: "**")',
+        '/allow/1/path/1: "\\\\" names no path (for every path: "**")',
+        '/allow/1/path/2: ".//" names no path (for every path: "**")',
+        '/ignore/1: "/" names no path (for every path: "**")',
+        '/ignore/2: "." names no path (for every path: "**")',
+        '/ignore/3: "./" names no path (for every path: "**")',
+      ],
     ],
     [
       'bad severity',

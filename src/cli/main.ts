@@ -70,15 +70,18 @@ export function unknownArgs(msg: string, argv: readonly string[]): string {
   if (!m) return msg;
   const names = m[1]!.split(', ');
   const kebab = (n: string): string => n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  const shown = names
-    .filter((n) => n === kebab(n) || !names.includes(kebab(n)))
-    .map((n) => {
-      const typed = (t: string): boolean => t === n || t.startsWith(`${n}=`);
-      if (argv.some((a) => a.startsWith('--') && typed(a.slice(2)))) return `--${n}`;
-      if (argv.some((a) => a.startsWith('--no-') && typed(a.slice(5)))) return `--no-${n}`;
-      if (n.length === 1 && argv.some((a) => /^-[^-]/.test(a) && a.slice(1).split('=')[0]!.includes(n))) return `-${n}`;
-      return n;
-    });
+  // A word typed as such is the stray one (a known option of the same name may be typed too); the
+  // command (first: see commandFirst) is not one.
+  const words = new Set(argv.slice(1).filter((a) => !a.startsWith('-')));
+  const label = (n: string): string => {
+    if (words.has(n)) return n;
+    const typed = (t: string): boolean => t === n || t.startsWith(`${n}=`);
+    if (argv.some((a) => a.startsWith('--') && typed(a.slice(2)))) return `--${n}`;
+    if (argv.some((a) => a.startsWith('--no-') && typed(a.slice(5)))) return `--no-${n}`;
+    if (n.length === 1 && argv.some((a) => /^-[^-]/.test(a) && a.slice(1).split('=')[0]!.includes(n))) return `-${n}`;
+    return n;
+  };
+  const shown = [...new Set(names.filter((n) => n === kebab(n) || !names.includes(kebab(n))).map(label))];
   return `Unknown argument${shown.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
 }
 

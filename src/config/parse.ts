@@ -176,9 +176,10 @@ export function checkConfig(doc: unknown, builtinIds: readonly string[] = BUILTI
   return problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** What is wrong with a path glob: nothing but slashes (it names no path), or a glob picomatch refuses. */
+/** What is wrong with a path glob: no name in it (slashes, `.`: it names no path), or a glob picomatch refuses. */
 function globProblems(glob: string): string[] {
-  if (/^[\\/]+$/.test(glob)) return ['a glob of slashes alone names no path (for every path: "**")'];
+  const rest = normaliseGlob(glob).replace(/^\/+/, '');
+  if (glob !== '' && (rest === '' || rest === '.' || rest === '/')) return [`${JSON.stringify(glob)} names no path (for every path: "**")`];
   try {
     globMatcher([glob]);
     return [];

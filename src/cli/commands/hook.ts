@@ -147,12 +147,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * What a pre-push hook scans: the commits, from stdin lines from git or the pre-commit framework's
  * env, and from git's lines the rest a push sends (pushedTagsSource: the framework passes commits only).
  */
-async function pushed(io: Io, repo: RepoInfo): Promise<{ commits: string[]; updates: PushUpdate[] }> {
+async function pushed(io: Io, repo: RepoInfo, remote: string | undefined): Promise<{ commits: string[]; updates: PushUpdate[] }> {
   const stdin = io.stdin.isTTY ? '' : await readAll(io.stdin);
-  return { commits: await pushCommits(io, stdin, repo), updates: parsePushLines(stdin) };
+  return { commits: await pushCommits(io, stdin, repo, remote), updates: parsePushLines(stdin) };
 }
 
-async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo): Promise<string[]> {
+async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo, remote: string | undefined): Promise<string[]> {
   let stdin = gitStdin;
   const from = io.env['PRE_COMMIT_FROM_REF'];
   const to = io.env['PRE_COMMIT_TO_REF'];
@@ -162,7 +162,7 @@ async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo): Promise<st
     const sha = await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${local}^{commit}`]);
     return resolvePushRange({ cwd: io.cwd, stdin: `${local} ${sha} refs/heads/unknown ${'0'.repeat(sha.length)}\n`, repo });
   }
-  if (!stdin.trim() && !to) return unannounced(io, repo);
+  if (!stdin.trim() && !to) return unannounced(io, repo, remote);
   if (!stdin.trim() && to) {
     // The pre-commit framework consumes git's stdin and passes the range in the environment.
     const zero = '0'.repeat(40);
@@ -174,26 +174,25 @@ async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo): Promise<st
 }
 
 /**
- * A pre-push hook given no line on its standard input: git writes none when everything is up to
- * date, and a hook manager that does not pass git's standard input on (lefthook without
- * `use_stdin: true`) sends none either, whatever is pushed. What HEAD has that no remote-tracking
- * branch has (what pushing it sends) is checked: nothing in the first case; in the second, the
- * commits being pushed when HEAD's branch is (with a note on the set-up). Without any
- * remote-tracking branch that would be the whole history: a warning only.
+ * A pre-push hook given no line on its standard input: git writes none when nothing is sent (the
+ * refs pushed are up to date, even while HEAD's own branch has commits the remote lacks), and a hook
+ * manager that does not pass git's standard input on (lefthook without `use_stdin: true`) sends
+ * none either, whatever is pushed. The two cannot be told apart, so nothing is checked (checking
+ * HEAD's commits would block up-to-date pushes of other branches); when HEAD has commits the remote
+ * named lacks (where a dropped input would hide them), a warning says so.
  */
-async function unannounced(io: Io, repo: RepoInfo): Promise<string[]> {
-  const fix = "if a hook manager runs this hook, make it pass git's standard input on (lefthook: use_stdin: true)";
+async function unannounced(io: Io, repo: RepoInfo, remote: string | undefined): Promise<string[]> {
   if (!repo.head) return [];
-  if (!(await gitText(io.cwd, ['for-each-ref', '--count=1', '--format=%(refname)', 'refs/remotes']))) {
-    io.stderr.write(`hubspot-secrets: pre-push: git named no ref to push on standard input, so nothing was checked; ${fix}.\n`);
-    return [];
+  // The remote's tracking branches when it is a configured remote, else every remote's.
+  const named = remote && /^[\w.-]+$/.test(remote) && (await gitText(io.cwd, ['for-each-ref', '--count=1', '--format=%(refname)', `refs/remotes/${remote}/`]));
+  const ahead = await gitText(io.cwd, ['rev-list', '-n1', repo.head, '--not', named ? `--remotes=${remote}` : '--remotes']);
+  if (ahead) {
+    io.stderr.write(
+      `hubspot-secrets: pre-push: git named no ref to push on standard input, so nothing was checked, though HEAD has commits ${named ? remote : 'no remote-tracking branch'} ${named ? 'lacks' : 'has'}. ` +
+        "Fine when the refs pushed are up to date; if a hook manager runs this hook, make it pass git's standard input on (lefthook: use_stdin: true).\n",
+    );
   }
-  const commits = await resolvePushRange({ cwd: io.cwd, stdin: `HEAD ${repo.head} refs/heads/unknown ${'0'.repeat(repo.hashLength)}\n`, repo });
-  if (commits.length) {
-    const n = commits.length;
-    io.stderr.write(`hubspot-secrets: pre-push: git named no ref to push on standard input; checking the ${n} commit${n === 1 ? '' : 's'} HEAD has that no remote-tracking branch has (${fix}).\n`);
-  }
-  return commits;
+  return [];
 }
 
 async function runHook(args: HookArgs, io: Io): Promise<number> {
@@ -209,7 +208,8 @@ async function runHook(args: HookArgs, io: Io): Promise<number> {
     events = stagedSource({ cwd: root, maxFileSize: args['max-file-size'], repo });
     what = () => 'the staged changes';
   } else {
-    const { commits, updates } = await pushed({ ...io, cwd: root }, repo);
+    // git's arguments to the hook: the remote's name (or its URL when it has none), then its URL.
+    const { commits, updates } = await pushed({ ...io, cwd: root }, repo, args.args?.[0]);
     const maxFileSize = args['max-file-size'];
     const counts = { tags: 0, files: 0 };
     async function* counted(src: AsyncIterable<SourceEvent>): AsyncGenerator<SourceEvent> {
