@@ -101,6 +101,10 @@ for (const [name, run] of [
         [['rules', 'extra'], 'Unknown argument: extra\n'],
         [['rules', 'json', '--json'], 'Unknown argument: json\n'],
         [['rules', 'q', '-q'], 'Unknown argument: q\n'],
+        // What is missing, said as such (not yargs' "Not enough non-option arguments").
+        [['hook'], 'hook: name an action: install, uninstall or run'],
+        [['verify'], 'verify: name the token, or - to read it from standard input'],
+        [['scan', '-o', ''], '--output needs a file name (or - for standard output)\n'],
       ] as const) {
         const r = await run([...argv], { cwd: clean });
         expect(r.code, argv.join(' ')).toBe(2);

@@ -85,6 +85,17 @@ export function unknownArgs(msg: string, argv: readonly string[]): string {
   return `Unknown argument${shown.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
 }
 
+/** What each command's demanded positional argument is, for yargs' "Not enough non-option arguments". */
+const MISSING: Readonly<Record<string, string>> = {
+  hook: 'hook: name an action: install, uninstall or run (see hubspot-secrets hook --help)',
+  verify: 'verify: name the token, or - to read it from standard input',
+};
+
+/** yargs' "Not enough non-option arguments: got 0, need at least 1" said of what is missing. */
+function missingArgs(msg: string, argv: readonly string[]): string {
+  return msg.startsWith('Not enough non-option arguments') && argv[0] !== undefined ? (MISSING[argv[0]] ?? msg) : msg;
+}
+
 export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const argv = commandFirst(argvIn);
   let pending: Promise<number> | undefined;
@@ -123,7 +134,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     .demandCommand(1, 'Name a command (scan, rules …); see --help.')
     .recommendCommands()
     .fail((msg, err) => {
-      throw err ?? new UsageError(unknownArgs(msg, argv));
+      throw err ?? new UsageError(missingArgs(unknownArgs(msg, argv), argv));
     });
   skipHelpCache(parser);
   for (const cmd of COMMANDS) {

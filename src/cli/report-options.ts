@@ -23,7 +23,16 @@ export interface ReportArgs {
 export function withReportOptions<T>(y: Argv<T>) {
   return y
     .option('format', { alias: 'f', choices: FORMATS, default: 'text' as Format, describe: 'Report format' })
-    .option('output', { alias: 'o', type: 'string', describe: 'Write the report to FILE instead of stdout' })
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      describe: 'Write the report to FILE instead of stdout',
+      // Refused at once (not after the scan, as a place that cannot take the file is).
+      coerce: (v: unknown) => {
+        if (v === '') throw new UsageError('--output needs a file name (or - for standard output)');
+        return v;
+      },
+    })
     .option('show-secrets', { type: 'boolean', default: false, describe: 'Print full secrets (never use in CI: logs are public)' })
     .option('show-suppressed', { type: 'boolean', default: false, describe: 'List findings suppressed by baseline, inline allow or config' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress or summary lines; the report only' })
