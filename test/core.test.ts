@@ -307,6 +307,18 @@ describe('decodeBytes', () => {
     expect(decodeBytes(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 1, 2, 3])).kind).toBe('binary');
     expect(decodeBytes(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 0x41])).kind).toBe('binary');
   });
+  it('reads UTF-16 without a BOM in scripts with few NULs (CJK): NULs all on one side and bytes that are not UTF-8', () => {
+    const cjk = '日本語のテキストです。設定ファイル。'.repeat(20);
+    const text = `${cjk}\nHUBSPOT_TOKEN=${t.pat}\n${cjk}\n`.repeat(5);
+    const le = Buffer.from(text, 'utf16le');
+    for (const [buf, encoding] of [[le, 'utf16le'], [Buffer.from(le).swap16(), 'utf16be']] as const) {
+      expect(decodeBytes(buf)).toEqual({ kind: 'text', text, encoding });
+      expect(detect({ text }, builtinRuleSet())).toHaveLength(5);
+    }
+    // UTF-8 with NULs all on one side is UTF-8 still.
+    const utf8 = `ab\0c\0d\0e\0fgh ${cjk}`;
+    expect(decodeBytes(Buffer.from(utf8))).toEqual({ kind: 'text', text: utf8, encoding: 'utf8' });
+  });
   it('reads text with a few stray NUL bytes as text (1% of control bytes in the first 8 KiB at most, or 4)', () => {
     const line = `HUBSPOT_TOKEN=${t.pat}\n`;
     const d = decodeBytes(Buffer.from(`${line}\0\n`));

@@ -1,7 +1,7 @@
 /**
  * Bytes → text as the user's editor would show it, and offset → line/column. Pure.
  */
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 export type TextEncodingName = 'utf8' | 'utf8-bom' | 'utf16le' | 'utf16be' | 'latin1';
 
@@ -36,7 +36,11 @@ function swap16(buf: Uint8Array): Buffer {
   return out;
 }
 
-/** Share of even (LE) or odd (BE) positions that are NUL in the first bytes: UTF-16 without a BOM. */
+/**
+ * UTF-16 without a BOM: most odd (LE) or even (BE) positions of the first bytes are NUL (ASCII-heavy
+ * text), or, in text of other scripts (CJK: few NULs), the NULs are all on one side and the bytes
+ * are not UTF-8 (a UTF-8 text with a stray NUL is).
+ */
 function utf16Guess(buf: Uint8Array): 'le' | 'be' | null {
   const n = Math.min(buf.length, SNIFF) & ~1;
   if (n < 8) return null;
@@ -49,7 +53,16 @@ function utf16Guess(buf: Uint8Array): 'le' | 'be' | null {
   const pairs = n / 2;
   if (oddNul > pairs * 0.7 && evenNul < pairs * 0.1) return 'le';
   if (evenNul > pairs * 0.7 && oddNul < pairs * 0.1) return 'be';
-  return null;
+  const side = evenNul === 0 && oddNul >= 4 ? 'le' : oddNul === 0 && evenNul >= 4 ? 'be' : null;
+  return side && !isUtf8(buf.subarray(0, utf8Cut(buf, n))) ? side : null;
+}
+
+/** Where the first `n` bytes end without cutting a UTF-8 sequence in two (all of them when that is the whole). */
+function utf8Cut(buf: Uint8Array, n: number): number {
+  if (n >= buf.length) return buf.length;
+  let cut = n;
+  while (cut > n - 4 && cut > 0 && (buf[cut]! & 0xc0) === 0x80) cut--;
+  return cut;
 }
 
 /**
