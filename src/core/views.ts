@@ -385,11 +385,7 @@ function textTail(text: string, spans: readonly number[], i: number, block: Wrap
   const badBytes = tailBadBytes(bytes, n, offsets);
   const kept = offsets.flatMap((o, c) => (badBytes[c]! <= (n - o) * 0.02 ? [c] : []));
   if (kept.length === 0) return null;
-  const texts = tailText(
-    bytes,
-    n,
-    kept.map((c) => offsets[c]!),
-  );
+  const texts = tailText(bytes, n, kept.map((c) => offsets[c]!));
   const found = kept.find((_, j) => texts[j]!.units >= 16 && texts[j]!.bad <= texts[j]!.units * 0.02);
   if (found === undefined) return null;
   const decoded = bytes.toString('utf8', offsets[found], n);

@@ -98,7 +98,19 @@ export const baselineCommand = {
       return ExitCode.Interrupted;
     }
 
-    const old = previous?.entries ?? (previousText !== null ? await parseBaseline(previousText, file, shown).then((b) => b.entries, () => null) : []);
+    /** Why the old file could not be read (rewriting only: --update has failed on it already). */
+    let unreadable: unknown;
+    const old =
+      previous?.entries ??
+      (previousText === null
+        ? []
+        : await parseBaseline(previousText, file, shown).then(
+            (b) => b.entries,
+            (err: unknown) => {
+              unreadable = err;
+              return null;
+            },
+          ));
     // A history run judges history entries only, a scan of the files the others only: a finding
     // already accepted by an entry of the other kind is not recorded twice (one entry per fingerprint).
     const otherKind = new Set((old ?? []).filter((e) => (e.history === true) !== args.history).map((e) => e.fingerprint));
@@ -124,15 +136,13 @@ export const baselineCommand = {
       const m = mergeBaseline(previous.entries, fresh, covered);
       ({ entries, added, pruned } = m);
     } else {
-      if (old === null) {
-        // Rewriting replaces a broken file when this run covers all it can hold (its folder, from
-        // the files); else the entries it cannot read to keep would be lost.
-        const err = await parseBaseline(previousText!, file, shown).then(() => null, (e: unknown) => e);
-        if (args.history || !within(scanned, dir)) {
-          throw new ConfigError(
-            `baseline: ${shown} cannot be read (${err instanceof Error ? err.message.split('\n')[0] : String(err)}), and this run ${args.history ? 'records the history only' : 'scans only part of what it holds'}, so its other entries would be lost; mend it, or rewrite it whole with \`baseline\` over its folder`,
-          );
-        }
+      // Rewriting replaces a broken file when this run covers all it can hold (its folder, from the
+      // files); else the entries it cannot read to keep would be lost.
+      if (old === null && (args.history || !within(scanned, dir))) {
+        const why = unreadable instanceof Error ? unreadable.message.split('\n')[0] : String(unreadable);
+        throw new ConfigError(
+          `baseline: ${shown} cannot be read (${why}), and this run ${args.history ? 'records the history only' : 'scans only part of what it holds'}, so its other entries would be lost; mend it, or rewrite it whole with \`baseline\` over its folder`,
+        );
       }
       const kept = old ?? [];
       const now = new Set(fresh.map((e) => e.fingerprint));
