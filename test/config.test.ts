@@ -240,6 +240,16 @@ describe('config: invalid', () => {
       ['/customRules/0: rule x-key: patterns[0] has no named group (?<secret>…)'],
     ],
     [
+      'custom rule with problems in several patterns and in its schema: all listed at once',
+      { customRules: [{ ...customRule('x-key', ['x_\\d+', '(?<secret>(a+)+b)', '(?<secret>x_\\d{8})', '(?<secret>x_[']), title: 'X' }] },
+      [
+        '/customRules/0: rule x-key: patterns[0] has no named group (?<secret>…)',
+        '/customRules/0: rule x-key: patterns[3] is not a valid regular expression: Invalid regular expression: /(?<secret>x_[/dgi: Unterminated character class',
+        '/customRules/0/patterns/1: may backtrack catastrophically: a repetition inside a repetition (a+) in (a+)+; write it so each character can be matched one way only (e.g. [ab]+ rather than (?:a|b)+)',
+        '/customRules/0/title: must NOT have fewer than 3 characters',
+      ],
+    ],
+    [
       'custom rule with an invalid regex',
       { customRules: [customRule('x-key', ['(?<secret>x_['])] },
       ['/customRules/0: rule x-key: patterns[0] is not a valid regular expression: Invalid regular expression: /(?<secret>x_[/dgi: Unterminated character class'],

@@ -20,20 +20,25 @@ let validate: ReturnType<Ajv['compile']> | undefined;
 export function checkRuleSpec(spec: unknown): RuleProblem[] {
   validate ??= new Ajv({ allErrors: true, strict: true }).compile(schema);
   if (!validate(spec)) {
-    return (validate.errors ?? []).map((e) => ({
+    const problems = (validate.errors ?? []).map((e) => ({
       path: e.instancePath || '/',
       message:
         e.keyword === 'additionalProperties'
           ? `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
           : (e.message ?? 'invalid'),
     }));
+    // Its patterns' own problems too, listed at once (not after the schema's are mended).
+    const seen = new Set(problems.map((p) => p.path));
+    return [...problems, ...patternProblems(spec).filter((p) => !seen.has(p.path))];
   }
   let compiled;
   try {
     compiled = compileRule(spec as RuleSpec);
   } catch (err) {
-    if (err instanceof RuleCompileError) return [{ path: '/', message: err.message }];
-    throw err;
+    if (!(err instanceof RuleCompileError)) throw err;
+    // Every pattern's problem, not only the first one's.
+    const each = patternProblems(spec);
+    return each.length ? each : [{ path: '/', message: err.message }];
   }
   // A pull request may bring its own config: a pattern that can backtrack without end would stall
   // every scan of it, so such patterns are refused up front.
@@ -47,4 +52,42 @@ export function checkRuleSpec(spec: unknown): RuleProblem[] {
   compiled.forbid.forEach((c, i) => risky(c.re, `/context/forbid/${i}/pattern`));
   compiled.allow.forEach((re, i) => risky(re, `/allow/${i}`));
   return problems;
+}
+
+/** A spec that passes the schema, to compile one pattern of a rule on its own. */
+const ONE: RuleSpec = {
+  id: 'x',
+  title: 'one pattern',
+  description: 'one pattern',
+  severity: 'high',
+  keywords: [],
+  patterns: [],
+  priority: 1,
+  verifier: null,
+  remediation: { summary: 'one pattern', steps: ['one pattern'] },
+  docs: 'https://example.invalid',
+};
+
+/**
+ * Each pattern of a rule (valid or not as a whole) compiled on its own: whether it is a regular
+ * expression with a `secret` group, and one that cannot backtrack without end. Worded as a whole
+ * rule's compile is (`rule <id>: patterns[<i>] …`).
+ */
+function patternProblems(spec: unknown): RuleProblem[] {
+  const s = (typeof spec === 'object' && spec !== null ? spec : {}) as Partial<Record<keyof RuleSpec, unknown>>;
+  const id = typeof s.id === 'string' ? s.id : '?';
+  const flags = typeof s.flags === 'string' && /^[imsu]*$/.test(s.flags) ? { flags: s.flags } : {};
+  const keywords = Array.isArray(s.keywords) && s.keywords.every((k) => typeof k === 'string') ? (s.keywords as string[]) : [];
+  const out: RuleProblem[] = [];
+  (Array.isArray(s.patterns) ? s.patterns : []).forEach((p, i) => {
+    if (typeof p !== 'string') return;
+    try {
+      const message = backtrackProblem(compileRule({ ...ONE, id, keywords, patterns: [p], ...flags }).patterns[0]!);
+      if (message) out.push({ path: `/patterns/${i}`, message });
+    } catch (err) {
+      if (!(err instanceof RuleCompileError)) throw err;
+      out.push({ path: '/', message: err.message.replace('patterns[0]', `patterns[${i}]`) });
+    }
+  });
+  return out;
 }
