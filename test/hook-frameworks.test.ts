@@ -4,7 +4,7 @@
  * Each must block a commit that adds a credential and let a clean one through.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
@@ -84,6 +84,16 @@ describe('husky', () => {
     expect(r.code, r.out).toBe(0);
     writeFileSync(path.join(repo.dir, '.husky/pre-commit'), `${SNIPPET}\n`);
     expectBlocks(repo);
+    // hook install would write over husky's own script in .husky/_: refused (--force too), naming
+    // the file to add the command to.
+    const dispatcher = readFileSync(path.join(repo.dir, '.husky/_/pre-commit'), 'utf8');
+    for (const force of [[], ['--force']]) {
+      const i = run(repo.dir, process.execPath, [path.join(bundle, 'dist/cli.js'), 'hook', 'install', ...force]);
+      expect(i.code, i.out).toBe(2);
+      expect(i.out).toContain("this repository's hooks are husky's");
+      expect(i.out).toContain(path.join(repo.dir, '.husky', 'pre-commit'));
+      expect(readFileSync(path.join(repo.dir, '.husky/_/pre-commit'), 'utf8')).toBe(dispatcher);
+    }
   });
 });
 

@@ -96,6 +96,15 @@ async function install(args: HookArgs, io: Io): Promise<number> {
   const say = (s: string) => {
     if (!args.quiet) io.stderr.write(`${s}\n`);
   };
+  // husky 9 points core.hooksPath at .husky/_, its own generated scripts that run .husky/<hook>:
+  // a hook written there would replace husky's (and be overwritten by its next install).
+  if (path.basename(dir) === '_' && path.basename(path.dirname(dir)) === '.husky' && !(existsSync(file) && isOurs(file))) {
+    const own = path.join(path.dirname(dir), type);
+    throw new InputError(
+      `hook install: this repository's hooks are husky's (core.hooksPath is ${dir}); left them unchanged, --force or not. ` +
+        `Add \`npx --no -- hubspot-secrets hook run ${type}${type === 'pre-push' ? ' "$@"' : ''}\` to ${own} instead (README: Git hooks).`,
+    );
+  }
   if (existsSync(file) && !isOurs(file)) {
     if (!args.force) {
       throw new InputError(
