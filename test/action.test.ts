@@ -2,7 +2,7 @@
  * The GitHub Action, end to end: the real bundle (built into a temp dir) run as the runner runs it,
  * on real repositories (a bare "origin" and clones of it, made with the git binary).
  */
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startFakeHubSpot, type FakeHubSpot } from './helpers/fake-hubspot.js';
@@ -462,6 +462,33 @@ describe('bad input fails closed', () => {
     const r = await run(ws, 'schedule', { schedule: '0 3 * * 1' }, { scan: 'diff' });
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('scan: diff needs a pull_request');
+  });
+
+  it('sarif-file: a symbolic link at its path (a pull request may commit one) is not followed, and a place outside the workspace is refused', async () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    const victim = path.join(tmp, 'victim.txt');
+    writeFileSync(victim, 'precious\n');
+    symlinkSync(victim, path.join(ws, 'hubspot-secrets.sarif'));
+    const linked = await run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!));
+    expect(linked.code).toBe(2);
+    expect(linked.stdout).toContain(`input sarif-file: cannot write ${path.join(ws, 'hubspot-secrets.sarif')}: it is a symbolic link (not followed)`);
+    expect(readFileSync(victim, 'utf8')).toBe('precious\n');
+    // A folder on the way that links out of the workspace.
+    symlinkSync(tmp, path.join(ws, 'out'));
+    const folder = await run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!), { 'sarif-file': 'out/report.sarif' });
+    expect(folder.code).toBe(2);
+    expect(folder.stdout).toContain('a folder on its way is a symbolic link out of the workspace');
+    expect(existsSync(path.join(tmp, 'report.sarif'))).toBe(false);
+    for (const [input, said] of [
+      ['../outside.sarif', 'is not a file inside the workspace'],
+      ['/proc/x.sarif', 'is not a file inside the workspace'],
+      ['reports/', 'names a folder'],
+    ] as const) {
+      const r = await run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!), { 'sarif-file': input });
+      expect(r.code, input).toBe(2);
+      expect(r.stdout, input).toContain(`input sarif-file: '${input}' ${said}`);
+      expect(r.stdout, input).not.toContain('internal error');
+    }
   });
 
   it('not a git repository', async () => {

@@ -6,13 +6,14 @@
  * even after fetching) fails the step with exit 2; the step passes only when the whole range was
  * scanned and `fail-on` allows what was found.
  */
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { readFile, mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withoutIgnored } from '../cli/git-scan.js';
 import { scanInWorkers } from '../parallel/prescan.js';
 import { DEFAULT_VERIFY_CONCURRENCY, DEFAULT_VERIFY_TIMEOUT_MS, failOnExitCode, failsOnActive } from '../cli/verify-options.js';
 import { prepareScan } from '../config/prepare.js';
-import { ExitCode, GitError, isUserError, UsageError } from '../errors.js';
+import { ExitCode, GitError, InputError, isUserError, UsageError } from '../errors.js';
 import { render } from '../report/index.js';
 import { scan, type ScanResult } from '../scan.js';
 import { resolveApiBaseUrl } from '../verify/base-url.js';
@@ -250,6 +251,39 @@ export function shouldFail(failOn: FailOn, result: ScanResult): boolean {
   return failOnExitCode(failOn === 'never' ? 'none' : failOn, result) !== 0;
 }
 
+/** The `sarif-file` input as a path inside the workspace, or a UsageError naming it. */
+export function sarifTarget(workspace: string, input: string): string {
+  const file = path.resolve(workspace, input);
+  const rel = path.relative(workspace, file);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    throw new UsageError(`input sarif-file: '${input}' is not a file inside the workspace (${workspace})`);
+  }
+  if (/[\\/]$/.test(input)) throw new UsageError(`input sarif-file: '${input}' names a folder; name the file (for example ${input}hubspot-secrets.sarif)`);
+  return file;
+}
+
+/**
+ * Write the SARIF report without following a symbolic link a pull request may have committed at
+ * its path (or in a folder above it, inside the workspace): the runner would otherwise overwrite
+ * whatever the link points at. A place that cannot take it is an error naming the input.
+ */
+async function writeSarif(workspace: string, file: string, text: string): Promise<void> {
+  const fail = (why: string): never => {
+    throw new InputError(`input sarif-file: cannot write ${file}: ${why}`);
+  };
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const [ws, dir] = await Promise.all([realpath(workspace), realpath(path.dirname(file))]);
+    const rel = path.relative(ws, dir);
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) fail('a folder on its way is a symbolic link out of the workspace');
+    await writeFile(file, text, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    fail(code === 'ELOOP' ? 'it is a symbolic link (not followed)' : code === 'EISDIR' ? 'it is a folder' : (code ?? (err as Error).message));
+  }
+}
+
 export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
   const { env, sink } = deps;
   const workspace = path.resolve(env['GITHUB_WORKSPACE'] || deps.cwd);
@@ -257,6 +291,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
   let plan: ScanPlan | undefined;
   try {
     const inputs = parseInputs(deps.getInput);
+    // Checked before the scan: a report that cannot be written is known before the work is done.
+    const sarifPath = sarifTarget(workspace, inputs.sarifFile);
     const root = path.resolve(workspace, inputs.path);
     const git = new ActionGit(deps.git ?? runGit, root);
     const eventName = env['GITHUB_EVENT_NAME'] ?? '';
@@ -291,9 +327,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
       await verifyFindings(result.findings, ruleset, { baseUrl, concurrency: DEFAULT_VERIFY_CONCURRENCY, timeoutMs: DEFAULT_VERIFY_TIMEOUT_MS });
     }
 
-    const sarifPath = path.resolve(workspace, inputs.sarifFile);
-    await mkdir(path.dirname(sarifPath), { recursive: true });
-    await writeFile(sarifPath, render('sarif', { result, ruleset, target }));
+    await writeSarif(workspace, sarifPath, render('sarif', { result, ruleset, target }));
 
     for (const f of result.findings) {
       const a = findingAnnotation(f);
