@@ -404,6 +404,18 @@ describe('verify', () => {
     expect(refused.stdout).toContain('fail-on: active needs verify: true');
   });
 
+  it('says why a credential could not be told (unknown), in its annotation and the summary', async () => {
+    api.reset();
+    api.set(PR2, { kind: 'server-error', times: 10 });
+    const ws = checkout(repo.origin, repo.feature[2]!);
+    const r = await run(ws, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { verify: 'true' }, { HUBSPOT_API_BASE_URL: api.url });
+    expect(r.code).toBe(1);
+    const a = annotations(r.stdout).find((x) => x.props['file'] === 'src/settings.ts')!;
+    expect(a.message).toMatch(/Verification: unknown \(.*HTTP 5\d\d.*\)\./);
+    expect(r.summary).toMatch(/\| src\/settings\.ts .*\| unknown \(.*HTTP 5\d\d.*\) \|/);
+    noLeak(r);
+  });
+
   it('sends nothing without verify', async () => {
     api.reset();
     const ws = checkout(repo.origin, repo.feature[2]!);
@@ -489,6 +501,13 @@ describe('bad input fails closed', () => {
       expect(r.stdout, input).toContain(`input sarif-file: '${input}' ${said}`);
       expect(r.stdout, input).not.toContain('internal error');
     }
+  });
+
+  it('verify: true with an API base URL it could not use fails before the scan, findings or not', async () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    const r = await run(ws, 'push', pushPayload('refs/heads/main', repo.main[2]!, repo.main[2]!), { verify: 'true' }, { HUBSPOT_API_BASE_URL: 'http://10.1.1.1' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('HUBSPOT_API_BASE_URL: plain http is only allowed for loopback');
   });
 
   it('not a git repository', async () => {

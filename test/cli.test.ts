@@ -299,9 +299,11 @@ describe('an option given twice', () => {
     for (const [argv, said] of [
       [['--fail-on', 'bogus', '--fail-on', 'any'], /Argument: fail-on, Given: "bogus"/],
       [['-f', 'xml', '--format', 'json'], /Argument: format, Given: "xml"/],
-      [['--verify-timeout', 'soon'], /--verify-timeout: expected milliseconds/],
+      [['--verify-timeout', 'soon'], /--verify-timeout: expected whole milliseconds from 1 to 600000, got "soon"/],
+      [['--verify-concurrency', '4x'], /--verify-concurrency: expected a whole number from 1 to 32, got "4x"/],
+      [['--api-base-url', 'http://10.1.1.1'], /--api-base-url: plain http is only allowed for loopback/],
       [['--verify-concurrency', '0'], /--verify-concurrency: expected a whole number/],
-      [['--verify-timeout', '0', '--verify-timeout', '5000'], /--verify-timeout: expected milliseconds/],
+      [['--verify-timeout', '0', '--verify-timeout', '5000'], /--verify-timeout: expected whole milliseconds/],
       [['--max-file-size', '1x', '--max-file-size', '1k'], /--max-file-size: expected a positive size .* got "1x"/],
       [['--threads', 'abc', '--threads', '1'], /--threads must be a whole number .* not "abc"/],
     ] as const) {

@@ -239,6 +239,8 @@ describe('rate limits and server errors', () => {
   it('Retry-After as an HTTP date; back-off grows', () => {
     expect(parseRetryAfter(new Date(10_000 + 5000).toUTCString(), 10_000)).toBe(5000);
     expect(parseRetryAfter('soon')).toBeUndefined();
+    // Not seconds and not a date (Date.parse reads them as dates long past: no wait at all).
+    for (const v of ['1.5', '-5', '+5', '0x10']) expect(parseRetryAfter(v, 10_000), v).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
     expect(backoff(100, 3, () => 0.5)).toBe(800);
   });

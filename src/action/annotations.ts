@@ -24,7 +24,9 @@ function status(f: Finding): string {
   const v = f.verification;
   if (!v) return '';
   const hub = v.hubId !== undefined ? `, hub ${v.hubId}` : '';
-  return ` Verification: ${v.status}${hub}.`;
+  // Why it could not be told (our own words: HTTP status, time-out; never a token).
+  const why = v.status === 'unknown' && v.reason ? ` (${v.reason})` : '';
+  return ` Verification: ${v.status}${hub}${why}.`;
 }
 
 export function findingAnnotation(f: Finding): Annotation {

@@ -293,6 +293,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     const inputs = parseInputs(deps.getInput);
     // Checked before the scan: a report that cannot be written is known before the work is done.
     const sarifPath = sarifTarget(workspace, inputs.sarifFile);
+    // So is an API base URL verification could not use (found or not).
+    const baseUrl = inputs.verify ? resolveApiBaseUrl(undefined, env) : undefined;
     const root = path.resolve(workspace, inputs.path);
     const git = new ActionGit(deps.git ?? runGit, root);
     const eventName = env['GITHUB_EVENT_NAME'] ?? '';
@@ -320,9 +322,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     target = done.target;
     if (result.incomplete) throw new Error('the scan stopped before the end of its input');
 
-    if (inputs.verify && result.findings.length) {
+    if (baseUrl !== undefined && result.findings.length) {
       const { verifyFindings } = await import('../verify/index.js');
-      const baseUrl = resolveApiBaseUrl(undefined, env);
       sink.info(`verifying ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'} against ${baseUrl}`);
       await verifyFindings(result.findings, ruleset, { baseUrl, concurrency: DEFAULT_VERIFY_CONCURRENCY, timeoutMs: DEFAULT_VERIFY_TIMEOUT_MS });
     }

@@ -19,8 +19,9 @@ export const DEFAULT_VERIFY_TIMEOUT_MS = 10_000;
 
 export interface ApiArgs {
   'api-base-url'?: string;
-  'verify-concurrency': number;
-  'verify-timeout': number;
+  /** As typed (a string), or the default. */
+  'verify-concurrency': number | string;
+  'verify-timeout': number | string;
 }
 
 export interface VerifyArgs extends ApiArgs {
@@ -35,8 +36,9 @@ export function withApiOptions<T>(y: Argv<T>) {
       type: 'string',
       describe: 'HubSpot API base URL for verification (default https://api.hubapi.com, or $HUBSPOT_API_BASE_URL); http only for loopback',
     })
-    .option('verify-concurrency', { type: 'number', default: DEFAULT_VERIFY_CONCURRENCY, describe: 'Verification requests in flight at most' })
-    .option('verify-timeout', { type: 'number', default: DEFAULT_VERIFY_TIMEOUT_MS, describe: 'Timeout per verification request, in milliseconds' });
+    // Read as typed (yargs' numbers make `abc` NaN before it can be named): see checkApiNumber.
+    .option('verify-concurrency', { type: 'string', default: String(DEFAULT_VERIFY_CONCURRENCY), describe: 'Verification requests in flight at most' })
+    .option('verify-timeout', { type: 'string', default: String(DEFAULT_VERIFY_TIMEOUT_MS), describe: 'Timeout per verification request, in milliseconds' });
 }
 
 /** --verify and --fail-on plus the API options (scan, audit). */
@@ -71,17 +73,19 @@ export function apiSettings(args: ApiArgs, io: Io): ApiSettings {
 /** --verify-concurrency and --verify-timeout, checked (also without --verify: a typo is an error, not ignored). */
 function apiNumbers(args: ApiArgs): { concurrency: number; timeoutMs: number } {
   const concurrency = checkApiNumber('verify-concurrency', args['verify-concurrency']);
-  return { concurrency, timeoutMs: Math.round(checkApiNumber('verify-timeout', args['verify-timeout'])) };
+  return { concurrency, timeoutMs: checkApiNumber('verify-timeout', args['verify-timeout']) };
 }
 
 /** One value of --verify-concurrency or --verify-timeout, or a UsageError naming the flag. */
 export function checkApiNumber(flag: 'verify-concurrency' | 'verify-timeout', value: unknown): number {
-  const n = typeof value === 'number' ? value : NaN;
+  // A plain whole number as typed (not `10s`, `1e3`, `0x10` or empty).
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d{1,7}\s*$/.test(value) ? Number(value) : NaN;
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   if (flag === 'verify-concurrency' && !(Number.isInteger(n) && n >= 1 && n <= 32)) {
-    throw new UsageError(`--verify-concurrency: expected a whole number from 1 to 32, got ${String(value)}`);
+    throw new UsageError(`--verify-concurrency: expected a whole number from 1 to 32, got ${shown}`);
   }
-  if (flag === 'verify-timeout' && !(Number.isFinite(n) && n >= 1 && n <= 600_000)) {
-    throw new UsageError(`--verify-timeout: expected milliseconds from 1 to 600000, got ${String(value)}`);
+  if (flag === 'verify-timeout' && !(Number.isInteger(n) && n >= 1 && n <= 600_000)) {
+    throw new UsageError(`--verify-timeout: expected whole milliseconds from 1 to 600000, got ${shown}`);
   }
   return n;
 }
@@ -113,6 +117,8 @@ export function verifyHooks(
   }
   const exitCode = (result: ScanResult): number => failOnExitCode(failOn, result);
   apiNumbers(args);
+  // A base URL typed on the command line is checked with or without --verify (not $HUBSPOT_API_BASE_URL).
+  if (args['api-base-url'] !== undefined) resolveApiBaseUrl(args['api-base-url'], {});
   if (!args.verify) return { exitCode };
   const settings = apiSettings(args, io);
   return {

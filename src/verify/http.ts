@@ -77,6 +77,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (value === null) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  // An HTTP date names its day (`Wed, 21 Oct 2015 07:28:00 GMT`): `1.5` or `-5` are not dates,
+  // though Date.parse reads them as ones long past (no wait at all).
+  if (!/^[A-Za-z]{3}/.test(v)) return undefined;
   const when = Date.parse(v);
   if (Number.isNaN(when)) return undefined;
   return Math.max(0, when - now);
