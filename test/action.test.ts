@@ -436,6 +436,27 @@ describe('config and baseline', () => {
     expect(annotated(r)).toEqual(['app.env:2', `${ODD_NAME}:1`]);
   });
 
+  it('a pull request that changes the config or the baseline is said to, in a warning: what it adds there can hide a secret', async () => {
+    // A separate origin: a PR that adds a secret and a config ignoring the file that holds it.
+    const dir = path.join(tmp, 'pr-config');
+    mkdirSync(dir);
+    const work = path.join(dir, 'work');
+    git(dir, 'init', '-q', '-b', 'main', work);
+    const base = commit(work, 'readme', { 'README.md': '# demo\n' });
+    git(work, 'checkout', '-q', '-b', 'feature');
+    const head = commit(work, 'settings', { 'leak.env': `HUBSPOT_TOKEN=${PR1}\n`, '.hubspot-secrets.json': JSON.stringify({ ignore: ['*.env'] }) });
+    const origin = path.join(dir, 'origin.git');
+    git(dir, 'clone', '-q', '--bare', work, origin);
+    const ws = checkout(origin, head);
+    const r = await run(ws, 'pull_request', prPayload(base, head));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^::warning::.*changes \.hubspot-secrets\.json, which this scan read as changed/m);
+    // Unchanged settings: no such warning.
+    const clean = await run(checkout(repo.origin, repo.feature[2]!), 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
+    expect(clean.stdout).not.toContain('which this scan read as changed');
+    noLeak(r);
+  });
+
   it('a broken config fails closed, naming the file', async () => {
     const ws = checkout(repo.origin, repo.feature[2]!);
     const config = path.join(tmp, 'hs-config', 'broken.json');

@@ -52,6 +52,13 @@ export class ActionGit {
     return r.code === 0 ? r.stdout.trim() : null;
   }
 
+  /** Which of `paths` (relative to the repository root) differ between two commits (added, changed or deleted). */
+  async changed(base: string, head: string, paths: readonly string[]): Promise<string[]> {
+    if (!paths.length) return [];
+    const r = await this.git(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', '-z', base, head, '--', ...paths.map((p) => `:(literal)${p}`)], this.cwd);
+    return r.code === 0 ? r.stdout.split('\0').filter(Boolean) : [];
+  }
+
   /** The sha of a branch of origin: the local remote-tracking ref, else asked of origin. */
   async remoteBranchTip(branch: string): Promise<string | null> {
     const local = await this.git(['rev-parse', '--verify', '-q', `refs/remotes/origin/${branch}^{commit}`], this.cwd);

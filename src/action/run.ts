@@ -13,6 +13,8 @@ import { withoutIgnored } from '../cli/git-scan.js';
 import { scanInWorkers } from '../parallel/prescan.js';
 import { DEFAULT_VERIFY_CONCURRENCY, DEFAULT_VERIFY_TIMEOUT_MS, failOnExitCode, failsOnActive } from '../cli/verify-options.js';
 import { prepareScan } from '../config/prepare.js';
+import { CONFIG_FILE } from '../config/load.js';
+import { BASELINE_FILE } from '../config/baseline.js';
 import { ExitCode, GitError, InputError, isUserError, UsageError } from '../errors.js';
 import { render } from '../report/index.js';
 import { scan, type ScanResult } from '../scan.js';
@@ -144,6 +146,8 @@ class Runner {
     /** What annotate() applies on the history's real paths (PreparedScan.history). */
     private readonly historyRules: PathRules,
     private readonly ruleset: RuleSet,
+    /** The config and baseline files (in use, or where they would be found), relative to the repository root. */
+    private readonly settings: readonly string[] = [],
   ) {}
 
   async run(plan: ScanPlan, workspace: string): Promise<{ result: ScanResult; target: string }> {
@@ -190,6 +194,14 @@ class Runner {
       const tip = await this.git.remoteBranchTip(fallbackBranch);
       if (!tip) throw new GitError(`${why}: old tip ${base} is gone and origin's ${fallbackBranch} cannot be found. ${FETCH_HINT}`);
       return this.range(tip, head, `${why}: old tip gone, the commits not on ${fallbackBranch}`, undefined, tag);
+    }
+    // The scan reads the config and baseline of the checkout, which the change may itself have
+    // written: an `ignore` or a baseline entry added with a secret hides it. Said, to be reviewed.
+    const touched = await this.git.changed(base, head, this.settings);
+    if (touched.length) {
+      this.deps.sink.warning(
+        `${why} changes ${touched.join(', ')}, which this scan read as changed: an ignore glob, an allow entry or a baseline entry added there can hide a secret. Review that change too.`,
+      );
     }
     const range = `${base}..${head}`;
     // A pushed tag as the event names it (`after`) and as checked out (the ref may name the tag
@@ -317,7 +329,13 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     const { ruleset } = prepared;
     const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline });
     const scanHistory: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline, suppress: prepared.history.suppress });
-    const done = await new Runner(deps, git, repoRoot ?? root, scanEvents, scanHistory, prepared.ignore, prepared.history.later, ruleset).run(plan, workspace);
+    const settingsRoot = repoRoot ?? root;
+    const settings = [...new Set([prepared.config.file, prepared.baseline?.file, path.join(settingsRoot, CONFIG_FILE), path.join(settingsRoot, BASELINE_FILE)])]
+      .filter((f): f is string => typeof f === 'string')
+      .map((f) => path.relative(settingsRoot, f))
+      .filter((rel) => rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel))
+      .map((rel) => rel.split(path.sep).join('/'));
+    const done = await new Runner(deps, git, settingsRoot, scanEvents, scanHistory, prepared.ignore, prepared.history.later, ruleset, settings).run(plan, workspace);
     const result = done.result;
     target = done.target;
     if (result.incomplete) throw new Error('the scan stopped before the end of its input');
