@@ -79,6 +79,16 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
     expect(r.code).toBe(130);
     expect(JSON.parse(r.stdout).incomplete).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
+    // With -o, the summary on stderr says so too.
+    const out = path.join(root, 'interrupted.json');
+    const o = start(['scan', '-', '-f', 'json', '-o', out], root, tmp);
+    o.child.stdin!.write('some text\n');
+    await until(() => readsStdin(o.child.pid!), 'standard input being read');
+    o.child.kill('SIGINT');
+    const ro = await o.done;
+    expect(ro.code).toBe(130);
+    expect(ro.stderr).toContain('Interrupted: No HubSpot credentials found before it stopped; json report written to');
+    expect(JSON.parse(readFileSync(out, 'utf8')).incomplete).toBe(true);
   });
 
   it('in the middle of a big file: exits 130, the text report says it is incomplete', async () => {

@@ -79,7 +79,8 @@ export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, r
     if (!args.quiet) {
       const n = result.findings.length;
       const found = n === 0 ? 'No HubSpot credentials' : `${n} HubSpot credential${n === 1 ? '' : 's'}`;
-      io.stderr.write(`${found} found; ${args.format} report written to ${args.output}\n`);
+      const stopped = result.incomplete ? 'Interrupted: ' : '';
+      io.stderr.write(`${stopped}${found} found${stopped ? ' before it stopped' : ''}; ${args.format} report written to ${args.output}\n`);
     }
   } else {
     io.stdout.write(text);
