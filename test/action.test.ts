@@ -196,6 +196,12 @@ describe('pull_request', () => {
     expect(r.summary).toContain('Scanned the checked-out files (.): 8 items, 0 skipped.');
     sarifOf(r);
     noLeak(r);
+    // A workspace that is itself a symbolic link (a runner set up so) is its real folder, not a link skipped.
+    const link = path.join(tmp, `ws-link-${path.basename(ws)}`);
+    symlinkSync(ws, link);
+    const linked = await run(link, 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!), { scan: 'files' });
+    expect(linked.code, linked.stdout + linked.stderr).toBe(1);
+    expect(annotated(linked)).toEqual([`${ODD_NAME}:1`, 'config/old.env:2', 'src/settings.ts:3']);
   });
 });
 
@@ -450,11 +456,30 @@ describe('config and baseline', () => {
     const ws = checkout(origin, head);
     const r = await run(ws, 'pull_request', prPayload(base, head));
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^::warning::.*changes \.hubspot-secrets\.json, which this scan read as changed/m);
+    expect(r.stdout).toMatch(/^::warning::.*changes \.hubspot-secrets\.json, the settings this scan reads from the checkout/m);
     // Unchanged settings: no such warning.
     const clean = await run(checkout(repo.origin, repo.feature[2]!), 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
-    expect(clean.stdout).not.toContain('which this scan read as changed');
+    expect(clean.stdout).not.toContain('the settings this scan reads from the checkout');
     noLeak(r);
+    // Changed on the base branch only (after the PR branched): not the PR's change, no warning.
+    git(work, 'checkout', '-q', 'main');
+    const moved = commit(work, 'config on main', { '.hubspot-secrets.json': JSON.stringify({ ignore: ['docs/**'] }) });
+    git(work, 'checkout', '-q', '-b', 'feature2', base);
+    commit(work, 'link the config', { 'conf/hs.json': JSON.stringify({ ignore: [] }) });
+    symlinkSync('conf/hs.json', path.join(work, '.hubspot-secrets.json'));
+    git(work, 'add', '.hubspot-secrets.json');
+    const linked = commit(work, 'link it', {});
+    git(work, 'checkout', '-q', '-b', 'feature3', base);
+    const plain = commit(work, 'a file', { 'a.txt': 'nothing here\n' });
+    git(work, 'push', '-q', '--mirror', origin);
+    const baseOnly = await run(checkout(origin, plain), 'pull_request', prPayload(moved, plain));
+    expect(baseOnly.stdout).not.toContain('the settings this scan reads from the checkout');
+    // A config that is a symbolic link: a change to the file it names counts.
+    git(work, 'checkout', '-q', 'feature2');
+    const edited = commit(work, 'edit the linked config', { 'conf/hs.json': JSON.stringify({ ignore: ['*.env'] }) });
+    git(work, 'push', '-q', '--mirror', origin);
+    const viaLink = await run(checkout(origin, edited), 'pull_request', prPayload(linked, edited));
+    expect(viaLink.stdout).toMatch(/^::warning::.*changes conf\/hs\.json, the settings this scan reads/m);
   });
 
   it('a broken config fails closed, naming the file', async () => {
@@ -512,10 +537,16 @@ describe('bad input fails closed', () => {
     expect(folder.code).toBe(2);
     expect(folder.stdout).toContain('a folder on its way is a symbolic link out of the workspace');
     expect(existsSync(path.join(tmp, 'report.sarif'))).toBe(false);
+    // Nor is a folder made out there before it is refused.
+    const deep = await run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!), { 'sarif-file': 'out/new-deep/x.sarif' });
+    expect(deep.code).toBe(2);
+    expect(existsSync(path.join(tmp, 'new-deep'))).toBe(false);
     for (const [input, said] of [
       ['../outside.sarif', 'is not a file inside the workspace'],
       ['/proc/x.sarif', 'is not a file inside the workspace'],
       ['reports/', 'names a folder'],
+      ['docs', 'names a folder'],
+      ['reports/.', 'names a folder'],
     ] as const) {
       const r = await run(ws, 'push', pushPayload('refs/heads/main', repo.main[1]!, repo.main[2]!), { 'sarif-file': input });
       expect(r.code, input).toBe(2);

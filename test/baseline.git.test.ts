@@ -134,11 +134,12 @@ describe('baseline --history', () => {
     expect((await json(['audit'], repo.dir)).doc.findings.map((f) => f.path).sort()).toEqual(['<commit message>', 'old.env']);
     const rec = await runMain(['baseline', '--history'], { cwd: repo.dir });
     expect(rec.code).toBe(0);
-    expect(rec.stderr).toContain('3 entries (2 added, 0 pruned)');
+    // The file entry for the secret in HEAD becomes a history entry: the history holds it too.
+    expect(rec.stderr).toContain('3 entries (3 added, 0 pruned)');
     const file = JSON.parse(readFileSync(path.join(repo.dir, '.hubspot-secrets-baseline.json'), 'utf8')) as { entries: { path: string; history?: boolean; commit?: string }[] };
     expect(file.entries.map((e) => [e.path, e.history === true, /^[0-9a-f]{40}$/.test(e.commit ?? '')]).sort()).toEqual([
       ['<commit message>', true, true],
-      ['app.env', false, false],
+      ['app.env', true, true],
       ['old.env', true, true],
     ]);
     expect((await json(['audit'], repo.dir)).code).toBe(0);
@@ -148,6 +149,21 @@ describe('baseline --history', () => {
     expect((await runMain(['baseline'], { cwd: repo.dir })).stderr).toContain('3 entries (unchanged)');
     expect((await json(['audit'], repo.dir)).code).toBe(0);
     expect((await runMain(['baseline', '--history', '--update'], { cwd: repo.dir })).stderr).toContain('3 entries (unchanged)');
+    // Blobs a history run could not read (too large here) keep their entries.
+    const big = await runMain(['baseline', '--history', '--update', '--max-file-size', '20'], { cwd: repo.dir });
+    expect(big.stderr).toContain('3 entries (unchanged)');
+    // The secret removed from the files: still accepted in the history.
+    repo.git('rm', '-q', 'app.env');
+    repo.commit('remove app.env');
+    expect((await runMain(['baseline', '--update'], { cwd: repo.dir })).stderr).toContain('3 entries (unchanged)');
+    expect((await json(['audit'], repo.dir)).code).toBe(0);
+    // A baseline that cannot be read (a merge conflict) holding history entries: a scan of the files
+    // cannot record them again, so it does not rewrite it.
+    const bl = path.join(repo.dir, '.hubspot-secrets-baseline.json');
+    writeFileSync(bl, `<<<<<<< ours\n${readFileSync(bl, 'utf8')}=======\n>>>>>>> theirs\n`);
+    const broken = await runMain(['baseline'], { cwd: repo.dir });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('cannot record again the history entries it holds');
     // Only the whole history: no paths.
     const paths = await runMain(['baseline', '--history', 'app.env'], { cwd: repo.dir });
     expect(paths.code).toBe(2);

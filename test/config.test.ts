@@ -250,6 +250,11 @@ describe('config: invalid', () => {
       ],
     ],
     [
+      'custom rule missing a key (a problem at its root) and with a pattern problem: both listed',
+      { customRules: [(({ docs: _docs, ...rest }) => rest)(customRule('x-key', ['x_\\d+']))] },
+      ["/customRules/0: must have required property 'docs'", '/customRules/0: rule x-key: patterns[0] has no named group (?<secret>…)'],
+    ],
+    [
       'custom rule with an invalid regex',
       { customRules: [customRule('x-key', ['(?<secret>x_['])] },
       ['/customRules/0: rule x-key: patterns[0] is not a valid regular expression: Invalid regular expression: /(?<secret>x_[/dgi: Unterminated character class'],

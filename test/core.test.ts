@@ -318,6 +318,11 @@ describe('decodeBytes', () => {
     // UTF-8 with NULs all on one side is UTF-8 still.
     const utf8 = `ab\0c\0d\0e\0fgh ${cjk}`;
     expect(decodeBytes(Buffer.from(utf8))).toEqual({ kind: 'text', text: utf8, encoding: 'utf8' });
+    // So is a legacy 8-bit text (Latin-1 here) with stray NULs on one side: its line ends are not UTF-16's.
+    const latin1 = Buffer.concat([Buffer.from('caf\xe9 logs\n', 'latin1'), Buffer.from(`x\0x\0x\0x\0\nHUBSPOT_TOKEN=${t.pat}\n`)]);
+    expect([...latin1].flatMap((b, i) => (b === 0 ? [i % 2] : []))).toEqual([1, 1, 1, 1]);
+    const d = decodeBytes(latin1);
+    expect(d.kind === 'text' && d.encoding !== 'utf16le' && d.text.includes(t.pat!)).toBe(true);
   });
   it('reads text with a few stray NUL bytes as text (1% of control bytes in the first 8 KiB at most, or 4)', () => {
     const line = `HUBSPOT_TOKEN=${t.pat}\n`;

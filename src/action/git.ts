@@ -4,6 +4,7 @@
  * FETCH_HEAD; only objects (and .git/shallow) change. Nothing here is printed with a secret.
  */
 import { gitRun } from '../sources/git/repo.js';
+import { GitError } from '../errors.js';
 
 export interface GitResult {
   code: number;
@@ -52,11 +53,18 @@ export class ActionGit {
     return r.code === 0 ? r.stdout.trim() : null;
   }
 
-  /** Which of `paths` (relative to the repository root) differ between two commits (added, changed or deleted). */
+  /**
+   * Which of `paths` (relative to the repository root) the commits of `head` not in `base` change
+   * (added, changed or deleted: against their merge base, so a change only on the base side is not one).
+   */
   async changed(base: string, head: string, paths: readonly string[]): Promise<string[]> {
     if (!paths.length) return [];
-    const r = await this.git(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', '-z', base, head, '--', ...paths.map((p) => `:(literal)${p}`)], this.cwd);
-    return r.code === 0 ? r.stdout.split('\0').filter(Boolean) : [];
+    const diff = (range: string[]) => this.git(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', '-z', ...range, '--', ...paths.map((p) => `:(literal)${p}`)], this.cwd);
+    let r = await diff([`${base}...${head}`]);
+    // No merge base in the checkout (a shallow one the scan did not need deepening): the two trees.
+    if (r.code !== 0 && /merge base/i.test(r.stderr)) r = await diff([base, head]);
+    if (r.code !== 0) throw new GitError(`git diff ${base.slice(0, 12)}...${head.slice(0, 12)} failed: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+    return r.stdout.split('\0').filter(Boolean);
   }
 
   /** The sha of a branch of origin: the local remote-tracking ref, else asked of origin. */

@@ -6,7 +6,7 @@
  * even after fetching) fails the step with exit 2; the step passes only when the whole range was
  * scanned and `fail-on` allows what was found.
  */
-import { constants } from 'node:fs';
+import { constants, existsSync, statSync } from 'node:fs';
 import { readFile, mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withoutIgnored } from '../cli/git-scan.js';
@@ -195,14 +195,6 @@ class Runner {
       if (!tip) throw new GitError(`${why}: old tip ${base} is gone and origin's ${fallbackBranch} cannot be found. ${FETCH_HINT}`);
       return this.range(tip, head, `${why}: old tip gone, the commits not on ${fallbackBranch}`, undefined, tag);
     }
-    // The scan reads the config and baseline of the checkout, which the change may itself have
-    // written: an `ignore` or a baseline entry added with a secret hides it. Said, to be reviewed.
-    const touched = await this.git.changed(base, head, this.settings);
-    if (touched.length) {
-      this.deps.sink.warning(
-        `${why} changes ${touched.join(', ')}, which this scan read as changed: an ignore glob, an allow entry or a baseline entry added there can hide a secret. Review that change too.`,
-      );
-    }
     const range = `${base}..${head}`;
     // A pushed tag as the event names it (`after`) and as checked out (the ref may name the tag
     // object where the event names its commit): what a push of it sent besides commits.
@@ -211,6 +203,15 @@ class Runner {
     const events = (): AsyncIterable<SourceEvent> =>
       withoutIgnored(concatSources(this.deps.sources.commits({ cwd: this.root, range }), this.deps.sources.pushedTags({ cwd: this.root, updates })), this.ignore);
     const result = await this.repairingShallow(() => this.scanEvents(events()), [base, head], why);
+    // The scan reads the config and baseline of the checkout, which the change may itself have
+    // written: an `ignore` or a baseline entry added with a secret hides it. Said, to be reviewed
+    // (asked after the scan, which has deepened a shallow checkout to the merge base if need be).
+    const touched = await this.git.changed(base, head, this.settings);
+    if (touched.length) {
+      this.deps.sink.warning(
+        `${why} changes ${touched.join(', ')}, the settings this scan reads from the checkout: an ignore glob, an allow entry or a baseline entry added there can hide a secret. Review that change too.`,
+      );
+    }
     return { result, target: why };
   }
 
@@ -263,6 +264,28 @@ export function shouldFail(failOn: FailOn, result: ScanResult): boolean {
   return failOnExitCode(failOn === 'never' ? 'none' : failOn, result) !== 0;
 }
 
+/**
+ * The config and baseline files (in use, or where they would be found) as paths relative to the
+ * repository root, each also as the file it links to when it is a symbolic link (the loader follows
+ * it): what a change to the scan's own settings would touch. Files outside the repository are left out.
+ */
+async function settingsPaths(root: string, files: readonly (string | null | undefined)[]): Promise<string[]> {
+  const realRoot = await realpath(root).catch(() => root);
+  const out = new Set<string>();
+  const add = (base: string, file: string): void => {
+    const rel = path.relative(base, file);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return;
+    out.add(rel.split(path.sep).join('/'));
+  };
+  for (const f of files) {
+    if (typeof f !== 'string') continue;
+    add(root, f);
+    const real = await realpath(f).catch(() => null);
+    if (real) add(realRoot, real);
+  }
+  return [...out];
+}
+
 /** The `sarif-file` input as a path inside the workspace, or a UsageError naming it. */
 export function sarifTarget(workspace: string, input: string): string {
   const file = path.resolve(workspace, input);
@@ -270,7 +293,10 @@ export function sarifTarget(workspace: string, input: string): string {
   if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
     throw new UsageError(`input sarif-file: '${input}' is not a file inside the workspace (${workspace})`);
   }
-  if (/[\\/]$/.test(input)) throw new UsageError(`input sarif-file: '${input}' names a folder; name the file (for example ${input}hubspot-secrets.sarif)`);
+  const last = input.split(/[\\/]/).pop();
+  if (last === '' || last === '.' || last === '..' || statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`input sarif-file: '${input}' names a folder; name the file (for example ${path.join(input, 'hubspot-secrets.sarif')})`);
+  }
   return file;
 }
 
@@ -284,10 +310,17 @@ async function writeSarif(workspace: string, file: string, text: string): Promis
     throw new InputError(`input sarif-file: cannot write ${file}: ${why}`);
   };
   try {
+    const ws = await realpath(workspace);
+    const inside = async (dir: string): Promise<void> => {
+      const rel = path.relative(ws, await realpath(dir));
+      if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) fail('a folder on its way is a symbolic link out of the workspace');
+    };
+    // The nearest folder that exists is checked before any is made under it, and the file's after.
+    let existing = path.dirname(file);
+    while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    await inside(existing);
     await mkdir(path.dirname(file), { recursive: true });
-    const [ws, dir] = await Promise.all([realpath(workspace), realpath(path.dirname(file))]);
-    const rel = path.relative(ws, dir);
-    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) fail('a folder on its way is a symbolic link out of the workspace');
+    await inside(path.dirname(file));
     await writeFile(file, text, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
   } catch (err) {
     if (err instanceof InputError) throw err;
@@ -298,7 +331,10 @@ async function writeSarif(workspace: string, file: string, text: string): Promis
 
 export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
   const { env, sink } = deps;
-  const workspace = path.resolve(env['GITHUB_WORKSPACE'] || deps.cwd);
+  // The runner's workspace, as its real path: a workspace that is itself a symbolic link would be a
+  // link named as a path, not followed, and nothing would be scanned.
+  const given = path.resolve(env['GITHUB_WORKSPACE'] || deps.cwd);
+  const workspace = await realpath(given).catch(() => given);
   let target = 'the repository';
   let plan: ScanPlan | undefined;
   try {
@@ -330,11 +366,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     const scanEvents: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline });
     const scanHistory: Scanner = (events) => scan(events, { ruleset, showSecrets: false, ...prepared.pipeline, suppress: prepared.history.suppress });
     const settingsRoot = repoRoot ?? root;
-    const settings = [...new Set([prepared.config.file, prepared.baseline?.file, path.join(settingsRoot, CONFIG_FILE), path.join(settingsRoot, BASELINE_FILE)])]
-      .filter((f): f is string => typeof f === 'string')
-      .map((f) => path.relative(settingsRoot, f))
-      .filter((rel) => rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel))
-      .map((rel) => rel.split(path.sep).join('/'));
+    const settings = await settingsPaths(settingsRoot, [prepared.config.file, prepared.baseline?.file, path.join(settingsRoot, CONFIG_FILE), path.join(settingsRoot, BASELINE_FILE)]);
     const done = await new Runner(deps, git, settingsRoot, scanEvents, scanHistory, prepared.ignore, prepared.history.later, ruleset, settings).run(plan, workspace);
     const result = done.result;
     target = done.target;

@@ -28,8 +28,8 @@ export function checkRuleSpec(spec: unknown): RuleProblem[] {
           : (e.message ?? 'invalid'),
     }));
     // Its patterns' own problems too, listed at once (not after the schema's are mended).
-    const seen = new Set(problems.map((p) => p.path));
-    return [...problems, ...patternProblems(spec).filter((p) => !seen.has(p.path))];
+    const seen = new Set(problems.map((p) => `${p.path}\u0000${p.message}`));
+    return [...problems, ...patternProblems(spec).filter((p) => !seen.has(`${p.path}\u0000${p.message}`))];
   }
   let compiled;
   try {

@@ -54,7 +54,25 @@ function utf16Guess(buf: Uint8Array): 'le' | 'be' | null {
   if (oddNul > pairs * 0.7 && evenNul < pairs * 0.1) return 'le';
   if (evenNul > pairs * 0.7 && oddNul < pairs * 0.1) return 'be';
   const side = evenNul === 0 && oddNul >= 4 ? 'le' : oddNul === 0 && evenNul >= 4 ? 'be' : null;
-  return side && !isUtf8(buf.subarray(0, utf8Cut(buf, n))) ? side : null;
+  return side && pairedLineEnds(buf, n, side) && !isUtf8(buf.subarray(0, utf8Cut(buf, n))) ? side : null;
+}
+
+/**
+ * Whether the first `n` bytes have line ends and each is a UTF-16 one on `side` (its byte in the
+ * low place of a pair whose other byte is NUL): a legacy 8-bit text (Shift_JIS, Latin-1) with a few
+ * stray NULs has its line ends anywhere.
+ */
+function pairedLineEnds(buf: Uint8Array, n: number, side: 'le' | 'be'): boolean {
+  let ends = 0;
+  for (let i = 0; i < n; i++) {
+    const b = buf[i]!;
+    if (b !== 10 && b !== 13) continue;
+    const low = side === 'le' ? i % 2 === 0 : i % 2 === 1;
+    const other = side === 'le' ? buf[i + 1] : buf[i - 1];
+    if (!low || other !== 0) return false;
+    ends++;
+  }
+  return ends > 0;
 }
 
 /** Where the first `n` bytes end without cutting a UTF-8 sequence in two (all of them when that is the whole). */

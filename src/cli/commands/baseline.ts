@@ -111,12 +111,16 @@ export const baselineCommand = {
               return null;
             },
           ));
-    // A history run judges history entries only, a scan of the files the others only: a finding
-    // already accepted by an entry of the other kind is not recorded twice (one entry per fingerprint).
-    const otherKind = new Set((old ?? []).filter((e) => (e.history === true) !== args.history).map((e) => e.fingerprint));
-    const fresh: BaselineEntry[] = result.findings
-      .map((f) => (hist ? { ...entryFor(f, dir, reportDir), ...(f.commit ? { commit: f.commit.sha } : {}), history: true as const } : entryFor(f, dir, reportDir)))
-      .filter((e) => !otherKind.has(e.fingerprint));
+    // A history run judges history entries only, a scan of the files the others only (one entry per
+    // fingerprint). A finding of the files already accepted by a history entry is not recorded again;
+    // a file entry for a secret the history holds becomes a history entry (else removing the secret
+    // from the files, which prunes the file entry, would un-accept it in the history).
+    const historyFps = new Set((old ?? []).filter((e) => e.history === true).map((e) => e.fingerprint));
+    const fresh: BaselineEntry[] = hist
+      ? result.findings.map((f) => ({ ...entryFor(f, dir, reportDir), ...(f.commit ? { commit: f.commit.sha } : {}), history: true as const }))
+      : result.findings.map((f) => entryFor(f, dir, reportDir)).filter((e) => !historyFps.has(e.fingerprint));
+    const freshFps = new Set(fresh.map((e) => e.fingerprint));
+    const replaced = (e: BaselineEntry): boolean => args.history && e.history !== true && freshFps.has(e.fingerprint);
     // Entries for what this run scanned; the others (a baseline found in a folder above, holding
     // other folders' entries) are kept as they are, in both modes: nothing recorded is lost.
     const scanned = paths.map((p) => path.resolve(io.cwd, p));
@@ -125,26 +129,30 @@ export const baselineCommand = {
     const unread = result.warnings.map((w) => path.resolve(reportDir, w.path));
     const within = (folders: readonly string[], abs: string): boolean => folders.some((f) => relativeTo(f, abs) !== null);
     const covered = (e: BaselineEntry): boolean => {
-      if (e.history === true) return args.history;
       const abs = path.resolve(dir, e.path);
+      if (e.history === true) return args.history && !within(unread, abs);
       return !args.history && within(scanned, abs) && !within(unread, abs);
     };
     let entries = fresh;
     let added: number;
     let pruned: number;
     if (previous) {
-      const m = mergeBaseline(previous.entries, fresh, covered);
+      const m = mergeBaseline(previous.entries.filter((e) => !replaced(e)), fresh, covered);
       ({ entries, added, pruned } = m);
     } else {
       // Rewriting replaces a broken file when this run covers all it can hold (its folder, from the
       // files); else the entries it cannot read to keep would be lost.
-      if (old === null && (args.history || !within(scanned, dir))) {
+      // Entries recorded from the history (a marker in the text: it cannot be read) a scan of the
+      // files cannot record again.
+      const holdsHistory = previousText !== null && /"history"\s*:/.test(previousText);
+      if (old === null && (args.history || holdsHistory || !within(scanned, dir))) {
         const why = unreadable instanceof Error ? unreadable.message.split('\n')[0] : String(unreadable);
+        const lost = args.history ? 'records the history only' : holdsHistory ? 'cannot record again the history entries it holds' : 'scans only part of what it holds';
         throw new ConfigError(
-          `baseline: ${shown} cannot be read (${why}), and this run ${args.history ? 'records the history only' : 'scans only part of what it holds'}, so its other entries would be lost; mend it, or rewrite it whole with \`baseline\` over its folder`,
+          `baseline: ${shown} cannot be read (${why}), and this run ${lost}, so its other entries would be lost; mend it${args.history || holdsHistory ? '' : ', or rewrite it whole with `baseline` over its folder'}`,
         );
       }
-      const kept = old ?? [];
+      const kept = (old ?? []).filter((e) => !replaced(e));
       const now = new Set(fresh.map((e) => e.fingerprint));
       // A fingerprint holds its path, so no fresh entry can be one of those kept.
       entries = [...kept.filter((e) => !covered(e)), ...fresh];
