@@ -55,7 +55,7 @@ export const SCHEMA = {
           rule: { type: 'string', minLength: 1 },
           path: { type: 'string' },
           line: { type: 'integer', minimum: 1 },
-          commit: { type: 'string', pattern: '^[0-9a-f]{40,64}$' },
+          commit: { type: 'string', pattern: '^[0-9a-fA-F]{4,64}$' },
           history: { const: true },
         },
       },
