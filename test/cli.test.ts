@@ -104,6 +104,8 @@ for (const [name, run] of [
         // What is missing, said as such (not yargs' "Not enough non-option arguments").
         [['hook'], 'hook: name an action: install, uninstall or run'],
         [['verify'], 'verify: name the token, or - to read it from standard input'],
+        // An unknown option took the token as its value: named, not the token said missing.
+        [['verify', '--show-secrets', 'x'], 'Unknown argument: --show-secrets\n'],
         [['scan', '-o', ''], '--output needs a file name (or - for standard output)\n'],
       ] as const) {
         const r = await run([...argv], { cwd: clean });

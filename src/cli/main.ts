@@ -91,9 +91,20 @@ const MISSING: Readonly<Record<string, string>> = {
   verify: 'verify: name the token, or - to read it from standard input',
 };
 
-/** yargs' "Not enough non-option arguments: got 0, need at least 1" said of what is missing. */
-function missingArgs(msg: string, argv: readonly string[]): string {
-  return msg.startsWith('Not enough non-option arguments') && argv[0] !== undefined ? (MISSING[argv[0]] ?? msg) : msg;
+/**
+ * yargs' "Not enough non-option arguments: got 0, need at least 1" said of what is missing, or of
+ * the unknown option that took the missing argument as its value (`verify --show-secrets x`).
+ * `known`: the command's options and their aliases.
+ */
+function missingArgs(msg: string, argv: readonly string[], known: ReadonlySet<string>): string {
+  if (!msg.startsWith('Not enough non-option arguments') || argv[0] === undefined) return msg;
+  const end = argv.indexOf('--');
+  const unknown = (end === -1 ? argv : argv.slice(0, end)).filter((a) => {
+    const m = /^--(?:no-)?([^=]+)|^-([^-])/.exec(a);
+    return m !== null && !known.has(m[1] ?? m[2]!);
+  });
+  if (unknown.length) return `Unknown argument${unknown.length === 1 ? '' : 's'}: ${unknown.map((a) => a.split('=')[0]).join(', ')}`;
+  return MISSING[argv[0]] ?? msg;
 }
 
 export async function main(argvIn: readonly string[], io: Io): Promise<number> {
@@ -134,7 +145,10 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     .demandCommand(1, 'Name a command (scan, rules …); see --help.')
     .recommendCommands()
     .fail((msg, err) => {
-      throw err ?? new UsageError(missingArgs(unknownArgs(msg, argv), argv));
+      if (err) throw err;
+      const o = (parser as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+      const known = new Set([...Object.keys(o.key), ...Object.values(o.alias).flat()]);
+      throw new UsageError(missingArgs(unknownArgs(msg, argv), argv, known));
     });
   skipHelpCache(parser);
   for (const cmd of COMMANDS) {
