@@ -20,13 +20,16 @@ export interface Annotation {
   properties: AnnotationProperties;
 }
 
+/** Why a credential could not be told, ` (…)` after its `unknown` status (our own words: HTTP status, time-out; never a token). */
+export function unknownReason(v: NonNullable<Finding['verification']>): string {
+  return v.status === 'unknown' && v.reason ? ` (${v.reason})` : '';
+}
+
 function status(f: Finding): string {
   const v = f.verification;
   if (!v) return '';
   const hub = v.hubId !== undefined ? `, hub ${v.hubId}` : '';
-  // Why it could not be told (our own words: HTTP status, time-out; never a token).
-  const why = v.status === 'unknown' && v.reason ? ` (${v.reason})` : '';
-  return ` Verification: ${v.status}${hub}${why}.`;
+  return ` Verification: ${v.status}${hub}${unknownReason(v)}.`;
 }
 
 export function findingAnnotation(f: Finding): Annotation {

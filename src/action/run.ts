@@ -14,6 +14,7 @@ import { scanInWorkers } from '../parallel/prescan.js';
 import { DEFAULT_VERIFY_CONCURRENCY, DEFAULT_VERIFY_TIMEOUT_MS, failOnExitCode, failsOnActive } from '../cli/verify-options.js';
 import { prepareScan } from '../config/prepare.js';
 import { CONFIG_FILE } from '../config/load.js';
+import { relativeTo } from '../config/globs.js';
 import { BASELINE_FILE } from '../config/baseline.js';
 import { ExitCode, GitError, InputError, isUserError, UsageError } from '../errors.js';
 import { render } from '../report/index.js';
@@ -273,9 +274,8 @@ async function settingsPaths(root: string, files: readonly (string | null | unde
   const realRoot = await realpath(root).catch(() => root);
   const out = new Set<string>();
   const add = (base: string, file: string): void => {
-    const rel = path.relative(base, file);
-    if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return;
-    out.add(rel.split(path.sep).join('/'));
+    const rel = relativeTo(base, file);
+    if (rel) out.add(rel);
   };
   for (const f of files) {
     if (typeof f !== 'string') continue;
@@ -289,8 +289,7 @@ async function settingsPaths(root: string, files: readonly (string | null | unde
 /** The `sarif-file` input as a path inside the workspace, or a UsageError naming it. */
 export function sarifTarget(workspace: string, input: string): string {
   const file = path.resolve(workspace, input);
-  const rel = path.relative(workspace, file);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+  if (!relativeTo(workspace, file)) {
     throw new UsageError(`input sarif-file: '${input}' is not a file inside the workspace (${workspace})`);
   }
   const last = input.split(/[\\/]/).pop();
@@ -312,8 +311,7 @@ async function writeSarif(workspace: string, file: string, text: string): Promis
   try {
     const ws = await realpath(workspace);
     const inside = async (dir: string): Promise<void> => {
-      const rel = path.relative(ws, await realpath(dir));
-      if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) fail('a folder on its way is a symbolic link out of the workspace');
+      if (relativeTo(ws, await realpath(dir)) === null) fail('a folder on its way is a symbolic link out of the workspace');
     };
     // The nearest folder that exists is checked before any is made under it, and the file's after.
     let existing = path.dirname(file);

@@ -4,6 +4,7 @@
  */
 import type { RuleSet } from '../core/types.js';
 import type { ScanResult } from '../scan.js';
+import { unknownReason } from './annotations.js';
 
 /** Text safe inside a Markdown table cell: no pipe, no newline, no HTML, no backticks opening code. */
 export function cell(s: string): string {
@@ -52,7 +53,7 @@ export function summaryMarkdown(s: SummaryInput): string {
       const commit = !f.commit ? '' : f.commit.tag !== undefined ? ` (tag ${f.commit.tag}, message)` : ` (commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ', message' : ''})`;
       const docs = rule ? ` [docs](${rule.spec.docs})` : '';
       lines.push(
-        `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification ? `${f.verification.status}${f.verification.status === 'unknown' && f.verification.reason ? ` (${f.verification.reason})` : ''}` : 'not verified')} | ${cell(fix)}${docs} |`,
+        `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification ? `${f.verification.status}${unknownReason(f.verification)}` : 'not verified')} | ${cell(fix)}${docs} |`,
       );
     }
     if (n > MAX_ROWS) lines.push('', `… and ${n - MAX_ROWS} more; see the SARIF file or the annotations.`);

@@ -81,8 +81,16 @@ export function unknownArgs(msg: string, argv: readonly string[]): string {
     if (n.length === 1 && argv.some((a) => /^-[^-]/.test(a) && a.slice(1).split('=')[0]!.includes(n))) return `-${n}`;
     return n;
   };
-  const shown = [...new Set(names.filter((n) => n === kebab(n) || !names.includes(kebab(n))).map(label))];
-  return `Unknown argument${shown.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
+  return unknownMessage([...new Set(names.filter((n) => n === kebab(n) || !names.includes(kebab(n))).map(label))]);
+}
+
+const unknownMessage = (shown: readonly string[]): string => `Unknown argument${shown.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
+
+/** What yargs 17 keeps of the options it knows (not in its type declarations): choices, names, aliases. */
+interface ParserOptions {
+  choices: Record<string, readonly unknown[] | undefined>;
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
 }
 
 /** What each command's demanded positional argument is, for yargs' "Not enough non-option arguments". */
@@ -103,7 +111,7 @@ function missingArgs(msg: string, argv: readonly string[], known: ReadonlySet<st
     const m = /^--(?:no-)?([^=]+)|^-([^-])/.exec(a);
     return m !== null && !known.has(m[1] ?? m[2]!);
   });
-  if (unknown.length) return `Unknown argument${unknown.length === 1 ? '' : 's'}: ${unknown.map((a) => a.split('=')[0]).join(', ')}`;
+  if (unknown.length) return unknownMessage(unknown.map((a) => a.split('=')[0]!));
   return MISSING[argv[0]] ?? msg;
 }
 
@@ -111,6 +119,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
   const argv = commandFirst(argvIn);
   let pending: Promise<number> | undefined;
   let helpText = '';
+  const options = (): ParserOptions => (parser as unknown as { getOptions(): ParserOptions }).getOptions();
   const parser = yargs()
     .scriptName(TOOL_NAME)
     .usage(`$0 <command> [options]\n\nKeeps HubSpot credentials out of git.`)
@@ -126,8 +135,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     // outside an option's choices is left for yargs to name (`--fail-on bogus --fail-on any`), and
     // CHECKED ones are checked here.
     .middleware((args) => {
-      // yargs 17 keeps each option's choices there (not in its type declarations).
-      const choices = (parser as unknown as { getOptions(): { choices: Record<string, readonly unknown[] | undefined> } }).getOptions().choices;
+      const { choices } = options();
       for (const [k, v] of Object.entries(args)) {
         if (!Array.isArray(v) || ARRAY_ARGS.has(k)) continue;
         if (choices[k]?.length && !v.every((x) => choices[k]!.includes(x))) continue;
@@ -146,7 +154,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     .recommendCommands()
     .fail((msg, err) => {
       if (err) throw err;
-      const o = (parser as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+      const o = options();
       const known = new Set([...Object.keys(o.key), ...Object.values(o.alias).flat()]);
       throw new UsageError(missingArgs(unknownArgs(msg, argv), argv, known));
     });

@@ -116,10 +116,13 @@ export function verifyHooks(
     throw new UsageError('--fail-on active needs --verify (without it no credential is known to be live)');
   }
   const exitCode = (result: ScanResult): number => failOnExitCode(failOn, result);
-  apiNumbers(args);
-  // A base URL typed on the command line is checked with or without --verify (not $HUBSPOT_API_BASE_URL).
-  if (args['api-base-url'] !== undefined) resolveApiBaseUrl(args['api-base-url'], {});
-  if (!args.verify) return { exitCode };
+  if (!args.verify) {
+    // Checked without --verify too (a typo is an error, not ignored): the numbers, and a base URL
+    // typed on the command line (not $HUBSPOT_API_BASE_URL). With --verify, apiSettings checks them.
+    apiNumbers(args);
+    if (args['api-base-url'] !== undefined) resolveApiBaseUrl(args['api-base-url'], {});
+    return { exitCode };
+  }
   const settings = apiSettings(args, io);
   return {
     exitCode,
