@@ -2,6 +2,7 @@
 /** The executable: wires the real process to main(). The only place that sets the exit code. */
 import { setFlagsFromString } from 'node:v8';
 import { bundledWorkerUrl, COMPILE_BUDGET_FLAG, dropSpares, speculate, startSpares } from './parallel/spare.js';
+import { opensRepoHere, REV_PARSE_HEAD, REV_PARSE_REPO, startEarly } from './sources/git/early.js';
 
 /** Whether main() has settled (its report is out). */
 let settled = false;
@@ -25,6 +26,17 @@ try {
   if (url) startSpares(url, n);
 } catch {
   // Only a head start: the pool starts its own workers (and reports their errors).
+}
+
+// A git run's first question (what the repository is) is asked now too, while the rest loads
+// (src/sources/git/early.ts): the hook waits for it ~10 ms less.
+try {
+  if (opensRepoHere(process.argv.slice(2))) {
+    startEarly(process.cwd(), REV_PARSE_HEAD);
+    startEarly(process.cwd(), REV_PARSE_REPO);
+  }
+} catch {
+  // Only a head start: openRepo asks itself.
 }
 
 // Everything else loads now (the workers above start meanwhile), in one import: each module file

@@ -11,25 +11,8 @@
 import buffer from 'node:buffer';
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
 import { GitError } from '../../errors.js';
+import { gitEnv, REV_PARSE_HEAD, REV_PARSE_REPO, takeEarly } from './early.js';
 import type { ByteStream } from '../types.js';
-
-/**
- * Environment for every git child: no prompts, no optional index writes, messages we can parse, and
- * the objects as they are (a `git replace` must not hide what a push sends).
- */
-function gitEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GIT_OPTIONAL_LOCKS: '0',
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_NO_REPLACE_OBJECTS: '1',
-    LC_ALL: 'C',
-    ...extra,
-  };
-  // `-u3` there overrides the `-U0` the diffs are asked with: context lines would count as added.
-  delete env['GIT_DIFF_OPTS'];
-  return env;
-}
 
 /** Git children still running: killed if this process exits first (Ctrl-C, an error), never left behind. */
 const running = new Set<ChildProcess>();
@@ -104,6 +87,21 @@ export interface GitRunResult {
 
 /** Run `git args…` in `cwd`; resolves with its output, or rejects with a one-line GitError. */
 export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions = {}): Promise<GitRunResult> {
+  /** The result of git's exit: its code (null: a signal) checked against okCodes. */
+  const ended = (code: number | null, stdout: Buffer, stderrBytes: Buffer): GitRunResult => {
+    const stderr = stderrBytes.toString('utf8');
+    const c = code ?? 128;
+    if (!(opts.okCodes ?? [0]).includes(c)) throw gitFailed(cwd, args, c, stderr);
+    return { code: c, stdout, stderr };
+  };
+  // Started before the rest loaded (early.ts): the same call, only sooner.
+  const early = opts.input === undefined ? takeEarly(cwd, args) : undefined;
+  if (early) {
+    return early.then((r) => {
+      if (r.error) throw spawnError(r.error, cwd);
+      return ended(r.code, r.stdout, r.stderr);
+    });
+  }
   return new Promise((resolve, reject) => {
     let child: ChildProcessWithoutNullStreams;
     try {
@@ -121,14 +119,11 @@ export function gitRun(cwd: string, args: readonly string[], opts: GitRunOptions
       /* git may exit before reading all input; its exit code tells */
     });
     child.on('close', (code) => {
-      const stderr = Buffer.concat(err).toString('utf8');
-      const c = code ?? 128;
-      const ok = opts.okCodes ?? [0];
-      if (!ok.includes(c)) {
-        reject(gitFailed(cwd, args, c, stderr));
-        return;
+      try {
+        resolve(ended(code, Buffer.concat(out), Buffer.concat(err)));
+      } catch (e) {
+        reject(e);
       }
-      resolve({ code: c, stdout: Buffer.concat(out), stderr });
     });
     child.stdin.end(opts.input);
   });
@@ -364,9 +359,9 @@ const EMPTY_TREE: Readonly<Record<string, string>> = {
 export async function openRepo(cwd: string): Promise<RepoInfo> {
   // One rev-parse for what a scan needs to know, and HEAD's commit asked for at the same time (the
   // hook runs this on every commit: spawns count, and these two need not wait for each other).
-  const headP = gitRun(cwd, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { okCodes: [0, 1, 128] });
+  const headP = gitRun(cwd, REV_PARSE_HEAD, { okCodes: [0, 1, 128] });
   headP.catch(() => {}); // seen below, once the repository is known to be one
-  const r = await gitRun(cwd, ['rev-parse', '--is-bare-repository', '--is-shallow-repository', '--show-object-format', '--absolute-git-dir', '--show-toplevel'], {
+  const r = await gitRun(cwd, REV_PARSE_REPO, {
     okCodes: [0, 128],
   }).catch((e) => {
     throw e instanceof GitError ? e : new GitError(String(e));
