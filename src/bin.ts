@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The executable: wires the real process to main(). The only place that sets the exit code. */
-import { setFlagsFromString } from 'node:v8';
 import { bundledWorkerUrl, COMPILE_BUDGET_FLAG, dropSpares, speculate, startSpares } from './parallel/spare.js';
+import { v8 } from './builtin.js';
 import { opensRepoHere, REV_PARSE_HEAD, REV_PARSE_REPO, startEarly } from './sources/git/early.js';
 
 /** Whether main() has settled (its report is out). */
@@ -21,7 +21,7 @@ try {
   // The guess first: most runs (the hook's `scan --staged` among them) need no worker, nor its file.
   const n = speculate(process.argv.slice(2), process.cwd());
   // Set before any worker starts and before the hot code first runs (see COMPILE_BUDGET_FLAG).
-  if (n > 0) setFlagsFromString(COMPILE_BUDGET_FLAG);
+  if (n > 0) v8().setFlagsFromString(COMPILE_BUDGET_FLAG);
   const url = n > 0 ? bundledWorkerUrl() : undefined;
   if (url) startSpares(url, n);
 } catch {

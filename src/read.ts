@@ -10,8 +10,7 @@
  * The overlap is derived from the rules (longest possible match, context reach, lookarounds), not
  * guessed.
  */
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { v8, vm } from './builtin.js';
 import { detect } from './core/detect.js';
 import { GitError } from './errors.js';
 import { decodeBytes, decodeInParts, LineIndex, type TextEncodingName } from './core/text.js';
@@ -162,19 +161,19 @@ let fullGc: (() => void) | null | undefined;
 
 /** After a window: a full collection when the heap holds more than `heapBar` (~5 ms with a small live heap). */
 function collectIfBloated(): void {
-  if (fullGc === null || getHeapStatistics().used_heap_size < heapBar) return;
+  if (fullGc === null || v8().getHeapStatistics().used_heap_size < heapBar) return;
   if (fullGc === undefined) {
     try {
       // V8's own gc(), exposed to a new context of this thread (the flag is read when a context is made).
-      setFlagsFromString('--expose-gc');
-      fullGc = runInNewContext('gc') as () => void;
+      v8().setFlagsFromString('--expose-gc');
+      fullGc = vm().runInNewContext('gc') as () => void;
     } catch {
       fullGc = null;
       return;
     }
   }
   fullGc();
-  heapBar = Math.max(HEAP_SOFT_LIMIT, getHeapStatistics().used_heap_size + HEAP_SOFT_LIMIT / 2);
+  heapBar = Math.max(HEAP_SOFT_LIMIT, v8().getHeapStatistics().used_heap_size + HEAP_SOFT_LIMIT / 2);
 }
 
 const BREAK = /\r\n?|\n/g;

@@ -2,12 +2,13 @@
  * early.ts: openRepo's two rev-parse calls started by the bin before the rest loads, and taken by
  * gitRun as if it had started them itself.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { opensRepoHere, REV_PARSE_HEAD, REV_PARSE_REPO, startEarly, takeEarly } from '../src/sources/git/early.js';
 import { openRepo } from '../src/sources/git/repo.js';
-import { runBin } from './helpers/cli.js';
+import { BIN, runBin } from './helpers/cli.js';
 import { makeRepo, wrappedGit } from './helpers/git.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -73,6 +74,21 @@ describe('git calls started early', () => {
       expect(r.code, r.stderr).toBe(0);
       const calls = readFileSync(log, 'utf8').split('\n').filter((l) => / rev-parse (--verify --quiet HEAD|--is-bare)/.test(l));
       expect(calls.sort(), argv.join(' ')).toEqual([`early ${REV_PARSE_HEAD.join(" ")}`, `early ${REV_PARSE_REPO.join(" ")}`].sort());
+    }
+  });
+
+  it('a clean pre-commit run loads no built-in it does not use (crypto, vm, v8, worker_threads: builtin.ts)', () => {
+    const repo = makeRepo();
+    repo.commit('first', { 'a.txt': 'a\n' });
+    repo.write({ 'b.txt': 'b\n' }).git('add', 'b.txt');
+    // Node's own list of the built-ins this process loaded, written as it exits.
+    const report = 'process.on("exit", () => process.stderr.write("LOADED " + process.moduleLoadList.join(",") + "\\n"))';
+    for (const argv of [['scan', '--staged'], ['hook', 'run', 'pre-commit']]) {
+      const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(report)}`, BIN, ...argv], { cwd: repo.dir, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const loaded = r.stderr.split('LOADED ')[1]!.trim().split(',');
+      expect(loaded, argv.join(' ')).toContain('NativeModule child_process');
+      for (const name of ['crypto', 'vm', 'v8', 'worker_threads']) expect(loaded, argv.join(' ')).not.toContain(`NativeModule ${name}`);
     }
   });
 });

@@ -1,5 +1,5 @@
 /** Previews and fingerprints: what may leave the process instead of a secret. Pure. */
-import { createHash } from 'node:crypto';
+import { crypto } from '../builtin.js';
 import type { CompiledRule } from './types.js';
 
 /**
@@ -19,10 +19,10 @@ export function redact(secret: string, rule?: CompiledRule): string {
  * secrets hold 100+ random bits, far beyond that (README, Baselines).
  */
 export function fingerprint(ruleId: string, secret: string, path: string): string {
-  return createHash('sha256').update(`${ruleId}\0${secret}\0${path}`).digest('hex').slice(0, 32);
+  return crypto().createHash('sha256').update(`${ruleId}\0${secret}\0${path}`).digest('hex').slice(0, 32);
 }
 
 /** Hash of a secret alone, for de-duplicating verification without keeping the secret as a key. */
 export function secretHash(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return crypto().createHash('sha256').update(secret).digest('hex');
 }

@@ -4,7 +4,8 @@
  * Fails closed: a worker that throws, exits, or cannot start rejects every pending batch with a
  * PoolError (the run exits 2), and the pool takes no more work.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../builtin.js';
 import type { RuleSet } from '../core/types.js';
 import { GitError, isUserError, UserError } from '../errors.js';
 import { chunkPlanFor, type ChunkPlan } from '../read.js';
@@ -96,7 +97,7 @@ export class ScanPool {
       if (opts.workerUrl === undefined) throw new PoolError('no worker script to start');
       // A worker started early (spare.ts) is configured by its first message; else it starts now.
       const spare = takeSpare(opts.workerUrl);
-      const w = spare ?? new Worker(opts.workerUrl, { workerData: init, stdout: false, stderr: false });
+      const w = spare ?? new (workerThreads().Worker)(opts.workerUrl, { workerData: init, stdout: false, stderr: false });
       if (spare) spare.postMessage({ init });
       w.on('message', (reply: WorkerReply) => this.onReply(reply));
       w.on('error', (err) => this.fail(new PoolError(`a scan worker thread failed: ${err.message}`, { cause: err })));

@@ -11,7 +11,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../builtin.js';
 
 /** Threads that scan by default: one per core, at most this many (each holds a heap and a read buffer). */
 export const MAX_DEFAULT_THREADS = 4;
@@ -111,7 +112,7 @@ export function startSpares(url: URL, n: number): Worker[] {
   const workers: Worker[] = [];
   allowListeners(n);
   for (let i = 0; i < n; i++) {
-    const w = new Worker(url, { workerData: DEFERRED, stdout: false, stderr: false });
+    const w = new (workerThreads().Worker)(url, { workerData: DEFERRED, stdout: false, stderr: false });
     w.unref();
     // A spare that fails to start is dropped; the pool then starts its own and sees the error itself.
     const drop = (): void => {
