@@ -1,7 +1,7 @@
 /**
  * Node built-ins loaded at their first use, not at start-up: the pre-commit hook runs on every commit
- * and a clean one never hashes a finding (node:crypto), starts a worker (node:worker_threads), or
- * collects a big file's garbage (node:v8, node:vm). Loading them up front cost the hook ~8 ms.
+ * and a clean one never hashes a finding (node:crypto), starts a worker (node:worker_threads) or counts
+ * cores for one (node:os), or collects a big file's garbage (node:v8, node:vm). Loading them up front cost the hook ~8 ms.
  */
 import { createRequire } from 'node:module';
 
@@ -13,6 +13,7 @@ export function builtin<T>(name: string): () => T {
   return () => (mod ??= load(name) as T);
 }
 
+export const os = builtin<typeof import('node:os')>('node:os');
 export const crypto = builtin<typeof import('node:crypto')>('node:crypto');
 export const v8 = builtin<typeof import('node:v8')>('node:v8');
 export const vm = builtin<typeof import('node:vm')>('node:vm');

@@ -10,9 +10,8 @@
  * Kept free of the detection core so bin.ts can load it before everything else.
  */
 import { existsSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { workerThreads } from '../builtin.js';
+import { os, workerThreads } from '../builtin.js';
 
 /** Threads that scan by default: one per core, at most this many (each holds a heap and a read buffer). */
 export const MAX_DEFAULT_THREADS = 4;
@@ -22,7 +21,7 @@ export const MAX_DEFAULT_THREADS = 4;
  * folder scan, and reads git's stream in an audit), at most 3. Each
  * worker costs its own start-up and JIT warm-up, which on a small machine is worth more than a core.
  */
-export function defaultThreads(cores = availableParallelism()): number {
+export function defaultThreads(cores = os().availableParallelism()): number {
   return Math.max(1, Math.min(MAX_DEFAULT_THREADS, cores) - 1);
 }
 
@@ -70,11 +69,11 @@ export const DEFERRED = { deferred: true } as const;
  * standard-input mode, or help. 0 when no worker is expected. Only the first argument is taken as
  * the command (options before it make no guess).
  */
-export function speculate(argv: readonly string[], cwd: string, cores = availableParallelism()): number {
+export function speculate(argv: readonly string[], cwd: string, coresGiven?: number): number {
   const [command, ...rest] = argv;
   if (command !== 'scan' && command !== 'audit') return 0;
-  if (cores < 2) return 0;
-  let threads = defaultThreads(cores);
+  /** `--threads` as typed (undefined: the default). */
+  let threads: number | undefined;
   let folder = command === 'audit';
   let positional = false;
   for (let i = 0; i < rest.length; i++) {
@@ -100,8 +99,12 @@ export function speculate(argv: readonly string[], cwd: string, cores = availabl
     }
   }
   if (command === 'scan' && !positional) folder = true;
+  if (!folder) return 0;
+  // Cores are counted only now: the hook (scan --staged) never loads node:os.
+  const cores = coresGiven ?? os().availableParallelism();
+  if (cores < 2) return 0;
   // A head start for as many workers as there are cores at most: the pool starts any others.
-  return folder ? Math.min(threads, cores) : 0;
+  return Math.min(threads ?? defaultThreads(cores), cores);
 }
 
 let spares: { url: string; workers: Worker[] } | undefined;
