@@ -1,7 +1,8 @@
 /**
- * Node built-ins loaded at their first use, not at start-up: the pre-commit hook runs on every commit
- * and a clean one never hashes a finding (node:crypto), starts a worker (node:worker_threads) or counts
- * cores for one (node:os), or collects a big file's garbage (node:v8, node:vm). Loading them up front cost the hook ~8 ms.
+ * Node built-ins loaded at their first use, not at start-up: the pre-commit hook runs on every
+ * commit, and a clean one never hashes a finding (node:crypto), starts a worker or counts cores for
+ * one (node:worker_threads, node:os), or collects a big file's garbage (node:v8, node:vm). Loaded
+ * up front, they cost the hook ~7 ms (160 -> 153 ms, medians of 41 interleaved runs).
  */
 import { createRequire } from 'node:module';
 
