@@ -74,13 +74,36 @@ describe('detect', () => {
     ]);
     // Base64url too.
     expect(detect({ text: `x=${Buffer.from(env).toString('base64url')}` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat }]);
-    // Wrapped as `base64` (76) and PEM / openssl (64) write it, LF or CRLF: found, pointing at the block.
-    const longEnv = `# settings\nAPP_NAME=demo\nLOG_LEVEL=info\nHUBSPOT_TOKEN=${t.pat}\nOTHER=1\n`;
+    // Wrapped as `base64` (76) and PEM / openssl (64) write it, LF or CRLF: found, pointing at the
+    // base64 that encodes it (3 bytes to 4 characters, along the lines).
+    const prefix = '# settings\nAPP_NAME=demo\nLOG_LEVEL=info\nHUBSPOT_TOKEN=';
+    const longEnv = `${prefix}${t.pat}\nOTHER=1\n`;
+    const at = (bytes: number, width: number, firstLine: number) => {
+      const c = Math.floor(bytes / 3) * 4;
+      return { line: firstLine + Math.floor(c / width), column: (c % width) + 1 };
+    };
     for (const [width, eol] of [[76, '\n'], [64, '\n'], [76, '\r\n']] as const) {
       const lines = b64(longEnv).match(new RegExp(`.{1,${width}}`, 'g'))!;
       expect(lines.length, `${width}`).toBeGreaterThan(1);
-      expect(detect({ text: `config:${eol}${lines.join(eol)}${eol}done${eol}` }, rs), `${width}`).toMatchObject([{ encoding: 'base64', secret: t.pat, line: 2, column: 1 }]);
+      expect(detect({ text: `config:${eol}${lines.join(eol)}${eol}done${eol}` }, rs), `${width}`).toMatchObject([
+        { encoding: 'base64', secret: t.pat, ...at(prefix.length, width, 2) },
+      ]);
     }
+    // Several secrets in one block: each found, at its own place (they all pointed at the block's
+    // first line, and only one of them was kept). Indented (a YAML block scalar) too.
+    const several = `# app settings\nHUBSPOT_ACCESS_TOKEN=${t.pat}\nHUBSPOT_CLIENT_SECRET=${t.uuid}\nHUBSPOT_REFRESH_TOKEN=${t.refresh}\n`;
+    const wrapped = b64(several).match(/.{1,76}/g)!;
+    for (const indent of ['', '      ', '\t']) {
+      const found = detect({ text: `write_files:\n  - content: |\n${wrapped.map((l) => indent + l).join('\n')}\n` }, rs);
+      expect(found.map((m) => m.secret), JSON.stringify(indent)).toEqual([t.pat, t.uuid, t.refresh]);
+      expect(found.map((m) => m.ruleId)).toEqual(['hubspot-private-app-token', 'hubspot-oauth-client-secret', 'hubspot-oauth-refresh-token']);
+      for (const m of found) {
+        const { line, column } = at(Buffer.byteLength(several.slice(0, several.indexOf(m.secret))), 76, 3);
+        expect({ line: m.line, column: m.column }, m.ruleId).toEqual({ line, column: column + indent.length });
+      }
+    }
+    // An indented block whose lines are not indented alike is not one block (its lines are decoded one by one).
+    expect(detect({ text: `  ${wrapped[0]}\n    ${wrapped.slice(1).join('\n    ')}\n` }, rs).length).toBeLessThan(3);
     // A block that is not text leaves its lines to be decoded one by one.
     const randomLine = b64(Buffer.from(Array.from({ length: 57 }, (_, i) => (i * 97 + 13) % 256)));
     expect(randomLine).toHaveLength(76);
@@ -95,9 +118,10 @@ describe('detect', () => {
     const prose = Buffer.from('requests and responses were logged while the job ran\n'.repeat(12_000)); // 0.86 MB of base64
     const env = Buffer.from(`HUBSPOT_TOKEN=${t.pat}\n`);
     const noise = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919 + (i >> 3)) % 256));
-    // Text, the token near its end: one block, one finding at the block's first line.
+    // Text, the token near its end: one block, one finding at the line that encodes it.
     const text = `blob:\n${wrap(Buffer.concat([prose, env]))}\n`;
-    expect(detect({ text }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat, line: 2 }]);
+    const tokenAt = prose.length + 'HUBSPOT_TOKEN='.length;
+    expect(detect({ text }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat, line: 2 + Math.floor((Math.floor(tokenAt / 3) * 4) / 76) }]);
     // The same text without a token: nothing, and not decoded again from each of its 11,000 lines.
     expect(detect({ text: `blob:\n${wrap(prose)}\n` }, rs)).toEqual([]);
     // Binary then the token, in one block of 400 KB: the token's own line, decoded alone, still holds it
@@ -111,7 +135,8 @@ describe('detect', () => {
     expect(split.indexOf(t.pat!) + t.pat!.length).toBeGreaterThan(57);
     const lines = wrap(Buffer.concat([noise, pad, split])).split('\n');
     const first = (noise.length + pad.length) / 57 + 1;
-    expect(detect({ text: `${lines.join('\n')}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat, line: first, column: 1 }]);
+    const c = Math.floor('HUBSPOT_TOKEN='.length / 3) * 4;
+    expect(detect({ text: `${lines.join('\n')}\n` }, rs)).toMatchObject([{ encoding: 'base64', secret: t.pat, line: first + Math.floor(c / 76), column: (c % 76) + 1 }]);
     // A block just under 1 MiB (13,617 lines of 76 and a short one: 1,048,573 characters with its
     // newlines and `=`) is one block, its short last line included: binary, then text whose token
     // spans the last two lines (its last line was left out, as if past the cut).

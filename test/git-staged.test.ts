@@ -94,10 +94,11 @@ describe('scan --staged', () => {
     }
   });
 
-  it('a secret in a wrapped base64 block counts when any line of the block is added (it is reported at the block’s first line)', async () => {
+  it('a secret in a wrapped base64 block counts when a line that encodes it is added (it is reported at that line)', async () => {
     const repo = makeRepo();
+    const before = '# configuration for the hubspot integration service, production environment\nHUBSPOT_ACCESS_TOKEN=';
     const block = (v: string) =>
-      Buffer.from(`# configuration for the hubspot integration service, production environment\nHUBSPOT_ACCESS_TOKEN=${v}\nPORT=8080\n`)
+      Buffer.from(`${before}${v}\nPORT=8080\n`)
         .toString('base64')
         .replace(/.{76}/g, '$&\n')
         .replace(/\n?$/, '\n');
@@ -108,7 +109,19 @@ describe('scan --staged', () => {
     expect(git(repo.dir, ['diff', '--cached', '-U0'])).toMatch(/^@@ -2/m);
     const { code, doc } = await staged(repo);
     expect(code).toBe(1);
-    expect(doc.findings.map((f) => `${f.path}:${f.line}:${f.secret.slice(-4)}`)).toEqual([`cfg.b64:1:${U.pat!.slice(-4)}`]);
+    // The token starts at byte 98: base64 character 128, on the block's second line.
+    const at = 1 + Math.floor((Math.floor(before.length / 3) * 4) / 76);
+    expect(at).toBe(2);
+    expect(doc.findings.map((f) => `${f.path}:${f.line}:${f.secret.slice(-4)}`)).toEqual([`cfg.b64:${at}:${U.pat!.slice(-4)}`]);
+    // A change after it (a line appended to the encoded file) leaves the lines that encode it as they
+    // were: the token is not new, and is not reported (the whole block was, before).
+    const wrap = (s: string) => Buffer.from(s).toString('base64').replace(/.{76}/g, '$&\n').replace(/\n?$/, '\n');
+    const rotated = `${before}${U.pat}\nPORT=8080\n# ${'settings '.repeat(12)}\n`;
+    repo.commit('rotated', { 'cfg.b64': wrap(rotated) });
+    repo.write({ 'cfg.b64': wrap(`${rotated}LOG_LEVEL=info\n`) });
+    git(repo.dir, ['add', 'cfg.b64']);
+    expect(git(repo.dir, ['diff', '--cached', '-U0'])).toMatch(/^@@ -5/m);
+    expect((await staged(repo)).code).toBe(0);
   });
 
   it('honours partial staging (git add -p): the index, not the working tree', async () => {

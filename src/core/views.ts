@@ -13,8 +13,16 @@ interface Segment {
   oLen: number;
   /** True where the view holds decoded text standing for `oLen` encoded characters. */
   decoded: boolean;
-  /** Decoded text whose inside does not map to columns (a base64 block over several lines): a match in it points at the whole block. */
+  /**
+   * Decoded text whose inside does not map to columns one to one (a base64 block over several
+   * lines): a match in it points at the lines of the block that encode it (`lines`), or at the whole
+   * block without them.
+   */
   opaque: boolean;
+  /** Where each line of an opaque block's base64 starts in the text (null: not a block). */
+  lines: readonly number[] | null;
+  /** Base64 characters in each of `lines` but the last. */
+  width: number;
 }
 
 export interface View {
@@ -27,8 +35,10 @@ interface Replacement {
   oStart: number;
   oLen: number;
   value: string;
-  /** Always set (false for most): objects of one shape, for the JIT. */
+  /** Always set (false, null and 0 for most): objects of one shape, for the JIT. */
   opaque: boolean;
+  lines: readonly number[] | null;
+  width: number;
 }
 
 function buildView(kind: View['kind'], text: string, reps: Replacement[]): View {
@@ -40,17 +50,17 @@ function buildView(kind: View['kind'], text: string, reps: Replacement[]): View 
     if (r.oStart > o) {
       const len = r.oStart - o;
       parts.push(text.slice(o, r.oStart));
-      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false, opaque: false });
+      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false, opaque: false, lines: null, width: 0 });
       v += len;
     }
     parts.push(r.value);
-    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, opaque: r.opaque });
+    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, opaque: r.opaque, lines: r.lines, width: r.width });
     v += r.value.length;
     o = r.oStart + r.oLen;
   }
   if (o < text.length) {
     parts.push(text.slice(o));
-    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false, opaque: false });
+    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false, opaque: false, lines: null, width: 0 });
   }
   return { kind, text: parts.join(''), segments };
 }
@@ -67,14 +77,35 @@ function segmentAt(view: View, vOffset: number): number {
   return lo;
 }
 
-function mapOffset(seg: Segment, vOffset: number, roundUp: boolean): number {
+function mapOffset(view: View, seg: Segment, vOffset: number, roundUp: boolean): number {
   const d = vOffset - seg.vStart;
   if (!seg.decoded) return seg.oStart + d;
   if (seg.vLen === 0) return seg.oStart;
-  if (seg.opaque) return roundUp ? seg.oStart + seg.oLen : seg.oStart;
+  if (seg.opaque) return seg.lines === null ? (roundUp ? seg.oStart + seg.oLen : seg.oStart) : blockOffset(view, seg, seg.lines, d, roundUp);
   // Inside a decoded base64 run, 3 decoded bytes stand for 4 characters; an escape maps whole.
   const scaled = roundUp ? Math.ceil(d / 3) * 4 : Math.floor(d / 3) * 4;
   return seg.oStart + Math.min(seg.oLen, scaled);
+}
+
+/**
+ * Where the `d`th character of a wrapped block's decoded text is encoded: its UTF-8 bytes before it,
+ * 3 to each 4 base64 characters, counted along the block's lines (each `width` long but the last).
+ * Two secrets in one block point at their own lines, not both at the block (where the report kept
+ * one of them, and an allowed or baselined first one hid the others).
+ */
+function blockOffset(view: View, seg: Segment, lines: readonly number[], d: number, roundUp: boolean): number {
+  const bytes = Buffer.byteLength(view.text.slice(seg.vStart, seg.vStart + d), 'utf8');
+  const c = roundUp ? Math.ceil(bytes / 3) * 4 : Math.floor(bytes / 3) * 4;
+  const end = seg.oStart + seg.oLen;
+  let line = Math.floor(c / seg.width);
+  let col = c - line * seg.width;
+  // An end at a line's end stays on that line (not at the next one's start).
+  if (roundUp && col === 0 && line > 0) {
+    line--;
+    col = seg.width;
+  }
+  if (line >= lines.length) return end;
+  return Math.min(end, Math.max(seg.oStart, lines[line]! + col));
 }
 
 /** Map a view range back to the original text; `decoded` tells whether it touched decoded text. */
@@ -85,8 +116,8 @@ export function mapRange(view: View, vStart: number, vEnd: number): { start: num
   for (let i = a; i <= b; i++) if (view.segments[i]!.decoded) decoded = true;
   const sa = view.segments[a]!;
   const sb = view.segments[b]!;
-  let start = mapOffset(sa, vStart, false);
-  let end = mapOffset(sb, vEnd, true);
+  let start = mapOffset(view, sa, vStart, false);
+  let end = mapOffset(view, sb, vEnd, true);
   // A match that ends inside an escape covers all of it.
   if (sb.decoded && vEnd > sb.vStart && sb.vLen <= 2) end = sb.oStart + sb.oLen;
   if (sa.decoded && sa.vLen <= 2) start = sa.oStart;
@@ -110,7 +141,7 @@ export function escapedView(text: string): View | null {
       : m[2]
         ? String.fromCharCode(parseInt(m[2], 16))
         : (SIMPLE[m[3]!] ?? m[3]!);
-    reps.push({ oStart: m.index, oLen: m[0].length, value, opaque: false });
+    reps.push({ oStart: m.index, oLen: m[0].length, value, opaque: false, lines: null, width: 0 });
   }
   return reps.length ? buildView('escaped', text, reps) : null;
 }
@@ -123,7 +154,7 @@ export function urlView(text: string): View | null {
   if (!/%[0-9a-f]{2}/i.test(text)) return null;
   const reps: Replacement[] = [];
   for (const m of text.matchAll(PERCENT)) {
-    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)), opaque: false });
+    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)), opaque: false, lines: null, width: 0 });
   }
   return reps.length ? buildView('url', text, reps) : null;
 }
@@ -180,8 +211,10 @@ function startsAsText(text: string, start: number): boolean {
 /**
  * A base64 block wrapped at a fixed width (`base64` wraps at 76 characters, PEM and openssl at 64)
  * starting with the run at spans[i]: each following line as long as the first, then a last line
- * that may be shorter, then `={0,2}`. Its body is the lines joined; `next` is the index of the first
- * run after it. Null when the run is not the first line of such a block.
+ * that may be shorter, then `={0,2}`. A first line indented with spaces or tabs (a YAML block
+ * scalar, a cloud-init or Kubernetes file) needs the same indent on each of the others. Its body is
+ * the lines joined; `next` is the index of the first run after it. Null when the run is not the
+ * first line of such a block.
  */
 interface WrappedBlock {
   /** The lines joined. */
@@ -206,10 +239,12 @@ function wrappedBlock(text: string, spans: readonly number[], i: number): Wrappe
   let cut = false;
   let last = start;
   const starts = [start];
+  const indent = indentBefore(text, start);
   for (;;) {
     const nl = text.charCodeAt(pos) === 10 ? 1 : text.charCodeAt(pos) === 13 && text.charCodeAt(pos + 1) === 10 ? 2 : 0;
     if (nl === 0) break;
-    const lineStart = pos + nl;
+    if (indent !== '' && !text.startsWith(indent, pos + nl)) break;
+    const lineStart = pos + nl + indent.length;
     let lineEnd = lineStart;
     while (lineEnd < text.length && lineEnd - lineStart <= width && isB64(text.charCodeAt(lineEnd))) lineEnd++;
     const len = lineEnd - lineStart;
@@ -231,6 +266,14 @@ function wrappedBlock(text: string, spans: readonly number[], i: number): Wrappe
   let end = pos;
   if (text.charCodeAt(end) === 61) end += text.charCodeAt(end + 1) === 61 ? 2 : 1;
   return { body: parts.join(''), end, next, cut, last, starts, width };
+}
+
+/** The spaces and tabs a line holds before `start` when they are all it holds before it, else ''. */
+function indentBefore(text: string, start: number): string {
+  let i = start;
+  while (i > 0 && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+  if (i === start || (i > 0 && text.charCodeAt(i - 1) !== 10 && text.charCodeAt(i - 1) !== 13)) return '';
+  return text.slice(i, start);
 }
 
 /** Longer base64 runs are not decoded (the chunked reader sizes its window overlap by this). */
@@ -396,9 +439,11 @@ function textTail(text: string, spans: readonly number[], i: number, block: Wrap
     // The block from that line (its lines are runs of their own, one after another in spans).
     const longer = wrappedBlock(text, spans, i + 2 * k);
     const whole = longer && longer.body.length % 4 !== 1 ? printableDecoded(decodeInto(longer.body)) : null;
-    if (longer && whole !== null && interesting(whole)) return { rep: { oStart: from, oLen: longer.end - from, value: whole, opaque: true }, next: longer.next };
+    if (longer && whole !== null && interesting(whole)) {
+      return { rep: { oStart: from, oLen: longer.end - from, value: whole, opaque: true, lines: longer.starts, width: longer.width }, next: longer.next };
+    }
   }
-  return { rep: { oStart: from, oLen: block.end - from, value: decoded, opaque: true }, next: block.next };
+  return { rep: { oStart: from, oLen: block.end - from, value: decoded, opaque: true, lines: block.starts.slice(k), width: block.width }, next: block.next };
 }
 
 /**
@@ -436,7 +481,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
         const n = decodeInto(block.body);
         const decoded = printableDecoded(n);
         if (decoded !== null && interesting(decoded)) {
-          reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true });
+          reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true, lines: block.starts, width: block.width });
           i = block.next - 2;
           continue;
         }
@@ -455,7 +500,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     if (!worthDecoding(text, start, bodyEnd)) continue;
     const decoded = printableDecoded(decodeInto(text.slice(start, bodyEnd)));
     if (decoded === null || !interesting(decoded)) continue;
-    reps.push({ oStart: start, oLen: end - start, value: decoded, opaque: false });
+    reps.push({ oStart: start, oLen: end - start, value: decoded, opaque: false, lines: null, width: 0 });
   }
   if (tail !== null) reps.push(tail.rep);
   return reps.length ? buildView('base64', text, reps) : null;
