@@ -156,6 +156,32 @@ describe('hook install --pre-push', () => {
     expect(gitTry(repo.dir, ['push', '-q', '--no-verify', 'origin', 'topic']).code).toBe(0);
   });
 
+  it('a branch pushed to another remote: commits already on origin are scanned again (they are new to that remote)', async () => {
+    const origin = makeRepo({ bare: true });
+    const pub = makeRepo({ bare: true });
+    const repo = makeRepo();
+    repo.commit('init', { 'a.txt': 'a\n' });
+    git(repo.dir, ['remote', 'add', 'origin', origin.dir]);
+    git(repo.dir, ['push', '-q', 'origin', 'main']);
+    expect((await runMain(['hook', 'install', '--pre-push'], { cwd: repo.dir })).code).toBe(0);
+    git(repo.dir, ['checkout', '-q', '-b', 'leak']);
+    repo.commit('leak', { 'leak.env': line(fakeAll('hook-remote').pat!) });
+    // On origin (the private fork) already, pushed without the hook.
+    expect(gitTry(repo.dir, ['push', '-q', '--no-verify', 'origin', 'leak']).code).toBe(0);
+    git(repo.dir, ['remote', 'add', 'public', pub.dir]);
+    const r = gitTry(repo.dir, ['push', '-q', 'public', 'leak']);
+    expect(r.code, r.out).not.toBe(0);
+    expect(r.out).toContain('leak.env');
+    expect(gitTry(pub.dir, ['rev-parse', '--verify', '-q', 'refs/heads/leak']).code).not.toBe(0);
+    // By URL, a remote's own URL counts as that remote: origin has the commit (not blocked again),
+    // public does not.
+    expect(gitTry(repo.dir, ['push', '-q', origin.dir, 'leak:leak2']).code).toBe(0);
+    expect(gitTry(repo.dir, ['push', '-q', pub.dir, 'leak']).code).not.toBe(0);
+    // To origin again (it has every commit of the branch): nothing new, not blocked.
+    git(repo.dir, ['checkout', '-q', '-b', 'again']);
+    expect(gitTry(repo.dir, ['push', '-q', 'origin', 'again']).code).toBe(0);
+  });
+
   it("an annotated tag whose message holds a credential is blocked when pushed (a lightweight or clean one is not)", async () => {
     const remote = makeRepo({ bare: true });
     const repo = makeRepo();

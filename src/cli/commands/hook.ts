@@ -161,6 +161,12 @@ async function pushed(io: Io, repo: RepoInfo, remote: string | undefined): Promi
   return { commits: await pushCommits(io, stdin, repo, remote), updates: parsePushLines(stdin) };
 }
 
+/** The remote pushed to: git's first argument to the hook, or the pre-commit framework's variable. */
+function pushRemote(io: Io, remote: string | undefined): { remote?: string } {
+  const name = remote ?? io.env['PRE_COMMIT_REMOTE_NAME'];
+  return name !== undefined ? { remote: name } : {};
+}
+
 async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo, remote: string | undefined): Promise<string[]> {
   let stdin = gitStdin;
   const from = io.env['PRE_COMMIT_FROM_REF'];
@@ -169,7 +175,7 @@ async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo, remote: str
   if (!stdin.trim() && !to && local) {
     // The pre-commit framework pushing a branch from its root commit: no range, only the branch.
     const sha = await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${local}^{commit}`]);
-    return resolvePushRange({ cwd: io.cwd, stdin: `${local} ${sha} refs/heads/unknown ${'0'.repeat(sha.length)}\n`, repo });
+    return resolvePushRange({ cwd: io.cwd, stdin: `${local} ${sha} refs/heads/unknown ${'0'.repeat(sha.length)}\n`, repo, ...pushRemote(io, remote) });
   }
   if (!stdin.trim() && !to) return unannounced(io, repo, remote);
   if (!stdin.trim() && to) {
@@ -179,7 +185,7 @@ async function pushCommits(io: Io, gitStdin: string, repo: RepoInfo, remote: str
     const fromSha = from ? await gitText(io.cwd, ['rev-parse', '--verify', '--end-of-options', `${from}^{commit}`]) : zero;
     stdin = `HEAD ${toSha} refs/heads/unknown ${fromSha}\n`;
   }
-  return resolvePushRange({ cwd: io.cwd, stdin, repo });
+  return resolvePushRange({ cwd: io.cwd, stdin, repo, ...pushRemote(io, remote) });
 }
 
 /**

@@ -102,21 +102,48 @@ export function parsePushLines(text: string): PushUpdate[] {
 }
 
 /**
+ * The remote-tracking branches that stand for what the remote a push goes to has: `--remotes=<name>`
+ * for a configured remote (named, or given by one of its URLs), none for a URL no remote has (the
+ * push may send every commit), and every remote's when the remote is not known at all (a hook run
+ * by hand). Another remote's branches never count: a commit already on `origin` is not on `public`.
+ */
+async function pushedRemoteRefs(repo: RepoInfo, remote: string | undefined): Promise<string[]> {
+  if (remote === undefined || remote === '') return ['--remotes'];
+  const cfg = await gitRun(repo.cwd, ['config', '--get-regexp', '^remote\\..*\\.(push)?url$'], { okCodes: [0, 1] });
+  const names = new Set<string>();
+  let byUrl: string | undefined;
+  for (const line of cfg.stdout.toString('utf8').split('\n')) {
+    const m = /^remote\.(.+)\.(?:push)?url (.*)$/.exec(line);
+    if (!m) continue;
+    names.add(m[1]!);
+    if (m[2] === remote) byUrl ??= m[1]!;
+  }
+  const name = names.has(remote) ? remote : byUrl;
+  // A name that is a plain word: `--remotes=` takes a glob, and `refs/remotes/<name>/*` is meant.
+  return name !== undefined && /^[\w.-]+$/.test(name) ? [`--remotes=${name}`] : [];
+}
+
+/**
  * The commits a push sends, oldest first, from the pre-push hook's stdin lines. A deletion sends
  * nothing; an update sends `<remote sha>..<local sha>`; a new branch (remote sha all zeros), or an
- * update whose remote sha this clone does not have, sends the commits no remote-tracking ref has.
+ * update whose remote sha this clone does not have, sends the commits the remote pushed to has no
+ * remote-tracking branch for (pushedRemoteRefs: `remote` is the hook's first argument).
  */
-export async function resolvePushRange(opts: { cwd: string; stdin: string; repo?: RepoInfo }): Promise<string[]> {
+export async function resolvePushRange(opts: { cwd: string; stdin: string; repo?: RepoInfo; remote?: string }): Promise<string[]> {
   const repo = opts.repo ?? (await openRepo(opts.cwd));
   const seen = new Set<string>();
   const out: string[] = [];
+  let theirs: string[] | undefined;
   for (const u of parsePushLines(opts.stdin)) {
     if (ZERO.test(u.localSha)) continue;
     let args: string[];
     const known = !ZERO.test(u.remoteSha) && (await gitRun(repo.cwd, ['cat-file', '-e', `${u.remoteSha}^{commit}`], { okCodes: [0, 1, 128] })).code === 0;
     // Both shas are validated hex (parsePushLines), so no option injection is possible.
     if (known) args = [`${u.remoteSha}..${u.localSha}`];
-    else args = [u.localSha, '--not', '--remotes'];
+    else {
+      theirs ??= await pushedRemoteRefs(repo, opts.remote);
+      args = theirs.length ? [u.localSha, '--not', ...theirs] : [u.localSha];
+    }
     const commits = await revList(repo, args);
     await assertHistoryAvailable(repo, commits, `pushing ${u.localRef}`);
     for (const c of commits) {
