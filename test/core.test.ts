@@ -6,7 +6,7 @@ import { redact } from '../src/core/redact.js';
 import { decodeBytes, LineIndex } from '../src/core/text.js';
 import { looksLikePlaceholder } from '../src/core/validators.js';
 import { builtinRuleSet } from '../src/rules/index.js';
-import { fakeAll, fakeHubHex, fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
+import { fakeAll, fakeHubHex, fakePrivateAppToken, fakeUuid, Rng } from './helpers/fake-tokens.js';
 
 const rs = builtinRuleSet();
 const t = fakeAll('core');
@@ -392,6 +392,20 @@ describe('redact and placeholders', () => {
     expect(looksLikePlaceholder('deadbeef-dead-beef-dead-beefdeadbeef')).toBe(true);
     expect(looksLikePlaceholder(t.uuid)).toBe(false);
   });
+  it('knows the UUIDs documentation is full of, and hand-typed interleaved ones (found by a detection trial)', () => {
+    for (const doc of ['550e8400-e29b-41d4-a716-446655440000', 'F47AC10B-58CC-4372-A567-0E02B2C3D479', '123e4567-e89b-12d3-a456-426614174000', '3fa85f64-5717-4562-b3fc-2c963f66afa6', '6ba7b810-9dad-11d1-80b4-00c04fd430c8']) {
+      expect(looksLikePlaceholder(doc), doc).toBe(true);
+      expect(detect({ text: `HUBSPOT_CLIENT_SECRET=${doc}\nHUBSPOT_API_KEY=${doc}\nTOKEN=pat-na1-${doc}\n` }, rs), doc).toEqual([]);
+    }
+    for (const typed of ['a1b2c3d4-e5f6-a7b8-c9d0-e1f2a3b4c5d6', '1a2b3c4d-1a2b-3c4d-5e6f-7a8b9c0d1e2f', 'a0a0a0a0-b1b1-c2c2-d3d3-e4e4e4e4e4e4']) {
+      expect(looksLikePlaceholder(typed), typed).toBe(true);
+    }
+    // Random values are not taken for them (a property of the generator: 20,000 UUIDs).
+    const rng = new Rng('placeholders-random');
+    let taken = 0;
+    for (let k = 0; k < 20_000; k++) if (looksLikePlaceholder(fakeUuid(rng))) taken++;
+    expect(taken).toBeLessThan(3);
+  });
 });
 
 describe('placeholders are told from random values that merely contain a short run', () => {
@@ -408,6 +422,14 @@ describe('placeholders are told from random values that merely contain a short r
     expect(looksLikePlaceholder('3f9a1c2e7b404d559e21mnopqrstb7d9')).toBe(true);
   });
   it('finds a counting run of 8 wherever a string holds one, as a search of every window does', () => {
+    // Two interleaved sequences (looksLikePlaceholder's other test), by brute force.
+    const interleavedRun = (x: string): boolean => {
+      for (let i = 0; i + 8 <= x.length; i++) {
+        const d = x.charCodeAt(i + 2) - x.charCodeAt(i);
+        if (Math.abs(d) <= 1 && [0, 1, 2, 3, 4, 5].every((k) => x.charCodeAt(i + k + 2) - x.charCodeAt(i + k) === d)) return true;
+      }
+      return false;
+    };
     const asc = '0123456789abcdefghijklmnopqrstuvwxyz';
     const counting = (x: string): boolean => {
       for (let i = 0; i + 8 <= x.length; i++) if (asc.includes(x.slice(i, i + 8)) || asc.includes([...x.slice(i, i + 8)].reverse().join(''))) return true;
@@ -423,7 +445,7 @@ describe('placeholders are told from random values that merely contain a short r
       const at = rng.int(body.length);
       const x = body.slice(0, at) + run + body.slice(at);
       // Only the counting test decides here: no long repeat, enough distinct characters, no placeholder word.
-      if (/(.)\1{7}/.test(x) || new Set(x).size < 8 || /x{4}|example|sample|dummy|placeholder|redacted|changeme|your/i.test(x)) continue;
+      if (/(.)\1{7}/.test(x) || new Set(x).size < 8 || /x{4}|example|sample|dummy|placeholder|redacted|changeme|your/i.test(x) || interleavedRun(x)) continue;
       expect(looksLikePlaceholder(x), x).toBe(counting(x));
     }
   });

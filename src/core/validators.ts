@@ -22,8 +22,44 @@ export function shannonEntropy(s: string): number {
 }
 
 /**
+ * The UUIDs documentation is full of (RFC 4122's example and namespaces, Swagger / OpenAPI's default,
+ * the uuid libraries' and Wikipedia's examples), without dashes: a value holding one is copied from
+ * docs, never a live secret.
+ */
+const EXAMPLE_UUIDS = [
+  '550e8400e29b41d4a716446655440000',
+  'f47ac10b58cc4372a5670e02b2c3d479',
+  '123e4567e89b12d3a456426614174000',
+  '123e4567e89b12d3a456426655440000',
+  '3fa85f6457174562b3fc2c963f66afa6',
+  '6ba7b8109dad11d180b400c04fd430c8',
+  '6ba7b8119dad11d180b400c04fd430c8',
+  '6ba7b8129dad11d180b400c04fd430c8',
+  '6ba7b8149dad11d180b400c04fd430c8',
+  '1b4e28ba2fa111d2883f0016d3cca427',
+  'a8098c1af86e11dabd1a00112444be1e',
+];
+
+/**
+ * 8 characters in a row made of two interleaved sequences that each count or repeat (`a1b2c3d4`,
+ * `1a2b3c4d`, `a0a0a0a0`): hand-typed, never random (6 more characters each fixed by the one two
+ * before it: once in 5 million random values).
+ */
+function interleaved(s: string): boolean {
+  for (let i = 0; i + 8 <= s.length; i++) {
+    const step = s.charCodeAt(i + 2) - s.charCodeAt(i);
+    if (step < -1 || step > 1 || s.charCodeAt(i + 3) - s.charCodeAt(i + 1) !== step) continue;
+    let k = 2;
+    while (k < 6 && s.charCodeAt(i + k + 2) - s.charCodeAt(i + k) === step) k++;
+    if (k === 6) return true;
+  }
+  return false;
+}
+
+/**
  * True when `body` looks like a documentation placeholder rather than a random value:
- * long runs of one character, few distinct characters, or counting sequences (8 or more).
+ * long runs of one character, few distinct characters, counting sequences (8 or more), two
+ * interleaved ones, or a UUID documentation is full of.
  */
 export function looksLikePlaceholder(body: string): boolean {
   const s = body.toLowerCase().replace(/[-_]/g, '');
@@ -34,7 +70,8 @@ export function looksLikePlaceholder(body: string): boolean {
   if (new Set(s).size < Math.min(8, Math.ceil(s.length / 3))) return true;
   for (let i = 0; i + 8 <= s.length; i++) if (COUNTING.has(s.slice(i, i + 8))) return true;
   if (/x{4}|example|sample|dummy|placeholder|redacted|changeme|your/i.test(body)) return true;
-  return false;
+  if (interleaved(s)) return true;
+  return EXAMPLE_UUIDS.some((e) => s.includes(e));
 }
 
 /** Decode base64 or base64url (padding optional). Returns null on characters outside both alphabets. */
