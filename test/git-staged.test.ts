@@ -124,6 +124,15 @@ describe('scan --staged', () => {
     expect((await staged(repo)).code).toBe(0);
   });
 
+  it('a bare repository has nothing staged to scan: exit 2, not a pass (found by a new-user trial)', async () => {
+    const bare = makeRepo({ bare: true });
+    for (const argv of [['scan', '--staged'], ['hook', 'run', 'pre-commit']]) {
+      const r = await runMain(argv, { cwd: bare.dir });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain('is a bare repository: it has no staged changes to scan');
+    }
+  });
+
   it('honours partial staging (git add -p): the index, not the working tree', async () => {
     const repo = makeRepo();
     const body = Array.from({ length: 30 }, (_, i) => `line ${i}`);

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceEvent } from '../types.js';
+import { GitError } from '../../errors.js';
 import { blobEvent } from './blob.js';
 import { addedFiles, intersectParents } from './diff.js';
 import { CatFile, openRepo, type RepoInfo } from './repo.js';
@@ -27,6 +28,9 @@ async function mergeHeads(repo: RepoInfo): Promise<string[]> {
 /** Staged changes as source events: one item per added or modified blob, with `lines` = added lines. */
 export async function* stagedSource(opts: StagedSourceOptions): AsyncGenerator<SourceEvent> {
   const repo = opts.repo ?? (await openRepo(opts.cwd));
+  // A bare repository has no work tree and no staging area: "nothing staged" would be a pass that
+  // checked nothing (a hook or a script run in the wrong folder).
+  if (repo.root === undefined) throw new GitError(`${repo.cwd} is a bare repository: it has no staged changes to scan (run this in a work tree)`);
   const parents = repo.head ? [repo.head, ...(await mergeHeads(repo))] : [repo.emptyTree];
   const perParent = await Promise.all(parents.map((base) => addedFiles(repo.cwd, { kind: 'index', base })));
   const files = intersectParents(perParent);
