@@ -176,6 +176,37 @@ describe('baseline: --update', () => {
     expect(readBaselineFile(dir).entries.map((e) => e.path)).toEqual(['b/y.env']);
   });
 
+  it('run in a subfolder of a repository without a baseline: a new one at the root, which the hook reads (found by a new-user trial)', async () => {
+    const dir = project({ 'sub/dir/k.env': `X=${tok()}\n` });
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    execFileSync('git', ['add', '.'], { cwd: dir });
+    const sub = path.join(dir, 'sub/dir');
+    const r = await runMain(['baseline'], { cwd: sub });
+    expect(r.code).toBe(0);
+    expect(existsSync(path.join(dir, BASELINE))).toBe(true);
+    expect(existsSync(path.join(sub, BASELINE))).toBe(false);
+    expect((await runMain(['scan', '--staged'], { cwd: dir })).code).toBe(0);
+    expect((await runMain(['scan', '.'], { cwd: sub })).code).toBe(0);
+    // Outside a repository, in the scanned folder as before.
+    const plain = project({ 'p/k.env': `X=${tok()}\n` });
+    expect((await runMain(['baseline'], { cwd: path.join(plain, 'p') })).code).toBe(0);
+    expect(existsSync(path.join(plain, 'p', BASELINE))).toBe(true);
+  });
+
+  it('entries of paths the config now ignores are kept, rewriting or updating (found by a new-user trial)', async () => {
+    const dir = project({ 'svc/a/a.env': `X=${tok()}\n`, 'svc/b/b.env': `X=${tok()}\n` });
+    await runMain(['baseline'], { cwd: dir });
+    expect(readBaselineFile(dir).entries.map((e) => e.path)).toEqual(['svc/a/a.env', 'svc/b/b.env']);
+    writeFileSync(path.join(dir, '.hubspot-secrets.json'), JSON.stringify({ ignore: ['svc/b'] }));
+    for (const argv of [['baseline'], ['baseline', '--update']]) {
+      const r = await runMain(argv, { cwd: dir });
+      expect(r.stderr, argv.join(' ')).toBe(`${BASELINE}: 2 entries (unchanged).\n`);
+    }
+    // The ignore removed again: the finding is still accepted.
+    writeFileSync(path.join(dir, '.hubspot-secrets.json'), '{}');
+    expect((await runMain(['scan', '.'], { cwd: dir })).code).toBe(0);
+  });
+
   it('merge keeps, adds and prunes by fingerprint (pure)', () => {
     const e = (fingerprint: string, p: string, line = 1): BaselineEntry => ({ fingerprint, rule: 'r', path: p, line });
     const m = mergeBaseline([e('aa', 'x', 5), e('bb', 'y'), e('cc', 'out/z')], [e('aa', 'x', 9), e('dd', 'w')], (x) => !x.path.startsWith('out/'));

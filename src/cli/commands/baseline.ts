@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { findUp } from '../../config/find.js';
+import { findUp, searchDirs } from '../../config/find.js';
 import { BASELINE_FILE, entryFor, mergeBaseline, parseBaseline, readBaseline, writeBaseline, type BaselineEntry } from '../../config/baseline.js';
 import { relativeTo } from '../../config/globs.js';
 import { displayPath } from '../../config/load.js';
@@ -38,7 +38,7 @@ export const baselineCommand = {
   builder: (y: Argv) =>
     y
       .positional('paths', { type: 'string', array: true, describe: 'Files or folders to scan (default .)' })
-      .option('output', { alias: 'o', type: 'string', describe: `Baseline file to write (default: the ${BASELINE_FILE} a scan of these paths reads — in the scanned folder or one above it, up to the repository root — else a new one in the scanned folder)` })
+      .option('output', { alias: 'o', type: 'string', describe: `Baseline file to write (default: the ${BASELINE_FILE} a scan of these paths reads — in the scanned folder or one above it, up to the repository root — else a new one at the repository root, or in the scanned folder outside a repository)` })
       .option('update', { type: 'boolean', default: false, describe: 'Keep recorded entries still found, add new findings, prune entries no longer found' })
       .option('history', {
         type: 'boolean',
@@ -66,7 +66,9 @@ export const baselineCommand = {
     const reportDir = hist ? root : io.cwd;
     // Default: the baseline a scan of these paths reads (here or in a folder above, up to the
     // repository root), so `baseline src --update` updates it rather than starting a second one.
-    const file = path.resolve(io.cwd, args.output ?? (await findUp(root, BASELINE_FILE)) ?? path.join(root, BASELINE_FILE));
+    // With none yet, a new one at the top of the repository (outside one, in the scanned folder): the
+    // one the hook, audit and the Action read (one in a subfolder, only scans of that folder did).
+    const file = path.resolve(io.cwd, args.output ?? (await findUp(root, BASELINE_FILE)) ?? path.join((await searchDirs(root)).at(-1)!, BASELINE_FILE));
     const shown = displayPath(file, io.cwd);
     const dir = path.dirname(file);
 
@@ -128,8 +130,15 @@ export const baselineCommand = {
     // not scanned either: its entries are kept, not pruned as fixed.
     const unread = result.warnings.map((w) => path.resolve(reportDir, w.path));
     const within = (folders: readonly string[], abs: string): boolean => folders.some((f) => relativeTo(f, abs) !== null);
+    // Nor did it look at what the config ignores (a folder ignored since the entry was recorded):
+    // kept too, or removing the ignore would bring the finding back unaccepted.
+    const ignored = (abs: string): boolean => {
+      const rel = prepared.ignore ? relativeTo(reportDir, abs) : null;
+      return rel !== null && rel !== '' && prepared.ignore!(rel);
+    };
     const covered = (e: BaselineEntry): boolean => {
       const abs = path.resolve(dir, e.path);
+      if (ignored(abs)) return false;
       if (e.history === true) return args.history && !within(unread, abs);
       return !args.history && within(scanned, abs) && !within(unread, abs);
     };
