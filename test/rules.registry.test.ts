@@ -6,6 +6,7 @@ import { checkRuleSpec } from '../src/core/rule-schema.js';
 import { compileRules, MACROS, expandMacros } from '../src/core/rules.js';
 import { BUILTIN_RULES, builtinRuleSet } from '../src/rules/index.js';
 import { VALIDATORS } from '../src/core/validators.js';
+import { windowKey } from '../src/core/prefilter.js';
 import { ROOT } from './helpers/cli.js';
 import { FIXTURES_DIR } from './helpers/fixtures.js';
 
@@ -40,6 +41,16 @@ describe('rule registry', () => {
       });
     });
   }
+
+  it('every built-in pattern starts where its literals are, or runs only in the small windows of its shape (the scan speed depends on it)', () => {
+    for (const rule of builtinRuleSet().rules) {
+      rule.patterns.forEach((re, i) => {
+        const gate = rule.gates[i];
+        const small = gate !== null && gate !== undefined && windowKey(gate).before <= 32;
+        expect(rule.leads[i] !== null || small, `${rule.id} patterns[${i}] (${re.source.slice(0, 60)}…): no leading literals, and a window reach of ${gate ? windowKey(gate).before : 'the whole text'}`).toBe(true);
+      });
+    }
+  });
 
   it('has no fixture folder without a rule', () => {
     const ids = new Set(BUILTIN_RULES.map((r) => r.id));
