@@ -25,10 +25,12 @@ export const MACROS: Readonly<Record<string, string>> = {
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, a space (CLI flags), `>` (XML),
    * with optional (escaped) quotes and brackets, a YAML block scalar (`key: >-` then the value on
    * the next line) or a YAML value on the next, indented line (either with a `# comment` after the
-   * colon), or a Kubernetes `name: X` / `value: …` pair.
+   * colon), or a Kubernetes `name: X` / `value: …` pair, a JSON one (`"key": "X", "value": …`:
+   * Postman environments, ECS task definitions, Azure app settings), an XML one (`key="X" value=…`:
+   * web.config), or a Markdown table's next cell (`| X | … |`).
    */
   assign:
-    '(?:(?:\\\\?["\'`\\]])?(?:[ \\t]{0,8}(?::=|=>|[:=(,])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|>|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
+    '(?:(?:\\\\?["\'`\\]])?(?:[ \\t]{0,8}(?::=|=>|[:=(,|])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|>|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=)[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
 };
 
 const MACRO_RE = /\{\{([a-z]+)\}\}/g;
