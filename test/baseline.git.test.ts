@@ -96,29 +96,57 @@ describe('baseline --update of a subfolder', () => {
     repo.commit('initial', { 'src/a.env': `TOKEN=${a}\n`, 'other/o.env': `TOKEN=${o1}\nTOKEN=${o2}\n`, 'top.env': `TOKEN=${tok()}\n` });
     expect((await runMain(['baseline'], { cwd: repo.dir })).code).toBe(0);
     const rootFile = path.join(repo.dir, '.hubspot-secrets-baseline.json');
-    const paths = (): string[] => (JSON.parse(readFileSync(rootFile, 'utf8')) as { entries: { path: string }[] }).entries.map((e) => e.path).sort();
+    const all = () => (JSON.parse(readFileSync(rootFile, 'utf8')) as { entries: { path: string; history?: true }[] }).entries;
+    const paths = (): string[] => all().filter((e) => e.history !== true).map((e) => e.path).sort();
     expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/a.env', 'top.env']);
     // src/a.env fixed, src/b.env new: rewritten from the subfolder itself, then naming it.
     repo.write({ 'src/a.env': 'TOKEN=\n', 'src/b.env': `TOKEN=${tok()}\n` });
     const r = await runMain(['baseline', '.'], { cwd: path.join(repo.dir, 'src') });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/4 entries \(1 added, 1 pruned\)/);
+    // src/a.env's token was committed: still in the history, its entry is kept there.
+    expect(r.stderr).toMatch(/5 entries \(1 added, 0 pruned, 1 no longer in the files kept for the history\)/);
     expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/b.env', 'top.env']);
+    expect(all().filter((e) => e.history === true).map((e) => e.path)).toEqual(['src/a.env']);
     repo.write({ 'src/c.env': `TOKEN=${tok()}\n` });
     expect((await runMain(['baseline', 'src'], { cwd: repo.dir })).code).toBe(0);
     expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/b.env', 'src/c.env', 'top.env']);
     // Everything still accepted: a scan of the whole repository finds nothing new.
     expect((await json(['scan'], repo.dir)).code).toBe(0);
     // A baseline that cannot be read (a merge conflict's markers): rewriting part of it is refused
-    // (its other entries cannot be kept), rewriting it whole from its folder is not.
+    // (its other entries cannot be kept), and so is rewriting it whole while it holds a history entry
+    // (src/a.env's: a scan of the files cannot record it again).
     const good = readFileSync(rootFile, 'utf8');
     writeFileSync(rootFile, good.replace('\n', '\n<<<<<<< HEAD\n'));
     const part = await runMain(['baseline', '.'], { cwd: path.join(repo.dir, 'src') });
     expect(part.code).toBe(2);
     expect(part.stderr).toMatch(/\.hubspot-secrets-baseline\.json cannot be read .*its other entries would be lost/);
     expect(readFileSync(rootFile, 'utf8')).toContain('<<<<<<< HEAD');
+    const whole = await runMain(['baseline'], { cwd: repo.dir });
+    expect(whole.code).toBe(2);
+    expect(whole.stderr).toMatch(/cannot record again the history entries it holds/);
+    writeFileSync(rootFile, good);
     expect((await runMain(['baseline'], { cwd: repo.dir })).code).toBe(0);
     expect(paths()).toEqual(['other/o.env', 'other/o.env', 'src/b.env', 'src/c.env', 'top.env']);
+  });
+});
+
+describe('a baselined secret removed from the files', () => {
+  it('stays accepted in the history: its entry becomes a history entry, and audit still passes (found by a new-user trial)', async () => {
+    const repo = makeRepo();
+    repo.commit('initial', { 'a.txt': 'a\n', 'new.env': `TOKEN=${tok()}\n` });
+    expect((await runMain(['baseline'], { cwd: repo.dir })).code).toBe(0);
+    repo.commit('baseline', { '.hubspot-secrets-baseline.json': readFileSync(path.join(repo.dir, '.hubspot-secrets-baseline.json'), 'utf8') });
+    expect((await json(['audit'], repo.dir)).code).toBe(0);
+    repo.git('rm', '-q', 'new.env');
+    repo.commit('remove the token');
+    for (const argv of [['baseline', '--update'], ['baseline']]) {
+      const u = await runMain(argv, { cwd: repo.dir });
+      expect(u.code, argv.join(' ')).toBe(0);
+      expect((await json(['audit'], repo.dir)).code, argv.join(' ')).toBe(0);
+      expect((await json(['scan', '.'], repo.dir)).code).toBe(0);
+    }
+    const entries = (JSON.parse(readFileSync(path.join(repo.dir, '.hubspot-secrets-baseline.json'), 'utf8')) as { entries: { path: string; history?: true }[] }).entries;
+    expect(entries).toMatchObject([{ path: 'new.env', history: true }]);
   });
 });
 

@@ -4,6 +4,7 @@
  * entries still found are kept as recorded, new findings are added and entries no longer found are
  * pruned. Either way, entries for paths this run did not scan are kept as they are.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
@@ -30,6 +31,12 @@ export interface BaselineArgs {
   config?: string;
   quiet: boolean;
   'max-file-size'?: number;
+}
+
+/** Whether `dir` is inside a git work tree (searchDirs stops at the folder holding `.git`). */
+async function inRepository(dir: string): Promise<boolean> {
+  const top = (await searchDirs(dir)).at(-1)!;
+  return existsSync(path.join(top, '.git'));
 }
 
 export const baselineCommand = {
@@ -170,12 +177,26 @@ export const baselineCommand = {
       pruned = kept.filter((e) => covered(e) && !now.has(e.fingerprint)).length;
     }
 
+    // A secret no longer in the files is still in the history when they are a git repository's (the
+    // commit that removed it did not un-leak it): its entry stays, as a history entry, so `audit`
+    // still accepts it (found by a new-user trial: deleting a baselined file, then `baseline
+    // --update`, made the scheduled audit fail). `baseline --history` prunes it if the history does
+    // not hold it.
+    let moved = 0;
+    if (!args.history && (await inRepository(dir))) {
+      const now = new Set(entries.map((e) => e.fingerprint));
+      const gone = (old ?? []).filter((e) => e.history !== true && covered(e) && !now.has(e.fingerprint) && !replaced(e));
+      entries = [...entries, ...gone.map((e) => ({ ...e, history: true as const }))];
+      moved = gone.length;
+      pruned -= moved;
+    }
+
     const text = await writeBaseline(file, entries).catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`baseline: cannot write ${shown}: ${err.code ?? err.message}`);
     });
     if (!args.quiet) {
       const count = JSON.parse(text).entries.length as number;
-      const change = text === previousText ? 'unchanged' : `${added} added, ${pruned} pruned`;
+      const change = text === previousText ? 'unchanged' : `${added} added, ${pruned} pruned${moved ? `, ${moved} no longer in the files kept for the history` : ''}`;
       const sup = Object.entries(result.stats.suppressed)
         .map(([by, k]) => `${k} by ${by}`)
         .join(', ');
