@@ -164,6 +164,39 @@ describe('detect', () => {
     expect(detect({ text: wrap(Buffer.concat(Array.from({ length: 40_000 }, () => line))) }, rs)).toEqual([]);
   });
 
+  it('finds the byte where each character of a decoded text starts, as Buffer#toString decodes it (invalid bytes too)', async () => {
+    const { byteOfUnit } = await import('../src/core/views.js');
+    const edgy = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x90];
+    const byte = fc.oneof(fc.constantFrom(...edgy), fc.integer({ min: 0, max: 255 }));
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 40 }), (arr) => {
+        const bytes = Buffer.from(arr);
+        const whole = bytes.toString('utf8');
+        for (let d = 0; d <= whole.length; d++) {
+          // Not inside a surrogate pair: there the next character's start is given.
+          if (d > 0 && d < whole.length && whole.charCodeAt(d) >= 0xdc00 && whole.charCodeAt(d) <= 0xdfff) continue;
+          expect(bytes.toString('utf8', byteOfUnit(bytes, d)), `${bytes.toString('hex')} at ${d}`).toBe(whole.slice(d));
+        }
+      }),
+      { numRuns: 3000, seed: 9 },
+    );
+  });
+
+  it('a block of Latin-1 text (invalid UTF-8, decoded with U+FFFD) points at the lines that encode its token (found by a review)', () => {
+    const latin = Buffer.concat([
+      Buffer.from('CONFIG=1\n'),
+      Buffer.from('# Param\xe8tres de d\xe9ploiement pour la production\n'.repeat(30), 'latin1'),
+      Buffer.from(`TOKEN_A=${t.pat}\n`),
+      Buffer.from('# end of the settings file\n'.repeat(20)),
+    ]);
+    const wrapped = latin.toString('base64').match(/.{1,76}/g)!;
+    const found = detect({ text: `${wrapped.join('\n')}\n` }, rs);
+    expect(found).toMatchObject([{ secret: t.pat }]);
+    const at = latin.indexOf(`TOKEN_A=${t.pat}`) + 'TOKEN_A='.length;
+    const c = Math.floor(at / 3) * 4;
+    expect({ line: found[0]!.line, column: found[0]!.column }).toEqual({ line: 1 + Math.floor(c / 76), column: (c % 76) + 1 });
+  });
+
   it("counts a decoded tail's text as Buffer#toString makes it, from any byte on", async () => {
     const { tailBadBytes, tailText } = await import('../src/core/views.js');
     const edgy = [0x00, 0x09, 0x0a, 0x1f, 0x20, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xbb, 0xbd, 0xf0, 0xf4, 0xf5, 0xff];

@@ -29,6 +29,8 @@ export interface View {
   kind: Exclude<Encoding, 'plain'>;
   text: string;
   segments: Segment[];
+  /** The text the view decodes. */
+  source: string;
 }
 
 interface Replacement {
@@ -62,7 +64,7 @@ function buildView(kind: View['kind'], text: string, reps: Replacement[]): View 
     parts.push(text.slice(o));
     segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false, opaque: false, lines: null, width: 0 });
   }
-  return { kind, text: parts.join(''), segments };
+  return { kind, text: parts.join(''), segments, source: text };
 }
 
 function segmentAt(view: View, vOffset: number): number {
@@ -87,6 +89,79 @@ function mapOffset(view: View, seg: Segment, vOffset: number, roundUp: boolean):
   return seg.oStart + Math.min(seg.oLen, scaled);
 }
 
+/** Per opaque block segment: its decoded bytes, when its text is not ASCII (null when it is). */
+const blockBytes = new WeakMap<Segment, Buffer | null>();
+
+/**
+ * The decoded bytes before the `d`th UTF-16 unit of a block segment's text. ASCII text: `d`. Else
+ * counted on the block's bytes (decoded again from its base64) as Buffer#toString decodes them: an
+ * invalid byte is one U+FFFD there, so the text's own UTF-8 length would be off (3 bytes for 1).
+ */
+function bytesBefore(view: View, seg: Segment, d: number): number {
+  let bytes = blockBytes.get(seg);
+  if (bytes === undefined) {
+    const ascii = !/[^\x00-\x7f]/.test(view.text.slice(seg.vStart, seg.vStart + seg.vLen));
+    bytes = ascii ? null : Buffer.from(view.source.slice(seg.oStart, seg.oStart + seg.oLen).replace(/[^A-Za-z0-9+/_=-]/g, ''), 'base64');
+    blockBytes.set(seg, bytes);
+  }
+  return bytes === null ? d : byteOfUnit(bytes, d);
+}
+
+/**
+ * Where, in `bytes` decoded as UTF-8 (WHATWG's decoder, as Buffer#toString: one U+FFFD per maximal
+ * invalid part), the character holding UTF-16 unit `d` starts (bytes.length past the end).
+ */
+export function byteOfUnit(bytes: Uint8Array, d: number): number {
+  let units = 0;
+  let needed = 0;
+  let seen = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  let start = 0;
+  let lead = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (needed !== 0) {
+      if (b >= lower && b <= upper) {
+        lower = 0x80;
+        upper = 0xbf;
+        if (++seen === needed) {
+          units += lead >= 0xf0 ? 2 : 1;
+          needed = seen = 0;
+        }
+        continue;
+      }
+      // Cut short: one U+FFFD from where it started, and this byte starts afresh.
+      needed = seen = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      if (units + 1 > d) return start;
+      units++;
+    }
+    if (units >= d) return i;
+    if (b < 0x80) units++;
+    else if (b >= 0xc2 && b <= 0xdf) {
+      needed = 1;
+      start = i;
+      lead = b;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      if (b === 0xe0) lower = 0xa0;
+      else if (b === 0xed) upper = 0x9f;
+      needed = 2;
+      start = i;
+      lead = b;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      if (b === 0xf0) lower = 0x90;
+      else if (b === 0xf4) upper = 0x8f;
+      needed = 3;
+      start = i;
+      lead = b;
+    } else units++;
+  }
+  if (needed !== 0 && units + 1 > d) return start;
+  return bytes.length;
+}
+
 /**
  * Where the `d`th character of a wrapped block's decoded text is encoded: its UTF-8 bytes before it,
  * 3 to each 4 base64 characters, counted along the block's lines (each `width` long but the last).
@@ -94,7 +169,7 @@ function mapOffset(view: View, seg: Segment, vOffset: number, roundUp: boolean):
  * one of them, and an allowed or baselined first one hid the others).
  */
 function blockOffset(view: View, seg: Segment, lines: readonly number[], d: number, roundUp: boolean): number {
-  const bytes = Buffer.byteLength(view.text.slice(seg.vStart, seg.vStart + d), 'utf8');
+  const bytes = bytesBefore(view, seg, d);
   const c = roundUp ? Math.ceil(bytes / 3) * 4 : Math.floor(bytes / 3) * 4;
   const end = seg.oStart + seg.oLen;
   let line = Math.floor(c / seg.width);
