@@ -147,6 +147,15 @@ describe('a baselined secret removed from the files', () => {
     }
     const entries = (JSON.parse(readFileSync(path.join(repo.dir, '.hubspot-secrets-baseline.json'), 'utf8')) as { entries: { path: string; history?: true }[] }).entries;
     expect(entries).toMatchObject([{ path: 'new.env', history: true }]);
+    // A file never committed (git-ignored) has no history: its entries are pruned as before, and do
+    // not pile up as the secret in it changes (found by a review).
+    writeFileSync(path.join(repo.dir, '.gitignore'), '.env.local\n');
+    for (let k = 0; k < 3; k++) {
+      writeFileSync(path.join(repo.dir, '.env.local'), `TOKEN=${tok()}\n`);
+      expect((await runMain(['baseline', '--update'], { cwd: repo.dir })).code).toBe(0);
+    }
+    const after = (JSON.parse(readFileSync(path.join(repo.dir, '.hubspot-secrets-baseline.json'), 'utf8')) as { entries: { path: string; history?: true }[] }).entries;
+    expect(after.map((e) => `${e.path}${e.history ? ' (history)' : ''}`)).toEqual(['.env.local', 'new.env (history)']);
   });
 });
 

@@ -18,6 +18,7 @@ import { scan } from '../../scan.js';
 import { parallelFileSource } from '../../parallel/source.js';
 import { scanInWorkers } from '../../parallel/prescan.js';
 import { historySource } from '../../sources/git/history.js';
+import { gitRun } from '../../sources/git/repo.js';
 import { DASH, type Io } from '../io.js';
 import { scanRoot } from './scan.js';
 import { display } from '../../report/display.js';
@@ -33,10 +34,17 @@ export interface BaselineArgs {
   'max-file-size'?: number;
 }
 
-/** Whether `dir` is inside a git work tree (searchDirs stops at the folder holding `.git`). */
-async function inRepository(dir: string): Promise<boolean> {
+/** The top of the git work tree `dir` is in (searchDirs stops at the folder holding `.git`), or null. */
+async function repositoryTop(dir: string): Promise<string | null> {
   const top = (await searchDirs(dir)).at(-1)!;
-  return existsSync(path.join(top, '.git'));
+  return existsSync(path.join(top, '.git')) ? top : null;
+}
+
+/** Which of `paths` (relative to `top`, `/` separators) some commit of the repository adds. */
+async function committedPaths(top: string, paths: readonly string[]): Promise<Set<string>> {
+  if (!paths.length) return new Set();
+  const r = await gitRun(top, ['--literal-pathspecs', 'log', '--all', '--no-renames', '--diff-filter=A', '--name-only', '--format=', '-z', '--', ...paths]);
+  return new Set(r.stdout.toString('utf8').split('\0').map((p) => p.trim()).filter(Boolean));
 }
 
 export const baselineCommand = {
@@ -182,12 +190,17 @@ export const baselineCommand = {
     // still accepts it (found by a new-user trial: deleting a baselined file, then `baseline
     // --update`, made the scheduled audit fail). `baseline --history` prunes it if the history does
     // not hold it.
+    // Only paths some commit added: a file never committed (a git-ignored .env.local) has no history.
     let moved = 0;
-    if (!args.history && (await inRepository(dir))) {
+    const top = args.history ? null : await repositoryTop(dir);
+    if (top !== null) {
       const now = new Set(entries.map((e) => e.fingerprint));
       const gone = (old ?? []).filter((e) => e.history !== true && covered(e) && !now.has(e.fingerprint) && !replaced(e));
-      entries = [...entries, ...gone.map((e) => ({ ...e, history: true as const }))];
-      moved = gone.length;
+      const rel = (e: BaselineEntry): string | null => relativeTo(top, path.resolve(dir, e.path));
+      const committed = await committedPaths(top, [...new Set(gone.map(rel).filter((p): p is string => p !== null))]);
+      const kept = gone.filter((e) => committed.has(rel(e) ?? ''));
+      entries = [...entries, ...kept.map((e) => ({ ...e, history: true as const }))];
+      moved = kept.length;
       pruned -= moved;
     }
 
