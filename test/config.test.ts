@@ -184,6 +184,13 @@ describe('config: --config FILE', () => {
     expect(doc.findings.map((f) => f.path)).toEqual(['a.env']);
   });
 
+  it('--no-config uses no config file at all (it was an internal error; found by a review)', async () => {
+    const dir = project({ 'a.env': tokenFile(), 'gen/b.env': tokenFile() }, { ignore: ['a.env', 'gen'] });
+    expect((await scanJson(dir)).doc.findings).toEqual([]);
+    const { doc } = await scanJson(dir, '--no-config');
+    expect(doc.findings.map((f) => f.path).sort()).toEqual(['a.env', 'gen/b.env']);
+  });
+
   it('a missing --config file is exit 2 naming it', async () => {
     const dir = project({ 'a.env': 'x\n' });
     const r = await runMain(['scan', '--config', 'nope.json'], { cwd: dir });

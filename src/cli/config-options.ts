@@ -5,7 +5,7 @@ export function withConfigOptions<T>(y: Argv<T>) {
   return y
     .option('config', {
       type: 'string',
-      describe: 'Config file (default: .hubspot-secrets.json in the scan root or a folder above it, up to the repository root)',
+      describe: 'Config file (default: .hubspot-secrets.json in the scan root or a folder above it, up to the repository root); --no-config uses none',
     })
     .option('baseline', {
       type: 'string',

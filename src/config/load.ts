@@ -69,6 +69,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const root = path.resolve(cwd, opts.root);
   let file: string | null;
   let baseDir: string;
+  // --no-config (yargs gives false): no config file at all, not even one found by default.
+  if ((opts.configPath as unknown) === false) return emptyConfig(root);
   if (opts.configPath !== undefined) {
     if (opts.configPath === '') throw new ConfigError('--config needs a file name');
     file = path.resolve(cwd, opts.configPath);
