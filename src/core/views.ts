@@ -139,24 +139,15 @@ export function byteOfUnit(bytes: Uint8Array, d: number): number {
       units++;
     }
     if (units >= d) return i;
-    if (b < 0x80) units++;
-    else if (b >= 0xc2 && b <= 0xdf) {
-      needed = 1;
+    const n = leadNeeds(b);
+    if (n <= 0) units++;
+    else {
+      needed = n;
+      lower = leadLower;
+      upper = leadUpper;
       start = i;
       lead = b;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      if (b === 0xe0) lower = 0xa0;
-      else if (b === 0xed) upper = 0x9f;
-      needed = 2;
-      start = i;
-      lead = b;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      if (b === 0xf0) lower = 0x90;
-      else if (b === 0xf4) upper = 0x8f;
-      needed = 3;
-      start = i;
-      lead = b;
-    } else units++;
+    }
   }
   if (needed !== 0 && units + 1 > d) return start;
   return bytes.length;
@@ -401,6 +392,34 @@ export function tailBadBytes(bytes: Uint8Array, n: number, offsets: readonly num
 
 const isContinuation = (b: number): boolean => (b & 0xc0) === 0x80;
 
+/** The bounds of the byte after a lead byte (leadNeeds sets them): WHATWG's UTF-8 decoder's. */
+let leadLower = 0x80;
+let leadUpper = 0xbf;
+/** The payload bits of a lead byte needing 1, 2 or 3 more bytes. */
+const LEAD_MASK = [0x7f, 0x1f, 0x0f, 0x07];
+
+/**
+ * How many continuation bytes a byte starting a character needs in UTF-8 (WHATWG's decoder): 0 for
+ * ASCII, -1 for a byte that cannot start one (a U+FFFD of its own); sets the bounds of the next byte.
+ */
+function leadNeeds(b: number): number {
+  leadLower = 0x80;
+  leadUpper = 0xbf;
+  if (b < 0x80) return 0;
+  if (b >= 0xc2 && b <= 0xdf) return 1;
+  if (b >= 0xe0 && b <= 0xef) {
+    if (b === 0xe0) leadLower = 0xa0;
+    else if (b === 0xed) leadUpper = 0x9f;
+    return 2;
+  }
+  if (b >= 0xf0 && b <= 0xf4) {
+    if (b === 0xf0) leadLower = 0x90;
+    else if (b === 0xf4) leadUpper = 0x8f;
+    return 3;
+  }
+  return -1;
+}
+
 /**
  * For each of `offsets` (ascending), the UTF-16 units and the bad characters (as `printable` counts
  * them, U+FFFD included) of the text `bytes[offset, n)` decodes to as UTF-8 (as Buffer#toString
@@ -452,21 +471,15 @@ export function tailText(bytes: Uint8Array, n: number, offsets: readonly number[
       emit(0xfffd);
     }
     while (k < fresh.length && fresh[k] === i) before[k++] = [units, bad];
-    if (b < 0x80) emit(b);
-    else if (b >= 0xc2 && b <= 0xdf) {
-      needed = 1;
-      cp = b & 0x1f;
-    } else if (b >= 0xe0 && b <= 0xef) {
-      if (b === 0xe0) lower = 0xa0;
-      else if (b === 0xed) upper = 0x9f;
-      needed = 2;
-      cp = b & 0xf;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      if (b === 0xf0) lower = 0x90;
-      else if (b === 0xf4) upper = 0x8f;
-      needed = 3;
-      cp = b & 7;
-    } else emit(0xfffd);
+    const lead = leadNeeds(b);
+    if (lead === 0) emit(b);
+    else if (lead < 0) emit(0xfffd);
+    else {
+      needed = lead;
+      lower = leadLower;
+      upper = leadUpper;
+      cp = b & LEAD_MASK[lead]!;
+    }
   }
   if (needed !== 0) emit(0xfffd);
   while (k < fresh.length) before[k++] = [units, bad];
