@@ -65,6 +65,16 @@ describe('detect', () => {
     expect(ids(`{"s": "\\n${t.refresh}"}`)).toEqual([`hubspot-oauth-refresh-token@1:${'{"s": "\\n'.length + 1}`]);
   });
 
+  it('joins a token split by a line continuation (a backslash at the end of a line; found by a detection trial)', () => {
+    const cut = 20;
+    for (const eol of ['\n', '\r\n']) {
+      const text = `export HUBSPOT_ACCESS_TOKEN="${t.pat!.slice(0, cut)}\\${eol}${t.pat!.slice(cut)}"${eol}`;
+      expect(detect({ text }, rs), JSON.stringify(eol)).toMatchObject([{ ruleId: 'hubspot-private-app-token', secret: t.pat, encoding: 'escaped', line: 1 }]);
+    }
+    // A continuation between words joins nothing: a token before it is found as it is.
+    expect(detect({ text: `curl -H "Authorization: Bearer x" \\\n  -d token=${t.pat} \\\n  https://api.hubapi.com\n` }, rs)).toMatchObject([{ secret: t.pat, encoding: 'plain' }]);
+  });
+
   it('decodes base64 payloads that start as text (or with a BOM), not binary or UUID-shaped runs', () => {
     const env = `HUBSPOT_TOKEN=${t.pat}\n`;
     const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');

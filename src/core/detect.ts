@@ -289,6 +289,9 @@ function escapeMarks(text: string, kind: 'escaped' | 'url'): { token: boolean; m
     for (let i = text.indexOf('\\'); i !== -1 && i + 1 < text.length; i = text.indexOf('\\', i + 2)) {
       const next = text[i + 1]!;
       if (KEPT_ESCAPES.has(next)) continue;
+      // A line continuation inside a token (`pat-na1-3e8c\` then the rest on the next line) joins it.
+      const after = next === '\n' ? i + 2 : next === '\r' && text[i + 2] === '\n' ? i + 3 : -1;
+      if (after !== -1 && i > 0 && TOKEN_CHAR.test(text[i - 1]!) && TOKEN_CHAR.test(text[after] ?? '')) return { token: true, marks };
       if (TOKEN_CHAR.test(next) && !CONTROL_ESCAPES.has(next)) return { token: true, marks };
       marks.push(i);
     }

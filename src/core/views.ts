@@ -195,7 +195,8 @@ export function mapRange(view: View, vStart: number, vEnd: number): { start: num
 
 /** Any escape: `\\n` or `\\t` right before a token matters as much as `\\u002d` inside one. */
 const ESCAPE_MARKER = /\\[\s\S]/;
-const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([\s\S]))/g;
+/** A backslash before a line end is a line continuation (shell, C, JS and Python strings): it stands for nothing. */
+const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r?\n)|([\s\S]))/g;
 const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
 
 export function escapedView(text: string): View | null {
@@ -206,7 +207,9 @@ export function escapedView(text: string): View | null {
       ? String.fromCharCode(parseInt(m[1], 16))
       : m[2]
         ? String.fromCharCode(parseInt(m[2], 16))
-        : (SIMPLE[m[3]!] ?? m[3]!);
+        : m[3]
+          ? ''
+          : (SIMPLE[m[4]!] ?? m[4]!);
     reps.push({ oStart: m.index, oLen: m[0].length, value, opaque: false, lines: null, width: 0 });
   }
   return reps.length ? buildView('escaped', text, reps) : null;
