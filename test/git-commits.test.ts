@@ -210,6 +210,17 @@ describe('scan --commits', () => {
     expect((await commits(clone, `HEAD~1..${c}`)).code).toBe(0);
   });
 
+  it("git's X^!, X^@ and X^- forms are named as not taken (they said 'unknown revision'; found by a new-user trial)", async () => {
+    const repo = makeRepo();
+    repo.commit('a', { 'a.txt': 'a\n' });
+    repo.commit('b', { 'b.txt': 'b\n' });
+    for (const range of ['HEAD^!', 'HEAD^@', 'HEAD^-', 'HEAD^-1']) {
+      const r = await runMain(['scan', '--commits', range], { cwd: repo.dir });
+      expect(r.code, range).toBe(2);
+      expect(r.stderr).toContain(`--commits ${range}: git's ${range.slice(4, 6)} form is not taken; name the range as A..B (e.g. HEAD^..HEAD`);
+    }
+  });
+
   it('library: listRangeCommits and commitsSource for the Action', async () => {
     const repo = makeRepo();
     const a = repo.commit('a', { 'a.txt': 'a\n' });

@@ -66,6 +66,9 @@ export async function listRangeCommits(opts: { cwd: string; range: string }, rep
   const range = opts.range.trim();
   const what = `--commits ${range}`;
   if (!range) throw new UsageError('--commits needs a range: A..B, A...B or a single commit');
+  // git's own shorthands for a commit's parents are not ranges this takes: say so, not "unknown revision".
+  const suffix = /\^[!@]$|\^-\d*$/.exec(range);
+  if (suffix) throw new UsageError(`${what}: git's ${suffix[0].slice(0, 2)} form is not taken; name the range as A..B (e.g. ${range.slice(0, suffix.index)}^..${range.slice(0, suffix.index)} for that commit's own changes), A...B or a single commit`);
   const m = /^(.*?)(\.\.\.?)(.*)$/.exec(range);
   if (!m) {
     const sha = await verifyCommit(r, range, what);
