@@ -27,6 +27,12 @@ export async function searchDirs(root: string): Promise<string[]> {
   }
 }
 
+/** The top of the git work tree `root` is in (the folder holding `.git`), or null outside one. */
+export async function workTreeTop(root: string): Promise<string | null> {
+  const top = (await searchDirs(root)).at(-1)!;
+  return (await exists(path.join(top, '.git'))) ? top : null;
+}
+
 /** The nearest `name` in searchDirs(root), or null. Anything by that name counts (reading it may then fail loudly). */
 export async function findUp(root: string, name: string): Promise<string | null> {
   for (const dir of await searchDirs(root)) {

@@ -54,7 +54,8 @@ export interface LoadConfigOptions {
   /** The scan root: where the search starts, and the base of globs for --config. */
   root: string;
   /** --config FILE (relative to cwd). */
-  configPath?: string;
+  /** --config as given; false: --no-config (no config file at all). */
+  configPath?: string | false;
   /** For resolving --config and naming files in messages; default root. */
   cwd?: string;
 }
@@ -69,8 +70,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<Config> {
   const root = path.resolve(cwd, opts.root);
   let file: string | null;
   let baseDir: string;
-  // --no-config (yargs gives false): no config file at all, not even one found by default.
-  if ((opts.configPath as unknown) === false) return emptyConfig(root);
+  // --no-config (yargs gives false for a negated string option): not even the config found by default.
+  if (opts.configPath === false) return emptyConfig(root);
   if (opts.configPath !== undefined) {
     if (opts.configPath === '') throw new ConfigError('--config needs a file name');
     file = path.resolve(cwd, opts.configPath);

@@ -17,7 +17,7 @@ import type { PathRules } from '../sources/git/history.js';
 
 /** The flags withConfigOptions adds (`--no-baseline` arrives as `baseline: false`). */
 export interface ConfigArgs {
-  config?: string;
+  config?: string | false;
   baseline?: string | false;
 }
 

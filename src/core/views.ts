@@ -14,12 +14,10 @@ interface Segment {
   /** True where the view holds decoded text standing for `oLen` encoded characters. */
   decoded: boolean;
   /**
-   * Decoded text whose inside does not map to columns one to one (a base64 block over several
-   * lines): a match in it points at the lines of the block that encode it (`lines`), or at the whole
-   * block without them.
+   * A base64 block over several lines, whose decoded text does not map to columns one to one: where
+   * each of its lines starts in the text (a match in it points at the lines that encode it); null
+   * for any other segment.
    */
-  opaque: boolean;
-  /** Where each line of an opaque block's base64 starts in the text (null: not a block). */
   lines: readonly number[] | null;
   /** Base64 characters in each of `lines` but the last. */
   width: number;
@@ -37,8 +35,7 @@ interface Replacement {
   oStart: number;
   oLen: number;
   value: string;
-  /** Always set (false, null and 0 for most): objects of one shape, for the JIT. */
-  opaque: boolean;
+  /** Always set (null and 0 for most): objects of one shape, for the JIT. */
   lines: readonly number[] | null;
   width: number;
 }
@@ -52,17 +49,17 @@ function buildView(kind: View['kind'], text: string, reps: Replacement[]): View 
     if (r.oStart > o) {
       const len = r.oStart - o;
       parts.push(text.slice(o, r.oStart));
-      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false, opaque: false, lines: null, width: 0 });
+      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false, lines: null, width: 0 });
       v += len;
     }
     parts.push(r.value);
-    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, opaque: r.opaque, lines: r.lines, width: r.width });
+    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, lines: r.lines, width: r.width });
     v += r.value.length;
     o = r.oStart + r.oLen;
   }
   if (o < text.length) {
     parts.push(text.slice(o));
-    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false, opaque: false, lines: null, width: 0 });
+    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false, lines: null, width: 0 });
   }
   return { kind, text: parts.join(''), segments, source: text };
 }
@@ -83,13 +80,13 @@ function mapOffset(view: View, seg: Segment, vOffset: number, roundUp: boolean):
   const d = vOffset - seg.vStart;
   if (!seg.decoded) return seg.oStart + d;
   if (seg.vLen === 0) return seg.oStart;
-  if (seg.opaque) return seg.lines === null ? (roundUp ? seg.oStart + seg.oLen : seg.oStart) : blockOffset(view, seg, seg.lines, d, roundUp);
+  if (seg.lines !== null) return blockOffset(view, seg, seg.lines, d, roundUp);
   // Inside a decoded base64 run, 3 decoded bytes stand for 4 characters; an escape maps whole.
   const scaled = roundUp ? Math.ceil(d / 3) * 4 : Math.floor(d / 3) * 4;
   return seg.oStart + Math.min(seg.oLen, scaled);
 }
 
-/** Per opaque block segment: its decoded bytes, when its text is not ASCII (null when it is). */
+/** Per block segment: its decoded bytes, when its text is not ASCII (null when it is). */
 const blockBytes = new WeakMap<Segment, Buffer | null>();
 
 /**
@@ -210,7 +207,7 @@ export function escapedView(text: string): View | null {
         : m[3]
           ? ''
           : (SIMPLE[m[4]!] ?? m[4]!);
-    reps.push({ oStart: m.index, oLen: m[0].length, value, opaque: false, lines: null, width: 0 });
+    reps.push({ oStart: m.index, oLen: m[0].length, value, lines: null, width: 0 });
   }
   return reps.length ? buildView('escaped', text, reps) : null;
 }
@@ -223,7 +220,7 @@ export function urlView(text: string): View | null {
   if (!/%[0-9a-f]{2}/i.test(text)) return null;
   const reps: Replacement[] = [];
   for (const m of text.matchAll(PERCENT)) {
-    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)), opaque: false, lines: null, width: 0 });
+    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)), lines: null, width: 0 });
   }
   return reps.length ? buildView('url', text, reps) : null;
 }
@@ -531,10 +528,10 @@ function textTail(text: string, spans: readonly number[], i: number, block: Wrap
     const longer = wrappedBlock(text, spans, i + 2 * k);
     const whole = longer && longer.body.length % 4 !== 1 ? printableDecoded(decodeInto(longer.body)) : null;
     if (longer && whole !== null && interesting(whole)) {
-      return { rep: { oStart: from, oLen: longer.end - from, value: whole, opaque: true, lines: longer.starts, width: longer.width }, next: longer.next };
+      return { rep: { oStart: from, oLen: longer.end - from, value: whole, lines: longer.starts, width: longer.width }, next: longer.next };
     }
   }
-  return { rep: { oStart: from, oLen: block.end - from, value: decoded, opaque: true, lines: block.starts.slice(k), width: block.width }, next: block.next };
+  return { rep: { oStart: from, oLen: block.end - from, value: decoded, lines: block.starts.slice(k), width: block.width }, next: block.next };
 }
 
 /**
@@ -572,7 +569,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
         const n = decodeInto(block.body);
         const decoded = printableDecoded(n);
         if (decoded !== null && interesting(decoded)) {
-          reps.push({ oStart: start, oLen: block.end - start, value: decoded, opaque: true, lines: block.starts, width: block.width });
+          reps.push({ oStart: start, oLen: block.end - start, value: decoded, lines: block.starts, width: block.width });
           i = block.next - 2;
           continue;
         }
@@ -591,7 +588,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     if (!worthDecoding(text, start, bodyEnd)) continue;
     const decoded = printableDecoded(decodeInto(text.slice(start, bodyEnd)));
     if (decoded === null || !interesting(decoded)) continue;
-    reps.push({ oStart: start, oLen: end - start, value: decoded, opaque: false, lines: null, width: 0 });
+    reps.push({ oStart: start, oLen: end - start, value: decoded, lines: null, width: 0 });
   }
   if (tail !== null) reps.push(tail.rep);
   return reps.length ? buildView('base64', text, reps) : null;

@@ -4,11 +4,10 @@
  * entries still found are kept as recorded, new findings are added and entries no longer found are
  * pruned. Either way, entries for paths this run did not scan are kept as they are.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { findUp, searchDirs } from '../../config/find.js';
+import { findUp, workTreeTop } from '../../config/find.js';
 import { BASELINE_FILE, entryFor, mergeBaseline, parseBaseline, readBaseline, writeBaseline, type BaselineEntry } from '../../config/baseline.js';
 import { relativeTo } from '../../config/globs.js';
 import { displayPath } from '../../config/load.js';
@@ -32,12 +31,6 @@ export interface BaselineArgs {
   config?: string;
   quiet: boolean;
   'max-file-size'?: number;
-}
-
-/** The top of the git work tree `dir` is in (searchDirs stops at the folder holding `.git`), or null. */
-async function repositoryTop(dir: string): Promise<string | null> {
-  const top = (await searchDirs(dir)).at(-1)!;
-  return existsSync(path.join(top, '.git')) ? top : null;
 }
 
 /** Which of `paths` (relative to `top`, `/` separators) some commit of the repository adds. */
@@ -83,7 +76,7 @@ export const baselineCommand = {
     // repository root), so `baseline src --update` updates it rather than starting a second one.
     // With none yet, a new one at the top of the repository (outside one, in the scanned folder): the
     // one the hook, audit and the Action read (one in a subfolder, only scans of that folder did).
-    const file = path.resolve(io.cwd, args.output ?? (await findUp(root, BASELINE_FILE)) ?? path.join((await searchDirs(root)).at(-1)!, BASELINE_FILE));
+    const file = path.resolve(io.cwd, args.output ?? (await findUp(root, BASELINE_FILE)) ?? path.join((await workTreeTop(root)) ?? root, BASELINE_FILE));
     const shown = displayPath(file, io.cwd);
     const dir = path.dirname(file);
 
@@ -192,7 +185,7 @@ export const baselineCommand = {
     // not hold it.
     // Only paths some commit added: a file never committed (a git-ignored .env.local) has no history.
     let moved = 0;
-    const top = args.history ? null : await repositoryTop(dir);
+    const top = args.history ? null : await workTreeTop(dir);
     if (top !== null) {
       const now = new Set(entries.map((e) => e.fingerprint));
       const gone = (old ?? []).filter((e) => e.history !== true && covered(e) && !now.has(e.fingerprint) && !replaced(e));

@@ -11,7 +11,7 @@ export const rulesCommand = {
     y
       .option('json', { type: 'boolean', default: false, describe: 'Print the rules as JSON (the full rule data)' })
       .option('config', { type: 'string', describe: 'Config file (default: .hubspot-secrets.json found from here up)' }),
-  async run(args: { json: boolean; config?: string }, io: Io): Promise<number> {
+  async run(args: { json: boolean; config?: string | false }, io: Io): Promise<number> {
     const config = await loadConfig({ root: io.cwd, configPath: args.config, cwd: io.cwd });
     const { ruleset, severity } = rulesFromConfig(config);
     const builtin = new Set(BUILTIN_RULES.map((r) => r.id));
