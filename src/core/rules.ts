@@ -27,10 +27,11 @@ export const MACROS: Readonly<Record<string, string>> = {
    * the next line) or a YAML value on the next, indented line (either with a `# comment` after the
    * colon), or a Kubernetes `name: X` / `value: …` pair, a JSON one (`"key": "X", "value": …`:
    * Postman environments, ECS task definitions, Azure app settings), an XML one (`key="X" value=…`:
-   * web.config), or a Markdown table's next cell (`| X | … |`).
+   * web.config), a CLI's value flag after the name (`gh secret set X --body …`, `-b`, `aws ssm
+   * put-parameter --name X --value …`), or a Markdown table's next cell (`| X | … |`).
    */
   assign:
-    '(?:(?:\\\\?["\'`\\]])?(?:[ \\t]{0,8}(?::=|=>|[:=(,|])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|>|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=)[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
+    '(?:(?:\\\\?["\'`\\]])?(?:[ \\t]{0,8}(?::=|=>|[:=(,|])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|>|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
 };
 
 const MACRO_RE = /\{\{([a-z]+)\}\}/g;
