@@ -122,6 +122,30 @@ describe('detect', () => {
     expect(detect({ text: `data: ${b64(Buffer.concat([Buffer.from([0x00, 0x01, 0x02]), Buffer.from(env)]))}` }, rs)).toEqual([]);
   });
 
+  it("decodes base64 of UTF-16LE text (PowerShell's -EncodedCommand, .NET's Encoding.Unicode), pointing at the base64 that encodes each secret", () => {
+    const wide = (s: string, bom = false) => Buffer.concat([Buffer.from(bom ? [0xff, 0xfe] : []), Buffer.from(s, 'utf16le')]).toString('base64');
+    const script = `$env:HUBSPOT_ACCESS_TOKEN = '${t.pat}'; & ./sync.ps1`;
+    for (const bom of [false, true]) {
+      const line = `powershell.exe -NoProfile -EncodedCommand ${wide(script, bom)}`;
+      const [m, ...rest] = detect({ text: `${line}\n` }, rs);
+      expect(rest, `bom ${bom}`).toEqual([]);
+      // 2 bytes to a character, 3 bytes to 4 base64 characters.
+      const bytes = (bom ? 2 : 0) + 2 * script.indexOf(t.pat!);
+      expect(m, `bom ${bom}`).toMatchObject({ ruleId: 'hubspot-private-app-token', secret: t.pat, encoding: 'base64', line: 1, column: line.indexOf('-EncodedCommand ') + 17 + Math.floor(bytes / 3) * 4 });
+    }
+    // A wrapped block: each secret at the lines that encode it.
+    const several = `# settings\r\nHUBSPOT_ACCESS_TOKEN=${t.pat}\r\nHUBSPOT_CLIENT_SECRET=${t.uuid}\r\n`;
+    const found = detect({ text: `${wide(several).match(/.{1,76}/g)!.join('\n')}\n` }, rs);
+    expect(found.map((m) => m.secret)).toEqual([t.pat, t.uuid]);
+    for (const m of found) {
+      const c = Math.floor((2 * several.indexOf(m.secret)) / 3) * 4;
+      expect({ line: m.line, column: m.column }, m.ruleId).toEqual({ line: 1 + Math.floor(c / 76), column: (c % 76) + 1 });
+    }
+    // UTF-16LE of text without a term a rule needs, and binary data with zero bytes, give nothing.
+    expect(detect({ text: `-EncodedCommand ${wide(`Get-ChildItem -Path C:\\inetpub\\logs -Recurse | Remove-Item # ${t.uuid}`)}\n` }, rs)).toEqual([]);
+    expect(detect({ text: `x=${Buffer.from(Array.from({ length: 90 }, (_, i) => (i % 2 ? 0 : 65 + (i % 26)))).toString('base64')}\n` }, rs)).toEqual([]);
+  });
+
   it('big wrapped base64 blocks (text, binary, then text after binary): each secret found once, pointing at its block', () => {
     const rs = builtinRuleSet();
     const wrap = (b: Buffer) => b.toString('base64').replace(/.{76}/g, '$&\n');

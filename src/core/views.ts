@@ -21,6 +21,8 @@ interface Segment {
   lines: readonly number[] | null;
   /** Base64 characters in each of `lines` but the last. */
   width: number;
+  /** Decoded UTF-16LE text (2 bytes to a character), not UTF-8. */
+  wide: boolean;
 }
 
 export interface View {
@@ -38,6 +40,7 @@ interface Replacement {
   /** Always set (null and 0 for most): objects of one shape, for the JIT. */
   lines: readonly number[] | null;
   width: number;
+  wide: boolean;
 }
 
 function buildView(kind: View['kind'], text: string, reps: Replacement[]): View {
@@ -49,17 +52,17 @@ function buildView(kind: View['kind'], text: string, reps: Replacement[]): View 
     if (r.oStart > o) {
       const len = r.oStart - o;
       parts.push(text.slice(o, r.oStart));
-      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false, lines: null, width: 0 });
+      segments.push({ vStart: v, vLen: len, oStart: o, oLen: len, decoded: false, lines: null, width: 0, wide: false });
       v += len;
     }
     parts.push(r.value);
-    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, lines: r.lines, width: r.width });
+    segments.push({ vStart: v, vLen: r.value.length, oStart: r.oStart, oLen: r.oLen, decoded: true, lines: r.lines, width: r.width, wide: r.wide });
     v += r.value.length;
     o = r.oStart + r.oLen;
   }
   if (o < text.length) {
     parts.push(text.slice(o));
-    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false, lines: null, width: 0 });
+    segments.push({ vStart: v, vLen: text.length - o, oStart: o, oLen: text.length - o, decoded: false, lines: null, width: 0, wide: false });
   }
   return { kind, text: parts.join(''), segments, source: text };
 }
@@ -82,7 +85,8 @@ function mapOffset(view: View, seg: Segment, vOffset: number, roundUp: boolean):
   if (seg.vLen === 0) return seg.oStart;
   if (seg.lines !== null) return blockOffset(view, seg, seg.lines, d, roundUp);
   // Inside a decoded base64 run, 3 decoded bytes stand for 4 characters; an escape maps whole.
-  const scaled = roundUp ? Math.ceil(d / 3) * 4 : Math.floor(d / 3) * 4;
+  const bytes = seg.wide ? 2 * d : d;
+  const scaled = roundUp ? Math.ceil(bytes / 3) * 4 : Math.floor(bytes / 3) * 4;
   return seg.oStart + Math.min(seg.oLen, scaled);
 }
 
@@ -95,6 +99,7 @@ const blockBytes = new WeakMap<Segment, Buffer | null>();
  * invalid byte is one U+FFFD there, so the text's own UTF-8 length would be off (3 bytes for 1).
  */
 function bytesBefore(view: View, seg: Segment, d: number): number {
+  if (seg.wide) return 2 * d;
   let bytes = blockBytes.get(seg);
   if (bytes === undefined) {
     const ascii = !/[^\x00-\x7f]/.test(view.text.slice(seg.vStart, seg.vStart + seg.vLen));
@@ -207,7 +212,7 @@ export function escapedView(text: string): View | null {
         : m[3]
           ? ''
           : (SIMPLE[m[4]!] ?? m[4]!);
-    reps.push({ oStart: m.index, oLen: m[0].length, value, lines: null, width: 0 });
+    reps.push({ oStart: m.index, oLen: m[0].length, value, lines: null, width: 0, wide: false });
   }
   return reps.length ? buildView('escaped', text, reps) : null;
 }
@@ -220,7 +225,7 @@ export function urlView(text: string): View | null {
   if (!/%[0-9a-f]{2}/i.test(text)) return null;
   const reps: Replacement[] = [];
   for (const m of text.matchAll(PERCENT)) {
-    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)), lines: null, width: 0 });
+    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)), lines: null, width: 0, wide: false });
   }
   return reps.length ? buildView('url', text, reps) : null;
 }
@@ -256,8 +261,9 @@ B64_VALUE['_'.charCodeAt(0)] = 63;
 const textByte = (b: number): boolean => (b >= 0x20 && b < 0x7f) || b === 9 || b === 10 || b === 13;
 
 /**
- * Whether the first 3 bytes a run decodes to are ASCII text (or a UTF-8 byte-order mark): what a
- * base64-wrapped config, env file, header or token starts with. Read from the first 4 characters
+ * Whether the first 3 bytes a run decodes to are ASCII text, UTF-16LE text (PowerShell's
+ * `-EncodedCommand`, .NET's `Encoding.Unicode`: a zero byte after each ASCII one) or a byte-order
+ * mark: what a base64-wrapped config, env file, script, header or token starts with. Read from the first 4 characters
  * alone, so UUIDs, hashes and binary payloads (most runs) are dropped before any decoding.
  */
 function startsAsText(text: string, start: number): boolean {
@@ -271,7 +277,8 @@ function startsAsText(text: string, start: number): boolean {
   const b0 = v >>> 16;
   const b1 = (v >>> 8) & 0xff;
   const b2 = v & 0xff;
-  return (textByte(b0) && textByte(b1) && textByte(b2)) || (b0 === 0xef && b1 === 0xbb && b2 === 0xbf);
+  if (textByte(b0) && textByte(b2)) return textByte(b1) || b1 === 0;
+  return (b0 === 0xef && b1 === 0xbb && b2 === 0xbf) || (b0 === 0xff && b1 === 0xfe);
 }
 
 /**
@@ -364,13 +371,23 @@ function decodeInto(body: string): number {
   return scratch.write(body, 'base64');
 }
 
+/** Whether the first `n` decoded bytes are UTF-16LE: its byte-order mark, or ASCII with a zero byte after each of the first two characters. */
+function wideDecoded(n: number): boolean {
+  return n >= 4 && ((scratch[0] === 0xff && scratch[1] === 0xfe) || (scratch[0] !== 0 && scratch[1] === 0 && scratch[2] !== 0 && scratch[3] === 0));
+}
+
 /**
- * The first `n` decoded bytes as UTF-8 text of 16+ characters that passes `printable`, or null. Each
+ * The first `n` decoded bytes as text of 16+ characters that passes `printable`, or null: UTF-16LE
+ * where they start as it (wideDecoded), else UTF-8. Each
  * byte below 0x20 (but tab / newline / return) or 0x7f decodes to its own bad character, and the
  * text is never longer than its bytes, so more of those than 2% of the bytes rejects it before any
  * string is made.
  */
 function printableDecoded(n: number): string | null {
+  if (wideDecoded(n)) {
+    const s = scratch.toString('utf16le', 0, n & ~1);
+    return s.length >= 16 && printable(s) ? s : null;
+  }
   const limit = n * 0.02;
   let bad = 0;
   for (let i = 0; i < n; i++) if (badChar(scratch[i]!) && ++bad > limit) return null;
@@ -526,12 +543,13 @@ function textTail(text: string, spans: readonly number[], i: number, block: Wrap
   if (block.cut && spans[i + 2 * k] === from) {
     // The block from that line (its lines are runs of their own, one after another in spans).
     const longer = wrappedBlock(text, spans, i + 2 * k);
-    const whole = longer && longer.body.length % 4 !== 1 ? printableDecoded(decodeInto(longer.body)) : null;
+    const got = longer && longer.body.length % 4 !== 1 ? decodeInto(longer.body) : 0;
+    const whole = got > 0 ? printableDecoded(got) : null;
     if (longer && whole !== null && interesting(whole)) {
-      return { rep: { oStart: from, oLen: longer.end - from, value: whole, lines: longer.starts, width: longer.width }, next: longer.next };
+      return { rep: { oStart: from, oLen: longer.end - from, value: whole, lines: longer.starts, width: longer.width, wide: wideDecoded(got) }, next: longer.next };
     }
   }
-  return { rep: { oStart: from, oLen: block.end - from, value: decoded, lines: block.starts.slice(k), width: block.width }, next: block.next };
+  return { rep: { oStart: from, oLen: block.end - from, value: decoded, lines: block.starts.slice(k), width: block.width, wide: false }, next: block.next };
 }
 
 /**
@@ -569,7 +587,7 @@ export function base64View(text: string, interesting: (decoded: string) => boole
         const n = decodeInto(block.body);
         const decoded = printableDecoded(n);
         if (decoded !== null && interesting(decoded)) {
-          reps.push({ oStart: start, oLen: block.end - start, value: decoded, lines: block.starts, width: block.width });
+          reps.push({ oStart: start, oLen: block.end - start, value: decoded, lines: block.starts, width: block.width, wide: wideDecoded(n) });
           i = block.next - 2;
           continue;
         }
@@ -586,9 +604,10 @@ export function base64View(text: string, interesting: (decoded: string) => boole
     if ((bodyEnd - start) % 4 === 1) continue;
     // Pure identifiers and hex strings are not base64 payloads worth decoding.
     if (!worthDecoding(text, start, bodyEnd)) continue;
-    const decoded = printableDecoded(decodeInto(text.slice(start, bodyEnd)));
+    const n = decodeInto(text.slice(start, bodyEnd));
+    const decoded = printableDecoded(n);
     if (decoded === null || !interesting(decoded)) continue;
-    reps.push({ oStart: start, oLen: end - start, value: decoded, lines: null, width: 0 });
+    reps.push({ oStart: start, oLen: end - start, value: decoded, lines: null, width: 0, wide: wideDecoded(n) });
   }
   if (tail !== null) reps.push(tail.rep);
   return reps.length ? buildView('base64', text, reps) : null;

@@ -7,7 +7,8 @@
  *   {{hs-:uuid}}            a generated look-alike that must NOT be found
  *
  * KIND: pat[:hublet][:upper|short|long] · randb64:<prefix>:<length> · hubhex[:hublet] · uuid · pak[:hublet] · oauth[:hublet] · smtp-pass ·
- * smtp-user · b64:<KIND…> (base64 of the value) · b64kv:<NAME>:<KIND…> (base64 of `NAME=value\n`).
+ * smtp-user · b64:<KIND…> (base64 of the value) · b64kv:<NAME>:<KIND…> (base64 of `NAME=value\n`) ·
+ * b64kv16:<NAME>:<KIND…> (the same in UTF-16LE, as PowerShell's -EncodedCommand).
  * File-name markers choose how the file is written: `.utf16le.` / `.utf16be.` (with BOM),
  * `.utf16le-nobom.`, `.bom.` (UTF-8 BOM), `.crlf.` (CRLF line ends), `.cr.` (CR line ends).
  */
@@ -77,6 +78,9 @@ function generate(rng: Rng, spec: string[]): string {
       return Buffer.from(generate(rng, args)).toString('base64');
     case 'b64kv':
       return Buffer.from(`${args[0]}=${generate(rng, args.slice(1))}\n`).toString('base64');
+    case 'b64kv16':
+      // As b64kv, of the text in UTF-16LE (PowerShell's -EncodedCommand).
+      return Buffer.from(`${args[0]}=${generate(rng, args.slice(1))}\n`, 'utf16le').toString('base64');
     default:
       throw new Error(`unknown fixture marker kind ${kind}`);
   }
@@ -115,7 +119,7 @@ export function renderTemplate(template: string, rel: string, folderRule: string
     
     // A value inside a base64 payload is reported where its own bytes are encoded (3 bytes : 4 chars).
     const spec = m[2]!.split(':');
-    const inner = spec[0] === 'b64kv' ? Math.floor((spec[1]!.length + 1) / 3) * 4 : 0;
+    const inner = spec[0] === 'b64kv' ? Math.floor((spec[1]!.length + 1) / 3) * 4 : spec[0] === 'b64kv16' ? Math.floor(((spec[1]!.length + 1) * 2) / 3) * 4 : 0;
     marks.push({ offset: outLen + inner, ruleId: m[3] ?? folderRule, value, expected: m[1] !== '-' });
     pieces.push(value);
     outLen += value.length;
