@@ -90,9 +90,14 @@ describe('the prefilter changes nothing but speed', () => {
     const rng = new Rng('hubhex-forms');
     for (const hublet of ['na1', 'eu1', 'na12', 'NA1']) {
       for (const id of [fakeHubHex(rng, hublet), hubHex8(rng, hublet)]) {
-        const found = detect({ text: `refresh_token = "${id}"`, path: 'a.ts' }, builtinRuleSet());
+        const found = detect({ text: `// HubSpot app\nrefresh_token = "${id}"`, path: 'a.ts' }, builtinRuleSet());
         expect(found.map((m) => m.secret), id.slice(0, 8)).toEqual([id]);
       }
+      // With no HubSpot context, only the first form, which is HubSpot's own: `us1-<uuid>` is any id (found by a detection trial).
+      const alone = (id: string) => detect({ text: `refresh_token = "${id}"`, path: 'a.ts' }, builtinRuleSet()).map((m) => m.secret);
+      const four = fakeHubHex(rng, hublet);
+      expect(alone(four), four.slice(0, 8)).toEqual([four]);
+      expect(alone(hubHex8(rng, hublet)), hublet).toEqual([]);
     }
   });
 });
