@@ -27,13 +27,16 @@ const dir = tempDir();
 const mixed = path.join(dir, 'mixed');
 const deadOnly = path.join(dir, 'dead-only');
 const unknownOnly = path.join(dir, 'unknown-only');
-for (const d of [mixed, deadOnly, unknownOnly]) mkdirSync(d);
+const uncheckable = path.join(dir, 'uncheckable');
+for (const d of [mixed, deadOnly, unknownOnly, uncheckable]) mkdirSync(d);
 writeFileSync(path.join(mixed, 'prod.env'), `HUBSPOT_ACCESS_TOKEN=${live}\nHUBSPOT_REFRESH_TOKEN=${refresh}\n`);
 writeFileSync(path.join(mixed, 'copy.env'), `HUBSPOT_ACCESS_TOKEN=${live}\nOLD_TOKEN=${dead}\n`);
 writeFileSync(path.join(mixed, 'hubspot.config.yml'), `portals:\n  - name: prod\n    personalAccessKey: ${pak}\n`);
 writeFileSync(path.join(mixed, 'oauth.yml'), `hubspot:\n  client_secret: ${secret}\n`);
 writeFileSync(path.join(deadOnly, 'old.env'), `HUBSPOT_ACCESS_TOKEN=${dead}\n`);
 writeFileSync(path.join(unknownOnly, 'x.env'), `HUBSPOT_ACCESS_TOKEN=${flaky}\n`);
+writeFileSync(path.join(uncheckable, 'oauth.yml'), `hubspot:\n  client_secret: ${secret}\n`);
+writeFileSync(path.join(uncheckable, 'hubspot.config.yml'), `portals:\n  - name: prod\n    personalAccessKey: ${pak}\n`);
 
 let api: FakeHubSpot;
 beforeAll(async () => {
@@ -125,7 +128,7 @@ for (const [name, run] of [
       expectNoLeak(r);
     });
 
-    it('--fail-on active: inactive-only exits 0 (still reported), active exits 1, unknown fails closed', async () => {
+    it('--fail-on active: inactive-only exits 0 (still reported), active exits 1, unknown, not-checkable and not-checked fail closed', async () => {
       const a = await run(['scan', '--verify', '--fail-on', 'active'], { cwd: deadOnly, env: env() });
       expect(a.code).toBe(0);
       expect(a.stdout).toMatch(/low +HubSpot private app access token/);
@@ -138,6 +141,12 @@ for (const [name, run] of [
       });
       expect(c.code).toBe(1);
       expect(JSON.parse(c.stdout).findings[0].verification).toEqual({ status: 'unknown', reason: 'HubSpot answered HTTP 500 (after 3 attempts)' });
+      // A client secret (not-checkable) and a personal access key (not-checked) are not known to be
+      // dead either: they fail closed too (they passed with exit 0; found by a new-user trial).
+      const d = await run(['scan', '--verify', '--fail-on', 'active', '-q', '--format', 'json'], { cwd: uncheckable, env: env() });
+      expect(d.code, d.stderr).toBe(1);
+      expect(JSON.parse(d.stdout).findings.map((f: { verification: { status: string } }) => f.verification.status).sort()).toEqual(['not-checkable', 'not-checked']);
+      expectNoLeak(d);
     }, 30_000);
 
     it('--fail-on none exits 0 with findings; --fail-on any (default) exits 1', async () => {

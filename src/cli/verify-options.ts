@@ -54,7 +54,7 @@ export function withVerifyOptions<T>(y: Argv<T>) {
       // `never` is the GitHub Action's word for `none`; both work everywhere.
       coerce: (v: string): FailOn => (v === 'never' ? 'none' : (v as FailOn)),
       default: 'any' as FailOn,
-      describe: 'Exit 1 for: any finding; only active (or unverifiable-now) credentials (needs --verify); never',
+      describe: 'Exit 1 for: any finding; all but credentials HubSpot rejected (active, could not be told, or a type that cannot be checked; needs --verify); never',
     });
 }
 
@@ -90,9 +90,15 @@ export function checkApiNumber(flag: 'verify-concurrency' | 'verify-timeout', va
   return n;
 }
 
-/** Whether a finding makes the run fail under `--fail-on active`: live, or could not be told. */
+/**
+ * Whether a finding makes the run fail under `--fail-on active`: all but those HubSpot rejected.
+ * Live, could not be told (`unknown`), and types no side-effect-free check exists for
+ * (`not-checkable`: client secrets, developer keys, SMTP passwords; `not-checked`: personal access
+ * keys) fail closed: none of them is known to be dead (found by a new-user trial: a leaked client
+ * secret passed `--fail-on active` with exit 0).
+ */
 export function failsOnActive(f: Finding): boolean {
-  return f.verification?.status === 'active' || f.verification?.status === 'unknown';
+  return f.verification?.status !== 'inactive';
 }
 
 /** The exit code of a finished scan under --fail-on. */
