@@ -457,9 +457,12 @@ describe('config and baseline', () => {
     const r = await run(ws, 'pull_request', prPayload(base, head));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^::warning::.*changes \.hubspot-secrets\.json, the settings this scan reads from the checkout/m);
+    // The job summary says it too (it said only "1 skipped" and "Step passed"; found by a new-user trial).
+    expect(r.summary).toMatch(/\*\*Review the settings too:\*\* this change edits \.hubspot-secrets\.json/);
     // Unchanged settings: no such warning.
     const clean = await run(checkout(repo.origin, repo.feature[2]!), 'pull_request', prPayload(repo.main[2]!, repo.feature[2]!));
     expect(clean.stdout).not.toContain('the settings this scan reads from the checkout');
+    expect(clean.summary).not.toContain('Review the settings');
     noLeak(r);
     // Changed on the base branch only (after the PR branched): not the PR's change, no warning.
     git(work, 'checkout', '-q', 'main');

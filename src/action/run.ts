@@ -46,6 +46,13 @@ export interface ActionInputs {
 }
 
 /** Defaults, as in action.yml (the runner sets them; these cover a run outside the runner). */
+/** What a run scanned, and the settings files (config, baseline) the scanned change itself edits. */
+interface Scanned {
+  result: ScanResult;
+  target: string;
+  settingsChanged?: string[];
+}
+
 export const INPUT_DEFAULTS = { path: '.', scan: 'auto', verify: 'false', 'fail-on': 'any', 'sarif-file': 'hubspot-secrets.sarif' } as const;
 
 /** What @actions/core does for the Action; tests pass a recorder. */
@@ -151,7 +158,7 @@ class Runner {
     private readonly settings: readonly string[] = [],
   ) {}
 
-  async run(plan: ScanPlan, workspace: string): Promise<{ result: ScanResult; target: string }> {
+  async run(plan: ScanPlan, workspace: string): Promise<Scanned> {
     switch (plan.kind) {
       case 'none':
         return { result: await this.scanEvents(emptySource()), target: plan.why };
@@ -178,7 +185,7 @@ class Runner {
   }
 
   /** base..head: every commit reachable from head and not from base; for a pushed tag, its messages too. */
-  private async range(base: string, head: string, why: string, fallbackBranch: string | null | undefined, tag?: string): Promise<{ result: ScanResult; target: string }> {
+  private async range(base: string, head: string, why: string, fallbackBranch: string | null | undefined, tag?: string): Promise<Scanned> {
     const fetched = await this.git.fetchMissing([base, head]);
     if (fetched.missing.length) this.info(`fetched what the checkout lacked; still missing: ${fetched.missing.map((s) => s.slice(0, 12)).join(', ')}`);
     if (fetched.missing.includes(head)) {
@@ -213,7 +220,7 @@ class Runner {
         `${why} changes ${touched.join(', ')}, the settings this scan reads from the checkout: an ignore glob, an allow entry or a baseline entry added there can hide a secret. Review that change too.`,
       );
     }
-    return { result, target: why };
+    return { result, target: why, settingsChanged: touched };
   }
 
   private async history(): Promise<ScanResult> {
@@ -368,6 +375,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     const done = await new Runner(deps, git, settingsRoot, scanEvents, scanHistory, prepared.ignore, prepared.history.later, ruleset, settings).run(plan, workspace);
     const result = done.result;
     target = done.target;
+    const settingsChanged = done.settingsChanged ?? [];
     if (result.incomplete) throw new Error('the scan stopped before the end of its input');
 
     if (baseUrl !== undefined && result.findings.length) {
@@ -390,7 +398,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     sink.setOutput('findings', String(n));
     sink.setOutput('active', String(active));
     sink.setOutput('sarif-file', sarifPath);
-    await sink.summary(summaryMarkdown({ result, ruleset, target, failOn: inputs.failOn, failed }));
+    await sink.summary(summaryMarkdown({ result, ruleset, target, failOn: inputs.failOn, failed, settingsChanged }));
 
     const unknown = inputs.verify ? result.findings.filter((f) => failsOnActive(f) && f.verification?.status !== 'active').length : 0;
     const counts = `${n} HubSpot credential${n === 1 ? '' : 's'} found${inputs.verify ? ` (${active} active${unknown ? `, ${unknown} could not be checked` : ''})` : ''} in ${target}`;

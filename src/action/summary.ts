@@ -26,6 +26,8 @@ export interface SummaryInput {
   target: string;
   failOn: string;
   failed: boolean;
+  /** Settings files (config, baseline) the scanned change edits: what it says may hide a secret. */
+  settingsChanged?: readonly string[];
 }
 
 const MAX_ROWS = 200;
@@ -63,6 +65,13 @@ export function summaryMarkdown(s: SummaryInput): string {
     lines.push(`${result.warnings.length} file${result.warnings.length === 1 ? '' : 's'} could not be scanned:`, '');
     for (const w of result.warnings.slice(0, 50)) lines.push(`- ${cell(w.path)}: ${cell(w.message)}`);
     lines.push('');
+  }
+  if (s.settingsChanged?.length) {
+    const files = s.settingsChanged.map((f) => cell(f)).join(', ');
+    lines.push(
+      `**Review the settings too:** this change edits ${files}, which this scan read from the checkout. An ignore glob, an allow entry or a baseline entry added there can hide a secret from it.`,
+      '',
+    );
   }
   lines.push(s.failed ? `Step failed (fail-on: ${s.failOn}).` : `Step passed (fail-on: ${s.failOn}).`, '');
   return lines.join('\n');
