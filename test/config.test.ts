@@ -196,6 +196,10 @@ describe('config: --config FILE', () => {
     const r = await runMain(['scan', '--config', 'nope.json'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('hubspot-secrets: nope.json: cannot read config: no such file\n');
+    // A folder given as the config says so (it said a bare EISDIR; found by a new-user trial).
+    const folder = await runMain(['scan', '--config', '.'], { cwd: dir });
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe(`hubspot-secrets: ${dir}: cannot read config: it is a folder, not a file\n`);
   });
 });
 
@@ -323,6 +327,21 @@ describe('config: invalid', () => {
     const r = await runMain(['scan'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("hubspot-secrets: .hubspot-secrets.json: not valid JSON: Expected ',' or ']' after array element in JSON at line 4, column 5 (position 28)\n");
+    // An unexpected token (a trailing comma: V8 in Node 20 gives the text around it, no position)
+    // and a cut-off file say where too (found by a new-user trial).
+    const { jsonReason } = await import('../src/config/json.js');
+    const reason = (text: string): string => {
+      try {
+        JSON.parse(text);
+      } catch (err) {
+        return jsonReason(err, text);
+      }
+      return '';
+    };
+    expect(reason('{\n  "allow": [\n    "x",\n  ]\n}\n')).toMatch(/^Unexpected token '?\]'?,? .*at line 4, column 3 \(position 26\)$/);
+    const long = `{\n  "ignore": [\n${'    "docs/**",\n'.repeat(20)}  ],\n}\n`;
+    expect(reason(long)).toMatch(new RegExp(`at line 23, column 3 \\(position ${long.indexOf('  ],') + 2}\\)$`));
+    expect(reason('{"ignore": ')).toMatch(/at line 1, column 12 \(position 11\)$/);
   });
 
   it('the piece of text V8 quotes in a JSON error is never echoed (it may be part of a secret), whatever its shape', async () => {

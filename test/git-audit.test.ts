@@ -345,6 +345,11 @@ describe('audit', () => {
     expect(JSON.parse(r.stdout).findings[0]).toMatchObject({ path: 'sub/a.env', commit: { sha: c } });
     const bad = await runMain(['audit', '/nonexistent-dir-xyz'], { cwd: '/' });
     expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('hubspot-secrets: audit: /nonexistent-dir-xyz: no such directory\n');
+    // A file that exists is not "no such directory" (found by a new-user trial).
+    const file = await runMain(['audit', 'sub/a.env'], { cwd: repo.dir });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe('hubspot-secrets: audit: sub/a.env is a file: audit takes a repository\'s folder (scan a file with `scan sub/a.env`)\n');
   });
 
   it('an LFS pointer in history is skipped with reason lfs-pointer; a pointer-looking file with one more line is scanned', async () => {

@@ -97,6 +97,17 @@ describe('reports', () => {
     expect(text).toContain('does not un-leak it');
   });
 
+  it("text's summary counts where the reported findings are: files and messages, not the suppressed ones --show-suppressed lists", async () => {
+    const r = await result();
+    const inK8s = r.findings.filter((f) => f.path === 'k8s/secret.yaml');
+    const message = { ...r.findings[0]!, path: '<commit message>', commit: { sha: 'a'.repeat(40), message: true } };
+    const shown = { ...r, findings: [...r.findings.filter((f) => f.path !== 'k8s/secret.yaml'), message], suppressed: inK8s.map((f) => ({ ...f, suppressedBy: 'baseline' as const })) };
+    const text = render('text', { result: shown, ruleset, showSuppressed: true });
+    // It said "3 HubSpot credentials found in 3 files" (found by a new-user trial).
+    expect(text).toContain('3 HubSpot credentials found in 1 file and 1 message');
+    expect(text).toContain('k8s/secret.yaml');
+  });
+
   it('text never lets a crafted file name fake report lines or send terminal escapes', async () => {
     const evil = 'a\nsrc/ok.ts\n  1:1 critical fake\u001b[2J\ud800.env';
     const r = await scan([{ kind: 'item', path: evil, content: `x = "${t.pat}"\n` }], { ruleset });

@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
  * position, drop the quote.
  */
 export function jsonReason(err: unknown, text?: string): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = withPosition(err instanceof Error ? err.message : String(err), text);
   // The quoted piece may start or end with `...` and hold quotes and newlines itself.
   const reason = msg
     .replace(/,\s*(?:\.\.\.)?"[\s\S]*"(?:\.\.\.)?\s+is not valid JSON$/, '')
@@ -21,6 +21,23 @@ export function jsonReason(err: unknown, text?: string): string {
     const column = before.length - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
     return `at line ${line}, column ${column} (position ${n})`;
   });
+}
+
+/**
+ * V8 in Node 20 gives no position for an unexpected token, only the text around it: `…, ..."<10
+ * characters before><the token><10 after>"... is not valid JSON` (the `...` say it was cut). Where
+ * that piece is found in the text, the position is said (`at position N`), as newer V8 does.
+ */
+function withPosition(msg: string, text: string | undefined): string {
+  if (text === undefined || /at position \d+/.test(msg)) return msg;
+  if (/^Unexpected end of JSON input$/.test(msg)) return `${msg} at position ${text.length}`;
+  const m = /^([^"]*?), (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(msg);
+  if (!m || (!m[2] && !m[4])) return msg;
+  const piece = m[3]!;
+  const start = m[2] ? text.indexOf(piece) : 0;
+  if (start < 0) return msg;
+  const at = m[2] ? start + 10 : piece.length - 10;
+  return `${m[1]} at position ${at}, ${m[2] ?? ''}"${piece}"${m[4] ?? ''} is not valid JSON`;
 }
 
 /**
@@ -42,6 +59,7 @@ export async function readUserFile(file: string, shown: string, what: string): P
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${shown}: cannot read ${what}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder, not a file' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
+    throw new ConfigError(`${shown}: cannot read ${what}: ${why}`);
   }
 }

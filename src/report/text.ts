@@ -111,7 +111,12 @@ export function textReport(input: ReportInput): string {
   } else if (n === 0) {
     out.push(c('green', `No HubSpot credentials found`) + ` (${scanned}).`);
   } else {
-    out.push(c('bold', `${plural(n, 'HubSpot credential')} found in ${plural(byFile.size, 'file')}`) + ` (${scanned}).`);
+    // Where the findings are (not the suppressed ones --show-suppressed lists too): files, and commit or tag messages.
+    const files = new Set<string>();
+    const messages = new Set<string>();
+    for (const f of result.findings) (f.commit?.message ? messages : files).add(f.commit?.message ? messageOf(f.commit) : f.path);
+    const where = [files.size ? plural(files.size, 'file') : '', messages.size ? plural(messages.size, 'message') : ''].filter(Boolean).join(' and ');
+    out.push(c('bold', `${plural(n, 'HubSpot credential')} found in ${where}`) + ` (${scanned}).`);
   }
   if (sup) out.push(`Suppressed: ${sup}${input.showSuppressed ? '' : ' (--show-suppressed lists them)'}.`);
   const verified = verificationSummary(result.findings);

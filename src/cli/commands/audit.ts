@@ -85,7 +85,10 @@ export const auditCommand = {
     const dir = path.resolve(io.cwd, args.repo ?? '.');
     const threads = threadsArg(args);
     const st = await stat(dir).catch(() => null);
-    if (!st?.isDirectory()) throw new InputError(`audit: ${args.repo ?? dir}: no such directory`);
+    if (!st?.isDirectory()) {
+      const shown = args.repo ?? dir;
+      throw new InputError(st ? `audit: ${shown} is a file: audit takes a repository's folder (scan a file with \`scan ${shown}\`)` : `audit: ${shown}: no such directory`);
+    }
     // Blobs and commits are read here as one git stream; worker threads scan them.
     const hist = await historySource({
       cwd: dir,
