@@ -342,6 +342,10 @@ describe('config: invalid', () => {
     const long = `{\n  "ignore": [\n${'    "docs/**",\n'.repeat(20)}  ],\n}\n`;
     expect(reason(long)).toMatch(new RegExp(`at line 23, column 3 \\(position ${long.indexOf('  ],') + 2}\\)$`));
     expect(reason('{"ignore": ')).toMatch(/at line 1, column 12 \(position 11\)$/);
+    // A piece the text holds twice gives no position rather than a wrong one (found by a review).
+    expect(reason('{"n": "1234567890,]1234567890", "l": [1234567890,]1234567890, "z": 1}')).toMatch(/^Unexpected token '?\]'?,?$/);
+    const atEnd = '{"n": "1234567890,]1234567890", "l": [1234567890,]}';
+    expect(reason(atEnd)).toMatch(new RegExp(`\\(position ${atEnd.lastIndexOf(']')}\\)$`));
   });
 
   it('the piece of text V8 quotes in a JSON error is never echoed (it may be part of a secret), whatever its shape', async () => {

@@ -45,7 +45,6 @@ export interface ActionInputs {
   baseline?: string;
 }
 
-/** Defaults, as in action.yml (the runner sets them; these cover a run outside the runner). */
 /** What a run scanned, and the settings files (config, baseline) the scanned change itself edits. */
 interface Scanned {
   result: ScanResult;
@@ -53,6 +52,7 @@ interface Scanned {
   settingsChanged?: string[];
 }
 
+/** Defaults, as in action.yml (the runner sets them; these cover a run outside the runner). */
 export const INPUT_DEFAULTS = { path: '.', scan: 'auto', verify: 'false', 'fail-on': 'any', 'sarif-file': 'hubspot-secrets.sarif' } as const;
 
 /** What @actions/core does for the Action; tests pass a recorder. */
@@ -267,7 +267,7 @@ function activeCount(result: ScanResult): number {
   return result.findings.filter((f) => f.verification?.status === 'active').length;
 }
 
-/** The CLI's --fail-on rule (`never` is the CLI's `none`); `active` also fails on `unknown`: fail closed. */
+/** The CLI's --fail-on rule (`never` is the CLI's `none`); `active` fails on all but `inactive`: fail closed. */
 export function shouldFail(failOn: FailOn, result: ScanResult): boolean {
   return failOnExitCode(failOn === 'never' ? 'none' : failOn, result) !== 0;
 }

@@ -26,7 +26,8 @@ export function jsonReason(err: unknown, text?: string): string {
 /**
  * V8 in Node 20 gives no position for an unexpected token, only the text around it: `…, ..."<10
  * characters before><the token><10 after>"... is not valid JSON` (the `...` say it was cut). Where
- * that piece is found in the text, the position is said (`at position N`), as newer V8 does.
+ * that piece places itself in the text (at its end, or found there once), the position is said
+ * (`at position N`), as newer V8 does.
  */
 function withPosition(msg: string, text: string | undefined): string {
   if (text === undefined || /at position \d+/.test(msg)) return msg;
@@ -34,8 +35,13 @@ function withPosition(msg: string, text: string | undefined): string {
   const m = /^([^"]*?), (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(msg);
   if (!m || (!m[2] && !m[4])) return msg;
   const piece = m[3]!;
-  const start = m[2] ? text.indexOf(piece) : 0;
-  if (start < 0) return msg;
+  // Cut at the start only: the piece is the text's end. Cut at both ends: it must be found once.
+  let start = 0;
+  if (m[2] && !m[4]) start = text.length - piece.length;
+  else if (m[2]) {
+    start = text.indexOf(piece);
+    if (start < 0 || text.indexOf(piece, start + 1) >= 0) return msg;
+  }
   const at = m[2] ? start + 10 : piece.length - 10;
   return `${m[1]} at position ${at}, ${m[2] ?? ''}"${piece}"${m[4] ?? ''} is not valid JSON`;
 }

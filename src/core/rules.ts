@@ -21,6 +21,14 @@ export const MACROS: Readonly<Record<string, string>> = {
     '[a-z]{2}\\d{1,2}-[0-9a-f]{4}(?:[0-9a-f]{4})?-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])',
   /** No identifier character (nor `-`, so not inside a longer dashed token) right before. */
   start: '(?<![0-9a-z_-])',
+  /** HubSpot's own hublet id (`na1-xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`: refresh tokens, developer keys), standing alone: HubSpot context in itself. */
+  hubid:
+    '(?<![0-9a-z_-])[a-z]{2}\\d{1,2}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])',
+  /**
+   * A `hubspot` section's opening, up to its first key: `hubspot:` then a line break (YAML),
+   * `[hubspot]` (INI), `"hubspot": {` (JSON), `'hubspot' => [` (PHP), on one line or before the next.
+   */
+  section: 'hubspot["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?',
   /**
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, a space (CLI flags), a fallback
    * after an environment variable's name (`${X:-…}`, `process.env.X || …`, `?? …`), `>` (XML, also

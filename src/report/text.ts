@@ -34,6 +34,11 @@ function messageOf(c: CommitInfo): string {
   return c.tag !== undefined ? `tag ${c.tag} (message)` : `commit ${c.sha.slice(0, 12)} (message)`;
 }
 
+/** Where a finding is, as the report groups it: its file, or the commit or tag whose message holds it. */
+function placeOf(f: Finding): string {
+  return f.commit?.message ? messageOf(f.commit) : f.path;
+}
+
 function verificationText(f: Finding): string {
   const v = f.verification;
   if (!v) return '';
@@ -66,7 +71,7 @@ export function textReport(input: ReportInput): string {
 
   const byFile = new Map<string, Finding[]>();
   for (const f of list) {
-    const key = f.commit?.message ? messageOf(f.commit) : f.path;
+    const key = placeOf(f);
     let arr = byFile.get(key);
     if (!arr) byFile.set(key, (arr = []));
     arr.push(f);
@@ -114,7 +119,7 @@ export function textReport(input: ReportInput): string {
     // Where the findings are (not the suppressed ones --show-suppressed lists too): files, and commit or tag messages.
     const files = new Set<string>();
     const messages = new Set<string>();
-    for (const f of result.findings) (f.commit?.message ? messages : files).add(f.commit?.message ? messageOf(f.commit) : f.path);
+    for (const f of result.findings) (f.commit?.message ? messages : files).add(placeOf(f));
     const where = [files.size ? plural(files.size, 'file') : '', messages.size ? plural(messages.size, 'message') : ''].filter(Boolean).join(' and ');
     out.push(c('bold', `${plural(n, 'HubSpot credential')} found in ${where}`) + ` (${scanned}).`);
   }
