@@ -32,7 +32,7 @@ export const MACROS: Readonly<Record<string, string>> = {
   /**
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, a space (CLI flags), a fallback
    * after an environment variable's name (`${X:-…}`, `process.env.X || …`, `?? …`), `>` (XML, also
-   * `name="X">…`, `name="X" …><value>…`, a plist's `X</key><string>…`), Terraform's
+   * `name="X">…`, .NET settings' `name="X" serializeAs="String"><value>…`, a plist's `X</key><string>…`), Terraform's
    * `variable "X" { … default = …` and Python's `get("X", default=…)`,
    * with optional (escaped) quotes and brackets, a YAML block scalar (`key: >-` then the value on
    * the next line) or a YAML value on the next, indented line (either with a `# comment` after the
@@ -42,7 +42,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * put-parameter --name X --value …`), or a Markdown table's next cell (`| X | … |`).
    */
   assign:
-    '(?:(?:\\\\?["\'`\\]]){0,2}(?:[ \\t]{0,8}(?::=|=>|:-|\\|\\||\\?\\?|[:=(,|])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|["\']?>|["\'][^<>\\r\\n]{0,64}>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})default[ \\t]{0,8}=[ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
+    '(?:(?:\\\\?["\'`\\]]){0,2}(?:[ \\t]{0,8}(?::=|=>|:-|\\|\\||\\?\\?|[:=(,|])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})default[ \\t]{0,8}=[ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
 };
 
 const MACRO_RE = /\{\{([a-z]+)\}\}/g;
