@@ -145,7 +145,7 @@ function planFor(ruleset: RuleSet): Plan {
   const single: Plan['single'] = [];
   const ungated: CompiledRule[] = [];
   // Per shape, the led pattern's gate with the widest windows: the group of that shape runs in them.
-  const shape = (g: Gate): string => (g.kind === 'run' ? `run${g.min}` : g.kind);
+  const shape = (g: Gate): string => windowKey(g).shape;
   const widest = new Map<string, Gate>();
   for (const rule of ruleset.rules) {
     rule.patterns.forEach((_, i) => {

@@ -126,17 +126,19 @@ export function base64Runs(text: string, min: number): number[] {
 }
 
 /** Per gate: the key of the windows it shares with gates of the same kind, and their reach. */
-const gateKeys = new WeakMap<Gate, { id: string; before: number }>();
+const gateKeys = new WeakMap<Gate, { id: string; before: number; shape: string }>();
 
 /**
  * Gates of the same kind share windows: `before` rounded up to a power of two. `id` names the
- * windows (patterns with the same id run in the same windows).
+ * windows (patterns with the same id run in the same windows); `shape` is what the windows are
+ * around (a UUID, a hublet id, a base64 run of one length), whatever their size.
  */
-export function windowKey(gate: Gate): { id: string; before: number } {
+export function windowKey(gate: Gate): { id: string; before: number; shape: string } {
   let key = gateKeys.get(gate);
   if (key === undefined) {
     const before = 2 ** Math.ceil(Math.log2(Math.max(32, gate.before)));
-    key = { id: gate.kind === 'run' ? `run${gate.min}:${before}` : `${gate.kind}:${before}`, before };
+    const shape = gate.kind === 'run' ? `run${gate.min}` : gate.kind;
+    key = { id: `${shape}:${before}`, before, shape };
     gateKeys.set(gate, key);
   }
   return key;

@@ -25,6 +25,14 @@ export const MACROS: Readonly<Record<string, string>> = {
   hubid:
     '(?<![0-9a-z_-])[a-z]{2}\\d{1,2}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])',
   /**
+   * At the end of a context window (the match's end): another service's section (`heroku:`,
+   * `"mailgun": {`, up to two lines above, with no `hubspot:` section opening between) or name
+   * (`GITHUB_CLIENT_SECRET`, on the match's line) holds the key, not HubSpot's. A lookbehind at the
+   * window's end, so each window is read once.
+   */
+  otherservice:
+    '$(?<=(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|segment|sentry|aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase)(?:["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[)[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100})?)?|[_.-][^\\r\\n]{0,100}))',
+  /**
    * A `hubspot` section's opening, up to its first key: `hubspot:` then a line break (YAML),
    * `[hubspot]` (INI), `"hubspot": {` (JSON), `'hubspot' => [` (PHP), on one line or before the next.
    */
