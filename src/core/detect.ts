@@ -5,6 +5,7 @@ import { hasLoneCr, LineIndex } from './text.js';
 import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
+import { literalsSource } from './literals.js';
 import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
 
 export interface DetectInput {
@@ -57,8 +58,6 @@ interface Out {
   emit: Emit;
 }
 
-const escapeLiteral = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-
 const keywordRes = new WeakMap<CompiledRule, RegExp | null>();
 
 /**
@@ -71,7 +70,7 @@ function hasKeyword(rule: CompiledRule, shapes: Shapes, path: string): boolean {
   if (hit !== undefined) return hit;
   let re = keywordRes.get(rule);
   if (re === undefined) {
-    re = rule.keywords.length ? new RegExp(rule.keywords.map(escapeLiteral).join('|'), 'i') : null;
+    re = rule.keywords.length ? new RegExp(literalsSource(rule.keywords), 'i') : null;
     keywordRes.set(rule, re);
   }
   hit = re === null || (shapes.parent !== undefined && hasKeyword(rule, shapes.parent, path)) || re.test(path) || re.test(shapes.text);
@@ -179,10 +178,8 @@ function planFor(ruleset: RuleSet): Plan {
   }
   for (const g of groups.values()) {
     const literals = [...new Set(g.members.flatMap((m) => m.lead.literals.map((l) => l.toLowerCase())))];
-    // Longest first: the hit then names the longest literal there, and every other literal matching at
-    // that place is a prefix of it.
-    literals.sort((a, b) => b.length - a.length);
-    g.finder = new RegExp(literals.map(escapeLiteral).join('|'), 'gi');
+    // The longest literal at each place: every other literal matching there is a prefix of it.
+    g.finder = new RegExp(literalsSource(literals), 'gi');
     for (const lit of literals) {
       g.byLiteral.set(lit, g.members.flatMap((m, k) => (m.lead.literals.some((l) => lit.startsWith(l.toLowerCase())) ? [k] : [])));
     }
