@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BatchParser, catStream, type StreamedObject } from '../src/sources/git/repo.js';
+import { BatchParser, catStream, isLfsPointer, type StreamedObject } from '../src/sources/git/repo.js';
 import { introductionLog, introductions } from '../src/sources/git/history.js';
 import { GitError } from '../src/errors.js';
 import { runBin, runMain } from './helpers/cli.js';
@@ -364,6 +364,17 @@ describe('audit', () => {
     expect(f.code).toBe(1);
     expect(f.doc!.stats.skippedBy['lfs-pointer']).toBe(1);
     expect(f.doc!.findings.map((x) => x.path)).toEqual(['fake.bin']);
+  });
+
+  it('an LFS pointer\'s extension line holds an extension name and an oid, nothing else: a value or a token there makes it a file like any other', async () => {
+    const head = `version https://git-lfs.github.com/spec/v1\noid sha256:${'b'.repeat(64)}\nsize 99\n`;
+    expect(isLfsPointer(Buffer.from(`${head}ext-0-foo sha256:${'c'.repeat(64)}\n`))).toBe(true);
+    const repo = makeRepo();
+    repo.commit('ext value', { 'a.bin': `${head}ext-0-x HUBSPOT_CLIENT_SECRET=${T.uuid!}\n` });
+    repo.commit('ext oid', { 'c.bin': `${head}ext-0-foo sha256:${T.pat!}\n` });
+    const r = await audit(repo);
+    expect(r.code).toBe(1);
+    expect(r.doc!.findings.map((x) => x.path).sort()).toEqual(['a.bin', 'c.bin']);
   });
 
   it('audits a bare mirror (no work tree) and finds what its history holds', async () => {

@@ -512,7 +512,8 @@ export class CatFile {
   }
 }
 
-const LFS_LINE = /^(?:version https:\/\/git-lfs\.github\.com\/spec\/v\d+|oid sha256:[0-9a-f]{64}|size \d+|ext-\d+-[a-z0-9.-]+ \S+)$/;
+/** A pointer's lines: an extension's is `ext-<priority digit>-<name> sha256:<oid>` (nothing else can hold a value). */
+const LFS_LINE = /^(?:version https:\/\/git-lfs\.github\.com\/spec\/v\d+|oid sha256:[0-9a-f]{64}|size \d+|ext-\d-[a-z0-9]{1,32} sha256:[0-9a-f]{64})$/;
 
 /**
  * Git LFS pointer files hold a pointer, not the content; they are skipped with reason `lfs-pointer`.
