@@ -117,4 +117,13 @@ describe('reports', () => {
     expect(text.split('\n').filter((l) => l.includes('critical fake'))).toHaveLength(1);
     expect(JSON.parse(render('json', { result: r, ruleset })).findings[0].path).toBe(evil);
   });
+
+  it("text escapes a commit's author too (anyone can write one: a trial's erased the finding's lines on a terminal)", async () => {
+    const r = await scan([{ kind: 'item', path: 'a.env', content: `x = "${t.pat}"\n` }], { ruleset });
+    const author = 'M\u001b[1A\u001b[2K <m@example.com\n>';
+    const shown = { ...r, findings: r.findings.map((f) => ({ ...f, commit: { sha: 'a'.repeat(40), author, date: '2026-01-01' } })) };
+    const text = render('text', { result: shown, ruleset });
+    expect(text).toContain('M\\u001b[1A\\u001b[2K <m@example.com\\n>, 2026-01-01');
+    expect(text).not.toContain('\u001b');
+  });
 });

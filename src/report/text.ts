@@ -86,7 +86,7 @@ export function textReport(input: ReportInput): string {
       out.push(`  ${pos} ${sev} ${f.title}  ${c('dim', f.secret)}${enc}${sup ? c('dim', `  [suppressed: ${sup}]`) : ''}`);
       const extra: string[] = [];
       if (f.commit) {
-        const who = [f.commit.author, f.commit.date].filter(Boolean).join(', ');
+        const who = display([f.commit.author, f.commit.date].filter(Boolean).join(', '));
         // A tag message's object is the tag's own, not a commit.
         extra.push(`${f.commit.tag !== undefined ? 'tag object' : 'commit'} ${f.commit.sha.slice(0, 12)}${who ? ` (${who})` : ''}`);
       }
