@@ -1,6 +1,6 @@
 /** `audit`: the whole history, each unique blob once, each finding mapped to its introducing commit. */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchParser, catStream, isLfsPointer, type StreamedObject } from '../src/sources/git/repo.js';
@@ -375,6 +375,17 @@ describe('audit', () => {
     const r = await audit(repo);
     expect(r.code).toBe(1);
     expect(r.doc!.findings.map((x) => x.path).sort()).toEqual(['a.bin', 'c.bin']);
+  });
+
+  it('a graft (.git/info/grafts) hides no history: the commit below it is audited', async () => {
+    const repo = makeRepo();
+    repo.commit('add config', { 'app.env': line(T.pat!) });
+    const head = repo.commit('remove it', { 'app.env': 'A=1\n' });
+    writeFileSync(path.join(repo.dir, '.git/info/grafts'), `${head}\n`);
+    expect(git(repo.dir, ['rev-list', '--count', 'HEAD']).trim()).toBe('1');
+    const r = await audit(repo);
+    expect(r.code).toBe(1);
+    expect(r.doc!.findings.map((x) => x.path)).toEqual(['app.env']);
   });
 
   it('audits a bare mirror (no work tree) and finds what its history holds', async () => {

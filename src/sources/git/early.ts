@@ -12,7 +12,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
  * Environment for every git child: no prompts, no optional index writes, messages we can parse, and
- * the objects as they are (a `git replace` must not hide what a push sends).
+ * the objects as they are: neither a `git replace` nor a graft (`.git/info/grafts`, deprecated but
+ * still read by git) may hide history from an audit or what a push sends. A graft file that cannot be
+ * read is no grafts to git (also where /dev/null does not exist); a shallow clone's boundary is still
+ * read (and refused where it hides a range).
  */
 export function gitEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
@@ -20,6 +23,7 @@ export function gitEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
     GIT_OPTIONAL_LOCKS: '0',
     GIT_TERMINAL_PROMPT: '0',
     GIT_NO_REPLACE_OBJECTS: '1',
+    GIT_GRAFT_FILE: '/dev/null',
     LC_ALL: 'C',
     ...extra,
   };
