@@ -360,6 +360,24 @@ describe('--threads', () => {
   });
 });
 
+describe('options that take a value from a list', () => {
+  it('--format, -f and --fail-on without a value are usage errors, not their default (a trial got a text report)', async () => {
+    const dir = tempDir('hs-choices-');
+    writeFileSync(path.join(dir, 'a.txt'), 'clean\n');
+    for (const [argv, why] of [
+      [['scan', '.', '--format'], 'Not enough arguments following: format'],
+      [['scan', '.', '-f'], 'Not enough arguments following: f'],
+      [['scan', '.', '--fail-on'], 'Not enough arguments following: fail-on'],
+      [['verify', '-', '--format'], 'Not enough arguments following: format'],
+    ] as const) {
+      const r = await runMain([...argv], { cwd: dir });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain(why);
+    }
+    expect((await runMain(['scan', '.', '-f', 'json', '--fail-on', 'any'], { cwd: dir })).code).toBe(0);
+  });
+});
+
 describe('--output that cannot be written', () => {
   it('names the file and why, exit 2, no usage hint', async () => {
     const dir = tempDir('hs-output-');

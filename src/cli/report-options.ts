@@ -22,7 +22,7 @@ export interface ReportArgs {
 
 export function withReportOptions<T>(y: Argv<T>) {
   return y
-    .option('format', { alias: 'f', choices: FORMATS, default: 'text' as Format, describe: 'Report format' })
+    .option('format', { alias: 'f', choices: FORMATS, default: 'text' as Format, requiresArg: true, describe: 'Report format' })
     .option('output', {
       alias: 'o',
       type: 'string',

@@ -51,6 +51,7 @@ export function withVerifyOptions<T>(y: Argv<T>) {
     })
     .option('fail-on', {
       choices: [...FAIL_ON, 'never'],
+      requiresArg: true,
       // `never` is the GitHub Action's word for `none`; both work everywhere.
       coerce: (v: string): FailOn => (v === 'never' ? 'none' : (v as FailOn)),
       default: 'any' as FailOn,

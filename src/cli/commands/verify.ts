@@ -134,7 +134,7 @@ export const verifyCommand = {
     withApiOptions(y)
       .positional('token', { type: 'string', describe: 'The credential, or - to read it from standard input (keeps it out of shell history)' })
       .option('type', { type: 'string', describe: 'Credential type when it cannot be told from the value (a rule id or verifier name)' })
-      .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+      .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, requiresArg: true, describe: 'Output format' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No hints on standard error' })
       .example('printenv HUBSPOT_ACCESS_TOKEN | $0 verify -', 'Check a token without putting it in shell history')
       .epilogue('Exit codes: 1 active (live), 0 inactive, 2 could not tell (unknown, not checkable) or bad input.'),
