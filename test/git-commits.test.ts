@@ -221,6 +221,20 @@ describe('scan --commits', () => {
     }
   });
 
+  it("a tree or a blob given as a commit is named as such (it said 'fetch it first'; found by a trial)", async () => {
+    const repo = makeRepo();
+    repo.commit('a', { 'a.txt': 'a\n' });
+    for (const [rev, kind] of [['HEAD^{tree}', 'tree'], ['HEAD:a.txt', 'blob']] as const) {
+      const r = await runMain(['scan', '--commits', rev], { cwd: repo.dir });
+      expect(r.code, rev).toBe(2);
+      expect(r.stderr).toContain(`hubspot-secrets: --commits ${rev}: '${rev}' is a ${kind}, not a commit: name a commit, branch or tag\n`);
+      expect(r.stderr).not.toContain('fetch');
+    }
+    const range = await runMain(['scan', '--commits', 'HEAD^{tree}..HEAD'], { cwd: repo.dir });
+    expect(range.code).toBe(2);
+    expect(range.stderr).toContain("'HEAD^{tree}' is a tree, not a commit");
+  });
+
   it('library: listRangeCommits and commitsSource for the Action', async () => {
     const repo = makeRepo();
     const a = repo.commit('a', { 'a.txt': 'a\n' });

@@ -33,6 +33,10 @@ export async function verifyCommit(repo: RepoInfo, rev: string, what = rev): Pro
   if (rev.startsWith('-')) throw new UsageError(`${what}: a revision cannot start with '-'`);
   const r = await gitRun(repo.cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { okCodes: [0, 1, 128] });
   if (r.code !== 0) {
+    // An object that is there but no commit (a tree, a blob): say what it is, not "fetch it".
+    const type = await gitRun(repo.cwd, ['cat-file', '-t', rev], { okCodes: [0, 1, 128] });
+    const kind = type.code === 0 ? type.stdout.toString('utf8').trim() : '';
+    if (kind === 'tree' || kind === 'blob') throw new UsageError(`${what}: '${rev}' is a ${kind}, not a commit: name a commit, branch or tag`);
     throw new GitError(
       `unknown revision '${rev}' (${what}): no such commit, branch or tag in ${repo.cwd}` +
         (repo.shallow ? `; this is a shallow clone, so it may not have been fetched: ${UNSHALLOW_HINT}` : '; fetch it first if it lives on a remote'),
