@@ -31,15 +31,18 @@ export const MACROS: Readonly<Record<string, string>> = {
    * window's end, so each window is read once.
    */
   otherservice:
-    '$(?<=(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|segment|sentry|aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase)(?:["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[)[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100})?)?|[_.-][^\\r\\n]{0,100}))',
+    '$(?<=(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|keycloak|cognito|onelogin|fusionauth|clerk|workos|stytch|authentik|zitadel|pingidentity|pingone|gitea|spotify|strava|fitbit|yahoo|apple|amazon|segment|sentry|aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase)(?:["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[)[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100})?)?|[_.-][^\\r\\n]{0,100}))',
   /**
    * A `hubspot` section's opening, up to its first key: `hubspot:` then a line break (YAML),
    * `[hubspot]` (INI), `"hubspot": {` (JSON), `'hubspot' => [` (PHP), on one line or before the next.
    */
   section: 'hubspot["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?',
   /**
-   * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, a space (CLI flags), a fallback
-   * after an environment variable's name (`${X:-…}`, `process.env.X || …`, `?? …`), `>` (XML, also
+   * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, `{`, a space (CLI flags), a type
+   * annotation (`X: string = …`, `X: &'static str = …`, Go's `var X string = …`), a fallback after
+   * an environment variable's name (`${X:-…}`, `process.env.X || …`, `?? …`, `getenv('X') ?: …`,
+   * `os.getenv("X") or …`, Perl's `$ENV{X} // …`, Ruby's `ENV.fetch('X') { … }`, make's `X ?= …`),
+   * a string prefix (`@"…"`, `r'…'`, `b"…"`), HTML-escaped quotes (`&quot;X&quot;:&quot;…`), `>` (XML, also
    * `name="X">…`, .NET settings' `name="X" serializeAs="String"><value>…`, a plist's `X</key><string>…`), Terraform's
    * `variable "X" { … default = …` and Python's `get("X", default=…)`,
    * with optional (escaped) quotes and brackets, a YAML block scalar (`key: >-` then the value on
@@ -50,7 +53,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * put-parameter --name X --value …`), or a Markdown table's next cell (`| X | … |`).
    */
   assign:
-    '(?:(?:\\\\?["\'`\\]]){0,2}(?:[ \\t]{0,8}(?::=|=>|:-|\\|\\||\\?\\?|[:=(,|])[ \\t]{0,8}|[ \\t]{1,8})(?:\\\\?["\'`]|\\[)?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})default[ \\t]{0,8}=[ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
+    '(?:(?:&quot;|(?:\\\\?["\'`\\])}]){0,2})(?:[ \\t]{0,8}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,8}|[ \\t]{1,8})(?:[@rbuf]{0,2}\\\\?["\'`]|\\[|&quot;)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,8}=[ \\t]{0,8}(?:[@rbuf]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})default[ \\t]{0,8}=[ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?)',
 };
 
 const MACRO_RE = /\{\{([a-z]+)\}\}/g;
