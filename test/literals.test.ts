@@ -40,6 +40,12 @@ describe('literalsSource', () => {
     expect(total).toBeGreaterThan(2000);
   });
 
+  it('an empty literal matches where no other does, as in the alternation; no literals match nowhere', () => {
+    const literals = ['ab', '', 'a'];
+    expect(hits(new RegExp(literalsSource(literals), 'gi'), 'xaby')).toEqual(hits(plain(literals), 'xaby'));
+    expect(new RegExp(literalsSource([]), 'i').test('anything')).toBe(false);
+  });
+
   it('falls back to the alternation for non-ASCII literals (µ and μ fold together under i)', () => {
     const literals = ['µa', 'μab'];
     expect(literalsSource(literals)).toBe('μab|µa');

@@ -33,13 +33,13 @@ function emit(node: Node): string {
  * s_api…|ubspot…)`), which V8's regex engine runs faster (it tests a shared prefix once, not once per
  * literal): over the bench tree's UUID windows, 10–20% less time. A trie picks the longest literal only
  * when sibling branches start with characters no input character matches both of (ASCII under `i`);
- * with a non-ASCII literal the source is the plain alternation.
+ * with a non-ASCII literal the source is the plain alternation. No literals: a source that never matches.
  */
 export function literalsSource(literals: readonly string[]): string {
   const unique = [...new Set(literals)].sort((a, b) => b.length - a.length);
   if (unique.length === 0) return '(?!)';
-  if (unique.some((l) => l.length === 0)) return '';
-  if (unique.some((l) => /[^\x00-\x7f]/.test(l))) return unique.map(escapeLiteral).join('|');
+  // An empty literal (it matches where no other does, last) or a non-ASCII one: the plain alternation.
+  if (unique.some((l) => l.length === 0 || /[^\x00-\x7f]/.test(l))) return unique.map(escapeLiteral).join('|');
   const root: Node = { end: false, kids: new Map() };
   for (const l of unique) {
     let at = root;
