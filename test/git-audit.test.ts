@@ -388,6 +388,25 @@ describe('audit', () => {
     expect(r.doc!.findings.map((x) => x.path)).toEqual(['app.env']);
   });
 
+  it('a finding in a git note is named as a note on the object it annotates, in its notes ref (not by that id, as if a file)', async () => {
+    const repo = makeRepo();
+    const c = repo.commit('a', { 'a.txt': 'a\n' });
+    git(repo.dir, ['notes', 'add', '-m', `deployed with ${line(T.pat!)}`, c]);
+    const r = await audit(repo);
+    expect(r.code).toBe(1);
+    const [f] = r.doc!.findings;
+    expect(f!.path).toBe(`<note on ${c.slice(0, 12)} in refs/notes/commits>`);
+    expect(f!.inHead).toBeUndefined();
+    expect(runBin(['audit'], { cwd: repo.dir }).stdout).toContain(`<note on ${c.slice(0, 12)} in refs/notes/commits>`);
+    git(repo.dir, ['notes', 'remove', c]);
+    const gone = await audit(repo);
+    expect(gone.doc!.findings.map((x) => x.path)).toEqual([`<note on ${c.slice(0, 12)} once in refs/notes/commits>`]);
+    // A file whose name is a commit id is still a file.
+    repo.commit('b', { [c]: `HUBSPOT_API_KEY=${T.uuid!}\n` });
+    const file = await audit(repo);
+    expect(file.doc!.findings.map((x) => x.path)).toContain(c);
+  });
+
   it('audits a bare mirror (no work tree) and finds what its history holds', async () => {
     const repo = makeRepo();
     const c1 = repo.commit('add config', { 'app.env': line(T.pat!) });

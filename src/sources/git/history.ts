@@ -181,6 +181,33 @@ async function headBlobs(repo: RepoInfo): Promise<Set<string>> {
   return new Set((await treeBlobs(repo.cwd, repo.head)).map((b) => b.oid));
 }
 
+/** A path in a notes tree: the annotated object's id, whole or fanned out (`ab/cdef…`). */
+const NOTE_PATH = /^(?:[0-9a-f]{2}\/)*[0-9a-f]+$/;
+const isNotePath = (path: string): boolean => NOTE_PATH.test(path) && [40, 64].includes(path.replace(/\//g, '').length);
+
+/** Where git notes are (refs/notes/*): each notes commit's ref, and the blobs at each ref's tip. */
+interface Notes {
+  refOf: Map<string, string>;
+  live: Set<string>;
+}
+
+/**
+ * The notes refs' histories, asked only when a blob with findings was added at a path a notes tree
+ * would have: a note's finding is then named as one (`<note on 1a2b3c4d5e6f in refs/notes/commits>`)
+ * rather than by the annotated commit's id as if it were a file.
+ */
+async function notesOf(repo: RepoInfo, intro: Map<string, Introduction[]>): Promise<Notes | undefined> {
+  if (![...intro.values()].some((at) => at.some((w) => isNotePath(w.path)))) return undefined;
+  const refs = (await gitRun(repo.cwd, ['for-each-ref', '--format=%(refname)', 'refs/notes/'])).stdout.toString('utf8').split('\n').filter(Boolean);
+  if (!refs.length) return undefined;
+  const notes: Notes = { refOf: new Map(), live: new Set() };
+  for (const ref of refs) {
+    for (const c of (await gitRun(repo.cwd, ['rev-list', ref, '--'])).stdout.toString('latin1').split('\n')) if (c && !notes.refOf.has(c)) notes.refOf.set(c, ref);
+    for (const b of await treeBlobs(repo.cwd, ref)) notes.live.add(b.oid);
+  }
+  return notes;
+}
+
 /**
  * Whether git has a remote to fetch a missing object from (a promisor remote): one with `promisor`
  * true (a bare key is true) or a `partialclonefilter`, or `extensions.partialClone` set.
@@ -372,6 +399,7 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
       [intro, inHeadBlobs, mapped] = [new Map(), new Set(), false];
     }
 
+    const notes = mapped ? await notesOf(repo, intro) : undefined;
     const key = (f: ScannedFinding): string => `${f.ruleId}\u0000${rawSecret(f) ?? f.secret}`;
     const headSecrets = new Set<string>();
     for (const list of lists) {
@@ -397,9 +425,13 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         delete f.commit;
         orderOf.set(f, Number.MAX_SAFE_INTEGER);
       }
+      const ref = w && isNotePath(w.path) ? notes?.refOf.get(w.commit.sha) : undefined;
+      // A note is in no tree HEAD has: whether it is still there is whether its ref's tip holds it.
+      if (ref) f.path = `<note on ${w!.path.replace(/\//g, '').slice(0, 12)} ${notes!.live.has(oid) ? 'in' : 'once in'} ${ref}>`;
       const raw = rawSecret(f);
       if (raw !== undefined) f.fingerprint = fingerprint(f.ruleId, raw, f.path);
-      f.inHead = headSecrets.has(key(f));
+      if (ref) delete f.inHead;
+      else f.inHead = headSecrets.has(key(f));
     };
     // A blob added at more than one path: one finding per path (a copy for each path after the first).
     const expand = <T extends ScannedFinding>(list: T[]): T[] => {
