@@ -115,9 +115,10 @@ export function maxLengthBefore(source: string, offset: number, flags = ''): num
 }
 
 /**
- * True when every match of `source` contains one of `keywords` (lower-case) as a literal: a run of
- * mandatory characters, or a mandatory group every alternative of which does. Lookarounds do not
- * count (their text is outside the match).
+ * True when every match of `source` contains one of `keywords` (lower-case) as a literal, or has one
+ * right beside it: a run of mandatory characters, a mandatory group every alternative of which does,
+ * or a positive lookaround that does (`(?<=tokensapi\.)create\(`: its text is outside the match but
+ * in the text, which is all the keyword check asks). Negative lookarounds do not count.
  */
 export function impliesKeyword(source: string, keywords: readonly string[], flags = ''): boolean {
   if (keywords.length === 0) return true;
@@ -141,6 +142,10 @@ export function impliesKeyword(source: string, keywords: readonly string[], flag
         continue;
       }
       flush();
+      if (e.type === 'Assertion' && (e.kind === 'lookahead' || e.kind === 'lookbehind')) {
+        if (!e.negate && every(e.alternatives)) ok = true;
+        continue;
+      }
       const body = e.type === 'Quantifier' && e.min >= 1 ? e.element : e;
       if (hasAlternatives(body) && every(body.alternatives)) ok = true;
     }
