@@ -25,6 +25,12 @@ export const MACROS: Readonly<Record<string, string>> = {
   hubid:
     '(?<![0-9a-z_-])[a-z]{2}\\d{1,2}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])',
   /**
+   * What makes a window HubSpot context for a rule's `require` (the same words in every rule): a
+   * HubSpot name, host or parameter, or a HubSpot property name (`hs_lead_status`), but not a
+   * customs tariff's `hs_code` nor a JVM crash log's `hs_err_pid`.
+   */
+  hubspotcontext: 'hubspot|hubapi|hapikey|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)',
+  /**
    * At the end of a context window (the match's end): another service's section (`heroku:`,
    * `"mailgun": {`, up to two lines above, with no `hubspot:` section opening between) or name
    * (`GITHUB_CLIENT_SECRET`, on the match's line) holds the key, not HubSpot's. A lookbehind at the

@@ -411,8 +411,10 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
     const orderOf = new Map<ScannedFinding, number>();
     /** A blob finding at one of the places its blob was added (none: no commit adds it). */
     const place = (f: ScannedFinding, oid: string, w: Introduction | undefined): void => {
+      // A note is in no tree HEAD has: whether it is still there is whether its ref's tip holds it.
+      const ref = w && notes && isNotePath(w.path) ? notes.refOf.get(w.commit.sha) : undefined;
       if (w) {
-        f.path = w.path;
+        f.path = ref ? `<note on ${w.path.replace(/\//g, '').slice(0, 12)} ${notes!.live.has(oid) ? 'in' : 'once in'} ${ref}>` : w.path;
         f.commit = w.commit;
         orderOf.set(f, w.order);
       } else {
@@ -425,9 +427,6 @@ export async function historySource(opts: HistorySourceOptions): Promise<History
         delete f.commit;
         orderOf.set(f, Number.MAX_SAFE_INTEGER);
       }
-      const ref = w && isNotePath(w.path) ? notes?.refOf.get(w.commit.sha) : undefined;
-      // A note is in no tree HEAD has: whether it is still there is whether its ref's tip holds it.
-      if (ref) f.path = `<note on ${w!.path.replace(/\//g, '').slice(0, 12)} ${notes!.live.has(oid) ? 'in' : 'once in'} ${ref}>`;
       const raw = rawSecret(f);
       if (raw !== undefined) f.fingerprint = fingerprint(f.ruleId, raw, f.path);
       if (ref) delete f.inHead;
