@@ -2,7 +2,7 @@
 /** The executable: wires the real process to main(). The only place that sets the exit code. */
 import { bundledWorkerUrl, COMPILE_BUDGET_FLAG, dropSpares, speculate, startSpares } from './parallel/spare.js';
 import { v8 } from './builtin.js';
-import { opensRepoHere, REV_PARSE_HEAD, REV_PARSE_REPO, startEarly } from './sources/git/early.js';
+import { locatedByEnv, opensRepoHere, REV_PARSE_HEAD, REV_PARSE_REPO, startEarly } from './sources/git/early.js';
 
 /** Whether main() has settled (its report is out). */
 let settled = false;
@@ -29,9 +29,11 @@ try {
 }
 
 // A git run's first question (what the repository is) is asked now too, while the rest loads
-// (src/sources/git/early.ts): the hook waits for it ~10 ms less.
+// (src/sources/git/early.ts): the hook waits for it ~10 ms less. Not when the environment says where
+// the repository is: a run that names its own (`audit <folder>`) does not use that, and the guess
+// would be for another repository.
 try {
-  if (opensRepoHere(process.argv.slice(2))) {
+  if (opensRepoHere(process.argv.slice(2)) && !locatedByEnv()) {
     startEarly(process.cwd(), REV_PARSE_HEAD);
     startEarly(process.cwd(), REV_PARSE_REPO);
   }

@@ -8,7 +8,8 @@ import { introductionLog, introductions } from '../src/sources/git/history.js';
 import { GitError } from '../src/errors.js';
 import { runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
-import { git, GIT_TEST_ENV, makeRepo, wrappedGit, type TestRepo } from './helpers/git.js';
+import { git, GIT_TEST_ENV, makeRepo, signedCommit, wrappedGit, type TestRepo } from './helpers/git.js';
+import { tempDir } from './helpers/tmp.js';
 
 const T = fakeAll('git-audit');
 const U = fakeAll('git-audit-2');
@@ -418,6 +419,42 @@ describe('audit', () => {
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.stdout) as Doc;
     expect(doc.findings.map((f) => `${f.path}@${f.commit?.sha.slice(0, 7)}`)).toEqual([at('app.env', c1)]);
+  });
+
+  it('audit <folder> audits that folder whatever GIT_DIR / GIT_WORK_TREE say (git sets GIT_DIR for `rebase -x` and a worktree\'s hooks; it audited the other repository, exit 0: found by a trial)', () => {
+    const other = makeRepo();
+    const c = other.commit('add token', { 'app.env': line(T.pat!) });
+    const here = makeRepo();
+    here.commit('clean', { 'a.txt': 'a\n' });
+    const env = { GIT_DIR: path.join(here.dir, '.git'), GIT_WORK_TREE: here.dir, GIT_INDEX_FILE: path.join(here.dir, '.git', 'index') };
+    for (const cwd of [here.dir, other.dir]) {
+      const r = runBin(['audit', other.dir, '-f', 'json'], { cwd, env });
+      expect(r.code, r.stderr).toBe(1);
+      expect((JSON.parse(r.stdout) as Doc).findings.map((f) => `${f.path}@${f.commit?.sha}`)).toEqual([`app.env@${c}`]);
+    }
+    // `audit .` names the current folder: its own repository, not GIT_DIR's.
+    expect(runBin(['audit', '.', '-q'], { cwd: other.dir, env }).code).toBe(1);
+    // Without a folder the environment's repository is the one audited, as git would read it.
+    expect(runBin(['audit', '-q'], { cwd: other.dir, env }).code).toBe(0);
+  });
+
+  it("the user's log.showRoot=false and log.showSignature=true do not hide or move what introduced a secret (a root commit's files showed as 'no commit holds it'; a signed commit's gpg lines moved findings to the commit before: found by a trial)", () => {
+    const home = tempDir('hs-home-');
+    const env = { HOME: home, GNUPGHOME: path.join(home, 'gnupg') };
+    const repo = makeRepo();
+    const root = repo.commit('root', { 'root.env': line(T.pat!) });
+    const base = repo.commit('base', { 'a.txt': 'a\n' });
+    repo.write({ 'signed.env': line(U.pat!) });
+    git(repo.dir, ['add', 'signed.env']);
+    const signed = signedCommit(repo, base, 'signed');
+    repo.git('config', 'log.showRoot', 'false');
+    repo.git('config', 'log.showSignature', 'true');
+    // The settings do what they say in this git: the root commit's diff hidden, gpg's lines in a log.
+    expect(git(repo.dir, ['log', '--format=', '--raw', root], { env })).toBe('');
+    expect(git(repo.dir, ['log', '-1', '--format=%H', signed], { env }).trim()).not.toBe(signed);
+    const r = runBin(['audit', '-f', 'json'], { cwd: repo.dir, env });
+    expect(r.code, r.stderr).toBe(1);
+    expect((JSON.parse(r.stdout) as Doc).findings.map((f) => `${f.path}@${f.commit?.sha}`).sort()).toEqual([`root.env@${root}`, `signed.env@${signed}`].sort());
   });
 });
 

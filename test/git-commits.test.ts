@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { commitsSource, listRangeCommits, resolvePushRange } from '../src/sources/git/commits.js';
 import { runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
-import { git, makeRepo, TestRepo, wrappedGit } from './helpers/git.js';
+import { git, makeRepo, signedCommit, TestRepo, wrappedGit } from './helpers/git.js';
 import { tempDir } from './helpers/tmp.js';
 
 const T = fakeAll('git-commits');
@@ -38,6 +38,21 @@ describe('scan --commits', () => {
       const r = runBin(['scan', '--commits', b, '-f', 'json'], { cwd: repo.dir, env });
       expect(r.code, JSON.stringify(env)).toBe(0);
     }
+  });
+
+  it("the user's log.showSignature=true: a signed commit in the range is read as any other (gpg's lines among the log's made it exit 2, and every push with a signed commit was blocked: found by a trial)", () => {
+    const home = tempDir('hs-home-');
+    const env = { HOME: home, GNUPGHOME: path.join(home, 'gnupg') };
+    const repo = makeRepo();
+    const base = repo.commit('base', { 'a.txt': 'a\n' });
+    repo.write({ 'app.env': line(T.pat!) });
+    git(repo.dir, ['add', 'app.env']);
+    const signed = signedCommit(repo, base, 'signed');
+    repo.git('config', 'log.showSignature', 'true');
+    expect(git(repo.dir, ['log', '-1', '--format=%H', signed], { env }).trim()).not.toBe(signed);
+    const r = runBin(['scan', '--commits', `${base}..${signed}`, '-f', 'json'], { cwd: repo.dir, env });
+    expect(r.code, r.stderr).toBe(1);
+    expect((JSON.parse(r.stdout) as { findings: F[] }).findings.map((f) => `${f.path}:${f.line}@${f.commit?.sha}`)).toEqual([`app.env:1@${signed}`]);
   });
 
   it('reports what each commit in A..B adds, with sha, author, email and date', async () => {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { opensRepoHere, REV_PARSE_HEAD, REV_PARSE_REPO, startEarly, takeEarly } from '../src/sources/git/early.js';
+import { GIT_CONFIG, opensRepoHere, REV_PARSE_HEAD, REV_PARSE_REPO, startEarly, takeEarly } from '../src/sources/git/early.js';
 import { openRepo } from '../src/sources/git/repo.js';
 import { BIN, runBin } from './helpers/cli.js';
 import { makeRepo, wrappedGit } from './helpers/git.js';
@@ -73,7 +73,7 @@ describe('git calls started early', () => {
       const r = runBin(argv, { cwd: repo.dir, env: { PATH: `${wrap}:${process.env['PATH']}` } });
       expect(r.code, r.stderr).toBe(0);
       const calls = readFileSync(log, 'utf8').split('\n').filter((l) => / rev-parse (--verify --quiet HEAD|--is-bare)/.test(l));
-      expect(calls.sort(), argv.join(' ')).toEqual([`early ${REV_PARSE_HEAD.join(" ")}`, `early ${REV_PARSE_REPO.join(" ")}`].sort());
+      expect(calls.sort(), argv.join(' ')).toEqual([`early ${[...GIT_CONFIG, ...REV_PARSE_HEAD].join(' ')}`, `early ${[...GIT_CONFIG, ...REV_PARSE_REPO].join(' ')}`].sort());
     }
   });
 

@@ -2,7 +2,7 @@
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runMain } from './helpers/cli.js';
+import { runBin, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { git, makeRepo, TestRepo } from './helpers/git.js';
 
@@ -273,6 +273,22 @@ describe('scan --staged', () => {
     repo.write({ 'a/new.env': line(U.pat!) });
     git(repo.dir, ['add', 'a/new.env']);
     expect(where((await staged(repo)).doc)).toEqual(['a/new.env:1']);
+  });
+
+  it('a relative GIT_DIR / GIT_WORK_TREE set in a subfolder means what git makes of it there (git runs from the top, where ../.git named another repository: 0 files scanned, exit 0; found by a trial)', () => {
+    const outer = makeRepo();
+    outer.commit('outer', { 'sub/a.txt': 'a\n' });
+    const inner = path.join(outer.dir, 'inner');
+    git(outer.dir, ['clone', '-q', '.', 'inner']);
+    const repo = new TestRepo(inner);
+    repo.write({ 'sub/app.env': line(T.pat!) });
+    git(inner, ['add', 'sub/app.env']);
+    const cwd = path.join(inner, 'sub');
+    const env = { GIT_DIR: '../.git', GIT_WORK_TREE: '..' };
+    expect(git(cwd, ['diff', '--cached', '--name-only'], { env }).trim()).toBe('sub/app.env');
+    const r = runBin(['scan', '--staged', '-f', 'json'], { cwd, env });
+    expect(r.code, r.stderr).toBe(1);
+    expect(where(JSON.parse(r.stdout) as Doc)).toEqual(['sub/app.env:1']);
   });
 
   it('outside a repository: exit 2 with one line, no stack', async () => {

@@ -1,6 +1,6 @@
 /** gitStarted: a git process started now whose output is read later (the audit's introduction log). */
 import { describe, expect, it } from 'vitest';
-import { gitStarted } from '../src/sources/git/repo.js';
+import { gitRun, gitStarted } from '../src/sources/git/repo.js';
 import { git, makeRepo } from './helpers/git.js';
 
 /** Child processes this thread's event loop waits for. */
@@ -34,5 +34,14 @@ describe('gitStarted', () => {
     expect(processes()).toBe(before);
     for await (const chunk of it) n += chunk.length;
     expect(n).toBe(big.length);
+  });
+
+  it("git's own notes are not taken for its errors: the graft file set aside (GIT_GRAFT_FILE) makes git print a deprecation hint on every call, which replaced git's error in messages (found by a trial)", async () => {
+    const repo = makeRepo();
+    repo.commit('a', { 'a.txt': 'a\n' });
+    for (const args of [['log', '-1', '--format=%H'], ['rev-list', '--all'], ['rev-parse', 'HEAD']]) {
+      const r = await gitRun(repo.dir, args);
+      expect(r.stderr, args.join(' ')).toBe('');
+    }
   });
 });

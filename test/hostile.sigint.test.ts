@@ -159,7 +159,7 @@ describe('Ctrl-C (SIGINT to the real bin)', () => {
       repo.commit('a', { 'a.env': `HUBSPOT_TOKEN=${fakeAll('sigint-walk')['pat']}\n` });
       // Every git the bin starts notes its pid; rev-list then stands for a long walk (it sleeps).
       const pids = path.join(root, `git-pids-${signal}`);
-      const bin = wrappedGit(`echo "$$ $1" >> ${pids}\n[ "$1" = rev-list ] && exec sleep 30`);
+      const bin = wrappedGit(`echo "$$ $sub" >> ${pids}\n[ "$sub" = rev-list ] && exec sleep 30`);
       const { child, done } = start(['audit', '-f', 'json'], repo.dir, tmp, { PATH: `${bin}:${process.env['PATH']}` });
       const started = () => (existsSync(pids) ? readFileSync(pids, 'utf8').trim().split('\n') : []);
       await until(() => started().some((l) => l.endsWith(' rev-list')) && started().some((l) => l.endsWith(' cat-file')), 'rev-list walking and cat-file waiting');

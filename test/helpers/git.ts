@@ -109,6 +109,19 @@ function treeHash(dir: string): string {
   return h.digest('hex');
 }
 
+/**
+ * Commit what is staged as a commit with a `gpgsig` header (a signature no key verifies: git still
+ * asks gpg about it, which is what `log.showSignature` prints), on top of `parent`; moves the branch.
+ */
+export function signedCommit(repo: TestRepo, parent: string, message: string): string {
+  const tree = repo.git('write-tree');
+  const t = `${clock++} +0000`;
+  const body = `tree ${tree}\nparent ${parent}\nauthor Test Author <author@example.invalid> ${t}\ncommitter Test Author <author@example.invalid> ${t}\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\n${message}\n`;
+  const sha = git(repo.dir, ['hash-object', '-t', 'commit', '-w', '--stdin'], { input: body }).trim();
+  repo.git('update-ref', 'HEAD', sha);
+  return sha;
+}
+
 /** A fresh repository (branch `main`) in a temp dir. */
 export function makeRepo(opts: { dir?: string; bare?: boolean } = {}): TestRepo {
   const dir = opts.dir ?? tempDir('hs-git-');
@@ -138,6 +151,8 @@ export function makeExecutable(file: string, text: string): void {
 export function wrappedGit(script: string): string {
   const dir = tempDir('hs-git-wrap-');
   const real = spawnSync('sh', ['-c', 'command -v git']).stdout.toString().trim();
-  makeExecutable(path.join(dir, 'git'), `#!/bin/sh\n${script}\nexec ${real} "$@"\n`);
+  // $sub: the subcommand, after the `-c name=value` settings every call starts with (GIT_CONFIG).
+  const sub = 'sub=; n=0; for a in "$@"; do n=$((n+1)); if [ $((n % 2)) = 1 ] && [ "$a" != -c ]; then sub=$a; break; fi; done';
+  makeExecutable(path.join(dir, 'git'), `#!/bin/sh\n${sub}\n${script}\nexec ${real} "$@"\n`);
   return dir;
 }

@@ -9,6 +9,7 @@ import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
 import { InputError } from '../../errors.js';
 import { scanInWorkers } from '../../parallel/prescan.js';
 import type { ScanResult } from '../../scan.js';
+import { nameRepository } from '../../sources/git/early.js';
 import { historySource, type HistoryProgress } from '../../sources/git/history.js';
 import { withConfigOptions } from '../config-options.js';
 import type { Io } from '../io.js';
@@ -89,6 +90,8 @@ export const auditCommand = {
       const shown = args.repo ?? dir;
       throw new InputError(st ? `audit: ${shown} is a file: audit takes a repository's folder (scan a file with \`scan ${shown}\`)` : `audit: ${shown}: no such directory`);
     }
+    // The folder named is the repository audited, whatever GIT_DIR says (git sets it for `rebase -x` …).
+    if (args.repo !== undefined) nameRepository(dir);
     // Blobs and commits are read here as one git stream; worker threads scan them.
     const hist = await historySource({
       cwd: dir,

@@ -11,7 +11,7 @@
 import buffer from 'node:buffer';
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
 import { GitError } from '../../errors.js';
-import { gitEnv, REV_PARSE_HEAD, REV_PARSE_REPO, takeEarly } from './early.js';
+import { GIT_CONFIG, gitEnv, isNamedRepository, nameRepository, REV_PARSE_HEAD, REV_PARSE_REPO, takeEarly } from './early.js';
 import type { ByteStream } from '../types.js';
 
 /** Git children still running: killed if this process exits first (Ctrl-C, an error), never left behind. */
@@ -31,7 +31,7 @@ function spawnGit(cwd: string, args: readonly string[], stdio: StdioOptions = 'p
   }
   let c: ChildProcessWithoutNullStreams;
   try {
-    c = spawn('git', args, { cwd, env: gitEnv(), stdio }) as ChildProcessWithoutNullStreams;
+    c = spawn('git', [...GIT_CONFIG, ...args], { cwd, env: gitEnv(cwd), stdio }) as ChildProcessWithoutNullStreams;
   } catch (err) {
     throw spawnError(err, cwd);
   }
@@ -374,6 +374,8 @@ export async function openRepo(cwd: string): Promise<RepoInfo> {
   }
   const root = bare === 'true' ? undefined : top || undefined;
   const dir = root ?? cwd;
+  // A named repository's later calls run in its top: they too leave the environment's location out.
+  if (isNamedRepository(cwd)) nameRepository(dir);
   const known = EMPTY_TREE[format ?? ''];
   const [emptyTree, headR] = await Promise.all([known ?? gitText(dir, ['hash-object', '-t', 'tree', '--stdin'], { input: '' }), headP]);
   // 1: no commit yet; 128 in a repository that opened: something is wrong with HEAD (fail closed).
