@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { findingAnnotation } from '../src/action/annotations.js';
 import { planScan } from '../src/action/event.js';
-import { cell } from '../src/action/summary.js';
+import { cell, summaryMarkdown } from '../src/action/summary.js';
+import { emptyStats, type ScanResult } from '../src/scan.js';
+import { builtinRuleSet } from '../src/rules/index.js';
+import { compileRules } from '../src/core/rules.js';
+import { BUILTIN_RULES } from '../src/rules/index.js';
 import type { Finding } from '../src/core/types.js';
 import { UsageError } from '../src/errors.js';
 
@@ -107,5 +111,48 @@ describe('annotations', () => {
 describe('summary cells', () => {
   it('cannot break the table or inject HTML', () => {
     expect(cell('a|b\nc <img src=x> `code` *x*')).toBe('a&#124;b c &lt;img src=x&gt; &#96;code&#96; \\*x\\*');
+    // Other control characters too: a terminal escape in a name or a rule's text (found by a trial).
+    expect(cell('a\u001b[8mb\u2028c')).toBe('a \\[8mb c');
+  });
+
+  const finding = (path: string, ruleId = 'hubspot-private-app-token'): ScanResult['findings'][number] => ({
+    ruleId,
+    title: 'HubSpot private app access token',
+    severity: 'critical',
+    path,
+    line: 1,
+    column: 1,
+    endLine: 1,
+    endColumn: 45,
+    secret: 'pat-na1-…abcd',
+    fingerprint: 'f'.repeat(32),
+    encoding: 'plain',
+  });
+  const result = (findings: ScanResult['findings'], warnings: ScanResult['warnings'] = []): ScanResult => ({ findings, suppressed: [], stats: emptyStats(), warnings, incomplete: false });
+
+  it('stays under the 1 MiB GitHub accepts for a step summary (200 rows of long escaped paths made 1,072,203 bytes, and GitHub dropped it whole: found by a trial)', () => {
+    const deep = `${Array(4).fill('<'.repeat(250)).join('/')}/${'<'.repeat(240)}`;
+    const findings = Array.from({ length: 200 }, (_, i) => finding(`${deep}${i}.env`));
+    const warnings = Array.from({ length: 60 }, (_, i) => ({ path: `${deep}${i}.bin`, reason: 'unreadable' as const, message: 'cannot read: EACCES' }));
+    const md = summaryMarkdown({ result: result(findings, warnings), ruleset: builtinRuleSet(), target: 'the pull request', failOn: 'any', failed: true });
+    expect(Buffer.byteLength(md)).toBeLessThan(1024 * 1024);
+    const rows = md.split('\n').filter((l) => l.startsWith('| &lt;'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(200);
+    expect(md).toContain(`… and ${200 - rows.length} more; see the SARIF file or the annotations.`);
+    expect(md).toMatch(/- … and \d+ more\./);
+    // A short table is whole.
+    const small = summaryMarkdown({ result: result([finding('a.env'), finding('b.env')]), ruleset: builtinRuleSet(), target: 'x', failOn: 'any', failed: true });
+    expect(small).not.toContain('more;');
+  });
+
+  it("a custom rule's docs link cannot close the table or the link (its text comes from a config a pull request may change: found by a trial)", () => {
+    const spec = { ...BUILTIN_RULES[0]!, id: 'acme', docs: 'https://x.example/a) | x\n\n## No HubSpot credentials found\n<details>' };
+    const ruleset = compileRules([spec]);
+    const md = summaryMarkdown({ result: result([finding('a.env', 'acme')]), ruleset, target: 'x', failOn: 'any', failed: true });
+    const row = md.split('\n').find((l) => l.startsWith('| a.env'))!;
+    expect(row).toContain('[docs](https://x.example/a%29%20%7C%20x%0A%0A##%20No%20HubSpot%20credentials%20found%0A%3Cdetails%3E)');
+    expect(md).not.toMatch(/^## No HubSpot/m);
+    expect(md).not.toContain('<details>');
   });
 });

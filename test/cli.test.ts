@@ -218,6 +218,13 @@ describe('--stdin-filename', () => {
     expect(r.stderr).toContain('--stdin-filename names standard input');
   });
 
+  it("an empty name is a usage error (it gave an empty path and an empty SARIF uri: found by a trial)", async () => {
+    const r = await runMain(['scan', '-', '--stdin-filename', '', '-f', 'sarif'], { cwd: dirty, stdin: 'x' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('hubspot-secrets: --stdin-filename needs a name (the path to report for standard input)\n');
+    expect(r.stdout).toBe('');
+  });
+
   it('--max-file-size holds for standard input too: too large is skipped and warned, --strict exit 2', async () => {
     const t = fakeAll('stdin-max');
     const big = `HUBSPOT_API_KEY=${t.uuid}\n${'x'.repeat(2000)}\n`;

@@ -212,7 +212,7 @@ describe('config: invalid', () => {
     ['allow item of the wrong type', { allow: [42] }, ['/allow/0: must be a string or an object']],
     ['allow entry with an unknown key', { allow: [{ regex: 'x', because: 'y' }] }, ['/allow/0: unknown key "because"']],
     ['allow entry without a condition', { allow: [{ reason: 'why' }] }, ['/allow/0: needs one of the keys "regex", "path", "value"']],
-    ['invalid regex', { allow: [{ regex: '(unclosed' }] }, ['/allow/0/regex: invalid regular expression: Invalid regular expression: /(unclosed/: Unterminated group']],
+    ['invalid regex', { allow: [{ regex: '(unclosed' }] }, ['/allow/0/regex: invalid regular expression: Unterminated group']],
     ['invalid regex flags', { allow: [{ regex: 'x', flags: 'gx' }] }, ['/allow/0/flags: must match pattern "^[imsu]*$"']],
     ['allow path of the wrong type', { allow: [{ path: 3 }] }, ['/allow/0/path: must be a string or an array']],
     ['unknown rule id', { rules: { 'hubspot-nope': 'off' } }, ['/rules/hubspot-nope: unknown rule "hubspot-nope" (see \'hubspot-secrets rules\')']],
@@ -255,7 +255,7 @@ describe('config: invalid', () => {
       { customRules: [{ ...customRule('x-key', ['x_\\d+', '(?<secret>(a+)+b)', '(?<secret>x_\\d{8})', '(?<secret>x_[']), title: 'X' }] },
       [
         '/customRules/0: rule x-key: patterns[0] has no named group (?<secret>…)',
-        '/customRules/0: rule x-key: patterns[3] is not a valid regular expression: Invalid regular expression: /(?<secret>x_[/dgi: Unterminated character class',
+        '/customRules/0: rule x-key: patterns[3] is not a valid regular expression: Unterminated character class',
         '/customRules/0/patterns/1: may backtrack catastrophically: a repetition inside a repetition (a+) in (a+)+; write it so each character can be matched one way only (e.g. [ab]+ rather than (?:a|b)+)',
         '/customRules/0/title: must NOT have fewer than 3 characters',
       ],
@@ -268,7 +268,21 @@ describe('config: invalid', () => {
     [
       'custom rule with an invalid regex',
       { customRules: [customRule('x-key', ['(?<secret>x_['])] },
-      ['/customRules/0: rule x-key: patterns[0] is not a valid regular expression: Invalid regular expression: /(?<secret>x_[/dgi: Unterminated character class'],
+      ['/customRules/0: rule x-key: patterns[0] is not a valid regular expression: Unterminated character class'],
+    ],
+    [
+      "an allow regex that is not valid: the error does not quote it (it is often the secret it accepts, and errors are printed: found by a trial)",
+      { allow: [{ regex: `^${t.pat}(`, reason: 'revoked' }] },
+      ['/allow/0/regex: invalid regular expression: Unterminated group'],
+    ],
+    [
+      "custom rule text with control characters, or a docs link a Markdown table would end early (a pull request's config: a title's newline printed a workflow command, found by a trial)",
+      { customRules: [{ ...customRule('x-key', ['(?<secret>x_\\d+)']), title: 'X key\n::add-mask::x', remediation: { summary: 'Rotate \u001b[8mit', steps: ['Rotate it now.'] }, docs: 'https://x.example/a) |' }] },
+      [
+        '/customRules/0/docs: must be an https:// link without spaces, brackets, `<`, `>`, `|`, backticks or control characters (it is printed in reports and the job summary)',
+        '/customRules/0/remediation/summary: must be one line of text, without control characters (it is printed in reports)',
+        '/customRules/0/title: must be one line of text, without control characters (it is printed in reports)',
+      ],
     ],
     [
       'custom rule whose pattern can backtrack without end (a pull request could stall CI with it)',
@@ -313,7 +327,7 @@ describe('config: invalid', () => {
       [
         'hubspot-secrets: .hubspot-secrets.json: invalid config (5 problems):',
         '  /: unknown key "ignores"',
-        '  /allow/0/regex: invalid regular expression: Invalid regular expression: /[/: Unterminated character class',
+        '  /allow/0/regex: invalid regular expression: Unterminated character class',
         '  /ignore: must be an array',
         '  /rules/hubspot-private-app-token: must be one of "off", "critical", "high", "medium", "low"',
         '  /rules/nope: unknown rule "nope" (see \'hubspot-secrets rules\')',

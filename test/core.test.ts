@@ -5,7 +5,8 @@ import { detect, keepBest } from '../src/core/detect.js';
 import { redact } from '../src/core/redact.js';
 import { decodeBytes, LineIndex } from '../src/core/text.js';
 import { looksLikePlaceholder } from '../src/core/validators.js';
-import { builtinRuleSet } from '../src/rules/index.js';
+import { BUILTIN_RULES, builtinRuleSet } from '../src/rules/index.js';
+import { compileRules } from '../src/core/rules.js';
 import { fakeAll, fakeHubHex, fakePrivateAppToken, fakeUuid, Rng } from './helpers/fake-tokens.js';
 
 const rs = builtinRuleSet();
@@ -458,6 +459,21 @@ describe('redact and placeholders', () => {
     expect(redact(t.pat, rule)).toBe(`pat-na1-…${t.pat.slice(-4)}`);
     expect(redact(t.uuid)).toBe(`…${t.uuid.slice(-4)}`);
     expect(redact('short')).toBe('…');
+  });
+  it("shows at most a quarter of a secret as its prefix, whatever a custom rule's previewPrefix matches (`acme_hs_[0-9a-f]+` showed it whole: found by a trial)", () => {
+    const [acme] = compileRules([
+      { ...BUILTIN_RULES[0]!, id: 'acme', keywords: ['acme_hs_'], patterns: ['(?<secret>acme_hs_[0-9a-f]{32})'], previewPrefix: 'acme_hs_[0-9a-f]+' },
+    ]).rules;
+    const secret = `acme_hs_${'0123456789abcdef'.repeat(2)}`;
+    const shown = redact(secret, acme);
+    expect(shown).toBe(`acme_hs_01…${secret.slice(-4)}`);
+    expect(shown.replace('…', '').length).toBeLessThanOrEqual(secret.length / 4 + 4);
+    // The built-in prefixes are within the bound: shown whole.
+    for (const id of ['hubspot-private-app-token', 'hubspot-oauth-refresh-token']) {
+      const rule = rs.byId.get(id)!;
+      const value = id === 'hubspot-private-app-token' ? t.pat : t.refresh;
+      expect(redact(value!, rule), id).toBe(`${rule.previewPrefix!.exec(value!)![0]}…${value!.slice(-4)}`);
+    }
   });
   it('knows placeholders from random values', () => {
     expect(looksLikePlaceholder('00000000-0000-0000-0000-000000000000')).toBe(true);

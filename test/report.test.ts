@@ -1,7 +1,8 @@
 /** Reporters are pure: findings in, text / JSON / SARIF out. SARIF is checked against the official schema. */
 import { describe, expect, it } from 'vitest';
 import { render } from '../src/report/index.js';
-import { builtinRuleSet } from '../src/rules/index.js';
+import { BUILTIN_RULES, builtinRuleSet } from '../src/rules/index.js';
+import { compileRules } from '../src/core/rules.js';
 import { scan } from '../src/scan.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { sarifProblems } from './helpers/sarif.js';
@@ -21,6 +22,18 @@ async function result() {
 }
 
 describe('reports', () => {
+  it("the text report shows a rule's own text as safely as a path: control characters escaped (a custom rule's title printed a `::add-mask::` workflow command line and terminal escapes: found by a trial)", async () => {
+    const spec = { ...BUILTIN_RULES.find((r) => r.id === 'hubspot-private-app-token')!, title: 'Token \u001b[8mhidden\u001b[0m\n::add-mask::HubSpot', remediation: { summary: 'Rotate\n::warning::ok', steps: ['Step\r\u001b[2J'] }, docs: 'https://x.example/\n::error::x' };
+    const rs = compileRules([spec]);
+    const r = await scan([{ kind: 'item', path: 'a.env', content: `HUBSPOT_ACCESS_TOKEN=${t.pat}\n` }], { ruleset: rs });
+    const text = render('text', { result: r, ruleset: rs });
+    expect(r.findings).toHaveLength(1);
+    expect(text).not.toMatch(/\u001b/);
+    expect(text).not.toMatch(/^::/m);
+    expect(text).toContain('Token \\u001b[8mhidden\\u001b[0m\\n::add-mask::HubSpot');
+    expect(text).toContain('1. Step\\r\\u001b[2J');
+  });
+
   it('SARIF is valid 2.1.0 with rules, regions, fingerprints and relative uris', async () => {
     const doc = JSON.parse(render('sarif', { result: await result(), ruleset }));
     expect(sarifProblems(doc)).toEqual([]);

@@ -111,6 +111,18 @@ describe('OAuth tokens', () => {
     expect(api.requests.map((r) => [r.method, r.path])).toEqual([['GET', `/oauth/v1/access-tokens/${t}`]]);
   });
 
+  it("an answer's fields holding the token, terminal escapes or lines are not kept: reports print them (a scope with the token and `\\n::warning::` came out whole: found by a trial)", async () => {
+    const t = fakeOAuthAccessToken(rng, 'na1');
+    api.set(t, { kind: 'live', hubId: 62515, user: `dev@example.com\u001b[2J`, hubDomain: `${t}.hubspot.com`, scopes: ['oauth', `x ${t} \u001b[2J\n::warning::all clear`] });
+    expect(await new VerifySession(opts()).verify('oauth-access-token', t)).toEqual({ status: 'active', hubId: 62515, expiresIn: 1800 });
+    // An echo in a field the verifier keeps as it is (a string the answer gives) is dropped too.
+    const u = fakeOAuthAccessToken(rng, 'na1');
+    expect(`owner of ${u}`.length).toBeLessThanOrEqual(320); // short enough to be kept as a user name
+    api.set(u, { kind: 'live', hubId: 1, user: `owner of ${u}`, scopes: ['oauth'] });
+    const v = await new VerifySession(opts()).verify('oauth-access-token', u);
+    expect(v).toEqual({ status: 'active', hubId: 1, scopes: ['oauth'], expiresIn: 1800 });
+  });
+
   it('access token with expires_in 0 is inactive (expired)', async () => {
     const t = fakeOAuthAccessToken(rng);
     api.set(t, { kind: 'live', hubId: 1, scopes: ['oauth'], expiresIn: 0 });

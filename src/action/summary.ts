@@ -6,11 +6,11 @@ import type { RuleSet } from '../core/types.js';
 import type { ScanResult } from '../scan.js';
 import { unknownReason } from './annotations.js';
 
-/** Text safe inside a Markdown table cell: no pipe, no newline, no HTML, no backticks opening code. */
+/** Text safe inside a Markdown table cell: no pipe, no newline nor other control character, no HTML, no backticks opening code. */
 export function cell(s: string): string {
   // Markdown escapes first, then entities (whose `#` and `;` must stay as they are).
   return s
-    .replace(/[\r\n]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/([\\*_[\]#~])/g, '\\$1')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -31,6 +31,13 @@ export interface SummaryInput {
 }
 
 const MAX_ROWS = 200;
+/**
+ * GitHub drops a step summary larger than 1 MiB whole: the table stops at this many bytes (long paths,
+ * escaped 4x, made 200 rows 1 MB: found by a trial), leaving room for the rest of the summary.
+ */
+const MAX_TABLE_BYTES = 512 * 1024;
+/** The list of files that could not be scanned stops at this many bytes (a path may be 4 KiB, 20 KiB escaped). */
+const MAX_WARNING_BYTES = 256 * 1024;
 
 export function summaryMarkdown(s: SummaryInput): string {
   const { result } = s;
@@ -49,21 +56,35 @@ export function summaryMarkdown(s: SummaryInput): string {
       '| file | line | type | status | how to fix |',
       '| --- | --- | --- | --- | --- |',
     );
+    let shown = 0;
+    let bytes = 0;
     for (const f of result.findings.slice(0, MAX_ROWS)) {
       const rule = s.ruleset.byId.get(f.ruleId);
       const fix = rule ? `${rule.spec.remediation.summary} ${rule.spec.remediation.steps[0] ?? ''}` : 'Rotate it in HubSpot, then remove it.';
       const commit = !f.commit ? '' : f.commit.tag !== undefined ? ` (tag ${f.commit.tag}, message)` : ` (commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ', message' : ''})`;
-      const docs = rule ? ` [docs](${rule.spec.docs})` : '';
-      lines.push(
-        `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification ? `${f.verification.status}${unknownReason(f.verification)}` : 'not verified')} | ${cell(fix)}${docs} |`,
-      );
+      // The link's target is percent-encoded where Markdown or HTML could read it as its end or as markup.
+      const docs = rule ? ` [docs](${rule.spec.docs.replace(/[\s()[\]|`<>\\]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : '';
+      const row = `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification ? `${f.verification.status}${unknownReason(f.verification)}` : 'not verified')} | ${cell(fix)}${docs} |`;
+      bytes += Buffer.byteLength(row) + 1;
+      if (bytes > MAX_TABLE_BYTES) break;
+      lines.push(row);
+      shown++;
     }
-    if (n > MAX_ROWS) lines.push('', `… and ${n - MAX_ROWS} more; see the SARIF file or the annotations.`);
+    if (n > shown) lines.push('', `… and ${n - shown} more; see the SARIF file or the annotations.`);
     lines.push('');
   }
   if (result.warnings.length) {
     lines.push(`${result.warnings.length} file${result.warnings.length === 1 ? '' : 's'} could not be scanned:`, '');
-    for (const w of result.warnings.slice(0, 50)) lines.push(`- ${cell(w.path)}: ${cell(w.message)}`);
+    let bytes = 0;
+    let shown = 0;
+    for (const w of result.warnings.slice(0, 50)) {
+      const item = `- ${cell(w.path)}: ${cell(w.message)}`;
+      bytes += Buffer.byteLength(item) + 1;
+      if (bytes > MAX_WARNING_BYTES) break;
+      lines.push(item);
+      shown++;
+    }
+    if (result.warnings.length > shown) lines.push(`- … and ${result.warnings.length - shown} more.`);
     lines.push('');
   }
   if (s.settingsChanged?.length) {

@@ -7,7 +7,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import configSchema from '../../schema/config.schema.json' with { type: 'json' };
 import ruleSchema from '../../schema/rule.schema.json' with { type: 'json' };
 import { backtrackProblem } from '../core/regex-shape.js';
-import { checkRuleSpec } from '../core/rule-schema.js';
+import { regexSyntaxMessage } from '../core/rules.js';
+import { checkRuleSpec, schemaErrorMessage } from '../core/rule-schema.js';
 import type { RuleSpec } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { BUILTIN_RULES } from '../rules/index.js';
@@ -82,7 +83,7 @@ export function formatSchemaErrors(errors: readonly ErrorObject[]): ConfigProble
       } else if (e.keyword === 'const') {
         out.push({ path: p, message: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}` });
       } else {
-        out.push({ path: p, message: e.message ?? 'invalid' });
+        out.push({ path: p, message: schemaErrorMessage(e) });
       }
     }
     if (!kept.length && !deeper) out.push({ path: p, message: list[0]?.message ?? 'invalid' });
@@ -95,7 +96,7 @@ function compileAllowRegex(source: string, flags: string | undefined, where: str
   try {
     re = new RegExp(source, flags ?? '');
   } catch (err) {
-    problems.push({ path: where, message: `invalid regular expression: ${(err as Error).message}` });
+    problems.push({ path: where, message: `invalid regular expression: ${regexSyntaxMessage(err)}` });
     return undefined;
   }
   // It runs on every secret found, and a pull request may bring its own config: a pattern that can

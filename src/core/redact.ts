@@ -3,11 +3,13 @@ import { crypto } from '../builtin.js';
 import type { CompiledRule } from './types.js';
 
 /**
- * `pat-na1-…3c4d`: the rule's non-secret prefix, an ellipsis, the last 4 characters. Short
- * values show less, so that no preview ever holds more than a quarter of the secret.
+ * `pat-na1-…3c4d`: the rule's non-secret prefix (what its `previewPrefix` regex matches at the start),
+ * an ellipsis, the last 4 characters. The prefix shown is at most a quarter of the secret (a custom
+ * rule's `previewPrefix` such as `acme_hs_[0-9a-f]+` would otherwise show it whole: found by a trial),
+ * and short values show less of their end: no preview holds more than about a third of a secret.
  */
 export function redact(secret: string, rule?: CompiledRule): string {
-  const prefix = rule?.previewPrefix?.exec(secret)?.[0] ?? '';
+  const prefix = (rule?.previewPrefix?.exec(secret)?.[0] ?? '').slice(0, Math.floor(secret.length / 4));
   const rest = secret.slice(prefix.length);
   const tail = rest.length >= 16 ? 4 : rest.length >= 8 ? 2 : 0;
   return `${prefix}…${tail ? rest.slice(-tail) : ''}`;

@@ -14,6 +14,19 @@ export interface RuleProblem {
   message: string;
 }
 
+/** The schema's patterns for rule text, in words (ajv would quote the pattern). */
+const PATTERN_WORDS: Record<string, string> = {
+  '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$': 'must be one line of text, without control characters (it is printed in reports)',
+  '^https://[^\\s<>()\\[\\]|`\\u0000-\\u001f\\u007f-\\u009f]+$': 'must be an https:// link without spaces, brackets, `<`, `>`, `|`, backticks or control characters (it is printed in reports and the job summary)',
+};
+
+/** An ajv error of the rule schema in words: its patterns said as what they require. */
+export function schemaErrorMessage(e: { keyword: string; params: unknown; message?: string | undefined }): string {
+  if (e.keyword === 'additionalProperties') return `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'pattern') return PATTERN_WORDS[(e.params as { pattern: string }).pattern] ?? e.message ?? 'invalid';
+  return e.message ?? 'invalid';
+}
+
 let validate: ReturnType<Ajv['compile']> | undefined;
 
 /** Every problem in one rule spec (schema and compile); empty when it is valid. */
@@ -22,10 +35,7 @@ export function checkRuleSpec(spec: unknown): RuleProblem[] {
   if (!validate(spec)) {
     const problems = (validate.errors ?? []).map((e) => ({
       path: e.instancePath || '/',
-      message:
-        e.keyword === 'additionalProperties'
-          ? `unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`
-          : (e.message ?? 'invalid'),
+      message: schemaErrorMessage(e),
     }));
     // Its patterns' own problems too, listed at once (not after the schema's are mended).
     const seen = new Set(problems.map((p) => `${p.path}\u0000${p.message}`));

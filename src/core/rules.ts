@@ -82,12 +82,22 @@ export function expandMacros(source: string, ruleId = '?'): string {
   });
 }
 
+/**
+ * Why a regular expression is invalid, without the pattern V8 quotes in its message (`Invalid regular
+ * expression: /<pattern>/<flags>: Unterminated group`): an allow entry's pattern is often the very
+ * secret it accepts, and errors are printed (found by a trial). The key it was read from names it.
+ */
+export function regexSyntaxMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+}
+
 function compileRegex(source: string, flags: string, ruleId: string, what: string): RegExp {
   try {
     return new RegExp(expandMacros(source, ruleId), flags);
   } catch (err) {
     if (err instanceof RuleCompileError) throw err;
-    throw new RuleCompileError(ruleId, `${what} is not a valid regular expression: ${(err as Error).message}`);
+    throw new RuleCompileError(ruleId, `${what} is not a valid regular expression: ${regexSyntaxMessage(err)}`);
   }
 }
 

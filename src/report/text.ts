@@ -83,7 +83,7 @@ export function textReport(input: ReportInput): string {
       const pos = `${f.line}:${f.column}`.padEnd(8);
       const sev = c(SEVERITY_STYLE[f.severity], f.severity.padEnd(8));
       const enc = f.encoding !== 'plain' ? c('dim', ` (${f.encoding})`) : '';
-      out.push(`  ${pos} ${sev} ${f.title}  ${c('dim', f.secret)}${enc}${sup ? c('dim', `  [suppressed: ${sup}]`) : ''}`);
+      out.push(`  ${pos} ${sev} ${display(f.title)}  ${c('dim', f.secret)}${enc}${sup ? c('dim', `  [suppressed: ${sup}]`) : ''}`);
       const extra: string[] = [];
       if (f.commit) {
         const who = display([f.commit.author, f.commit.date].filter(Boolean).join(', '));
@@ -138,9 +138,10 @@ export function textReport(input: ReportInput): string {
       seen.add(f.ruleId);
       const rule = ruleset.byId.get(f.ruleId);
       if (!rule) continue;
-      out.push('', `${c('bold', rule.spec.title)}: ${rule.spec.remediation.summary}`);
-      rule.spec.remediation.steps.forEach((step, i) => out.push(`  ${i + 1}. ${step}`));
-      out.push(`  ${c('dim', rule.spec.docs)}`);
+      // A custom rule's text comes from a config a pull request may change: shown as safely as a path.
+      out.push('', `${c('bold', display(rule.spec.title))}: ${display(rule.spec.remediation.summary)}`);
+      rule.spec.remediation.steps.forEach((step, i) => out.push(`  ${i + 1}. ${display(step)}`));
+      out.push(`  ${c('dim', display(rule.spec.docs))}`);
     }
     out.push('', c('dim', 'A false positive? Add `hubspot-secrets:allow` in a comment on that line, or record known findings with `hubspot-secrets baseline`.'));
   }

@@ -26,17 +26,25 @@ function int(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Characters no field of an answer is shown with: an answer is printed (a terminal, a CI log). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 && v.length <= 320 ? v : undefined;
+  return typeof v === 'string' && v.length > 0 && v.length <= 320 && !CONTROL.test(v) ? v : undefined;
 }
 
+/** What a HubSpot scope looks like (`crm.objects.contacts.read`, `e-commerce`, `oauth`). */
+const SCOPE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/;
+
+/**
+ * The answer's scopes, when each is scope-shaped (else none: an answer with a scope holding text or
+ * terminal escapes is not HubSpot's, and it would be printed: found by a trial).
+ */
 function scopeList(v: unknown): string[] | undefined {
-  if (Array.isArray(v)) {
-    const s = v.filter((x): x is string => typeof x === 'string' && x.length > 0 && x.length <= 200);
-    return s.length === v.length ? s : undefined;
-  }
-  if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
-  return undefined;
+  const list = Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : undefined;
+  if (list === undefined) return undefined;
+  const s = list.filter((x): x is string => typeof x === 'string' && SCOPE.test(x));
+  return s.length === list.length ? s : undefined;
 }
 
 /** Drop undefined fields so JSON stays tidy. */

@@ -42,6 +42,8 @@ export const scanCommand = {
     const afterDash = ((args as { _?: unknown[] })._ ?? []).slice(1).map(String);
     if (afterDash.length) args.paths = [...(args.paths ?? []), ...afterDash];
     const stdinGiven = (args.paths ?? []).includes(DASH);
+    // An empty name would be an empty path in every report (and an empty SARIF uri): found by a trial.
+    if (args['stdin-filename'] === '') throw new UsageError('--stdin-filename needs a name (the path to report for standard input)');
     if (args['stdin-filename'] !== undefined && !stdinGiven) {
       throw new UsageError('--stdin-filename names standard input: add - to read it (scan - --stdin-filename NAME)');
     }

@@ -57,8 +57,7 @@ export function locatedByEnv(): boolean {
  * the objects as they are: neither a `git replace` nor a graft (`.git/info/grafts`, deprecated but
  * still read by git) may hide history from an audit or what a push sends. A graft file that cannot be
  * read is no grafts to git (also where /dev/null does not exist); a shallow clone's boundary is still
- * read (and refused where it hides a range). A namespace (GIT_NAMESPACE) would hide every ref outside
- * it. A relative GIT_DIR / GIT_WORK_TREE means what git would have made of it where this run started
+ * read (and refused where it hides a range). A relative GIT_DIR / GIT_WORK_TREE means what git would have made of it where this run started
  * (git runs here from the repository's top, where it would name another folder); with a named
  * repository (nameRepository: git calls in `cwd` are for it) the environment's location is not used at all.
  */
@@ -74,7 +73,6 @@ export function gitEnv(cwd?: string, extra?: Record<string, string>): NodeJS.Pro
   };
   // `-u3` there overrides the `-U0` the diffs are asked with: context lines would count as added.
   delete env['GIT_DIFF_OPTS'];
-  delete env['GIT_NAMESPACE'];
   if (cwd !== undefined && isNamedRepository(cwd)) {
     for (const v of LOCATION_VARS) delete env[v];
   } else {
