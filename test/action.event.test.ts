@@ -70,6 +70,13 @@ describe('planScan', () => {
     expect(() => planScan({ eventName: 'pull_request', payload: { pull_request: { base: {}, head: { sha: B } } } }, 'auto')).toThrow(/pull_request.base.sha/);
     expect(() => planScan({ eventName: 'push', payload: { ref: 'refs/heads/x', after: B } }, 'auto')).toThrow(UsageError);
     expect(() => planScan({ eventName: 'pull_request', payload: { pull_request: { base: { sha: 'main; rm -rf /' }, head: { sha: B } } } }, 'auto')).toThrow(UsageError);
+    // Each key named, and one that is there but is no commit id said so ("has no" misled: found by a trial).
+    expect(() => planScan({ eventName: 'pull_request', payload: { pull_request: { base: { sha: 'zzz' }, head: {} } } }, 'auto')).toThrow(
+      'pull_request event payload: pull_request.base.sha is not a commit id, no pull_request.head.sha',
+    );
+    expect(() => planScan({ eventName: 'push', payload: { ref: 'refs/heads/x', after: B } }, 'auto')).toThrow('push event payload: no before');
+    expect(() => planScan({ eventName: 'push', payload: {} }, 'auto')).toThrow('push event: no event payload (GITHUB_EVENT_PATH is unset, empty, or names an empty document)');
+    expect(() => planScan({ eventName: 'merge_group', payload: { merge_group: { base_sha: A, head_sha: 7 } } }, 'auto')).toThrow('merge_group event payload: merge_group.head_sha is not a commit id');
   });
 });
 

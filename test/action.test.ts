@@ -572,4 +572,12 @@ describe('bad input fails closed', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('is not a git repository');
   });
+
+  it('input path naming a file in a diff scan is said to be a file (it said "not a git repository": found by a trial)', async () => {
+    const ws = checkout(repo.origin, repo.main[2]!);
+    writeFileSync(path.join(ws, 'deep.env'), 'x=1\n');
+    const r = await runAction({ main, workspace: ws, eventName: 'pull_request', payload: prPayload(repo.main[2]!, repo.feature[2]!), inputs: { path: 'deep.env' }, scratch });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain("input path: deep.env is a file; it names the repository's folder (or, with scan: files, the folder to scan)");
+  });
 });

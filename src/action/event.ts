@@ -63,6 +63,26 @@ function str(obj: unknown, ...keys: string[]): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+/**
+ * The shas an event must give, or a UsageError naming each that is missing or not a commit id (one
+ * that is there but not an id said "has no", found by a trial).
+ */
+function shas(ctx: EventContext, paths: readonly (readonly string[])[]): string[] {
+  if (Object.keys(ctx.payload).length === 0) throw new UsageError(`${ctx.eventName} event: no event payload (GITHUB_EVENT_PATH is unset, empty, or names an empty document)`);
+  const out: string[] = [];
+  const problems: string[] = [];
+  for (const keys of paths) {
+    const v = sha(ctx.payload, ...keys);
+    if (v) out.push(v);
+    else {
+      const raw = get(ctx.payload, ...keys);
+      problems.push(raw === undefined || raw === null ? `no ${keys.join('.')}` : `${keys.join('.')} is not a commit id`);
+    }
+  }
+  if (problems.length) throw new UsageError(`${ctx.eventName} event payload: ${problems.join(', ')}`);
+  return out;
+}
+
 /** The diff a PR-like or push-like event describes, or null when the event has none. */
 function eventRange(ctx: EventContext): ScanPlan | null {
   const p = ctx.payload;
@@ -71,24 +91,24 @@ function eventRange(ctx: EventContext): ScanPlan | null {
     case 'pull_request_target':
     case 'pull_request_review':
     case 'pull_request_review_comment': {
-      const base = sha(p, 'pull_request', 'base', 'sha');
-      const head = sha(p, 'pull_request', 'head', 'sha');
-      if (!base || !head) throw new UsageError(`${ctx.eventName} event payload has no pull_request.base.sha / pull_request.head.sha`);
+      const [base, head] = shas(ctx, [
+        ['pull_request', 'base', 'sha'],
+        ['pull_request', 'head', 'sha'],
+      ]) as [string, string];
       const n = get(p, 'pull_request', 'number');
       return { kind: 'range', base, head, why: `pull request${typeof n === 'number' ? ` #${n}` : ''}: ${base.slice(0, 12)}..${head.slice(0, 12)}` };
     }
     case 'merge_group': {
-      const base = sha(p, 'merge_group', 'base_sha');
-      const head = sha(p, 'merge_group', 'head_sha');
-      if (!base || !head) throw new UsageError('merge_group event payload has no merge_group.base_sha / head_sha');
+      const [base, head] = shas(ctx, [
+        ['merge_group', 'base_sha'],
+        ['merge_group', 'head_sha'],
+      ]) as [string, string];
       return { kind: 'range', base, head, why: `merge group: ${base.slice(0, 12)}..${head.slice(0, 12)}` };
     }
     case 'push': {
-      const before = sha(p, 'before');
-      const after = sha(p, 'after');
+      const [before, after] = shas(ctx, [['before'], ['after']]) as [string, string];
       const ref = str(p, 'ref') ?? '';
       const defaultBranch = str(p, 'repository', 'default_branch') ?? str(p, 'repository', 'master_branch') ?? null;
-      if (!before || !after) throw new UsageError('push event payload has no before / after sha');
       if (get(p, 'deleted') === true || ZERO_SHA.test(after)) return { kind: 'none', why: `${ref || 'a ref'} was deleted: nothing was added` };
       const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
       const tag = ref.startsWith('refs/tags/') ? { tag: ref } : {};

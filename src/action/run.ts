@@ -358,6 +358,8 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     // Git scans report paths relative to the repository root; a files scan, to the workspace.
     let repoRoot: string | null = null;
     if (plan.kind !== 'files' && plan.kind !== 'none') {
+      // A file named as the repository: said as such (it was "not a git repository": found by a trial).
+      if (existsSync(root) && !statSync(root).isDirectory()) throw new UsageError(`input path: ${inputs.path} is a file; it names the repository's folder (or, with scan: files, the folder to scan)`);
       repoRoot = await git.topLevel();
       if (!repoRoot) throw new GitError(`${root} is not a git repository; check out the repository with actions/checkout first`);
     }
