@@ -234,6 +234,16 @@ describe('config: invalid', () => {
       ],
     ],
     [
+      'globs led by "!": picomatch would take them for "every other path" (ignore ["!config/prod.env"] ignored the whole tree: found by a trial)',
+      { ignore: ['*.env', '!config/prod.env', '!prod.env', '/!x'], allow: [{ path: '!fixtures/**' }] },
+      [
+        '/allow/0/path: "!fixtures/**": a leading "!" (negation) is not supported; list only what the entry covers',
+        '/ignore/1: "!config/prod.env": a leading "!" (negation) is not supported; list only what the entry covers',
+        '/ignore/2: "!prod.env": a leading "!" (negation) is not supported; list only what the entry covers',
+        '/ignore/3: "/!x": a leading "!" (negation) is not supported; list only what the entry covers',
+      ],
+    ],
+    [
       'bad severity',
       { rules: { 'hubspot-private-app-token': 'urgent' } },
       ['/rules/hubspot-private-app-token: must be one of "off", "critical", "high", "medium", "low"'],

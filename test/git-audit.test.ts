@@ -421,6 +421,20 @@ describe('audit', () => {
     expect(doc.findings.map((f) => `${f.path}@${f.commit?.sha.slice(0, 7)}`)).toEqual([at('app.env', c1)]);
   });
 
+  it("a bare clone inside another repository's work tree is a repository of its own: that work tree's config and baseline do not apply to it (a mirror in a tools checkout took its allow-all: found by a trial)", async () => {
+    const repo = makeRepo();
+    const c1 = repo.commit('add config', { 'app.env': line(T.pat!) });
+    const tools = makeRepo();
+    tools.write({ '.hubspot-secrets.json': JSON.stringify({ allow: [{ path: '**', reason: 'tool fixtures' }] }) });
+    const mirror = path.join(tools.dir, 'mirror.git');
+    git(tools.dir, ['clone', '-q', '--bare', repo.dir, mirror]);
+    for (const [cwd, args] of [[mirror, ['audit', '-f', 'json']], [tools.dir, ['audit', 'mirror.git', '-f', 'json']]] as const) {
+      const r = await runMain([...args], { cwd });
+      expect(r.code, `${cwd} ${args.join(' ')}`).toBe(1);
+      expect((JSON.parse(r.stdout) as Doc).findings.map((f) => `${f.path}@${f.commit?.sha.slice(0, 7)}`)).toEqual([at('app.env', c1)]);
+    }
+  });
+
   it('audit <folder> audits that folder whatever GIT_DIR / GIT_WORK_TREE say (git sets GIT_DIR for `rebase -x` and a worktree\'s hooks; it audited the other repository, exit 0: found by a trial)', () => {
     const other = makeRepo();
     const c = other.commit('add token', { 'app.env': line(T.pat!) });

@@ -152,14 +152,33 @@ describe('scan --staged', () => {
     expect(where((await staged(repo)).doc)).toEqual(['cfg.txt:26']);
   });
 
-  it('a pure rename reports nothing; a rename with an added secret reports the new path and line', async () => {
+  it('a renamed or copied file is new content at its new path: a secret accepted at the old path (allow path, ignore glob, baseline) is not carried past the hook by a move (found by a trial)', async () => {
     const repo = makeRepo();
     repo.commit('init', { 'old/name.env': `X=1\n${line(T.pat!)}` });
     git(repo.dir, ['mv', 'old/name.env', 'new name.env']);
-    expect((await staged(repo)).code).toBe(0);
+    expect(where((await staged(repo)).doc)).toEqual(['new name.env:2']);
     repo.write({ 'new name.env': `X=1\n${line(T.pat!)}Y=${U.pat}\n` });
     git(repo.dir, ['add', 'new name.env']);
-    expect(where((await staged(repo)).doc)).toEqual(['new name.env:3']);
+    expect(where((await staged(repo)).doc)).toEqual(['new name.env:2', 'new name.env:3']);
+    // Accepted at the old path only: reported at the new one, for each way of accepting it.
+    for (const accept of ['allow', 'ignore', 'baseline'] as const) {
+      const r2 = makeRepo();
+      r2.write({ 'fixtures/x.env': line(T.pat!) });
+      if (accept === 'allow') r2.write({ '.hubspot-secrets.json': JSON.stringify({ allow: [{ path: 'fixtures/**', reason: 'test inputs' }] }) });
+      if (accept === 'ignore') r2.write({ '.hubspot-secrets.json': JSON.stringify({ ignore: ['fixtures'] }) });
+      if (accept === 'baseline') expect((await runMain(['baseline', '-q'], { cwd: r2.dir })).code).toBe(0);
+      git(r2.dir, ['add', '-A']);
+      r2.commit('init');
+      git(r2.dir, ['mv', 'fixtures/x.env', 'config.env']);
+      expect(where((await staged(r2)).doc), accept).toEqual(['config.env:1']);
+      r2.commit('move');
+      expect((await runMain(['scan', '--commits', 'HEAD', '-q'], { cwd: r2.dir })).code, accept).toBe(1);
+      // Still accepted where it is accepted: moved within the allowed folder.
+      if (accept !== 'baseline') {
+        git(r2.dir, ['mv', 'config.env', 'fixtures/y.env']);
+        expect((await staged(r2)).code, accept).toBe(0);
+      }
+    }
   });
 
   it('a type change (file to symlink) is new content, and the files after it keep their own added lines', async () => {

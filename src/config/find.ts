@@ -11,16 +11,23 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** Whether `dir` is a git directory itself (a bare repository): HEAD, objects/ and refs/ in it, as git checks. */
+async function isGitDir(dir: string): Promise<boolean> {
+  return (await exists(path.join(dir, 'HEAD'))) && (await exists(path.join(dir, 'objects'))) && (await exists(path.join(dir, 'refs')));
+}
+
 /**
  * The folders searched, nearest first: `root` and, when `root` is inside a git work tree, every
  * folder above it up to the work tree's top (the folder holding `.git`). Outside a repository,
- * only `root`: a stray file in a home folder must not configure every scan below it.
+ * only `root`: a stray file in a home folder must not configure every scan below it. A bare
+ * repository is a repository's top too: one cloned into another's work tree (a mirror in a tools
+ * checkout) does not take that work tree's config and baseline (found by a trial).
  */
 export async function searchDirs(root: string): Promise<string[]> {
   const chain: string[] = [];
   for (let dir = path.resolve(root); ; ) {
     chain.push(dir);
-    if (await exists(path.join(dir, '.git'))) return chain;
+    if ((await exists(path.join(dir, '.git'))) || (await isGitDir(dir))) return chain;
     const up = path.dirname(dir);
     if (up === dir) return [path.resolve(root)];
     dir = up;

@@ -181,6 +181,10 @@ export function checkConfig(doc: unknown, builtinIds: readonly string[] = BUILTI
 function globProblems(glob: string): string[] {
   const rest = normaliseGlob(glob).replace(/^\/+/, '');
   if (glob !== '' && (rest === '' || rest === '.' || rest === '/')) return [`${JSON.stringify(glob)} names no path (for every path: "**")`];
+  // A leading `!` is picomatch's negation: `!config/prod.env` matched every other path, and with the
+  // folders above a path matched too, the whole tree (found by a trial). .gitignore's re-inclusion is
+  // not how these lists work: each one lists what it covers.
+  if (rest.startsWith('!')) return [`${JSON.stringify(glob)}: a leading "!" (negation) is not supported; list only what the entry covers`];
   try {
     globMatcher([glob]);
     return [];

@@ -165,8 +165,12 @@ function addedOf(raw: ChangedFile[], sections: Section[]): AddedFile[] {
   for (const file of raw) {
     const s = sections[k]!;
     k += file.status === 'T' ? 2 : 1;
-    // A new file, a binary one (per git, or a big one) or a type change: every line is new.
-    out.push(s.binary || file.status === 'A' || file.status === 'T' ? { file } : { file, lines: s.lines });
+    // A new file, a binary one (per git, or a big one) or a type change: every line is new. So is a
+    // renamed or copied file: at its new path a secret is in a new place, which an allow path, an
+    // ignore glob or a baseline entry of the old path does not cover (a `git mv` carried an accepted
+    // fixture's token past every hook: found by a trial).
+    const whole = s.binary || file.status === 'A' || file.status === 'T' || file.status === 'R' || file.status === 'C';
+    out.push(whole ? { file } : { file, lines: s.lines });
   }
   return out;
 }
