@@ -5,8 +5,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { BIN, runBin, runMain } from './helpers/cli.js';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { BIN, runBin, runBinAsync, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { loadFixtures, writeFixtures } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';
@@ -271,6 +271,24 @@ describe('options before the command', () => {
 });
 
 
+describe('a flag given a value', () => {
+  it("=true / =false are taken; any other value is a usage error naming the flag (yargs took --strict=yes for false: a file that could not be scanned passed, found by a trial)", async () => {
+    const dir = tempDir('hs-flagvalue-');
+    writeFileSync(path.join(dir, 'big.txt'), 'a'.repeat(3000));
+    expect((await runMain(['scan', '.', '--strict', '--max-file-size', '100'], { cwd: dir })).code).toBe(2);
+    expect((await runMain(['scan', '.', '--strict=true', '--max-file-size', '100'], { cwd: dir })).code).toBe(2);
+    expect((await runMain(['scan', '.', '--strict=false', '--max-file-size', '100'], { cwd: dir })).code).toBe(0);
+    for (const flag of ['--strict=yes', '--strict=1', '--no-strict=0', '--verify=yes', `--show-secrets=${t.pat}`]) {
+      const r = await runMain(['scan', '.', flag, '--max-file-size', '100'], { cwd: dir });
+      expect(r.code, flag).toBe(2);
+      expect(r.stderr, flag).toContain(`${flag.split('=')[0]} is a flag: give it alone (or =true / =false), not another value`);
+      expect(r.stderr).not.toContain(t.pat);
+    }
+    // After `--`, a path that looks like one is a path.
+    expect((await runMain(['scan', '--', '--strict=yes'], { cwd: dir })).stderr).not.toContain('is a flag');
+  });
+});
+
 describe('an option given twice', () => {
   it('the last one counts (as in git), never an internal error', async () => {
     const dir = tempDir('hs-twice-');
@@ -393,5 +411,30 @@ describe('--output that cannot be written', () => {
     const r = await runMain(['scan', '.', '-o', 'file/report.json', '-f', 'json'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('hubspot-secrets: --output file/report.json: cannot write the report: a part of its folder path is a file, not a folder\n');
+  });
+
+  it('a FIFO: as --config or --baseline it is refused, as --output one that no process reads is (each waited for ever, past Ctrl-C and SIGTERM: found by a trial); one that is read takes the report', async () => {
+    const dir = tempDir('hs-fifo-');
+    writeFileSync(path.join(dir, 'a.txt'), 'clean\n');
+    execFileSync('mkfifo', [path.join(dir, 'ff')]);
+    for (const [flag, why] of [
+      ['--config', 'ff: cannot read config: not a regular file (a FIFO, socket or device)'],
+      ['--baseline', 'ff: cannot read baseline: not a regular file (a FIFO, socket or device)'],
+      ['-o', '--output ff: cannot write the report: a FIFO that no process reads'],
+    ] as const) {
+      const r = await runBinAsync(['scan', 'a.txt', flag, 'ff'], { cwd: dir });
+      expect(r.code, flag).toBe(2);
+      expect(r.stderr, flag).toContain(why);
+    }
+    // Read by another process: the whole report reaches it.
+    const reader = spawn('cat', [path.join(dir, 'ff')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let got = '';
+    reader.stdout.on('data', (b: Buffer) => (got += b.toString('utf8')));
+    const closed = new Promise((resolve) => reader.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const r = await runBinAsync(['scan', 'a.txt', '-o', 'ff', '-f', 'json', '-q'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    await closed;
+    expect(JSON.parse(got)).toHaveProperty('findings', []);
   });
 });

@@ -91,6 +91,22 @@ interface ParserOptions {
   choices: Record<string, readonly unknown[] | undefined>;
   key: Record<string, unknown>;
   alias: Record<string, string[]>;
+  boolean: string[];
+}
+
+/**
+ * A flag given a value other than true / false (`--strict=yes`, `--verify=1`): yargs takes it for
+ * false, so `--strict=yes` turned strict mode off (found by a trial). Named, without the value.
+ */
+function checkBooleanValues(argv: readonly string[], o: ParserOptions): void {
+  const end = argv.indexOf('--');
+  const flags = new Set(o.boolean.flatMap((b) => [b, ...(o.alias[b] ?? [])]));
+  for (const a of end === -1 ? argv : argv.slice(0, end)) {
+    const m = /^--(no-)?([^=]+)=(.*)$/s.exec(a);
+    if (m && flags.has(m[2]!) && m[3] !== 'true' && m[3] !== 'false') {
+      throw new UsageError(`--${m[1] ?? ''}${m[2]} is a flag: give it alone (or =true / =false), not another value`);
+    }
+  }
 }
 
 /** What each command's demanded positional argument is, for yargs' "Not enough non-option arguments". */
@@ -135,6 +151,7 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
     // outside an option's choices is left for yargs to name (`--fail-on bogus --fail-on any`), and
     // CHECKED ones are checked here.
     .middleware((args) => {
+      checkBooleanValues(argv, options());
       const { choices } = options();
       for (const [k, v] of Object.entries(args)) {
         if (!Array.isArray(v) || ARRAY_ARGS.has(k)) continue;

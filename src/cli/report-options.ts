@@ -1,5 +1,6 @@
 /** Options every scanning command shares (--format, --output, --show-secrets, --quiet) and report output. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { RuleSet } from '../core/types.js';
@@ -48,6 +49,30 @@ export function withReportOptions<T>(y: Argv<T>) {
     });
 }
 
+/**
+ * A FIFO that no process reads: opening it to write would wait for a reader for ever, and a blocked
+ * open is never given up, not even at Ctrl-C or SIGTERM (found by a trial). One with a reader (`-o
+ * >(gzip > r.gz)`, a named pipe read by another process) takes the report: it is opened here (the
+ * probe without waiting, then the one written to, before the probe closes, so the reader never sees
+ * the end early). Undefined for anything else: written as a file.
+ */
+async function openPipe(file: string, shown: string): Promise<FileHandle | undefined> {
+  const st = await stat(file).catch(() => null);
+  if (!st?.isFIFO()) return undefined;
+  let probe: FileHandle;
+  try {
+    probe = await open(file, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`--output ${shown}: cannot write the report: ${code === 'ENXIO' ? 'a FIFO that no process reads' : (code ?? (err as Error).message)}`);
+  }
+  try {
+    return await open(file, constants.O_WRONLY);
+  } finally {
+    await probe.close();
+  }
+}
+
 /** Write the report where the user asked; a short summary goes to stderr when the report goes to a file. */
 export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, ruleset: RuleSet): Promise<void> {
   const toFile = args.output !== undefined && args.output !== '-' && args.output !== DASH;
@@ -60,9 +85,14 @@ export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, r
   });
   if (toFile) {
     const file = path.resolve(io.cwd, args.output!);
+    const pipe = await openPipe(file, args.output!);
     try {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, text);
+      if (pipe) {
+        await pipe.writeFile(text).finally(() => pipe.close());
+      } else {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, text);
+      }
     } catch (err) {
       // Not a usage mistake (no --help hint): the place cannot take the file.
       const code = (err as NodeJS.ErrnoException).code;

@@ -1,5 +1,5 @@
 /** JSON files the user gives us (config, baseline): errors name the file, never echo its text. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -61,6 +61,10 @@ export function parseUserJson(text: string, shown: string, what: string): unknow
 
 /** A file the user named or we found (config, baseline): unreadable is a ConfigError naming it. */
 export async function readUserFile(file: string, shown: string, what: string): Promise<string> {
+  // A FIFO (or a device) would block the read until something writes to it, and a blocked read is
+  // never given up: not even Ctrl-C or SIGTERM ended the run (found by a trial).
+  const st = await stat(file).catch(() => null);
+  if (st && !st.isFile() && !st.isDirectory()) throw new ConfigError(`${shown}: cannot read ${what}: not a regular file (a FIFO, socket or device)`);
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
