@@ -1,9 +1,9 @@
 /** `hook install / uninstall / run` with real git commits and pushes through the bundled bin. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hookScript } from '../src/cli/commands/hook.js';
+import { hookScript, npxCacheWarning } from '../src/cli/commands/hook.js';
 import { BIN, runMain } from './helpers/cli.js';
 import { fakeAll } from './helpers/fake-tokens.js';
 import { GIT_TEST_ENV, git, makeExecutable, makeRepo, TestRepo } from './helpers/git.js';
@@ -84,6 +84,87 @@ describe('hook install + pre-commit', () => {
     expect(readFileSync(file, 'utf8')).toBe(foreign);
     expect(readFileSync(path.join(repo.dir, '.git/hooks/pre-push'), 'utf8')).toBe(foreign);
     expect((await runMain(['hook', 'uninstall'], { cwd: repo.dir })).stderr).toContain('pre-commit alone');
+  });
+
+  it("a user's lines are never lost: an edited hook of ours is left alone, a second --force keeps the first backup, a symbolic link is moved, not written through (each found by a trial)", async () => {
+    const repo = makeRepo();
+    const hooks = path.join(repo.dir, '.git/hooks');
+    const file = path.join(hooks, 'pre-commit');
+    // Ours, then edited: install and uninstall leave it (and the user's line) as it is.
+    expect((await runMain(['hook', 'install', '-q'], { cwd: repo.dir })).code).toBe(0);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}npm run lint # mine\n`);
+    const edited = readFileSync(file, 'utf8');
+    const i = await runMain(['hook', 'install'], { cwd: repo.dir });
+    expect(i.code).toBe(2);
+    expect(i.stderr).toContain('was written by hubspot-secrets and has been edited since; left it unchanged');
+    const u = await runMain(['hook', 'uninstall'], { cwd: repo.dir });
+    expect(u.code).toBe(0);
+    expect(u.stderr).toContain('it has been edited since');
+    expect(readFileSync(file, 'utf8')).toBe(edited);
+    // --force keeps it as the backup; a second --force over another hook does not overwrite that backup.
+    expect((await runMain(['hook', 'install', '--force', '-q'], { cwd: repo.dir })).code).toBe(0);
+    expect(readFileSync(`${file}.hubspot-secrets.bak`, 'utf8')).toBe(edited);
+    writeFileSync(file, '#!/bin/sh\necho other-tool\n');
+    const again = await runMain(['hook', 'install', '--force'], { cwd: repo.dir });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already holds a hook kept by an earlier --force');
+    expect(readFileSync(`${file}.hubspot-secrets.bak`, 'utf8')).toBe(edited);
+    expect(readFileSync(file, 'utf8')).toBe('#!/bin/sh\necho other-tool\n');
+
+    // A symbolic link to a file that is not there (a team's hook on another branch): not written through.
+    const r2 = makeRepo();
+    const link = path.join(r2.dir, '.git/hooks/pre-commit');
+    symlinkSync('../../tools/hooks/pre-commit', link);
+    expect((await runMain(['hook', 'install'], { cwd: r2.dir })).code).toBe(2);
+    expect(existsSync(path.join(r2.dir, 'tools'))).toBe(false);
+    expect((await runMain(['hook', 'install', '--force', '-q'], { cwd: r2.dir })).code).toBe(0);
+    expect(existsSync(path.join(r2.dir, 'tools'))).toBe(false);
+    expect(lstatSync(`${link}.hubspot-secrets.bak`).isSymbolicLink()).toBe(true);
+    expect(lstatSync(link).isFile()).toBe(true);
+    expect((await runMain(['hook', 'uninstall', '-q'], { cwd: r2.dir })).code).toBe(0);
+    expect(readlinkSync(link)).toBe('../../tools/hooks/pre-commit');
+  });
+
+  it('install and uninstall refuse the options they do not use; uninstall --pre-push removes that hook only; a bare repository, or a hooks folder that cannot be written, is said as such (found by a trial)', async () => {
+    const repo = makeRepo();
+    const hooks = path.join(repo.dir, '.git/hooks');
+    for (const argv of [
+      ['hook', 'install', '--config', 'x.json', '--no-baseline'],
+      ['hook', 'install', '--max-file-size', '1k', '-f', 'json'],
+      ['hook', 'uninstall', '--show-secrets'],
+      ['hook', 'run', 'pre-commit', '--force'],
+    ]) {
+      const r = await runMain(argv, { cwd: repo.dir });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toContain(`hook ${argv[1]} does not use`);
+    }
+    expect(existsSync(path.join(hooks, 'pre-commit'))).toBe(false);
+    await runMain(['hook', 'install', '-q'], { cwd: repo.dir });
+    await runMain(['hook', 'install', '--pre-push', '-q'], { cwd: repo.dir });
+    expect((await runMain(['hook', 'uninstall', '--pre-push'], { cwd: repo.dir })).stderr).toContain('Removed the hubspot-secrets pre-push hook');
+    expect(existsSync(path.join(hooks, 'pre-commit'))).toBe(true);
+    expect(existsSync(path.join(hooks, 'pre-push'))).toBe(false);
+
+    const bare = makeRepo({ bare: true });
+    const b = await runMain(['hook', 'install'], { cwd: bare.dir });
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('is a bare repository; git runs no pre-commit or pre-push hook there');
+
+    // core.hooksPath naming a file: the hooks folder cannot be made there.
+    const r3 = makeRepo();
+    writeFileSync(path.join(r3.dir, 'not-a-dir'), '');
+    r3.git('config', 'core.hooksPath', 'not-a-dir');
+    const f = await runMain(['hook', 'install'], { cwd: r3.dir });
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/hook install: cannot write .*not-a-dir\/pre-commit: E(EXIST|NOTDIR) \(a file is in the way of the hooks folder\)/);
+    expect(f.stderr).not.toContain('internal error');
+  });
+
+  it("warns when the bin it would name is in npx's temporary cache (a hook named it, and stopped every commit once npx cleared it: found by a trial)", () => {
+    expect(npxCacheWarning('/home/me/.npm/_npx/1a2b3c/node_modules/hubspot-secrets/dist/cli.js')).toContain("in npx's temporary cache");
+    expect(npxCacheWarning('C:\\Users\\me\\AppData\\Local\\npm-cache\\_npx\\1a2b\\node_modules\\hubspot-secrets\\dist\\cli.js')).toContain('npm i -D hubspot-secrets');
+    expect(npxCacheWarning(BIN)).toBeNull();
+    expect(npxCacheWarning('/srv/app/node_modules/hubspot-secrets/dist/cli.js')).toBeNull();
   });
 
   it('respects core.hooksPath', async () => {

@@ -4,12 +4,13 @@
  * honours core.hooksPath, worktrees and submodules); a hook we did not write is never replaced
  * without --force, and uninstall removes only ours.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
+import { crypto } from '../../builtin.js';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { commitsSource, parsePushLines, pushedTagsSource, resolvePushRange, type PushUpdate } from '../../sources/git/commits.js';
 import { gitText, openRepo, type RepoInfo } from '../../sources/git/repo.js';
@@ -58,12 +59,23 @@ export function bundledBin(from = fileURLToPath(import.meta.url)): string {
   }
 }
 
-/** The hook script: the same node and the same bundled bin, by absolute path. */
+/** The line that says what the rest of an installed hook was when it was written (its SHA-256, 16 hex). */
+const DIGEST_LINE = /^# hubspot-secrets hook digest: ([0-9a-f]{16})\n/m;
+
+function digestOf(text: string): string {
+  return crypto().createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/**
+ * The hook script: the same node and the same bundled bin, by absolute path. Its third line is the
+ * digest of the rest, so a hook edited since it was written is told from one that was not.
+ */
 export function hookScript(type: HookType, node: string, bin: string): string {
   const bypass = type === 'pre-commit' ? 'git commit --no-verify' : 'git push --no-verify';
-  return `#!/bin/sh
+  const head = `#!/bin/sh
 ${HOOK_MARKER}; \`hubspot-secrets hook uninstall\` removes it.
-# Blocks ${type === 'pre-commit' ? 'commits' : 'pushes'} that add HubSpot credentials. Bypass once: ${bypass}
+`;
+  const rest = `# Blocks ${type === 'pre-commit' ? 'commits' : 'pushes'} that add HubSpot credentials. Bypass once: ${bypass}
 node=${shellQuote(node)}
 bin=${shellQuote(bin)}
 if [ ! -x "$node" ] || [ ! -f "$bin" ]; then
@@ -73,72 +85,147 @@ if [ ! -x "$node" ] || [ ! -f "$bin" ]; then
 fi
 exec "$node" "$bin" hook run ${type} "$@"
 `;
+  return `${head}# hubspot-secrets hook digest: ${digestOf(head + rest)}\n${rest}`;
 }
 
-async function hooksDir(io: Io): Promise<string> {
+async function hooksDir(io: Io, action: string): Promise<string> {
   const repo = await openRepo(io.cwd);
+  // A bare repository runs no pre-commit or pre-push hook: installing one there protects nothing
+  // (it said "Installed", exit 0: found by a trial).
+  if (repo.root === undefined && action === 'install') {
+    throw new InputError(`hook install: ${repo.cwd} is a bare repository; git runs no pre-commit or pre-push hook there. Install the hook in each clone (or run \`hubspot-secrets audit\` on this one).`);
+  }
   return gitText(repo.cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks']);
 }
 
-function isOurs(file: string): boolean {
+/**
+ * Whether a hook holding our marker is as it was written: its digest line matches the rest. A hook
+ * written before the digest line existed has none, and counts as unchanged (as all ours did then).
+ */
+function unchanged(text: string): boolean {
+  const m = DIGEST_LINE.exec(text);
+  if (!m) return true;
+  return digestOf(text.slice(0, m.index) + text.slice(m.index + m[0].length)) === m[1];
+}
+
+/**
+ * Whose a hook file is: `none` (no file, nor a link), `ours` (written by hook install and unchanged),
+ * `edited` (ours, then changed: the user's lines are in it), or `theirs` (anything else, a symbolic
+ * link among them, even one to nothing: writing through it would create a file elsewhere).
+ */
+function hookState(file: string): 'none' | 'ours' | 'edited' | 'theirs' {
+  let st;
   try {
-    return readFileSync(file, 'utf8').includes(HOOK_MARKER);
+    st = lstatSync(file);
   } catch {
-    return false;
+    return 'none';
   }
+  if (!st.isFile()) return 'theirs';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return 'theirs';
+  }
+  if (!text.includes(HOOK_MARKER)) return 'theirs';
+  return unchanged(text) ? 'ours' : 'edited';
+}
+
+/** A file-system failure while installing or removing a hook, said as such (it was an "internal error" with a stack: found by a trial). */
+function fsFailure(action: string, file: string, err: unknown): never {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string') throw err;
+  const why: Record<string, string> = { EACCES: 'permission denied', EPERM: 'not permitted', EROFS: 'read-only file system', EEXIST: 'a file is in the way of the hooks folder', ENOTDIR: 'a file is in the way of the hooks folder' };
+  throw new InputError(`hook ${action}: cannot write ${file}: ${e.code}${why[e.code] ? ` (${why[e.code]})` : ''}; check the hooks folder (git rev-parse --git-path hooks, core.hooksPath)`);
+}
+
+/**
+ * A warning when the bin is in npx's cache (`…/_npx/<hash>/…`): the hook names it by absolute path, and
+ * that cache is cleared and replaced, after which every commit stops with "cannot find" (found by a trial).
+ */
+export function npxCacheWarning(bin: string): string | null {
+  return /[\\/]_npx[\\/]/.test(bin)
+    ? `warning: the hook runs ${bin}, in npx's temporary cache; when npx clears it, commits stop until the hook is reinstalled. Install hubspot-secrets in the project (npm i -D hubspot-secrets) and run its hook install instead.`
+    : null;
 }
 
 async function install(args: HookArgs, io: Io): Promise<number> {
   const type: HookType = args['pre-push'] ? 'pre-push' : 'pre-commit';
-  const dir = await hooksDir(io);
+  const dir = await hooksDir(io, 'install');
   const file = path.join(dir, type);
-  const script = hookScript(type, process.execPath, bundledBin());
+  const backup = file + BACKUP_SUFFIX;
+  const bin = bundledBin();
+  const script = hookScript(type, process.execPath, bin);
   const say = (s: string) => {
     if (!args.quiet) io.stderr.write(`${s}\n`);
   };
+  const npx = npxCacheWarning(bin);
+  // Said even with --quiet: the hook would stop working later, with nothing else to tell why.
+  if (npx) io.stderr.write(`${npx}\n`);
+  const state = hookState(file);
   // husky 9 points core.hooksPath at .husky/_, its own generated scripts that run .husky/<hook>:
   // a hook written there would replace husky's (and be overwritten by its next install).
-  if (path.basename(dir) === '_' && path.basename(path.dirname(dir)) === '.husky' && !(existsSync(file) && isOurs(file))) {
+  if (path.basename(dir) === '_' && path.basename(path.dirname(dir)) === '.husky' && state !== 'ours') {
     const own = path.join(path.dirname(dir), type);
     throw new InputError(
       `hook install: this repository's hooks are husky's (core.hooksPath is ${dir}); left them unchanged, --force or not. ` +
         `Add \`npx --no -- hubspot-secrets hook run ${type}${type === 'pre-push' ? ' "$@"' : ''}\` to ${own} instead (README: Git hooks).`,
     );
   }
-  if (existsSync(file) && !isOurs(file)) {
+  if (state === 'theirs' || state === 'edited') {
+    const whose = state === 'edited' ? 'was written by hubspot-secrets and has been edited since' : 'was not written by hubspot-secrets';
     if (!args.force) {
       throw new InputError(
-        `hook install: ${file} already exists and was not written by hubspot-secrets; left it unchanged. ` +
+        `hook install: ${file} already exists and ${whose}; left it unchanged. ` +
           `Re-run with --force to replace it (it is kept as ${type}${BACKUP_SUFFIX}), or add \`hubspot-secrets hook run ${type}\` to it yourself.`,
       );
     }
-    await rename(file, file + BACKUP_SUFFIX);
-    say(`Replaced the existing ${type} hook (--force); the old one is kept as ${file}${BACKUP_SUFFIX}.`);
+    // One backup only: a second --force would overwrite the user's original (found by a trial).
+    if (hookState(backup) !== 'none') {
+      throw new InputError(`hook install: ${backup} already holds a hook kept by an earlier --force; left both unchanged. Move that backup away first (it is the hook \`hubspot-secrets hook uninstall\` would restore).`);
+    }
+    // A symbolic link is moved itself, never written through.
+    await rename(file, backup).catch((err: unknown) => fsFailure('install', file, err));
+    say(`Replaced the existing ${type} hook (--force); the old one is kept as ${backup}.`);
   }
-  const existed = existsSync(file);
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, script);
-  await chmod(file, 0o755);
-  say(`${existed ? 'Updated' : 'Installed'} the hubspot-secrets ${type} hook: ${file}`);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(file, script);
+    await chmod(file, 0o755);
+  } catch (err) {
+    fsFailure('install', file, err);
+  }
+  say(`${state === 'ours' ? 'Updated' : 'Installed'} the hubspot-secrets ${type} hook: ${file}`);
   return ExitCode.Clean;
 }
 
 async function uninstall(args: HookArgs, io: Io): Promise<number> {
-  const dir = await hooksDir(io);
+  const dir = await hooksDir(io, 'uninstall');
   const lines: string[] = [];
-  for (const type of HOOK_TYPES) {
+  // --pre-push: that hook only (it removed both: found by a trial); without it, both.
+  for (const type of args['pre-push'] ? (['pre-push'] as const) : HOOK_TYPES) {
     const file = path.join(dir, type);
-    if (!existsSync(file)) continue;
-    if (!isOurs(file)) {
+    const state = hookState(file);
+    if (state === 'none') continue;
+    if (state === 'theirs') {
       lines.push(`Left ${file} alone: hubspot-secrets did not write it.`);
       continue;
     }
-    await rm(file);
-    if (existsSync(file + BACKUP_SUFFIX)) {
-      await rename(file + BACKUP_SUFFIX, file);
-      lines.push(`Removed the hubspot-secrets ${type} hook and restored the one it replaced: ${file}`);
-    } else {
-      lines.push(`Removed the hubspot-secrets ${type} hook: ${file}`);
+    if (state === 'edited') {
+      // The user's lines are in it (removing it lost them: found by a trial).
+      lines.push(`Left ${file} alone: hubspot-secrets wrote it, but it has been edited since; remove its hubspot-secrets lines yourself.`);
+      continue;
+    }
+    try {
+      await rm(file);
+      if (existsSync(file + BACKUP_SUFFIX) || hookState(file + BACKUP_SUFFIX) !== 'none') {
+        await rename(file + BACKUP_SUFFIX, file);
+        lines.push(`Removed the hubspot-secrets ${type} hook and restored the one it replaced: ${file}`);
+      } else {
+        lines.push(`Removed the hubspot-secrets ${type} hook: ${file}`);
+      }
+    } catch (err) {
+      fsFailure('uninstall', file, err);
     }
   }
   if (!lines.length) lines.push(`No hubspot-secrets hook is installed in ${dir}.`);
@@ -270,6 +357,38 @@ hubspot-secrets: push blocked: ${creds} in ${what} (commit, file and line listed
 `;
 }
 
+/**
+ * The options an action does not use, given anyway: refused, naming them (`hook install --config
+ * x.json` was taken, and the hook it wrote never read it; `hook run pre-commit --force` ignored it:
+ * found by a trial). An option at its default value is not told from one not given; it changes
+ * nothing either way.
+ */
+function refuseUnused(args: HookArgs): void {
+  const scanOptions: [string, boolean][] = [
+    ['--format', args.format !== undefined && args.format !== 'text'],
+    ['--output', args.output !== undefined],
+    ['--show-secrets', args['show-secrets'] === true],
+    ['--show-suppressed', args['show-suppressed'] === true],
+    ['--max-file-size', args['max-file-size'] !== undefined],
+    ['--strict', args.strict === true],
+    [args.config === false ? '--no-config' : '--config', args.config !== undefined],
+    [args.baseline === false ? '--no-baseline' : '--baseline', args.baseline !== undefined],
+  ];
+  const given =
+    args.action === 'run'
+      ? [['--pre-push', args['pre-push'] === true] as [string, boolean], ['--force', args.force === true] as [string, boolean]]
+      : scanOptions.concat(args.action === 'uninstall' ? [['--force', args.force === true]] : []);
+  const unused = given.filter(([, g]) => g).map(([name]) => name);
+  if (!unused.length) return;
+  const takes =
+    args.action === 'install'
+      ? 'it takes --pre-push, --force and --quiet; the hook reads the repository\'s own config and baseline when it runs'
+      : args.action === 'uninstall'
+        ? 'it takes --pre-push (that hook only) and --quiet'
+        : 'it takes the scan options (--config, --baseline, --format …); --pre-push and --force are for install';
+  throw new UsageError(`hook ${args.action} does not use ${unused.join(', ')}: ${takes}`);
+}
+
 export const hookCommand = {
   command: 'hook <action> [hook-type] [args..]',
   describe: 'Install or remove the git pre-commit / pre-push hook (hook install [--pre-push] [--force], hook uninstall)',
@@ -278,7 +397,7 @@ export const hookCommand = {
       .positional('action', { choices: ['install', 'uninstall', 'run'], describe: 'install, uninstall, or run (what the installed hook calls)' })
       .positional('hook-type', { type: 'string', describe: 'For run: pre-commit or pre-push' })
       .positional('args', { type: 'string', array: true, describe: 'Arguments git passes to the hook (ignored)' })
-      .option('pre-push', { type: 'boolean', default: false, describe: 'install: the pre-push hook (scans the commits being pushed) instead of pre-commit' })
+      .option('pre-push', { type: 'boolean', default: false, describe: 'install: the pre-push hook (scans the commits being pushed) instead of pre-commit; uninstall: that hook only' })
       .option('force', { type: 'boolean', default: false, describe: 'install: replace a hook hubspot-secrets did not write (kept as <hook>.hubspot-secrets.bak)' })
       .example('$0 hook install', 'Block commits that add HubSpot credentials')
       .example('$0 hook install --pre-push', 'Block pushes of commits that add them')
@@ -288,6 +407,7 @@ export const hookCommand = {
     if (args.action !== 'run' && args['hook-type'] !== undefined) {
       throw new UsageError(`hook ${args.action}: unexpected argument '${args['hook-type']}' (use --pre-push for the pre-push hook)`);
     }
+    refuseUnused(args);
     if (args.action === 'install') return install(args, io);
     if (args.action === 'uninstall') return uninstall(args, io);
     return runHook(args, io);
