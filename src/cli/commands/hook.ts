@@ -218,7 +218,7 @@ async function uninstall(args: HookArgs, io: Io): Promise<number> {
     }
     try {
       await rm(file);
-      if (existsSync(file + BACKUP_SUFFIX) || hookState(file + BACKUP_SUFFIX) !== 'none') {
+      if (hookState(file + BACKUP_SUFFIX) !== 'none') {
         await rename(file + BACKUP_SUFFIX, file);
         lines.push(`Removed the hubspot-secrets ${type} hook and restored the one it replaced: ${file}`);
       } else {
