@@ -434,7 +434,23 @@ describe('decodeBytes', () => {
     // A small file: 4 NULs at most (in 200 bytes: 2%).
     const small = (nuls: number): Buffer => Buffer.from(`${'x'.repeat(39)}\0`.repeat(nuls).padEnd(200, 'y'));
     expect(decodeBytes(small(4)).kind).toBe('text');
-    expect(decodeBytes(small(5)).kind).toBe('binary');
+    // Over the bound, NULs in pairs (or with another control byte) are binary.
+    expect(decodeBytes(Buffer.from(`${'x'.repeat(38)}\0\0`.repeat(5).padEnd(200, 'y'))).kind).toBe('binary');
+    expect(decodeBytes(Buffer.from(`${'x'.repeat(38)}\0\x01`.repeat(5).padEnd(200, 'y'))).kind).toBe('binary');
+  });
+  it("reads a NUL-separated list of strings as text: a process's environment, find -print0 (an environ dump was skipped as binary with its tokens: found by a trial)", () => {
+    const environ = `PATH=/usr/local/bin:/usr/bin\0HOSTNAME=web-1\0LANG=C.UTF-8\0HUBSPOT_ACCESS_TOKEN=${t.pat}\0HOME=/root\0`;
+    const d = decodeBytes(Buffer.from(environ));
+    expect(d).toEqual({ kind: 'text', text: environ, encoding: 'utf8' });
+    expect(detect({ text: environ }, builtinRuleSet())).toMatchObject([{ ruleId: 'hubspot-private-app-token', secret: t.pat }]);
+    // Over 8 KiB, cut in the middle of a character: still text.
+    const long = Buffer.from(`${'é=ü'.repeat(1500)}\0`.repeat(3));
+    expect(decodeBytes(long).kind).toBe('text');
+    // Not UTF-8 between the NULs: binary.
+    const notUtf8 = Buffer.concat(Array.from({ length: 6 }, () => Buffer.from([...Buffer.from('a'.repeat(20)), 0xff, 0xfe, 0x80, 0])));
+    expect(decodeBytes(notUtf8).kind).toBe('binary');
+    // The same list in UTF-8: text.
+    expect(decodeBytes(Buffer.concat(Array.from({ length: 6 }, () => Buffer.from(`${'a'.repeat(20)}ü\0`)))).kind).toBe('text');
   });
   it('counts control bytes in the first KiB only, each kind, and not tab, newline, form feed, return or escape', () => {
     const kinds = [1, 8, 0x0b, 0x0e, 0x1a, 0x1c, 0x1f];
