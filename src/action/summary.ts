@@ -4,13 +4,16 @@
  */
 import type { RuleSet } from '../core/types.js';
 import type { ScanResult } from '../scan.js';
+import { CONTROL_CHAR } from '../report/display.js';
 import { unknownReason } from './annotations.js';
+
+const CONTROL_RUNS = new RegExp(`${CONTROL_CHAR.source}+`, 'g');
 
 /** Text safe inside a Markdown table cell: no pipe, no newline nor other control character, no HTML, no backticks opening code. */
 export function cell(s: string): string {
   // Markdown escapes first, then entities (whose `#` and `;` must stay as they are).
   return s
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
+    .replace(CONTROL_RUNS, ' ')
     .replace(/([\\*_[\]#~])/g, '\\$1')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -39,6 +42,19 @@ const MAX_TABLE_BYTES = 512 * 1024;
 /** The list of files that could not be scanned stops at this many bytes (a path may be 4 KiB, 20 KiB escaped). */
 const MAX_WARNING_BYTES = 256 * 1024;
 
+/** Each item's line, as long as the lines so far (with their newlines) take at most `maxBytes`. */
+function upTo<T>(maxBytes: number, items: readonly T[], line: (item: T) => string): string[] {
+  const out: string[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const l = line(item);
+    bytes += Buffer.byteLength(l) + 1;
+    if (bytes > maxBytes) break;
+    out.push(l);
+  }
+  return out;
+}
+
 export function summaryMarkdown(s: SummaryInput): string {
   const { result } = s;
   const n = result.findings.length;
@@ -56,34 +72,24 @@ export function summaryMarkdown(s: SummaryInput): string {
       '| file | line | type | status | how to fix |',
       '| --- | --- | --- | --- | --- |',
     );
-    let shown = 0;
-    let bytes = 0;
-    for (const f of result.findings.slice(0, MAX_ROWS)) {
+    const rows = upTo(MAX_TABLE_BYTES, result.findings.slice(0, MAX_ROWS), (f) => {
       const rule = s.ruleset.byId.get(f.ruleId);
       const fix = rule ? `${rule.spec.remediation.summary} ${rule.spec.remediation.steps[0] ?? ''}` : 'Rotate it in HubSpot, then remove it.';
       const commit = !f.commit ? '' : f.commit.tag !== undefined ? ` (tag ${f.commit.tag}, message)` : ` (commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ', message' : ''})`;
       // The link's target is percent-encoded where Markdown or HTML could read it as its end or as markup.
       const docs = rule ? ` [docs](${rule.spec.docs.replace(/[\s()[\]|`<>\\]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : '';
-      const row = `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification ? `${f.verification.status}${unknownReason(f.verification)}` : 'not verified')} | ${cell(fix)}${docs} |`;
-      bytes += Buffer.byteLength(row) + 1;
-      if (bytes > MAX_TABLE_BYTES) break;
-      lines.push(row);
-      shown++;
-    }
+      return `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification ? `${f.verification.status}${unknownReason(f.verification)}` : 'not verified')} | ${cell(fix)}${docs} |`;
+    });
+    lines.push(...rows);
+    const shown = rows.length;
     if (n > shown) lines.push('', `… and ${n - shown} more; see the SARIF file or the annotations.`);
     lines.push('');
   }
   if (result.warnings.length) {
     lines.push(`${result.warnings.length} file${result.warnings.length === 1 ? '' : 's'} could not be scanned:`, '');
-    let bytes = 0;
-    let shown = 0;
-    for (const w of result.warnings.slice(0, 50)) {
-      const item = `- ${cell(w.path)}: ${cell(w.message)}`;
-      bytes += Buffer.byteLength(item) + 1;
-      if (bytes > MAX_WARNING_BYTES) break;
-      lines.push(item);
-      shown++;
-    }
+    const items = upTo(MAX_WARNING_BYTES, result.warnings.slice(0, 50), (w) => `- ${cell(w.path)}: ${cell(w.message)}`);
+    lines.push(...items);
+    const shown = items.length;
     if (result.warnings.length > shown) lines.push(`- … and ${result.warnings.length - shown} more.`);
     lines.push('');
   }

@@ -4,7 +4,9 @@
  * fake report lines or send terminal escape sequences; lone surrogates (non-UTF-8 name bytes) show as
  * U+FFFD. JSON and SARIF need none of this: JSON.stringify escapes them.
  */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** A control character (C0, DEL, C1) or a line or paragraph separator: what no printed text may hold as it is. */
+export const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const UNSAFE = new RegExp(`${CONTROL_CHAR.source}|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]`, 'g');
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 export function display(s: string): string {

@@ -11,6 +11,7 @@
 import type { Verification } from '../core/types.js';
 import { callApi, type ApiAnswer, type HttpOptions } from './http.js';
 import { broadScopes } from './scopes.js';
+import { CONTROL_CHAR } from '../report/display.js';
 
 export type Verifier = (secret: string, http: HttpOptions) => Promise<Verification>;
 
@@ -26,11 +27,9 @@ function int(v: unknown): number | undefined {
   return undefined;
 }
 
-/** Characters no field of an answer is shown with: an answer is printed (a terminal, a CI log). */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.length > 0 && v.length <= 320 && !CONTROL.test(v) ? v : undefined;
+  return typeof v === 'string' && v.length > 0 && v.length <= 320 && !CONTROL_CHAR.test(v) ? v : undefined; // an answer is printed: no control characters
 }
 
 /** What a HubSpot scope looks like (`crm.objects.contacts.read`, `e-commerce`, `oauth`). */

@@ -88,13 +88,7 @@ exec "$node" "$bin" hook run ${type} "$@"
   return `${head}# hubspot-secrets hook digest: ${digestOf(head + rest)}\n${rest}`;
 }
 
-async function hooksDir(io: Io, action: string): Promise<string> {
-  const repo = await openRepo(io.cwd);
-  // A bare repository runs no pre-commit or pre-push hook: installing one there protects nothing
-  // (it said "Installed", exit 0: found by a trial).
-  if (repo.root === undefined && action === 'install') {
-    throw new InputError(`hook install: ${repo.cwd} is a bare repository; git runs no pre-commit or pre-push hook there. Install the hook in each clone (or run \`hubspot-secrets audit\` on this one).`);
-  }
+async function hooksDir(repo: RepoInfo): Promise<string> {
   return gitText(repo.cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks']);
 }
 
@@ -151,7 +145,13 @@ export function npxCacheWarning(bin: string): string | null {
 
 async function install(args: HookArgs, io: Io): Promise<number> {
   const type: HookType = args['pre-push'] ? 'pre-push' : 'pre-commit';
-  const dir = await hooksDir(io, 'install');
+  const repo = await openRepo(io.cwd);
+  // A bare repository runs no pre-commit or pre-push hook: installing one there protects nothing
+  // (it said "Installed", exit 0: found by a trial).
+  if (repo.root === undefined) {
+    throw new InputError(`hook install: ${repo.cwd} is a bare repository; git runs no pre-commit or pre-push hook there. Install the hook in each clone (or run \`hubspot-secrets audit\` on this one).`);
+  }
+  const dir = await hooksDir(repo);
   const file = path.join(dir, type);
   const backup = file + BACKUP_SUFFIX;
   const bin = bundledBin();
@@ -200,7 +200,7 @@ async function install(args: HookArgs, io: Io): Promise<number> {
 }
 
 async function uninstall(args: HookArgs, io: Io): Promise<number> {
-  const dir = await hooksDir(io, 'uninstall');
+  const dir = await hooksDir(await openRepo(io.cwd));
   const lines: string[] = [];
   // --pre-push: that hook only (it removed both: found by a trial); without it, both.
   for (const type of args['pre-push'] ? (['pre-push'] as const) : HOOK_TYPES) {
@@ -364,20 +364,23 @@ hubspot-secrets: push blocked: ${creds} in ${what} (commit, file and line listed
  * nothing either way.
  */
 function refuseUnused(args: HookArgs): void {
-  const scanOptions: [string, boolean][] = [
-    ['--format', args.format !== undefined && args.format !== 'text'],
-    ['--output', args.output !== undefined],
-    ['--show-secrets', args['show-secrets'] === true],
-    ['--show-suppressed', args['show-suppressed'] === true],
-    ['--max-file-size', args['max-file-size'] !== undefined],
-    ['--strict', args.strict === true],
-    [args.config === false ? '--no-config' : '--config', args.config !== undefined],
-    [args.baseline === false ? '--no-baseline' : '--baseline', args.baseline !== undefined],
-  ];
-  const given =
+  const given: [string, boolean][] =
     args.action === 'run'
-      ? [['--pre-push', args['pre-push'] === true] as [string, boolean], ['--force', args.force === true] as [string, boolean]]
-      : scanOptions.concat(args.action === 'uninstall' ? [['--force', args.force === true]] : []);
+      ? [
+          ['--pre-push', args['pre-push'] === true],
+          ['--force', args.force === true],
+        ]
+      : [
+          ['--format', args.format !== undefined && args.format !== 'text'],
+          ['--output', args.output !== undefined],
+          ['--show-secrets', args['show-secrets'] === true],
+          ['--show-suppressed', args['show-suppressed'] === true],
+          ['--max-file-size', args['max-file-size'] !== undefined],
+          ['--strict', args.strict === true],
+          [args.config === false ? '--no-config' : '--config', args.config !== undefined],
+          [args.baseline === false ? '--no-baseline' : '--baseline', args.baseline !== undefined],
+          ['--force', args.action === 'uninstall' && args.force === true],
+        ];
   const unused = given.filter(([, g]) => g).map(([name]) => name);
   if (!unused.length) return;
   const takes =
