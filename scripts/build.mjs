@@ -1,7 +1,7 @@
 // Bundles the CLI (and, once it exists, the Action) into dist/. Deterministic: the same sources
 // give the same bytes, so a test can rebuild into a temp folder and compare with what is committed.
 import { build } from 'esbuild';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -12,6 +12,11 @@ const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
 const entryPoints = { cli: path.join(root, 'src/bin.ts'), 'scan-worker': path.join(root, 'src/parallel/worker.ts') };
 if (existsSync(path.join(root, 'src/action/main.ts'))) entryPoints.action = path.join(root, 'src/action/main.ts');
+
+// The detection core's WebAssembly module, from its text (src/core/scan.wat): written when it changed.
+const { assemble, OUT: wasmModule } = await import('./wasm.mjs');
+const wasmSource = await assemble();
+if (readFileSync(wasmModule, 'utf8') !== wasmSource) writeFileSync(wasmModule, wasmSource);
 
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 

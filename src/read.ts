@@ -342,7 +342,7 @@ export function readWhole(c: SourceItem['content'], path: string, ruleset: RuleS
   if (isByteStream(c) || c.byteLength > size) return undefined;
   const d = decodeBytes(c);
   if (d.kind === 'binary') return { kind: 'skip', reason: 'binary', detail: d.reason };
-  return { kind: 'text', bytes: c.byteLength, ...wholeText(d.text, path, ruleset, opts) };
+  return { kind: 'text', bytes: c.byteLength, ...wholeText(d.text, path, ruleset, opts, d.bytes) };
 }
 
 /**
@@ -400,8 +400,8 @@ function detach(s: string): string {
   return Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
-function wholeText(text: string, path: string, ruleset: RuleSet, opts: ReadOptions): DetectedText {
-  const matches = detect({ text, path }, ruleset, { decode: opts.decode }).map((m) => ({ ...m, secret: detach(m.secret) }));
+function wholeText(text: string, path: string, ruleset: RuleSet, opts: ReadOptions, bytes?: Uint8Array): DetectedText {
+  const matches = detect({ text, path, bytes }, ruleset, { decode: opts.decode }).map((m) => ({ ...m, secret: detach(m.secret) }));
   let lines: LineIndex | undefined;
   opts.onWindow?.();
   return { matches, lineText: (n) => (lines ??= new LineIndex(text)).lineText(n), aborted: false };

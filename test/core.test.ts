@@ -386,7 +386,7 @@ describe('decodeBytes', () => {
     expect(decodeBytes(le)).toEqual({ kind: 'text', text, encoding: 'utf16le' });
     expect(decodeBytes(be)).toEqual({ kind: 'text', text, encoding: 'utf16be' });
     expect(decodeBytes(Buffer.from(text, 'utf16le'))).toEqual({ kind: 'text', text, encoding: 'utf16le' });
-    expect(decodeBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))).toEqual({ kind: 'text', text, encoding: 'utf8-bom' });
+    expect(decodeBytes(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]))).toEqual({ kind: 'text', text, encoding: 'utf8-bom', bytes: expect.any(Uint8Array) });
   });
   it('decodes a big UTF-8 text (in parts, kept on the heap) exactly as Buffer#toString does, a character or a bad byte at each part edge', () => {
     const edge = 1 << 19;
@@ -425,7 +425,7 @@ describe('decodeBytes', () => {
   it('reads text with a few stray NUL bytes as text (1% of control bytes in the first 8 KiB at most, or 4)', () => {
     const line = `HUBSPOT_TOKEN=${t.pat}\n`;
     const d = decodeBytes(Buffer.from(`${line}\0\n`));
-    expect(d).toEqual({ kind: 'text', text: `${line}\0\n`, encoding: 'utf8' });
+    expect(d).toEqual({ kind: 'text', text: `${line}\0\n`, encoding: 'utf8', bytes: expect.any(Uint8Array) });
     expect(detect({ text: d.kind === 'text' ? d.text : '' }, builtinRuleSet())).toMatchObject([{ secret: t.pat }]);
     // 8 KiB of text: 81 NULs are 0.99%, 83 are over 1%.
     const text = (nuls: number): Buffer => Buffer.concat([Buffer.alloc(8192 - nuls, 0x61), Buffer.alloc(nuls, 0)]);
@@ -441,7 +441,7 @@ describe('decodeBytes', () => {
   it("reads a NUL-separated list of strings as text: a process's environment, find -print0 (an environ dump was skipped as binary with its tokens: found by a trial)", () => {
     const environ = `PATH=/usr/local/bin:/usr/bin\0HOSTNAME=web-1\0LANG=C.UTF-8\0HUBSPOT_ACCESS_TOKEN=${t.pat}\0HOME=/root\0`;
     const d = decodeBytes(Buffer.from(environ));
-    expect(d).toEqual({ kind: 'text', text: environ, encoding: 'utf8' });
+    expect(d).toEqual({ kind: 'text', text: environ, encoding: 'utf8', bytes: expect.any(Uint8Array) });
     expect(detect({ text: environ }, builtinRuleSet())).toMatchObject([{ ruleId: 'hubspot-private-app-token', secret: t.pat }]);
     // Over 8 KiB, cut in the middle of a character: still text.
     const long = Buffer.from(`${'é=ü'.repeat(1500)}\0`.repeat(3));
@@ -464,8 +464,8 @@ describe('decodeBytes', () => {
     for (const c of [9, 10, 0x0c, 0x0d, 0x1b]) expect(decodeBytes(Buffer.alloc(600, c)).kind).toBe('text');
     // Non-ASCII text decodes as UTF-8; ASCII alike either way.
     expect(decodeBytes(Buffer.from('é = 1'))).toEqual({ kind: 'text', text: 'é = 1', encoding: 'utf8' });
-    expect(decodeBytes(Buffer.from([0x61, 0xff, 0x62]))).toEqual({ kind: 'text', text: 'a\ufffdb', encoding: 'utf8' });
-    expect(decodeBytes(Buffer.from('a = 1'))).toEqual({ kind: 'text', text: 'a = 1', encoding: 'utf8' });
+    expect(decodeBytes(Buffer.from([0x61, 0xff, 0x62]))).toEqual({ kind: 'text', text: 'a\ufffdb', encoding: 'utf8', bytes: expect.any(Uint8Array) });
+    expect(decodeBytes(Buffer.from('a = 1'))).toEqual({ kind: 'text', text: 'a = 1', encoding: 'utf8', bytes: expect.any(Uint8Array) });
   });
 });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { detect } from '../src/core/detect.js';
 import { hubhexShapes, uuidShapes, windowKey } from '../src/core/prefilter.js';
 import { compileRules, patternGate } from '../src/core/rules.js';
+import { decodeBytes } from '../src/core/text.js';
 import type { RuleSet, RuleSpec } from '../src/core/types.js';
 import { BUILTIN_RULES, builtinRuleSet } from '../src/rules/index.js';
 import { fakeHubHex, fakeOAuthAccessToken, fakePersonalAccessKey, fakePrivateAppToken, fakeSmtpPassword, fakeUuid, Rng } from './helpers/fake-tokens.js';
@@ -77,6 +78,12 @@ function sameAsWholeText(rs: RuleSet, rng: Rng, make: (rng: Rng) => string, n: n
     const got = detect({ text, path }, rs).map(key);
     expect(got, `document ${i}: ${JSON.stringify(text)}`).toEqual(detect({ text, path }, whole).map(key));
     found += got.length;
+    // On bytes (bytes.ts): the document as a file of one byte per character, each other one an
+    // invalid byte (U+FFFD once decoded), as decodeBytes gives it.
+    const file = Buffer.from([...text].flatMap((c) => (c.charCodeAt(0) < 0x80 ? [c.charCodeAt(0)] : c.length === 2 ? [0xff, 0xff] : [0xff])));
+    const d = decodeBytes(file);
+    if (d.kind !== 'text' || d.bytes === undefined) throw new Error(`document ${i}: no bytes`);
+    expect(detect({ text: d.text, path, bytes: d.bytes }, rs).map(key), `document ${i} on bytes`).toEqual(detect({ text: d.text, path }, whole).map(key));
   }
   expect(found).toBeGreaterThan(n);
 }

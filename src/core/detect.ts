@@ -4,14 +4,21 @@
 import { hasLoneCr, LineIndex } from './text.js';
 import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
-import { type Gate, Shapes, windowKey } from './prefilter.js';
+import { type Gate, NO_WINDOW, Shapes, type Window, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
+import { ByteText, literalSet, type LiteralSet } from './bytes.js';
 import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
   /** Its file name is used for context checks (a file named `hubspot.ts` is HubSpot context). */
   path?: string;
+  /**
+   * The text's bytes, when each byte is one of its characters (ASCII text decoded from them; see
+   * text.ts `decodeBytes`): the whole-text passes then run on them (bytes.ts), with the same results.
+   * Ignored unless as long as the text.
+   */
+  bytes?: Uint8Array;
 }
 
 export interface DetectOptions {
@@ -73,9 +80,32 @@ function hasKeyword(rule: CompiledRule, shapes: Shapes, path: string): boolean {
     re = rule.keywords.length ? new RegExp(literalsSource(rule.keywords), 'i') : null;
     keywordRes.set(rule, re);
   }
-  hit = re === null || (shapes.parent !== undefined && hasKeyword(rule, shapes.parent, path)) || re.test(path) || re.test(shapes.text);
+  hit = re === null || (shapes.parent !== undefined && hasKeyword(rule, shapes.parent, path)) || re.test(path) || inText(rule, re, shapes);
   shapes.keywordHit.set(rule.id, hit);
   return hit;
+}
+
+/** Per rule: its keywords as a byte pass's literal set and a sticky regex to check its places. */
+const keywordSets = new WeakMap<CompiledRule, { set: LiteralSet; sticky: RegExp } | null>();
+/** Places a keyword search asks the byte pass for at a time (most texts with a keyword hold it early). */
+const KEYWORD_BATCH = 16;
+
+/** Whether the rule's keyword regex `re` matches the text: on its bytes when it has them. */
+function inText(rule: CompiledRule, re: RegExp, shapes: Shapes): boolean {
+  const { bytes, text } = shapes;
+  if (bytes === undefined) return re.test(text);
+  let k = keywordSets.get(rule);
+  if (k === undefined) {
+    const set = literalSet(rule.keywords);
+    k = set ? { set, sticky: new RegExp(re.source, 'iy') } : null;
+    keywordSets.set(rule, k);
+  }
+  if (k === null) return re.test(text);
+  const { sticky } = k;
+  return bytes.someCandidate(k.set, 0, text.length, KEYWORD_BATCH, (i) => {
+    sticky.lastIndex = i;
+    return sticky.test(text);
+  });
 }
 
 /** A match's checks (validators, entropy, placeholders, context), then `emit` with absolute offsets. */
@@ -121,6 +151,9 @@ interface LedGroup {
   members: Led[];
   /** Per literal the finder can report (lower-case): the members with a literal that is a prefix of it. */
   byLiteral: Map<string, number[]>;
+  /** The literals as a byte pass's set (null: not all ASCII), and the finder made sticky, to check its places. */
+  set: LiteralSet | null;
+  sticky: RegExp;
 }
 
 /** How a rule set's patterns run: grouped literal-led ones, and the rest one by one. */
@@ -172,7 +205,7 @@ function planFor(ruleset: RuleSet): Plan {
       const groupKey = windowKey(shared).id;
       gates.set(groupKey, shared);
       let g = groups.get(groupKey);
-      if (!g) groups.set(groupKey, (g = { gate: shared, finder: /$^/, members: [], byLiteral: new Map() }));
+      if (!g) groups.set(groupKey, (g = { gate: shared, finder: /$^/, members: [], byLiteral: new Map(), set: null, sticky: /$^/y }));
       g.members.push({ rule, lead, gate });
     });
   }
@@ -180,6 +213,8 @@ function planFor(ruleset: RuleSet): Plan {
     const literals = [...new Set(g.members.flatMap((m) => m.lead.literals.map((l) => l.toLowerCase())))];
     // The longest literal at each place: every other literal matching there is a prefix of it.
     g.finder = new RegExp(literalsSource(literals), 'gi');
+    g.sticky = new RegExp(g.finder.source, 'iy');
+    g.set = literalSet(literals);
     for (const lit of literals) {
       g.byLiteral.set(lit, g.members.flatMap((m, k) => (m.lead.literals.some((l) => lit.startsWith(l.toLowerCase())) ? [k] : [])));
     }
@@ -189,27 +224,59 @@ function planFor(ruleset: RuleSet): Plan {
   return plan;
 }
 
+/** Places a window's literal search asks the byte pass for at a time. */
+const WINDOW_BATCH = 4096;
+
 function runGroup(group: LedGroup, applies: (k: number) => boolean, shapes: Shapes, out: Out): void {
-  const { finder, members, byLiteral } = group;
+  const { finder, members, byLiteral, sticky } = group;
   const lastEnd = new Array<number>(members.length).fill(0);
   const active: (boolean | undefined)[] = new Array(members.length);
-  for (const w of shapes.windowsFor(group.gate)) {
-    const { sub, offset } = shapes.slice(w);
+  // The window being searched, and its slice of the text (on bytes: cut at its first literal's place).
+  let w: Window = NO_WINDOW;
+  let cut = false;
+  let sub = '';
+  let offset = 0;
+  /** Each member led by the literal `lit` (lower-case) found at `i` in `sub`, tried there. */
+  const tryAt = (lit: string, i: number): void => {
+    for (const k of byLiteral.get(lit)!) {
+      if (i + offset < lastEnd[k]! || !(active[k] ??= applies(k))) continue;
+      const { rule, lead } = members[k]!;
+      const re = lead.sticky;
+      re.lastIndex = i;
+      const m = re.exec(sub);
+      if (m === null) continue;
+      lastEnd[k] = i + offset + m[0].length;
+      report(rule, m, offset, out);
+    }
+  };
+  const bytes = shapes.bytes;
+  const set = group.set;
+  if (bytes !== undefined && set !== null) {
+    // On bytes: the pass gives the places a literal may start, the sticky finder tells which one does.
+    const at = (i: number): boolean => {
+      if (!cut) {
+        ({ sub, offset } = shapes.slice(w));
+        cut = true;
+      }
+      sticky.lastIndex = i - offset;
+      const hit = sticky.exec(sub);
+      if (hit !== null) tryAt(hit[0].toLowerCase(), i - offset);
+      return false;
+    };
+    for (w of shapes.windowsFor(group.gate)) {
+      cut = false;
+      bytes.someCandidate(set, w.start, w.end, WINDOW_BATCH, at);
+    }
+    return;
+  }
+  for (w of shapes.windowsFor(group.gate)) {
+    ({ sub, offset } = shapes.slice(w));
     const to = w.end - offset;
     finder.lastIndex = w.start - offset;
     for (let hit = finder.exec(sub); hit !== null && hit.index < to; hit = finder.exec(sub)) {
       const i = hit.index;
       finder.lastIndex = i + 1;
-      for (const k of byLiteral.get(hit[0].toLowerCase())!) {
-        if (i + offset < lastEnd[k]! || !(active[k] ??= applies(k))) continue;
-        const { rule, lead } = members[k]!;
-        const re = lead.sticky;
-        re.lastIndex = i;
-        const m = re.exec(sub);
-        if (m === null) continue;
-        lastEnd[k] = i + offset + m[0].length;
-        report(rule, m, offset, out);
-      }
+      tryAt(hit[0].toLowerCase(), i);
     }
   }
 }
@@ -487,7 +554,8 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
   // Context may come from the file name (hubspot.ts, hubspot.config.yml), not from the folders above it.
   const path = (input.path ?? '').replace(/^.*[\\/]/, '');
   const cands: Candidate[] = [];
-  const shapes = new Shapes(text);
+  const bytes = input.bytes !== undefined && input.bytes.length === text.length ? new ByteText(input.bytes) : undefined;
+  const shapes = new Shapes(text, undefined, bytes);
   scanText(
     ruleset,
     shapes,

@@ -6,6 +6,7 @@
  * whole text. The shapes are found with `indexOf` and character tests, which V8 does far faster
  * than a regular expression that starts with a character class.
  */
+import type { ByteText } from './bytes.js';
 
 /**
  * Which shape gates a compiled pattern (see rules.ts `patternGate`): `before` is how far before the
@@ -40,6 +41,8 @@ export interface Window {
 
 /** A window not cut yet: an object of the cut's shape, so the field keeps one type for the JIT. */
 const UNCUT: { sub: string; offset: number } = { sub: '', offset: -1 };
+/** A window that is none (a start value for a variable that holds windows: one shape for the JIT). */
+export const NO_WINDOW: Window = { start: 0, end: 0, cut: UNCUT };
 
 // 0-9 A-Z a-z → hex / base64 lookup tables (charCode < 128).
 const HEX = new Uint8Array(128);
@@ -158,10 +161,12 @@ export class Shapes {
   constructor(
     readonly text: string,
     readonly parent?: Shapes,
+    /** The text's bytes, when each is one of its characters: the byte passes run on them (bytes.ts). */
+    readonly bytes?: ByteText,
   ) {}
 
   uuids(): number[] {
-    return (this.uuid ??= uuidShapes(this.text));
+    return (this.uuid ??= this.bytes ? this.bytes.uuidShapes() : uuidShapes(this.text));
   }
 
   /** The UUID shapes with a hublet before them (hubhexShapes). */
@@ -171,7 +176,7 @@ export class Shapes {
 
   /** Base64 runs of MIN_RUN+ characters (what the base64 view decodes, and long-token gates use). */
   runs(): number[] {
-    return (this.runsMin ??= base64Runs(this.text, MIN_RUN));
+    return (this.runsMin ??= this.bytes ? this.bytes.base64Runs(MIN_RUN) : base64Runs(this.text, MIN_RUN));
   }
 
   /** Whether the shape a gate needs occurs anywhere in the text. */

@@ -6,7 +6,13 @@ import { isAscii, isUtf8 } from 'node:buffer';
 export type TextEncodingName = 'utf8' | 'utf8-bom' | 'utf16le' | 'utf16be' | 'latin1';
 
 export type Decoded =
-  | { kind: 'text'; text: string; encoding: TextEncodingName }
+  | {
+      kind: 'text';
+      text: string;
+      encoding: TextEncodingName;
+      /** The bytes the text was decoded from, when each is one of its characters (ASCII): `DetectInput.bytes`. */
+      bytes?: Uint8Array | undefined;
+    }
   | { kind: 'binary'; reason: string };
 
 const SNIFF = 8192;
@@ -138,7 +144,7 @@ export function decodeBytes(buf: Uint8Array): Decoded {
     return { kind: 'text', text: swap16(b.subarray(2)).toString('utf16le'), encoding: 'utf16be' };
   }
   if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) {
-    return { kind: 'text', text: utf8(b.subarray(3)), encoding: 'utf8-bom' };
+    return utf8Text(b.subarray(3), 'utf8-bom');
   }
   const head = b.subarray(0, SNIFF);
   if (head.includes(0)) {
@@ -157,7 +163,16 @@ export function decodeBytes(buf: Uint8Array): Decoded {
   // Counted only when there is one (a regex over the bytes as latin1 characters finds it faster than the loop).
   const control = CONTROL_BYTE.test(first.toString('latin1')) ? controlBytes(first) : 0;
   if (first.length > 0 && control / first.length > 0.1) return { kind: 'binary', reason: 'control bytes' };
-  return { kind: 'text', text: utf8(b), encoding: 'utf8' };
+  return utf8Text(b, 'utf8');
+}
+
+/**
+ * A UTF-8 text, with its bytes when each is one of its characters: a string as long as its bytes
+ * holds no multi-byte sequence (each byte is ASCII, or an invalid one read as U+FFFD).
+ */
+function utf8Text(b: Buffer, encoding: TextEncodingName): Decoded {
+  const text = utf8(b);
+  return { kind: 'text', text, encoding, bytes: text.length === b.length ? b : undefined };
 }
 
 /** Offsets → 1-based line and column (UTF-16 code units, as SARIF and editors count). `\r\n`, `\n`, `\r` end lines. */
