@@ -33,13 +33,12 @@ function dense(rng: Rng): string {
   return s;
 }
 
-/** Every place a case-insensitive literal of `literals` starts in [start, end) of `s`. */
-function literalHits(s: string, literals: string[], start: number, end: number): number[] {
-  const re = new RegExp(literals.map((l) => l.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|'), 'iy');
-  const out: number[] = [];
+/** Every place in [start, end) of `s` where a literal starts (case-insensitive), with the longest there. */
+function literalHits(s: string, literals: string[], start: number, end: number): [number, string][] {
+  const out: [number, string][] = [];
   for (let i = start; i < end; i++) {
-    re.lastIndex = i;
-    if (re.test(s)) out.push(i);
+    const here = literals.filter((l) => s.slice(i, i + l.length).toLowerCase() === l.toLowerCase());
+    if (here.length) out.push([i, here.sort((a, b) => b.length - a.length)[0]!.toLowerCase()]);
   }
   return out;
 }
@@ -97,9 +96,9 @@ describe('byte passes equal their JavaScript twins', () => {
     expect(() => new ByteText(ascii('x')).base64Runs(15)).toThrow(/16 at least/);
   });
 
-  it('literal places: every case-insensitive hit, in any range, whatever the batch size (3,000 dense texts)', () => {
+  it('literals: every place one starts, case-insensitive, with the longest there, in any range, whatever the batch size (3,000 dense texts)', () => {
     const rng = new Rng('bytes-literals');
-    const sets = [['hapikey'], ['smtp.hub', 'HAPIKEY', 'pat-'], ['ci'], ['-'], ['a-f', '"\t', 'zz9']];
+    const sets = [['hapikey'], ['smtp.hub', 'HAPIKEY', 'hapi', 'pat-'], ['ci', 'cir', 'civ'], ['-'], ['a-f', '"\t', 'zz9', 'A-F0']];
     let hits = 0;
     for (let i = 0; i < 3000; i++) {
       const s = dense(rng);
@@ -107,12 +106,9 @@ describe('byte passes equal their JavaScript twins', () => {
       const set = literalSet(literals)!;
       const start = rng.int(20);
       const end = Math.max(start, s.length - rng.int(20));
-      const b = new ByteText(ascii(s));
-      const got: number[] = [];
-      const re = new RegExp(literals.map((l) => l.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|'), 'iy');
-      b.someCandidate(set, start, end, 1 + rng.int(8), (at) => {
-        re.lastIndex = at;
-        if (re.test(s)) got.push(at);
+      const got: [number, string][] = [];
+      new ByteText(ascii(s)).someLiteral(set, start, end, 1 + rng.int(8), (at, n) => {
+        got.push([at, set.literals[n]!]);
         return false;
       });
       const want = literalHits(s, literals, start, end);
@@ -122,13 +118,62 @@ describe('byte passes equal their JavaScript twins', () => {
     expect(hits).toBeGreaterThan(1000);
   });
 
-  it('literal places stop at the first place the caller takes, and the caller may run another pass meanwhile', () => {
+  it('literals over many ranges in few calls: what each range gives alone, past 1,024 ranges and 2,048 hits a call', () => {
+    const rng = new Rng('bytes-ranges');
+    const set = literalSet(['ab', 'abc', 'key', 'x'])!;
+    for (const [words, ranges] of [[50, 20], [20_000, 20], [20_000, 3000]] as const) {
+      // Hits next to each other (`xx`): a call that stops at one must go on at the very next place.
+      const s = Array.from({ length: words }, () => rng.pick(['ab', 'ABC', 'x', 'X', 'key', '--', 'kex'])).join('');
+      const cuts = [...new Set(Array.from({ length: ranges * 2 }, () => rng.int(s.length + 1)))].sort((a, b) => a - b);
+      const list: { start: number; end: number }[] = [];
+      for (let k = 0; k + 1 < cuts.length; k += 2) list.push({ start: cuts[k]!, end: cuts[k + 1]! });
+      // One range over most of the text: more hits than one call gives.
+      if (ranges === 20) list.push({ start: list[list.length - 1]!.end, end: s.length });
+      const b = new ByteText(ascii(s));
+      const want: [number, string, number][] = [];
+      list.forEach((w, k) =>
+        b.someLiteral(set, w.start, w.end, 64, (i, n) => {
+          want.push([i, set.literals[n]!, k]);
+          return false;
+        }),
+      );
+      const got: [number, string, number][] = [];
+      b.eachLiteralIn(set, list, (i, n, k) => got.push([i, set.literals[n]!, k]));
+      expect(got).toEqual(want);
+      expect(want.length).toBeGreaterThan(words === 50 ? 5 : 2048);
+    }
+    // A hit at every place: each call stops at one, and the next goes on at the very next place.
+    const xs = new ByteText(ascii('x'.repeat(10_000)));
+    const all: number[] = [];
+    xs.eachLiteralIn(set, [{ start: 1, end: 9_999 }], (i, n, k) => all.push(i + (n === set.literals.indexOf('x') && k === 0 ? 0 : 0.5)));
+    expect(all).toEqual(Array.from({ length: 9_998 }, (_, i) => i + 1));
+  });
+
+  it('literals longer than 16 characters: their places where the first 16 are (the caller checks the rest)', () => {
+    const long = 'x-hubspot-api-key-of-the-app';
+    const set = literalSet([long, 'x-hub'])!;
+    expect(set.long).toBe(true);
+    const s = `a ${long} b ${long.slice(0, 16)}Q c X-HUB d`;
+    const got: [number, string][] = [];
+    new ByteText(ascii(s)).someLiteral(set, 0, s.length, 8, (at, n) => {
+      got.push([at, set.literals[n]!]);
+      return false;
+    });
+    expect(got).toEqual([
+      [2, long],
+      [33, long],
+      [53, 'x-hub'],
+    ]);
+    expect(literalSet(['hubspot'])!.long).toBe(false);
+  });
+
+  it('literals stop at the first place the caller takes, and the caller may run another pass meanwhile', () => {
     const s = 'x hubspot y HUBSPOT z hubspot';
     const b = new ByteText(ascii(s));
     const seen: number[] = [];
     const set = literalSet(['hubspot'])!;
     expect(
-      b.someCandidate(set, 0, s.length, 1, (i) => {
+      b.someLiteral(set, 0, s.length, 1, (i) => {
         seen.push(i);
         // Another pass (and another text) in between: the places already found stay.
         new ByteText(ascii('-aaaa-bbbb-cccc-')).uuidShapes();
@@ -139,11 +184,13 @@ describe('byte passes equal their JavaScript twins', () => {
     expect(seen).toEqual([2, 12]);
   });
 
-  it('a literal set with a character outside ASCII is not taken (a case-insensitive regex may match it otherwise)', () => {
+  it('a literal set with a character outside ASCII (a case-insensitive regex may match it otherwise), a NUL or over 255 literals is not taken', () => {
     expect(literalSet(['clé'])).toBeNull();
     expect(literalSet(['ſecret'])).toBeNull();
     expect(literalSet([])).toBeNull();
     expect(literalSet(['a', ''])).toBeNull();
+    expect(literalSet(['a\0'])).toBeNull();
+    expect(literalSet(Array.from({ length: 256 }, (_, i) => `k${i}`))).toBeNull();
     expect(literalSet(['smtp.hub'])).toBe(literalSet(['smtp.hub']));
   });
 

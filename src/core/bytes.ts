@@ -16,27 +16,42 @@ interface Exports {
   memory: WebAssembly.Memory;
   runs(p: number, from: number, n: number, min: number, out: number, cap: number): number;
   uuids(p: number, from: number, n: number, out: number, cap: number): number;
-  cands(p: number, start: number, end: number, bitmap: number, mask: number, out: number, cap: number): number;
+  literals(p: number, start: number, end: number, set: number, mask: number, entries: number, out: number, cap: number): number;
+  literalsIn(p: number, wins: number, n: number, set: number, mask: number, entries: number, out: number, cap: number): number;
 }
 
 /** Results a pass writes per call (it is called again from past the last one). */
 const OUT_CAP = 4096;
 const OUT = 512;
-/** A literal set: its nibble tables (6 x 16 bytes), then its 32 Kbit bitmap. */
+/** Ranges handed to a pass at a time ([start, end) as two i32). */
+const WIN_CAP = 1024;
+const WIN = OUT + OUT_CAP * 4;
+const FIRST_SET = WIN + WIN_CAP * 8;
+/** A literal set's layout (scan.wat `literals`): nibble tables, then a u16 per 12-bit hash, then lists. */
 const TABLES = 96;
-const SET_BYTES = TABLES + 4096;
-const FIRST_SET = OUT + OUT_CAP * 4;
+const SLOTS = 4096;
+const LISTS = TABLES + SLOTS * 2;
+/** Bytes of a literal compared by the pass; a longer one is checked by the caller. */
+const COMPARED = 16;
+/** Literal numbers are bytes, 255 ends a list. */
+const MOST_LITERALS = 255;
 /** Zeroed bytes after a text: a pass reads up to 16 past its end. */
 const PAD = 32;
 const PAGE = 65536;
 
-/** A set of literals registered for `cands` (see `literalSet`). */
+/** A set of literals registered for the `literals` pass (see `literalSet`). */
 export interface LiteralSet {
-  /** Where its tables are. */
+  /** Where its tables are, its hash's mask, where its literals' bytes are. */
   at: number;
   mask: number;
+  entries: number;
+  /** Its literals, ASCII letters lower-cased, by number. */
+  literals: string[];
+  /** Whether one is longer than the pass compares: then a hit is only a place where it may be. */
+  long: boolean;
 }
 
+const EMPTY = new Int32Array(0);
 let ex: Exports | undefined;
 let u8 = new Uint8Array(0);
 let i32 = new Int32Array(0);
@@ -85,35 +100,50 @@ function reserve(end: number): void {
   }
 }
 
-/** The first 4 bytes of a literal as the `cands` pass reads them (folded), as an unsigned number. */
+/** The first 4 bytes of a literal as the `literals` pass hashes them (each OR 0x20), as an unsigned number. */
 function folded(s: string): number {
   let x = 0;
   for (let j = 0; j < 4; j++) x |= ((j < s.length ? s.charCodeAt(j) : 0) | 0x20) << (8 * j);
   return x >>> 0;
 }
 
+const lower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
 /**
- * A literal set for `cands` (the same set twice is registered once), or null when one of its
- * literals is not ASCII or is empty: a byte pass cannot find those as a case-insensitive regex would.
+ * A literal set for the `literals` pass (the same set twice is registered once), or null when one of
+ * its literals is empty or holds a character outside ASCII or a NUL (a byte pass cannot find those
+ * as a case-insensitive regex would), or there are more than 255.
  */
-export function literalSet(literals: readonly string[]): LiteralSet | null {
-  if (literals.length === 0 || literals.some((l) => l.length === 0 || /[^\x00-\x7f]/.test(l))) return null;
-  const key = [...literals].sort().join('\n');
+export function literalSet(given: readonly string[]): LiteralSet | null {
+  const literals = [...new Set(given.map(lower))].sort();
+  if (literals.length === 0 || literals.length > MOST_LITERALS || literals.some((l) => l.length === 0 || /[^\x01-\x7f]/.test(l))) return null;
+  const key = literals.join('\n');
   const known = sets.get(key);
   if (known) return known;
   engine();
   const k = Math.min(4, ...literals.map((l) => l.length));
   const mask = k === 4 ? 0xffffffff : 2 ** (8 * k) - 1;
-  const at = FIRST_SET + sets.size * SET_BYTES;
-  input = at + SET_BYTES;
+  // The lists of literal numbers per hash, then (16-aligned) the lengths and the literals' bytes.
+  const bySlot = new Map<number, number[]>();
+  literals.forEach((l, id) => {
+    const h = Math.imul((folded(l) & mask) >>> 0, 0x9e3779b1) >>> 20;
+    bySlot.set(h, [...(bySlot.get(h) ?? []), id]);
+  });
+  let listsEnd = LISTS;
+  for (const ids of bySlot.values()) listsEnd += ids.length + 1;
+  const lengths = Math.ceil(listsEnd / 16) * 16;
+  const entries = lengths + 256;
+  const size = entries + literals.length * 32;
+  const at = input;
+  input = at + size + 16 - (size % 16);
   loaded = null;
   reserve(input);
   // Where a text's bytes may have been.
-  u8.fill(0, at, at + SET_BYTES);
-  // The nibble tables: the literals' first 3 bytes (folded) in 8 buckets of neighbouring prefixes,
+  u8.fill(0, at, input);
+  // The nibble tables: the literals' first 3 bytes (OR 0x20) in 8 buckets of neighbouring prefixes,
   // so a bucket's nibbles combine into few other prefixes. Past a prefix of k < 3, any byte passes.
   const n = Math.min(3, k);
-  const prefixes = [...new Set(literals.map((l) => l.slice(0, n).toLowerCase()))].sort();
+  const prefixes = [...new Set(literals.map((l) => l.slice(0, n)))].sort();
   prefixes.forEach((pre, i) => {
     const bit = 1 << Math.floor((i * 8) / prefixes.length);
     for (let j = 0; j < n; j++) {
@@ -123,11 +153,21 @@ export function literalSet(literals: readonly string[]): LiteralSet | null {
     }
   });
   u8.fill(0xff, at + 32 * n, at + TABLES);
-  for (const l of literals) {
-    const h = Math.imul((folded(l) & mask) >>> 0, 0x9e3779b1) >>> 17;
-    u8[at + TABLES + (h >> 3)]! |= 1 << (h & 7);
+  let list = LISTS;
+  for (const [h, ids] of bySlot) {
+    u8[at + TABLES + 2 * h] = list & 0xff;
+    u8[at + TABLES + 2 * h + 1] = list >> 8;
+    for (const id of ids) u8[at + list++] = id;
+    u8[at + list++] = 255;
   }
-  const set = { at, mask: mask | 0 };
+  literals.forEach((l, id) => {
+    u8[at + lengths + id] = Math.min(COMPARED, l.length);
+    for (let j = 0; j < Math.min(COMPARED, l.length); j++) {
+      u8[at + entries + 32 * id + j] = l.charCodeAt(j);
+      u8[at + entries + 32 * id + 16 + j] = 0xff;
+    }
+  });
+  const set = { at, mask: mask | 0, entries: at + entries, literals, long: literals.some((l) => l.length > COMPARED) };
   sets.set(key, set);
   return set;
 }
@@ -176,21 +216,55 @@ export class ByteText {
   }
 
   /**
-   * Calls `each` with every place in [start, end) where a literal of the set may start, in order,
-   * until it returns true (then true); `cap` places are looked for at a time. A superset of the
-   * literals' case-insensitive hits. `each` may use this module again (a context check asking for a
-   * keyword): each batch is copied out first.
+   * `someLiteral` over each of `ranges` (in order, apart), all in as few calls as their hits take:
+   * `each` also gets the number of the range holding the place.
    */
-  someCandidate(set: LiteralSet, start: number, end: number, cap: number, each: (i: number) => boolean): boolean {
-    const want = Math.min(cap, OUT_CAP);
+  eachLiteralIn(set: LiteralSet, ranges: readonly { start: number; end: number }[], each: (i: number, literal: number, range: number) => void): void {
+    let r = 0;
+    let from = 0;
+    while (r < ranges.length) {
+      this.load();
+      const n = Math.min(WIN_CAP, ranges.length - r);
+      for (let k = 0; k < n; k++) {
+        const w = ranges[r + k]!;
+        i32[(WIN >> 2) + 2 * k] = k === 0 ? Math.max(w.start, from) : w.start;
+        i32[(WIN >> 2) + 2 * k + 1] = w.end;
+      }
+      const c = ex!.literalsIn(input, WIN, n, set.at, set.mask, set.entries, OUT, OUT_CAP);
+      const got = c === 0 ? EMPTY : i32.slice(OUT >> 2, (OUT >> 2) + c);
+      let at = r;
+      for (let j = 0; j < c; j += 2) {
+        while (ranges[at]!.end <= got[j]!) at++;
+        each(got[j]!, got[j + 1]!, at);
+      }
+      if (c < OUT_CAP) {
+        r += n;
+        from = 0;
+      } else {
+        // Full: on from past the last place, in its range.
+        r = at;
+        from = got[c - 2]! + 1;
+      }
+    }
+  }
+
+  /**
+   * Calls `each` with every place in [start, end) where a literal of the set starts, in order, and
+   * the longest literal there (its number in `set.literals`), until it returns true (then true);
+   * `cap` places are looked for at a time. In a set with a literal longer than 16 characters
+   * (`set.long`), a place may also be one where only its first 16 are. `each` may use this module
+   * again (a context check asking for a keyword): each batch is copied out first.
+   */
+  someLiteral(set: LiteralSet, start: number, end: number, cap: number, each: (i: number, literal: number) => boolean): boolean {
+    const want = Math.min(cap, OUT_CAP / 2) * 2;
     for (let from = start; from < end; ) {
       this.load();
-      const c = ex!.cands(input, from, end, set.at, set.mask, OUT, want);
+      const c = ex!.literals(input, from, end, set.at, set.mask, set.entries, OUT, want);
       if (c === 0) return false;
       const got = i32.slice(OUT >> 2, (OUT >> 2) + c);
-      for (let j = 0; j < c; j++) if (each(got[j]!)) return true;
+      for (let j = 0; j < c; j += 2) if (each(got[j]!, got[j + 1]!)) return true;
       if (c < want) return false;
-      from = got[c - 1]! + 1;
+      from = got[c - 2]! + 1;
     }
     return false;
   }

@@ -4,7 +4,7 @@
 import { hasLoneCr, LineIndex } from './text.js';
 import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
-import { type Gate, NO_WINDOW, Shapes, type Window, windowKey } from './prefilter.js';
+import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
 import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
@@ -85,7 +85,7 @@ function hasKeyword(rule: CompiledRule, shapes: Shapes, path: string): boolean {
   return hit;
 }
 
-/** Per rule: its keywords as a byte pass's literal set and a sticky regex to check its places. */
+/** Per rule: its keywords as a byte pass's literal set and a sticky regex (for keywords the pass does not compare whole). */
 const keywordSets = new WeakMap<CompiledRule, { set: LiteralSet; sticky: RegExp } | null>();
 /** Places a keyword search asks the byte pass for at a time (most texts with a keyword hold it early). */
 const KEYWORD_BATCH = 16;
@@ -101,8 +101,9 @@ function inText(rule: CompiledRule, re: RegExp, shapes: Shapes): boolean {
     keywordSets.set(rule, k);
   }
   if (k === null) return re.test(text);
-  const { sticky } = k;
-  return bytes.someCandidate(k.set, 0, text.length, KEYWORD_BATCH, (i) => {
+  const { set, sticky } = k;
+  return bytes.someLiteral(set, 0, text.length, KEYWORD_BATCH, (i) => {
+    if (!set.long) return true;
     sticky.lastIndex = i;
     return sticky.test(text);
   });
@@ -151,7 +152,7 @@ interface LedGroup {
   members: Led[];
   /** Per literal the finder can report (lower-case): the members with a literal that is a prefix of it. */
   byLiteral: Map<string, number[]>;
-  /** The literals as a byte pass's set (null: not all ASCII), and the finder made sticky, to check its places. */
+  /** The literals as a byte pass's set (null: not all ASCII), and the finder made sticky (for literals the pass does not compare whole). */
   set: LiteralSet | null;
   sticky: RegExp;
 }
@@ -224,16 +225,11 @@ function planFor(ruleset: RuleSet): Plan {
   return plan;
 }
 
-/** Places a window's literal search asks the byte pass for at a time. */
-const WINDOW_BATCH = 4096;
-
 function runGroup(group: LedGroup, applies: (k: number) => boolean, shapes: Shapes, out: Out): void {
   const { finder, members, byLiteral, sticky } = group;
   const lastEnd = new Array<number>(members.length).fill(0);
   const active: (boolean | undefined)[] = new Array(members.length);
-  // The window being searched, and its slice of the text (on bytes: cut at its first literal's place).
-  let w: Window = NO_WINDOW;
-  let cut = false;
+  // The slice of the text around the window being searched (on bytes: cut at its first literal's place).
   let sub = '';
   let offset = 0;
   /** Each member led by the literal `lit` (lower-case) found at `i` in `sub`, tried there. */
@@ -252,24 +248,27 @@ function runGroup(group: LedGroup, applies: (k: number) => boolean, shapes: Shap
   const bytes = shapes.bytes;
   const set = group.set;
   if (bytes !== undefined && set !== null) {
-    // On bytes: the pass gives the places a literal may start, the sticky finder tells which one does.
-    const at = (i: number): boolean => {
-      if (!cut) {
-        ({ sub, offset } = shapes.slice(w));
-        cut = true;
+    // On bytes: the pass gives each place a literal starts, and the longest there.
+    const { literals, long } = set;
+    const windows = shapes.windowsFor(group.gate);
+    let cutFor = -1;
+    bytes.eachLiteralIn(set, windows, (i, literal, k) => {
+      if (k !== cutFor) {
+        ({ sub, offset } = shapes.slice(windows[k]!));
+        cutFor = k;
       }
+      if (!long) {
+        tryAt(literals[literal]!, i - offset);
+        return;
+      }
+      // A literal longer than the pass compares: the sticky finder tells which one is there, if any.
       sticky.lastIndex = i - offset;
       const hit = sticky.exec(sub);
       if (hit !== null) tryAt(hit[0].toLowerCase(), i - offset);
-      return false;
-    };
-    for (w of shapes.windowsFor(group.gate)) {
-      cut = false;
-      bytes.someCandidate(set, w.start, w.end, WINDOW_BATCH, at);
-    }
+    });
     return;
   }
-  for (w of shapes.windowsFor(group.gate)) {
+  for (const w of shapes.windowsFor(group.gate)) {
     ({ sub, offset } = shapes.slice(w));
     const to = w.end - offset;
     finder.lastIndex = w.start - offset;

@@ -41,8 +41,6 @@ export interface Window {
 
 /** A window not cut yet: an object of the cut's shape, so the field keeps one type for the JIT. */
 const UNCUT: { sub: string; offset: number } = { sub: '', offset: -1 };
-/** A window that is none (a start value for a variable that holds windows: one shape for the JIT). */
-export const NO_WINDOW: Window = { start: 0, end: 0, cut: UNCUT };
 
 // 0-9 A-Z a-z → hex / base64 lookup tables (charCode < 128).
 const HEX = new Uint8Array(128);

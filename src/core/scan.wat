@@ -2,7 +2,7 @@
 ;; Assembled by scripts/wasm.mjs into src/core/scan-wasm.ts; a test checks that file is this one.
 ;;
 ;; Each pass gives what its JavaScript twin in prefilter.ts / detect.ts gives, on offsets relative to
-;; the text's first byte at $p. Reads go at most 16 bytes past the text's end: the caller keeps
+;; the text's first byte at $p. Reads go at most 18 bytes past the text's end: the caller keeps
 ;; them readable and zero. A pass writes at most $cap results (i32) at $out and returns how many it
 ;; wrote; at $cap the caller calls it again from past the last one.
 ;;
@@ -103,25 +103,31 @@
         (br $blk)))
     (i32.shr_u (i32.sub (local.get $o) (local.get $out)) (i32.const 2)))
 
-  ;; The places in [$start, $end) where a literal of a set may start. Two filters, both on bytes OR
-  ;; 0x20 (ASCII letters folded to lower case; other bytes stay apart or pair up, never lost):
-  ;; - 16 places at a time, the first 3 bytes each looked up in the set's nibble tables at $tables
-  ;;   (6 x 16 bytes: low and high nibble per byte; a bit per bucket of literal prefixes);
-  ;; - then at each place left, its first 4 bytes AND $mask (the first k, k the set's shortest
-  ;;   literal up to 4) hashed into the set's 32 Kbit bitmap at $tables + 96.
-  ;; A superset of the literals' case-insensitive hits, which the caller checks with a regex.
-  (func (export "cands") (param $p i32) (param $start i32) (param $end i32) (param $tables i32) (param $mask i32) (param $out i32) (param $cap i32) (result i32)
-    (local $b i32) (local $m i32) (local $i i32) (local $h i32) (local $o i32) (local $last i32) (local $a i32)
+  ;; The literals of a set starting in [$start, $end): at each place, the longest one there (its
+  ;; first 16 bytes, case-insensitive for ASCII letters), as a pair (place, the literal's number).
+  ;; The set at $set (laid out by bytes.ts `literalSet`):
+  ;;   [0, 96)       nibble tables: per byte of the first 3 (OR 0x20), a bit per bucket of literal
+  ;;                 prefixes, at its low nibble (16 bytes) and its high nibble (16 bytes);
+  ;;   [96, 8288)    per 12-bit hash of the first 4 bytes (OR 0x20, AND $mask: the first k, k the
+  ;;                 shortest literal up to 4), a u16: 0, or where the list of literal numbers
+  ;;                 with that hash starts (from $set), each a u8, ending with 255;
+  ;;   at $entries   per literal, 32 bytes: its first 16 bytes lower-cased, then 16 bytes of mask
+  ;;                 (255 where the literal has a byte); at $entries - 256, each literal's length
+  ;;                 (at most 16 counts).
+  ;; 16 places at a time are tested with the nibble tables (Teddy's filter), those left with the
+  ;; hash, then each literal of its list is compared. Hits go from $o on, while below $last;
+  ;; returns where the next would go.
+  (func $range (param $p i32) (param $start i32) (param $end i32) (param $set i32) (param $mask i32) (param $entries i32) (param $o i32) (param $last i32) (result i32)
+    (local $b i32) (local $m i32) (local $i i32) (local $h i32) (local $a i32)
+    (local $list i32) (local $id i32) (local $best i32) (local $bestLen i32) (local $len i32) (local $e i32)
     (local $lo0 v128) (local $hi0 v128) (local $lo1 v128) (local $hi1 v128) (local $lo2 v128) (local $hi2 v128) (local $fold v128)
-    (local $low4 v128) (local $v v128) (local $x v128)
-    (local.set $o (local.get $out))
-    (local.set $last (i32.add (local.get $out) (i32.shl (local.get $cap) (i32.const 2))))
-    (local.set $lo0 (v128.load (local.get $tables)))
-    (local.set $hi0 (v128.load offset=16 (local.get $tables)))
-    (local.set $lo1 (v128.load offset=32 (local.get $tables)))
-    (local.set $hi1 (v128.load offset=48 (local.get $tables)))
-    (local.set $lo2 (v128.load offset=64 (local.get $tables)))
-    (local.set $hi2 (v128.load offset=80 (local.get $tables)))
+    (local $low4 v128) (local $v v128) (local $x v128) (local $t v128)
+    (local.set $lo0 (v128.load (local.get $set)))
+    (local.set $hi0 (v128.load offset=16 (local.get $set)))
+    (local.set $lo1 (v128.load offset=32 (local.get $set)))
+    (local.set $hi1 (v128.load offset=48 (local.get $set)))
+    (local.set $lo2 (v128.load offset=64 (local.get $set)))
+    (local.set $hi2 (v128.load offset=80 (local.get $set)))
     (local.set $fold (i8x16.splat (i32.const 0x20)))
     (local.set $low4 (i8x16.splat (i32.const 15)))
     (local.set $b (local.get $start))
@@ -129,7 +135,7 @@
       (loop $blk
         (br_if $done (i32.ge_s (local.get $b) (local.get $end)))
         (local.set $a (i32.add (local.get $p) (local.get $b)))
-        ;; Per byte, the buckets its 3 bytes allow (each looked up by its low and its high nibble).
+        ;; Per place, the buckets its 3 bytes allow.
         (local.set $x (v128.const i32x4 -1 -1 -1 -1))
         (local.set $v (v128.or (v128.load offset=0 (local.get $a)) (local.get $fold)))
         (local.set $x (v128.and (local.get $x) (v128.and
@@ -153,14 +159,65 @@
             (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))
             (local.set $h (i32.shr_u
               (i32.mul (i32.and (i32.or (i32.load (i32.add (local.get $p) (local.get $i))) (i32.const 0x20202020)) (local.get $mask)) (i32.const 0x9E3779B1))
-              (i32.const 17)))
-            (if (i32.and (i32.load8_u offset=96 (i32.add (local.get $tables) (i32.shr_u (local.get $h) (i32.const 3)))) (i32.shl (i32.const 1) (i32.and (local.get $h) (i32.const 7))))
+              (i32.const 20)))
+            (local.set $list (i32.load16_u offset=96 (i32.add (local.get $set) (i32.shl (local.get $h) (i32.const 1)))))
+            (if (local.get $list)
               (then
-                (br_if $done (i32.ge_u (local.get $o) (local.get $last)))
-                (i32.store (local.get $o) (local.get $i))
-                (local.set $o (i32.add (local.get $o) (i32.const 4)))))
+                ;; The 16 bytes at the place, ASCII letters lower-cased.
+                (local.set $v (v128.load (i32.add (local.get $p) (local.get $i))))
+                (local.set $t (v128.or (local.get $v)
+                  (v128.and (local.get $fold)
+                    (i8x16.lt_u (i8x16.sub (v128.or (local.get $v) (local.get $fold)) (i8x16.splat (i32.const 97))) (i8x16.splat (i32.const 26))))))
+                (local.set $list (i32.add (local.get $set) (local.get $list)))
+                (local.set $bestLen (i32.const 0))
+                (block $listed
+                  (loop $each
+                    (local.set $id (i32.load8_u (local.get $list)))
+                    (br_if $listed (i32.eq (local.get $id) (i32.const 255)))
+                    (local.set $list (i32.add (local.get $list) (i32.const 1)))
+                    (local.set $e (i32.add (local.get $entries) (i32.shl (local.get $id) (i32.const 5))))
+                    (local.set $len (i32.load8_u (i32.sub (i32.add (local.get $entries) (local.get $id)) (i32.const 256))))
+                    (if (i32.and
+                          (i32.gt_u (local.get $len) (local.get $bestLen))
+                          (i8x16.all_true (i8x16.eq (v128.and (local.get $t) (v128.load offset=16 (local.get $e))) (v128.load (local.get $e)))))
+                      (then
+                        (local.set $best (local.get $id))
+                        (local.set $bestLen (local.get $len))))
+                    (br $each)))
+                (if (local.get $bestLen)
+                  (then
+                    (br_if $done (i32.ge_u (local.get $o) (local.get $last)))
+                    (i32.store (local.get $o) (local.get $i))
+                    (i32.store offset=4 (local.get $o) (local.get $best))
+                    (local.set $o (i32.add (local.get $o) (i32.const 8)))))))
             (br $bit)))
         (local.set $b (i32.add (local.get $b) (i32.const 16)))
         (br $blk)))
+    (local.get $o))
+
+  ;; `range` over [$start, $end); returns the number of i32 written (2 a hit).
+  (func (export "literals") (param $p i32) (param $start i32) (param $end i32) (param $set i32) (param $mask i32) (param $entries i32) (param $out i32) (param $cap i32) (result i32)
+    (i32.shr_u
+      (i32.sub
+        (call $range (local.get $p) (local.get $start) (local.get $end) (local.get $set) (local.get $mask) (local.get $entries)
+          (local.get $out) (i32.add (local.get $out) (i32.shl (i32.and (local.get $cap) (i32.const -2)) (i32.const 2))))
+        (local.get $out))
+      (i32.const 2)))
+
+  ;; `range` over each of $n ranges at $wins ([start, end) as two i32, in order, apart), on until $cap
+  ;; i32 are written; returns how many were.
+  (func (export "literalsIn") (param $p i32) (param $wins i32) (param $n i32) (param $set i32) (param $mask i32) (param $entries i32) (param $out i32) (param $cap i32) (result i32)
+    (local $o i32) (local $last i32) (local $w i32) (local $wend i32)
+    (local.set $o (local.get $out))
+    (local.set $last (i32.add (local.get $out) (i32.shl (i32.and (local.get $cap) (i32.const -2)) (i32.const 2))))
+    (local.set $w (local.get $wins))
+    (local.set $wend (i32.add (local.get $wins) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $w) (local.get $wend)))
+        (local.set $o (call $range (local.get $p) (i32.load (local.get $w)) (i32.load offset=4 (local.get $w)) (local.get $set) (local.get $mask) (local.get $entries) (local.get $o) (local.get $last)))
+        (br_if $done (i32.ge_u (local.get $o) (local.get $last)))
+        (local.set $w (i32.add (local.get $w) (i32.const 8)))
+        (br $each)))
     (i32.shr_u (i32.sub (local.get $o) (local.get $out)) (i32.const 2)))
 )
