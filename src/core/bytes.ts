@@ -35,7 +35,7 @@ const LISTS = TABLES + SLOTS * 2;
 const COMPARED = 16;
 /** Literal numbers are bytes, 255 ends a list. */
 const MOST_LITERALS = 255;
-/** Zeroed bytes after a text: a pass reads up to 16 past its end. */
+/** Zeroed bytes after a text: a pass reads up to 18 past its end. */
 const PAD = 32;
 const PAGE = 65536;
 
