@@ -108,16 +108,15 @@ function folded(s: string): number {
   return x >>> 0;
 }
 
-const lower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-
 /**
  * A literal set for the `literals` pass (the same set twice is registered once), or null when one of
  * its literals is empty or holds a character outside ASCII or a NUL (a byte pass cannot find those
  * as a case-insensitive regex would), or there are more than 255.
  */
 export function literalSet(given: readonly string[]): LiteralSet | null {
-  const literals = [...new Set(given.map(lower))].sort();
-  if (literals.length === 0 || literals.length > MOST_LITERALS || literals.some((l) => l.length === 0 || /[^\x01-\x7f]/.test(l))) return null;
+  if (given.some((l) => l.length === 0 || /[^\x01-\x7f]/.test(l))) return null;
+  const literals = [...new Set(given.map((l) => l.toLowerCase()))].sort();
+  if (literals.length === 0 || literals.length > MOST_LITERALS) return null;
   const key = literals.join('\n');
   const known = sets.get(key);
   if (known) return known;
@@ -191,29 +190,27 @@ export class ByteText {
     loaded = this;
   }
 
-  /** uuidShapes(text). */
-  uuidShapes(): number[] {
+  /** Every result of a pass that writes at most OUT_CAP a call: called again from past the last one while full. */
+  private all(pass: (from: number) => number): number[] {
     this.load();
     const out: number[] = [];
     for (let from = 0; ; ) {
-      const c = ex!.uuids(input, from, this.bytes.length, OUT, OUT_CAP);
+      const c = pass(from);
       for (let j = 0; j < c; j++) out.push(i32[(OUT >> 2) + j]!);
       if (c < OUT_CAP) return out;
       from = out[out.length - 1]! + 1;
     }
   }
 
+  /** uuidShapes(text). */
+  uuidShapes(): number[] {
+    return this.all((from) => ex!.uuids(input, from, this.bytes.length, OUT, OUT_CAP));
+  }
+
   /** base64Runs(text, min), for a `min` of 16 or more. */
   base64Runs(min: number): number[] {
     if (min < 16) throw new RangeError(`base64 runs of ${min}: 16 at least`);
-    this.load();
-    const out: number[] = [];
-    for (let from = 0; ; ) {
-      const c = ex!.runs(input, from, this.bytes.length, min, OUT, OUT_CAP);
-      for (let j = 0; j < c; j++) out.push(i32[(OUT >> 2) + j]!);
-      if (c < OUT_CAP) return out;
-      from = out[out.length - 1]! + 1;
-    }
+    return this.all((from) => ex!.runs(input, from, this.bytes.length, min, OUT, OUT_CAP));
   }
 
   /**
