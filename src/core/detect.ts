@@ -7,7 +7,7 @@ import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
-import { base64View, escapedView, mapRange, urlView, type View } from './views.js';
+import { base64View, escapedView, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
@@ -428,7 +428,7 @@ function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): num
  * Scan a decoded view of `text` (or of its part at `base`), reporting positions in `text`. The text's
  * keywords count in the view, and a match passes its context checks in the view or in the text.
  */
-function scanView(ruleset: RuleSet, view: View, shapes: Shapes, base: number, path: string, out: Candidate[], minStart = 0): void {
+function scanView(ruleset: RuleSet, view: View | EscapeView, shapes: Shapes, base: number, path: string, out: Candidate[], minStart = 0): void {
   scanText(ruleset, new Shapes(view.text, shapes), path, {
     holds: (rule, vs, ve) => {
       const r = mapRange(view, vs, ve);

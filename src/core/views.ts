@@ -4,7 +4,6 @@
  * finding points where the user sees it. Pure.
  */
 import { base64Runs, isB64, MIN_RUN } from './prefilter.js';
-import type { Encoding } from './types.js';
 
 interface Segment {
   vStart: number;
@@ -25,8 +24,9 @@ interface Segment {
   wide: boolean;
 }
 
+/** A base64 view: segments of decoded runs and blocks between the text's own. */
 export interface View {
-  kind: Exclude<Encoding, 'plain'>;
+  kind: 'base64';
   text: string;
   segments: Segment[];
   /** The text the view decodes. */
@@ -84,7 +84,7 @@ function mapOffset(view: View, seg: Segment, vOffset: number, roundUp: boolean):
   if (!seg.decoded) return seg.oStart + d;
   if (seg.vLen === 0) return seg.oStart;
   if (seg.lines !== null) return blockOffset(view, seg, seg.lines, d, roundUp);
-  // Inside a decoded base64 run, 3 decoded bytes stand for 4 characters; an escape maps whole.
+  // Inside a decoded base64 run, 3 decoded bytes stand for 4 characters.
   const bytes = seg.wide ? 2 * d : d;
   const scaled = roundUp ? Math.ceil(bytes / 3) * 4 : Math.floor(bytes / 3) * 4;
   return seg.oStart + Math.min(seg.oLen, scaled);
@@ -177,7 +177,8 @@ function blockOffset(view: View, seg: Segment, lines: readonly number[], d: numb
 }
 
 /** Map a view range back to the original text; `decoded` tells whether it touched decoded text. */
-export function mapRange(view: View, vStart: number, vEnd: number): { start: number; end: number; decoded: boolean } {
+export function mapRange(view: View | EscapeView, vStart: number, vEnd: number): { start: number; end: number; decoded: boolean } {
+  if (view.kind !== 'base64') return mapEscapes(view, vStart, vEnd);
   const a = segmentAt(view, vStart);
   const b = segmentAt(view, Math.max(vStart, vEnd - 1));
   let decoded = false;
@@ -186,48 +187,202 @@ export function mapRange(view: View, vStart: number, vEnd: number): { start: num
   const sb = view.segments[b]!;
   let start = mapOffset(view, sa, vStart, false);
   let end = mapOffset(view, sb, vEnd, true);
-  // A match that ends inside an escape covers all of it.
+  // A match that ends inside a decoded part of one or two characters covers all of it.
   if (sb.decoded && vEnd > sb.vStart && sb.vLen <= 2) end = sb.oStart + sb.oLen;
   if (sa.decoded && sa.vLen <= 2) start = sa.oStart;
   if (end <= start) end = start + 1;
   return { start, end, decoded };
 }
 
-// --- backslash / JSON escapes ---------------------------------------------------------------
+// --- backslash / JSON escapes and URL escapes --------------------------------------------------
 
-/** Any escape: `\\n` or `\\t` right before a token matters as much as `\\u002d` inside one. */
-const ESCAPE_MARKER = /\\[\s\S]/;
-/** A backslash before a line end is a line continuation (shell, C, JS and Python strings): it stands for nothing. */
-const ESCAPE = /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r?\n)|([\s\S]))/g;
-const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
-
-export function escapedView(text: string): View | null {
-  if (!ESCAPE_MARKER.test(text)) return null;
-  const reps: Replacement[] = [];
-  for (const m of text.matchAll(ESCAPE)) {
-    const value = m[1]
-      ? String.fromCharCode(parseInt(m[1], 16))
-      : m[2]
-        ? String.fromCharCode(parseInt(m[2], 16))
-        : m[3]
-          ? ''
-          : (SIMPLE[m[4]!] ?? m[4]!);
-    reps.push({ oStart: m.index, oLen: m[0].length, value, lines: null, width: 0, wide: false });
-  }
-  return reps.length ? buildView('escaped', text, reps) : null;
+/**
+ * The text with one kind of escape undone, and where each escape is: plain text between escapes maps
+ * one to one, and each escape stands for one character or none (a line continuation). Kept in typed
+ * arrays, not an object per escape: a text of dense escapes holds millions (8 MB of `%XX` took 0.5 GB
+ * and most of its scan in those objects and their GC).
+ */
+export interface EscapeView {
+  kind: 'escaped' | 'url';
+  text: string;
+  count: number;
+  /** Per escape: where its character is in the view (where it would be, for a line continuation). */
+  at: Int32Array;
+  /** Per escape: where it starts in the source. */
+  from: Int32Array;
+  /** Per escape: its length in the source. */
+  size: Uint8Array;
+  /** Per escape: the characters it stands for (0 or 1). */
+  chars: Uint8Array;
 }
 
-// --- URL encoding ----------------------------------------------------------------------------
+/** Characters decoded, or copied from short gaps between escapes, not yet made a string (see flush). */
+const pending = new Uint16Array(4096);
 
-const PERCENT = /%([0-9a-fA-F]{2})/g;
+/** Collects the escapes of one text, in order, and the view's text as they come. */
+class EscapeBuilder {
+  count = 0;
+  at = new Int32Array(64);
+  from = new Int32Array(64);
+  size = new Uint8Array(64);
+  chars = new Uint8Array(64);
+  private parts: string[] = [];
+  /** How much of `pending` is this view's text. */
+  private held = 0;
+  /** Source up to here is in the view. */
+  private o = 0;
+  /** The view's length so far. */
+  private v = 0;
 
-export function urlView(text: string): View | null {
-  if (!/%[0-9a-f]{2}/i.test(text)) return null;
-  const reps: Replacement[] = [];
-  for (const m of text.matchAll(PERCENT)) {
-    reps.push({ oStart: m.index, oLen: 3, value: String.fromCharCode(parseInt(m[1]!, 16)), lines: null, width: 0, wide: false });
+  constructor(private readonly source: string) {}
+
+  /** An escape of `size` characters at `from` in the source, standing for `code` (none when -1). */
+  add(from: number, size: number, code: number): void {
+    const gap = from - this.o;
+    if (gap > 0) {
+      // Dense escapes (a Windows path, `%XX` runs) make one string of many short gaps and escapes,
+      // not one each; a long gap is a slice of the source.
+      if (gap < 32) for (let k = this.o; k < from; k++) this.hold(this.source.charCodeAt(k));
+      else {
+        this.flush();
+        this.parts.push(this.source.slice(this.o, from));
+      }
+      this.v += gap;
+    }
+    if (this.count === this.at.length) this.grow();
+    const i = this.count++;
+    this.at[i] = this.v;
+    this.from[i] = from;
+    this.size[i] = size;
+    this.chars[i] = code < 0 ? 0 : 1;
+    if (code >= 0) {
+      this.hold(code);
+      this.v++;
+    }
+    this.o = from + size;
   }
-  return reps.length ? buildView('url', text, reps) : null;
+
+  view(kind: EscapeView['kind']): EscapeView | null {
+    if (this.count === 0) return null;
+    this.flush();
+    if (this.o < this.source.length) this.parts.push(this.source.slice(this.o));
+    const { count, at, from, size, chars } = this;
+    return { kind, text: this.parts.join(''), count, at, from, size, chars };
+  }
+
+  private hold(code: number): void {
+    if (this.held === pending.length) this.flush();
+    pending[this.held++] = code;
+  }
+
+  private flush(): void {
+    if (this.held === 0) return;
+    this.parts.push(String.fromCharCode.apply(null, pending.subarray(0, this.held) as unknown as number[]));
+    this.held = 0;
+  }
+
+  private grow(): void {
+    const n = this.at.length * 2;
+    const widen = <T extends Int32Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
+    this.at = widen(this.at, new Int32Array(n));
+    this.from = widen(this.from, new Int32Array(n));
+    this.size = widen(this.size, new Uint8Array(n));
+    this.chars = widen(this.chars, new Uint8Array(n));
+  }
+}
+
+const hexValue = (c: number): number =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+
+/** The characters `\n` `\r` `\t` `\b` `\f` `\0` stand for; any other escaped character stands for itself. */
+const SIMPLE: Record<number, number> = { 110: 10, 114: 13, 116: 9, 98: 8, 102: 12, 48: 0 };
+
+/**
+ * Backslash / JSON escapes undone: `\uXXXX`, `\xXX`, the simple ones, and any other escaped
+ * character as itself (one UTF-16 unit). A backslash before a line end is a line continuation (shell,
+ * C, JS and Python strings): it stands for nothing.
+ */
+export function escapedView(text: string): EscapeView | null {
+  const b = new EscapeBuilder(text);
+  const n = text.length;
+  for (let i = text.indexOf('\\'); i !== -1 && i + 1 < n; ) {
+    const c = text.charCodeAt(i + 1);
+    let size = 2;
+    let code: number;
+    const u = c === 117 ? hex(text, i + 2, 4) : -1;
+    const x = c === 120 && u < 0 ? hex(text, i + 2, 2) : -1;
+    if (u >= 0) {
+      code = u;
+      size = 6;
+    } else if (x >= 0) {
+      code = x;
+      size = 4;
+    } else if (c === 10) code = -1;
+    else if (c === 13 && text.charCodeAt(i + 2) === 10) {
+      code = -1;
+      size = 3;
+    } else code = SIMPLE[c] ?? c;
+    b.add(i, size, code);
+    i = text.indexOf('\\', i + size);
+  }
+  return b.view('escaped');
+}
+
+/** The value of `digits` hex digits at `at` in `text`; -1 where one is not. */
+function hex(text: string, at: number, digits: number): number {
+  let value = 0;
+  for (let k = 0; k < digits; k++) {
+    const d = hexValue(text.charCodeAt(at + k));
+    if (d < 0) return -1;
+    value = value * 16 + d;
+  }
+  return value;
+}
+
+/** URL escapes (`%XX`) undone, each as the one character of that code (bytes are not put together as UTF-8). */
+export function urlView(text: string): EscapeView | null {
+  const b = new EscapeBuilder(text);
+  for (let i = text.indexOf('%'); i !== -1; i = text.indexOf('%', i + 1)) {
+    const code = hex(text, i + 1, 2);
+    if (code < 0) continue;
+    b.add(i, 3, code);
+    i += 2;
+  }
+  return b.view('url');
+}
+
+/** The last escape that ends at or before view offset `v` (-1 for none): escapes end in order. */
+function lastEndingBy(view: EscapeView, v: number): number {
+  let lo = 0;
+  let hi = view.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (view.at[mid]! + view.chars[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/**
+ * Map a view range of an escape view back to its source: a plain character to itself, an escaped
+ * one to its whole escape. `decoded` when the range holds an escaped character, or a line
+ * continuation after its first character.
+ */
+function mapEscapes(view: EscapeView, vStart: number, vEnd: number): { start: number; end: number; decoded: boolean } {
+  const { at, from, size, chars, count } = view;
+  /** Where view character v is in the source: its escape's start, or its plain place. */
+  const place = (v: number, end: boolean): number => {
+    const j = lastEndingBy(view, v);
+    // The next escape ends after v: it holds v if it starts there (one standing for nothing ends where it starts).
+    const k = j + 1;
+    if (k < count && at[k] === v) return end ? from[k]! + size[k]! : from[k]!;
+    return (j < 0 ? v : from[j]! + size[j]! + (v - at[j]! - chars[j]!)) + (end ? 1 : 0);
+  };
+  const last = Math.max(vStart, vEnd - 1);
+  const start = place(vStart, false);
+  const end = vEnd > vStart ? place(last, true) : start;
+  const k = lastEndingBy(view, vStart) + 1;
+  return { start, end: end <= start ? start + 1 : end, decoded: k < count && at[k]! <= last };
 }
 
 // --- base64 ----------------------------------------------------------------------------------

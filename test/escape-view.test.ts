@@ -1,0 +1,139 @@
+/**
+ * Escape views (src/core/views.ts): the text with backslash / JSON escapes or URL escapes undone, and
+ * the map from a view range back to the text, held to an oracle built from first principles (each
+ * escape found by the regex that defines it, each view character's place in the text).
+ */
+import { describe, expect, it } from 'vitest';
+import { escapedView, mapRange, urlView, type EscapeView } from '../src/core/views.js';
+import { Rng } from './helpers/fake-tokens.js';
+
+interface Oracle {
+  text: string;
+  /** Per view character: where it starts and ends in the text, and whether an escape stands for it. */
+  start: number[];
+  end: number[];
+  escaped: boolean[];
+  /** View offsets where an escape stands for nothing (a line continuation). */
+  empty: number[];
+}
+
+const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
+
+function oracle(text: string, kind: 'escaped' | 'url'): Oracle | null {
+  const re = kind === 'escaped' ? /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r?\n)|([\s\S]))/g : /%([0-9a-fA-F]{2})/g;
+  const o: Oracle = { text: '', start: [], end: [], escaped: [], empty: [] };
+  let at = 0;
+  const plain = (to: number): void => {
+    for (; at < to; at++) {
+      o.text += text[at];
+      o.start.push(at);
+      o.end.push(at + 1);
+      o.escaped.push(false);
+    }
+  };
+  let any = false;
+  for (const m of text.matchAll(re)) {
+    any = true;
+    plain(m.index);
+    const value =
+      kind === 'url'
+        ? String.fromCharCode(parseInt(m[1]!, 16))
+        : m[1] || m[2]
+          ? String.fromCharCode(parseInt((m[1] ?? m[2])!, 16))
+          : m[3]
+            ? ''
+            : (SIMPLE[m[4]!] ?? m[4]!);
+    if (value === '') o.empty.push(o.text.length);
+    else {
+      o.text += value;
+      o.start.push(m.index);
+      o.end.push(m.index + m[0].length);
+      o.escaped.push(true);
+    }
+    at = m.index + m[0].length;
+  }
+  plain(text.length);
+  return any ? o : null;
+}
+
+/** What mapRange must give for a view range: its first character's start, its last's end, and whether an escape is in it. */
+function expected(o: Oracle, vs: number, ve: number): { start: number; end: number; decoded: boolean } {
+  const last = Math.max(vs, ve - 1);
+  const start = o.start[vs]!;
+  let end = ve > vs ? o.end[last]! : start;
+  if (end <= start) end = start + 1;
+  let decoded = false;
+  for (let v = vs; v <= last; v++) if (o.escaped[v]) decoded = true;
+  // A line continuation counts when it is inside the range, after its first character.
+  for (const p of o.empty) if (p > vs && p <= last) decoded = true;
+  return { start, end, decoded };
+}
+
+/** A short text dense in escapes of both kinds, their near misses, line ends and non-ASCII characters. */
+function dense(rng: Rng): string {
+  const pieces = ['\\', '\\', '\\', '%', '%', 'u', 'x', '0', 'a', 'F', '2', 'D', 'g', '-', 'n', 'r', '\n', '\r', '\r\n', '"', ' ', 'é', '\ud83d\ude00', '\ud800', '\\u002d', '\\x41', '%2D', '%2d', '%%41', '\\\\', '\\\n', '\\\r\n'];
+  let s = '';
+  const n = rng.int(60);
+  while (s.length < n) s += pieces[rng.int(pieces.length)];
+  return s;
+}
+
+function check(text: string, kind: 'escaped' | 'url'): void {
+  const o = oracle(text, kind);
+  const view: EscapeView | null = kind === 'escaped' ? escapedView(text) : urlView(text);
+  if (o === null) {
+    expect(view, JSON.stringify(text)).toBeNull();
+    return;
+  }
+  expect(view, JSON.stringify(text)).not.toBeNull();
+  expect(view!.text, JSON.stringify(text)).toBe(o.text);
+  // Every range (the first that differs is named).
+  for (let vs = 0; vs < o.text.length; vs++) {
+    for (let ve = vs; ve <= o.text.length; ve++) {
+      const got = mapRange(view!, vs, ve);
+      const want = expected(o, vs, ve);
+      if (got.start !== want.start || got.end !== want.end || got.decoded !== want.decoded) {
+        expect(got, `${JSON.stringify(text)} [${vs}, ${ve})`).toEqual(want);
+      }
+    }
+  }
+}
+
+describe('escape views', () => {
+  it('undo each escape as its regex reads it, and map every view range back as a character-by-character map does', () => {
+    const rng = new Rng('escape-views');
+    for (let i = 0; i < 3000; i++) {
+      const text = dense(rng);
+      check(text, 'escaped');
+      check(text, 'url');
+    }
+  });
+
+  it('keep their places past the arrays’ growth and past one string of held characters (4,096)', () => {
+    const rng = new Rng('escape-views-long');
+    for (const n of [63, 64, 65, 4095, 4096, 4097, 9000]) {
+      // Runs of escapes with short and long gaps between them, then n escapes in a row.
+      let text = '';
+      while (text.length < 3 * n) text += rng.int(4) === 0 ? 'x'.repeat(rng.int(40)) : rng.int(2) ? '%41' : '\\u0042';
+      text += `${'y'.repeat(40)}${'%43\\u0044'.repeat(n >> 1)}z`;
+      for (const kind of ['escaped', 'url'] as const) {
+        const o = oracle(text, kind)!;
+        const view = kind === 'escaped' ? escapedView(text)! : urlView(text)!;
+        expect(view.text).toBe(o.text);
+        for (let k = 0; k < 400; k++) {
+          const vs = rng.int(o.text.length);
+          const ve = vs + 1 + rng.int(Math.min(50, o.text.length - vs));
+          const got = mapRange(view, vs, ve);
+          const want = expected(o, vs, ve);
+          if (got.start !== want.start || got.end !== want.end || got.decoded !== want.decoded) expect(got, `${kind} ${n} [${vs}, ${ve})`).toEqual(want);
+        }
+      }
+    }
+  });
+
+  it('give null for a text without an escape of their kind', () => {
+    expect(escapedView('no escapes here %41')).toBeNull();
+    expect(escapedView('a trailing backslash \\')).toBeNull();
+    expect(urlView('100% sure, %zz, %4')).toBeNull();
+  });
+});
