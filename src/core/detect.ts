@@ -7,7 +7,7 @@ import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
-import { base64View, escapedView, mapRange, urlView, type EscapeView, type View } from './views.js';
+import { base64View, escapedView, hexValue, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
@@ -347,8 +347,6 @@ function plainOut(text: string, path: string, emit: Emit): Out {
   return { holds: (rule, start, end) => contextHolds(rule, text, path, start, end), emit };
 }
 
-const HEXV = (c: number): number =>
-  c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 /** Characters a backslash escape turns into control characters; other letters stand for themselves. */
 const CONTROL_ESCAPES = new Set('nrtbf0');
 /** `\"` `\'` `` \` `` `\\`: the `{{assign}}` macro reads escaped quotes as they are, and a backslash stays one. */
@@ -377,8 +375,8 @@ function escapeMarks(text: string, kind: 'escaped' | 'url'): { token: boolean; m
     }
   } else {
     for (let i = text.indexOf('%'); i !== -1; i = text.indexOf('%', i + 1)) {
-      const hi = HEXV(text.charCodeAt(i + 1));
-      const lo = HEXV(text.charCodeAt(i + 2));
+      const hi = hexValue(text.charCodeAt(i + 1));
+      const lo = hexValue(text.charCodeAt(i + 2));
       if (hi < 0 || lo < 0) continue;
       if (TOKEN_CHAR.test(String.fromCharCode(hi * 16 + lo))) return { token: true, marks };
       marks.push(i);

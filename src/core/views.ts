@@ -216,7 +216,10 @@ export interface EscapeView {
   chars: Uint8Array;
 }
 
-/** Characters decoded, or copied from short gaps between escapes, not yet made a string (see flush). */
+/**
+ * Characters decoded, or copied from short gaps between escapes, not yet made a string (see flush).
+ * One for every builder: a view is built in one call, never while another is.
+ */
 const pending = new Uint16Array(4096);
 
 /** Collects the escapes of one text, in order, and the view's text as they come. */
@@ -291,7 +294,8 @@ class EscapeBuilder {
   }
 }
 
-const hexValue = (c: number): number =>
+/** The value of hex digit `c` (a character code); -1 for another character. */
+export const hexValue = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 
 /** The characters `\n` `\r` `\t` `\b` `\f` `\0` stand for; any other escaped character stands for itself. */
