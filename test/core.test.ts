@@ -69,6 +69,21 @@ describe('detect', () => {
     expect(ids(`{"s": "\\n${t.refresh}"}`)).toEqual([`hubspot-oauth-refresh-token@1:${'{"s": "\\n'.length + 1}`]);
   });
 
+  it('reads past terminal colours: a coloured name and value, a token with a colour code inside (found by a detection trial)', () => {
+    const E = '\x1b';
+    // Colours between a name and its value: found where the value is, as plain text.
+    expect(detect({ text: `${E}[36mHUBSPOT_CLIENT_SECRET${E}[0m=${E}[33m${t.uuid}${E}[0m\n` }, rs)).toMatchObject([
+      { ruleId: 'hubspot-oauth-client-secret', secret: t.uuid, encoding: 'plain', line: 1, column: `${E}[36mHUBSPOT_CLIENT_SECRET${E}[0m=${E}[33m`.length + 1 },
+    ]);
+    // A colour code inside a token joins it (the view of the whole text).
+    const cut = 12;
+    const split = `token: ${t.pat!.slice(0, cut)}${E}[1m${t.pat!.slice(cut)}${E}[0m`;
+    expect(detect({ text: split }, rs)).toMatchObject([{ ruleId: 'hubspot-private-app-token', secret: t.pat, line: 1, column: 8, endColumn: split.length - 3 }]);
+    // Another service's coloured secret stays silent; a lone ESC or an unfinished sequence is text.
+    expect(ids(`${E}[36mSTRIPE_SECRET_KEY${E}[0m=${t.uuid} # hubspot sync`)).toEqual([]);
+    expect(ids(`HUBSPOT_CLIENT_SECRET=${E}${t.uuid}`)).toEqual([]);
+  });
+
   it('joins a token split by a line continuation (a backslash at the end of a line; found by a detection trial)', () => {
     const cut = 20;
     for (const eol of ['\n', '\r\n']) {

@@ -4,7 +4,7 @@
  * escape found by the regex that defines it, each view character's place in the text).
  */
 import { describe, expect, it } from 'vitest';
-import { escapedView, mapRange, urlView, type EscapeView } from '../src/core/views.js';
+import { ansiView, escapedView, mapRange, urlView, type EscapeView } from '../src/core/views.js';
 import { Rng } from './helpers/fake-tokens.js';
 
 interface Oracle {
@@ -19,8 +19,14 @@ interface Oracle {
 
 const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
 
-function oracle(text: string, kind: 'escaped' | 'url'): Oracle | null {
-  const re = kind === 'escaped' ? /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r?\n)|([\s\S]))/g : /%([0-9a-fA-F]{2})/g;
+function oracle(text: string, kind: EscapeView['kind']): Oracle | null {
+  const re =
+    kind === 'escaped'
+      ? /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r?\n)|([\s\S]))/g
+      : kind === 'url'
+        ? /%([0-9a-fA-F]{2})/g
+        : // A terminal control sequence: ESC [, parameters and intermediates, a final character.
+          /\x1b\[[\x20-\x3f]{0,252}[\x40-\x7e]/g;
   const o: Oracle = { text: '', start: [], end: [], escaped: [], empty: [] };
   let at = 0;
   const plain = (to: number): void => {
@@ -36,7 +42,9 @@ function oracle(text: string, kind: 'escaped' | 'url'): Oracle | null {
     any = true;
     plain(m.index);
     const value =
-      kind === 'url'
+      kind === 'ansi'
+        ? ''
+        : kind === 'url'
         ? String.fromCharCode(parseInt(m[1]!, 16))
         : m[1] || m[2]
           ? String.fromCharCode(parseInt((m[1] ?? m[2])!, 16))
@@ -71,16 +79,18 @@ function expected(o: Oracle, vs: number, ve: number): { start: number; end: numb
 
 /** A short text dense in escapes of both kinds, their near misses, line ends and non-ASCII characters. */
 function dense(rng: Rng): string {
-  const pieces = ['\\', '\\', '\\', '%', '%', 'u', 'x', '0', 'a', 'F', '2', 'D', 'g', '-', 'n', 'r', '\n', '\r', '\r\n', '"', ' ', 'é', '\ud83d\ude00', '\ud800', '\\u002d', '\\x41', '%2D', '%2d', '%%41', '\\\\', '\\\n', '\\\r\n'];
+  const pieces = ['\\', '\\', '\\', '%', '%', 'u', 'x', '0', 'a', 'F', '2', 'D', 'g', '-', 'n', 'r', '\n', '\r', '\r\n', '"', ' ', 'é', '\ud83d\ude00', '\ud800', '\\u002d', '\\x41', '%2D', '%2d', '%%41', '\\\\', '\\\n', '\\\r\n', '\x1b[', '\x1b[0m', '\x1b[1;34m', '32m', ';', '\x1b'];
   let s = '';
   const n = rng.int(60);
   while (s.length < n) s += pieces[rng.int(pieces.length)];
   return s;
 }
 
-function check(text: string, kind: 'escaped' | 'url'): void {
+const VIEWS = { escaped: escapedView, url: urlView, ansi: ansiView };
+
+function check(text: string, kind: EscapeView['kind']): void {
   const o = oracle(text, kind);
-  const view: EscapeView | null = kind === 'escaped' ? escapedView(text) : urlView(text);
+  const view = VIEWS[kind](text);
   if (o === null) {
     expect(view, JSON.stringify(text)).toBeNull();
     return;
@@ -106,6 +116,7 @@ describe('escape views', () => {
       const text = dense(rng);
       check(text, 'escaped');
       check(text, 'url');
+      check(text, 'ansi');
     }
   });
 
@@ -135,5 +146,7 @@ describe('escape views', () => {
     expect(escapedView('no escapes here %41')).toBeNull();
     expect(escapedView('a trailing backslash \\')).toBeNull();
     expect(urlView('100% sure, %zz, %4')).toBeNull();
+    expect(ansiView('\x1b alone, \x1b[12\x01m, unfinished \x1b[12')).toBeNull();
+    expect(ansiView(`\x1b[${'1;'.repeat(200)}m`)).toBeNull();
   });
 });

@@ -7,7 +7,7 @@ import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
-import { base64View, escapedView, hexValue, mapRange, urlView, type EscapeView, type View } from './views.js';
+import { ansiView, base64View, controlSequenceAt, escapedView, hexValue, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
@@ -361,9 +361,17 @@ const TOKEN_CHAR = /[0-9a-z+/_=-]/i;
  * so every shape in their view is a shape in the text itself. Escaped quotes and backslashes are
  * left out (see KEPT_ESCAPES).
  */
-function escapeMarks(text: string, kind: 'escaped' | 'url'): { token: boolean; marks: number[] } {
+function escapeMarks(text: string, kind: EscapeView['kind']): { token: boolean; marks: number[] } {
   const marks: number[] = [];
-  if (kind === 'escaped') {
+  if (kind === 'ansi') {
+    // A terminal control sequence stands for nothing: inside a token (`pat-na1-ESC[1m…`) it joins it.
+    for (let i = text.indexOf('\x1b'); i !== -1; i = text.indexOf('\x1b', i + 1)) {
+      const size = controlSequenceAt(text, i);
+      if (size === 0) continue;
+      if (i > 0 && TOKEN_CHAR.test(text[i - 1]!) && TOKEN_CHAR.test(text[i + size] ?? '')) return { token: true, marks };
+      marks.push(i);
+    }
+  } else if (kind === 'escaped') {
     for (let i = text.indexOf('\\'); i !== -1 && i + 1 < text.length; i = text.indexOf('\\', i + 2)) {
       const next = text[i + 1]!;
       if (KEPT_ESCAPES.has(next)) continue;
@@ -435,19 +443,21 @@ function scanView(ruleset: RuleSet, view: View | EscapeView, shapes: Shapes, bas
     },
     emit: (rule, secret, vs, ve) => {
       const { start, end, decoded } = mapRange(view, vs, ve);
-      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded ? view.kind : 'plain' });
+      // Terminal control sequences taken out leave the secret as the file holds it: plain.
+      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded && view.kind !== 'ansi' ? view.kind : 'plain' });
     },
   });
 }
 
 /**
- * The escape / URL view of a text: of the whole text when an escape may decode to a token character
- * or an ungated rule applies; else local views around the windows holding an escape.
+ * The escape / URL / terminal-colour view of a text: of the whole text when an escape may decode to
+ * (or join) a token character or an ungated rule applies; else local views around the windows
+ * holding an escape.
  */
-function scanEscapes(kind: 'escaped' | 'url', ruleset: RuleSet, shapes: Shapes, plan: Plan, path: string, out: Candidate[]): void {
+function scanEscapes(kind: EscapeView['kind'], ruleset: RuleSet, shapes: Shapes, plan: Plan, path: string, out: Candidate[]): void {
   const text = shapes.text;
-  if (text.indexOf(kind === 'escaped' ? '\\' : '%') === -1) return;
-  const build = kind === 'escaped' ? escapedView : urlView;
+  if (text.indexOf(kind === 'escaped' ? '\\' : kind === 'url' ? '%' : '\x1b') === -1) return;
+  const build = kind === 'escaped' ? escapedView : kind === 'url' ? urlView : ansiView;
   const { token, marks } = escapeMarks(text, kind);
   if (token || (marks.length > 0 && plan.ungated.some((rule) => hasKeyword(rule, shapes, path)))) {
     const view = build(text);
@@ -567,6 +577,7 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
     const interesting = interestingFor(ruleset);
     scanEscapes('escaped', ruleset, shapes, plan, path, cands);
     scanEscapes('url', ruleset, shapes, plan, path, cands);
+    scanEscapes('ansi', ruleset, shapes, plan, path, cands);
     const view = base64View(text, interesting, shapes.runs());
     if (view) scanView(ruleset, view, shapes, 0, path, cands);
   }

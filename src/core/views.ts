@@ -203,7 +203,7 @@ export function mapRange(view: View | EscapeView, vStart: number, vEnd: number):
  * and most of its scan in those objects and their GC).
  */
 export interface EscapeView {
-  kind: 'escaped' | 'url';
+  kind: 'escaped' | 'url' | 'ansi';
   text: string;
   count: number;
   /** Per escape: where its character is in the view (where it would be, for a line continuation). */
@@ -353,6 +353,35 @@ export function urlView(text: string): EscapeView | null {
     i += 2;
   }
   return b.view('url');
+}
+
+/**
+ * The length of the terminal control sequence at `at` (`ESC [`, parameters, intermediates, a final
+ * character: colours, cursor moves), 0 where none is, or where it is longer than an escape may be.
+ */
+export function controlSequenceAt(text: string, at: number): number {
+  if (text.charCodeAt(at) !== 27 || text.charCodeAt(at + 1) !== 91) return 0;
+  let i = at + 2;
+  while (i < text.length && i - at < 255) {
+    const c = text.charCodeAt(i++);
+    if (c >= 0x40 && c <= 0x7e) return i - at;
+    if (c < 0x20 || c > 0x3f) return 0;
+  }
+  return 0;
+}
+
+/**
+ * Terminal colours and cursor moves taken out (CI logs, a CLI's coloured output), each standing for
+ * nothing: `HUBSPOT_CLIENT_SECRET=ESC[32m<secret>ESC[0m` reads as a name and its value.
+ */
+export function ansiView(text: string): EscapeView | null {
+  const b = new EscapeBuilder(text);
+  for (let i = text.indexOf('\x1b'); i !== -1; ) {
+    const size = controlSequenceAt(text, i);
+    if (size > 0) b.add(i, size, -1);
+    i = text.indexOf('\x1b', i + Math.max(1, size));
+  }
+  return b.view('ansi');
 }
 
 /** The last escape that ends at or before view offset `v` (-1 for none): escapes end in order. */
