@@ -69,6 +69,14 @@ describe('detect', () => {
     expect(ids(`{"s": "\\n${t.refresh}"}`)).toEqual([`hubspot-oauth-refresh-token@1:${'{"s": "\\n'.length + 1}`]);
   });
 
+  it('reads quotes escaped twice or three times: JSON inside a JSON string inside another (found by a detection trial)', () => {
+    let json = JSON.stringify({ hapikey: t.uuid, portal: 'hubspot' });
+    for (const depth of [1, 2, 3]) {
+      json = JSON.stringify({ [`event${depth}`]: json });
+      expect(detect({ text: json }, rs), `depth ${depth}`).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, encoding: 'plain', column: json.indexOf(t.uuid!) + 1 }]);
+    }
+  });
+
   it('reads past terminal colours: a coloured name and value, a token with a colour code inside (found by a detection trial)', () => {
     const E = '\x1b';
     // Colours between a name and its value: found where the value is, as plain text.

@@ -51,9 +51,9 @@ export const MACROS: Readonly<Record<string, string>> = {
    * `os.getenv("X") or …`, Perl's `$ENV{X} // …`, Ruby's `ENV.fetch('X') { … }`, make's `X ?= …`),
    * a string prefix (`@"…"`, `r'…'`, `b"…"`), HTML-escaped quotes (`&quot;X&quot;:&quot;…`), `>` (XML, also
    * `name="X">…`, .NET settings' `name="X" serializeAs="String"><value>…`, a plist's `X</key><string>…`), Terraform's
-   * `variable "X" { … default = …` and Python's `get("X", default=…)`,
-   * with optional (escaped) quotes and brackets, a YAML block scalar (`key: >-` then the value on
-   * the next line) or a YAML value on the next, indented line (either with a `# comment` after the
+   * `variable "X" { … default = …` and Python's `get("X", default=…)`, with optional quotes
+   * (escaped, also twice or three times: JSON inside a JSON string) and brackets, a YAML block
+   * scalar (`key: >-` then the value on the next line) or a YAML value on the next, indented line (either with a `# comment` after the
    * colon), or a Kubernetes `name: X` / `value: …` pair, a JSON one (`"key": "X", "value": …`:
    * Postman environments, ECS task definitions, Azure app settings), an XML one (`key="X" value=…`:
    * web.config), a CLI's value flag after the name (`gh secret set X --body …`, `-b`, `aws ssm
@@ -61,7 +61,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * string's (`s:7:"hapikey";s:36:"…"`: WordPress options, also inside an SQL dump's escaped string).
    */
   assign:
-    '(?:(?:&quot;|(?:\\\\?["\'`\\])}]){0,2})(?:[ \\t]{0,40}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,40}|[ \\t]{1,40})(?:[@rbuf]{0,2}(?:\\\\?["\'`]){1,2}|\\[|&quot;)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbuf]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|\\\\?";s:\\d{1,5}:\\\\?")',
+    '(?:(?:&quot;|\\\\{0,7}["\'`\\])}](?:\\\\{0,7}["\'`\\])}])?)?(?:[ \\t]{0,40}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,40}|[ \\t]{1,40})(?:[@rbuf]{0,2}\\\\{0,7}["\'`](?:\\\\{0,7}["\'`])?|\\[|&quot;)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbuf]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|\\\\?";s:\\d{1,5}:\\\\?")',
 };
 
 const MACRO_RE = /\{\{([a-z]+)\}\}/g;
