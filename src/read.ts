@@ -261,7 +261,8 @@ export async function detectTextStream(
       const ws = next.offset;
       const wpos = next;
       const wtext = sliceAbs(ws, Math.min(total, ownEnd + after));
-      const found = detect({ text: wtext, path }, ruleset, { decode: opts.decode });
+      // A table is read by its header only in the window that starts with it.
+      const found = detect({ text: wtext, path }, ruleset, { decode: opts.decode, tables: ws === 0 });
       let index: LineIndex | undefined;
       for (const m of found) {
         const abs = ws + m.start;

@@ -7,6 +7,7 @@ import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
+import { tableDelimiter, tableRange, tableView } from './tables.js';
 import { ansiView, base64View, controlSequenceAt, escapedView, hexValue, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
@@ -24,6 +25,11 @@ export interface DetectInput {
 export interface DetectOptions {
   /** Also look one layer deep: base64 runs, URL escapes, backslash escapes. Default true. */
   decode?: boolean;
+  /**
+   * Read a table (a `.csv`, `.tsv` file) by its header's column names (tables.ts). Default true;
+   * false for a part of a file whose first line is not the header.
+   */
+  tables?: boolean;
 }
 
 interface Candidate {
@@ -551,17 +557,10 @@ export function keepBest<T extends { start: number; end: number }>(spans: readon
   return kept;
 }
 
-/**
- * Find every HubSpot credential in `input.text`. Offsets, lines and columns refer to `input.text`
- * (1-based lines and columns, `endColumn` exclusive). For a secret found inside an encoded run
- * (base64, URL, escapes) the position is that of the encoded run.
- */
-export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOptions = {}): Match[] {
-  const { text } = input;
-  // Context may come from the file name (hubspot.ts, hubspot.config.yml), not from the folders above it.
-  const path = (input.path ?? '').replace(/^.*[\\/]/, '');
+/** What the rules find in a text itself and in its decoded views, overlapping ones and all. */
+function candidates(text: string, rawBytes: Uint8Array | undefined, path: string, ruleset: RuleSet, options: DetectOptions): Candidate[] {
   const cands: Candidate[] = [];
-  const bytes = input.bytes !== undefined && input.bytes.length === text.length ? new ByteText(input.bytes) : undefined;
+  const bytes = rawBytes !== undefined && rawBytes.length === text.length ? new ByteText(rawBytes) : undefined;
   const shapes = new Shapes(text, undefined, bytes);
   scanText(
     ruleset,
@@ -581,6 +580,38 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
     const view = base64View(text, interesting, shapes.runs());
     if (view) scanView(ruleset, view, shapes, 0, path, cands);
   }
+  return cands;
+}
+
+/**
+ * A table's cells read under their columns' names (tables.ts): what the rules find in a value there
+ * is found in its cell. Each row is a text of its own: one record's context is not the next one's
+ * (a HubSpot app's row does not make the Stripe row under it HubSpot's).
+ */
+function scanTable(text: string, delimiter: string, path: string, ruleset: RuleSet, options: DetectOptions, out: Candidate[]): void {
+  const view = tableView(text, delimiter);
+  if (view === null) return;
+  for (let r = 0; r + 1 < view.rows.length; r++) {
+    const base = view.rows[r]!;
+    for (const c of candidates(view.text.slice(base, view.rows[r + 1]), undefined, path, ruleset, options)) {
+      const at = tableRange(view, base + c.start, base + c.end);
+      if (at !== null) out.push({ ...c, ...at });
+    }
+  }
+}
+
+/**
+ * Find every HubSpot credential in `input.text`. Offsets, lines and columns refer to `input.text`
+ * (1-based lines and columns, `endColumn` exclusive). For a secret found inside an encoded run
+ * (base64, URL, escapes) the position is that of the encoded run.
+ */
+export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOptions = {}): Match[] {
+  const { text } = input;
+  // Context may come from the file name (hubspot.ts, hubspot.config.yml), not from the folders above it.
+  const path = (input.path ?? '').replace(/^.*[\\/]/, '');
+  const cands = candidates(text, input.bytes, path, ruleset, options);
+  const delimiter = options.tables !== false ? tableDelimiter(path) : null;
+  if (delimiter !== null) scanTable(text, delimiter, path, ruleset, options, cands);
   if (cands.length === 0) return [];
 
   const lines = new LineIndex(text);

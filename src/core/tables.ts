@@ -1,0 +1,146 @@
+/**
+ * Tables (CSV, TSV): each cell read under its column's name. Under the header
+ * `app,client_id,client_secret`, the row `CRM sync,<uuid>,<uuid>` is read as the lines
+ * `app=CRM sync`, `client_id=<uuid>`, `client_secret=<uuid>`, where the rules see names and values;
+ * a finding there maps back to its cell. Pure.
+ */
+
+/** A table's text read as `name=value` lines, and where each value is in the table. */
+export interface TableView {
+  text: string;
+  /** Per line, in order: where its value starts in `text`. */
+  at: number[];
+  /** Per line: where that value starts in the table. */
+  from: number[];
+  /** Per line: the value's length (the same in both). */
+  size: number[];
+  /** Where each row's lines start in `text`, and (last) its length: a row is read as a text of its own. */
+  rows: number[];
+}
+
+/** The column delimiter of a file by its name's extension; null for a file that is not a table. */
+export function tableDelimiter(path: string): string | null {
+  const ext = /\.([a-z]{3})$/i.exec(path)?.[1]?.toLowerCase();
+  return ext === 'csv' ? ',' : ext === 'tsv' || ext === 'tab' ? '\t' : ext === 'psv' ? '|' : null;
+}
+
+/** Columns a header may have, and characters a header name may hold. */
+const MAX_COLUMNS = 256;
+const MAX_NAME = 64;
+/** What a value must hold to be read: a UUID's start, a hublet id's, or a long token. */
+const WORTH = /[0-9a-f]{8}-[0-9a-f]{4}-|[a-z]{2}\d{1,2}-[0-9a-f]{4}-|[A-Za-z0-9+/_-]{40}/i;
+/** A column whose name may be a credential's: a table without one is not read (most data exports). */
+const CREDENTIAL = /secret|key|token|pass|pwd|credential|auth/i;
+
+/** One cell: where its value is (inside its quotes, `""` left as it is). */
+interface Cell {
+  start: number;
+  end: number;
+}
+
+/**
+ * The rows of `text` (RFC 4180: quoted cells may hold the delimiter, `""` and line breaks), each a
+ * list of cells, until `each` returns false.
+ */
+function rows(text: string, delimiter: number, each: (cells: Cell[]) => boolean): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const cells: Cell[] = [];
+    for (;;) {
+      let start = i;
+      let end: number;
+      if (text.charCodeAt(i) === 34) {
+        // Quoted: up to the quote not doubled.
+        start = ++i;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q === -1) {
+            i = n;
+            break;
+          }
+          if (text.charCodeAt(q + 1) === 34) i = q + 2;
+          else {
+            i = q;
+            break;
+          }
+        }
+        end = i;
+        if (i < n) i++;
+        // Anything after the closing quote, up to the delimiter, is kept out of the value.
+        while (i < n && text.charCodeAt(i) !== delimiter && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+      } else {
+        while (i < n && text.charCodeAt(i) !== delimiter && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+        end = i;
+      }
+      cells.push({ start, end });
+      if (i < n && text.charCodeAt(i) === delimiter) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (text.charCodeAt(i) === 13) i++;
+    if (text.charCodeAt(i) === 10) i++;
+    if (!each(cells)) return;
+  }
+}
+
+/**
+ * The table view of `text` under its first row's names; null when the first row is not a header
+ * (fewer than two names, or a name that is empty, too long or looks like a value), names no
+ * credential (CREDENTIAL), or no row holds a secret's shape there (WORTH).
+ */
+export function tableView(text: string, delimiter: string): TableView | null {
+  const names: string[] = [];
+  /** Per column: whether its name may be a credential's. */
+  const credential: boolean[] = [];
+  const view: TableView = { text: '', at: [], from: [], size: [], rows: [] };
+  const parts: string[] = [];
+  let length = 0;
+  let header = true;
+  rows(text, delimiter.charCodeAt(0), (cells) => {
+    if (header) {
+      header = false;
+      if (cells.length < 2 || cells.length > MAX_COLUMNS) return false;
+      for (const c of cells) {
+        const name = text.slice(c.start, c.end).trim();
+        if (name.length === 0 || name.length > MAX_NAME || WORTH.test(name)) return false;
+        names.push(name);
+        credential.push(CREDENTIAL.test(name));
+      }
+      return credential.includes(true);
+    }
+    // A row is read when a credential column's value has a secret's shape.
+    if (!cells.some((c, k) => credential[k] === true && WORTH.test(text.slice(c.start, c.end)))) return true;
+    view.rows.push(length);
+    cells.forEach((c, k) => {
+      if (k >= names.length || c.end === c.start) return;
+      const name = `${names[k]}=`;
+      parts.push(name, text.slice(c.start, c.end), '\n');
+      view.at.push(length + name.length);
+      view.from.push(c.start);
+      view.size.push(c.end - c.start);
+      length += name.length + (c.end - c.start) + 1;
+    });
+    return true;
+  });
+  if (view.at.length === 0) return null;
+  view.rows.push(length);
+  view.text = parts.join('');
+  return view;
+}
+
+/** Where view range [start, end) is in the table: null unless it is inside one value. */
+export function tableRange(view: TableView, start: number, end: number): { start: number; end: number } | null {
+  let lo = 0;
+  let hi = view.at.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (view.at[mid]! <= start) lo = mid;
+    else hi = mid - 1;
+  }
+  const at = view.at[lo]!;
+  if (start < at || end > at + view.size[lo]!) return null;
+  return { start: view.from[lo]! + (start - at), end: view.from[lo]! + (end - at) };
+}

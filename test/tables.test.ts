@@ -1,0 +1,95 @@
+/**
+ * Tables (src/core/tables.ts): CSV / TSV cells read under their columns' names, each value mapped
+ * back to its cell; and detect() on tables, a row at a time.
+ */
+import { describe, expect, it } from 'vitest';
+import { detect } from '../src/core/detect.js';
+import { tableDelimiter, tableRange, tableView } from '../src/core/tables.js';
+import { builtinRuleSet } from '../src/rules/index.js';
+import { fakeAll, fakeUuid, Rng } from './helpers/fake-tokens.js';
+
+const rs = builtinRuleSet();
+const t = fakeAll('tables');
+
+/** A table written as a CSV writer would: cells quoted when they hold the delimiter, a quote or a line break. */
+function write(rows: string[][], delimiter: string, eol: string): { text: string; cells: { value: string; start: number }[][] } {
+  let text = '';
+  const cells: { value: string; start: number }[][] = [];
+  for (const row of rows) {
+    cells.push(
+      row.map((value, k) => {
+        if (k > 0) text += delimiter;
+        const quoted = value.includes(delimiter) || /["\r\n]/.test(value) || value.startsWith(' ');
+        const raw = quoted ? value.replaceAll('"', '""') : value;
+        const start = text.length + (quoted ? 1 : 0);
+        text += quoted ? `"${raw}"` : raw;
+        return { value: raw, start };
+      }),
+    );
+    text += eol;
+  }
+  return { text, cells };
+}
+
+describe('tables', () => {
+  it('know a table by its file name', () => {
+    expect(['a.csv', 'A.CSV', 'b.tsv', 'c.tab', 'd.psv', 'e.txt', 'csv', 'f.csvx'].map(tableDelimiter)).toEqual([',', ',', '\t', '\t', '|', null, null, null]);
+  });
+
+  it('read every value under its column name, mapped back to its cell (quotes, delimiters and line breaks inside cells, CRLF)', () => {
+    const rng = new Rng('tables');
+    const piece = (): string => rng.pick(['a', 'b c', ',', '\t', '"', '""', '\n', '\r\n', 'é', ' ', '-', fakeUuid(rng), 'x'.repeat(40)]);
+    for (let n = 0; n < 300; n++) {
+      const delimiter = rng.pick([',', '\t', '|']);
+      const columns = 2 + rng.int(5);
+      const header = Array.from({ length: columns }, (_, k) => (k === 0 ? 'api_key' : `col ${k}`));
+      const body = Array.from({ length: 1 + rng.int(6) }, () =>
+        Array.from({ length: columns }, () => Array.from({ length: rng.int(4) }, piece).join('')),
+      );
+      // Every row holds a UUID in its credential column, so every row is read.
+      for (const row of body) row[0] = fakeUuid(rng);
+      const { text, cells } = write([header, ...body], delimiter, rng.pick(['\n', '\r\n']));
+      const view = tableView(text, delimiter);
+      expect(view, JSON.stringify(text)).not.toBeNull();
+      // The view: per row, `name=value` for each non-empty cell.
+      const expected = body.map((row, r) => row.map((_, k) => cells[r + 1]![k]!).filter((c) => c.value !== '').map((c) => c));
+      const lines = expected.flat();
+      expect(view!.at.length).toBe(lines.length);
+      lines.forEach((c, i) => {
+        const at = view!.at[i]!;
+        expect(view!.text.slice(at, at + c.value.length)).toBe(c.value);
+        expect(tableRange(view!, at, at + c.value.length)).toEqual({ start: c.start, end: c.start + c.value.length });
+        expect(text.slice(c.start, c.start + c.value.length)).toBe(c.value);
+      });
+      expect(view!.rows.length).toBe(body.length + 1);
+    }
+  });
+
+  it('read no table without a header naming a credential, or without a secret-shaped value there', () => {
+    expect(tableView(`id,form_guid,name\n${t.uuid},${t.uuid},x\n`, ',')).toBeNull();
+    expect(tableView(`api_key,name\nnone,x\n`, ',')).toBeNull();
+    expect(tableView(`${t.uuid},api_key\nx,${t.uuid}\n`, ',')).toBeNull();
+    expect(tableView(`only_one_column\n${t.uuid}\n`, ',')).toBeNull();
+    // A range across two values maps nowhere.
+    const view = tableView(`client_secret,b\n${t.uuid},${t.uuid}\n`, ',')!;
+    expect(tableRange(view, view.at[0]!, view.at[1]! + 2)).toBeNull();
+  });
+
+  it('find a credential in a cell under its column name, reading each row by itself', () => {
+    const other = fakeAll('tables-other');
+    const text = `app,client_id,client_secret,owner\r\nHubSpot CRM sync,${other.uuid},${t.uuid},ops@example.com\r\nStripe billing,${other.uuid},${other.uuid},billing@example.com\r\n`;
+    expect(detect({ text, path: 'apps.csv' }, rs)).toMatchObject([
+      { ruleId: 'hubspot-oauth-client-secret', secret: t.uuid, line: 2, column: `HubSpot CRM sync,${other.uuid},`.length + 1, encoding: 'plain' },
+    ]);
+    // A row after another: its own place.
+    const second = `app,client_secret\nStripe billing,${other.uuid}\nHubSpot CRM sync,${t.uuid}\n`;
+    expect(detect({ text: second, path: 'apps.csv' }, rs)).toMatchObject([{ secret: t.uuid, line: 3, column: 'HubSpot CRM sync,'.length + 1, start: second.indexOf(t.uuid!) }]);
+    // The same text under another name is not a table; a part of a file after its header is not read as one.
+    expect(detect({ text, path: 'apps.txt' }, rs)).toEqual([]);
+    expect(detect({ text, path: 'apps.csv' }, rs, { tables: false })).toEqual([]);
+    // Quoted names and cells, tabs.
+    expect(detect({ text: `"Name"\t"Client Secret"\n"prod\teu (hubspot)"\t"${t.uuid}"\n`, path: 'x.tsv' }, rs)).toMatchObject([
+      { ruleId: 'hubspot-oauth-client-secret', secret: t.uuid, line: 2, column: '"prod\teu (hubspot)"\t"'.length + 1 },
+    ]);
+  });
+});
