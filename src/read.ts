@@ -261,8 +261,8 @@ export async function detectTextStream(
       const ws = next.offset;
       const wpos = next;
       const wtext = sliceAbs(ws, Math.min(total, ownEnd + after));
-      // A table is read by its header only in the window that starts with it.
-      const found = detect({ text: wtext, path }, ruleset, { decode: opts.decode, tables: ws === 0 });
+      // A part of a file is not read as records: it may not start with a table's header, nor parse as JSON.
+      const found = detect({ text: wtext, path }, ruleset, { decode: opts.decode, records: false });
       let index: LineIndex | undefined;
       for (const m of found) {
         const abs = ws + m.start;

@@ -77,6 +77,20 @@ describe('detect', () => {
     }
   });
 
+  it('takes a key under another service\'s name or section for that service\'s, unless HubSpot is named after it (found by a detection trial)', () => {
+    const other = fakeAll('other').uuid;
+    // HubSpot named after the other service, on the same line: HubSpot's.
+    expect(ids(`docker run -e STRIPE_MODE=live -e HUBSPOT_API_KEY=${t.uuid} crm-sync`)).toEqual([`hubspot-legacy-api-key@1:${'docker run -e STRIPE_MODE=live -e HUBSPOT_API_KEY='.length + 1}`]);
+    expect(ids(`{"stripe_mode":"live","hubspot_api_key":"${t.uuid}"}`)).toEqual([`hubspot-legacy-api-key@1:${'{"stripe_mode":"live","hubspot_api_key":"'.length + 1}`]);
+    expect(ids(`SALESFORCE_HUBSPOT_SYNC_HAPIKEY=${t.uuid}`)).toEqual([`hubspot-legacy-api-key@1:${'SALESFORCE_HUBSPOT_SYNC_HAPIKEY='.length + 1}`]);
+    // The other service's own: a name that goes on after hubspot, a serialized section.
+    expect(ids(`# hubspot sync\nGITHUB_HUBSPOT_SYNC_TOKEN=${other}`)).toEqual([]);
+    expect(ids(`a:2:{s:7:"hubspot";a:1:{s:9:"portal_id";i:1234567;}s:8:"postmark";a:1:{s:7:"api_key";s:36:"${other}";}}`)).toEqual([]);
+    // An AWS ARN on the line above is not an AWS section.
+    const arn = `"arn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod",\n"secret_string": "{\\"HUBSPOT_API_KEY\\": \\"${t.uuid}\\"}"`;
+    expect(ids(arn)).toEqual([`hubspot-legacy-api-key@2:${arn.split('\n')[1]!.indexOf(t.uuid!) + 1}`]);
+  });
+
   it('reads past terminal colours: a coloured name and value, a token with a colour code inside (found by a detection trial)', () => {
     const E = '\x1b';
     // Colours between a name and its value: found where the value is, as plain text.

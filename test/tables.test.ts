@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detect } from '../src/core/detect.js';
-import { tableDelimiter, tableRange, tableView } from '../src/core/tables.js';
+import { objectView, tableDelimiter, tableRange, tableView } from '../src/core/tables.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 import { fakeAll, fakeUuid, Rng } from './helpers/fake-tokens.js';
 
@@ -86,10 +86,42 @@ describe('tables', () => {
     expect(detect({ text: second, path: 'apps.csv' }, rs)).toMatchObject([{ secret: t.uuid, line: 3, column: 'HubSpot CRM sync,'.length + 1, start: second.indexOf(t.uuid!) }]);
     // The same text under another name is not a table; a part of a file after its header is not read as one.
     expect(detect({ text, path: 'apps.txt' }, rs)).toEqual([]);
-    expect(detect({ text, path: 'apps.csv' }, rs, { tables: false })).toEqual([]);
+    expect(detect({ text, path: 'apps.csv' }, rs, { records: false })).toEqual([]);
     // Quoted names and cells, tabs.
     expect(detect({ text: `"Name"\t"Client Secret"\n"prod\teu (hubspot)"\t"${t.uuid}"\n`, path: 'x.tsv' }, rs)).toMatchObject([
       { ruleId: 'hubspot-oauth-client-secret', secret: t.uuid, line: 2, column: '"prod\teu (hubspot)"\t"'.length + 1 },
     ]);
   });
+
+  it('read JSON objects that pair a name and a value far apart, each as a record, in any member order and indentation', () => {
+    const other = fakeAll('objects-other');
+    const ssm = (name: string, value: string, tags: Record<string, string>) => ({
+      type: 'aws_ssm_parameter',
+      instances: [{ attributes: { arn: `arn:aws:ssm:us-east-1:123456789012:parameter${name}`, id: name, name, overwrite: null, tags, tags_all: tags, tier: 'Standard', type: 'SecureString', value, version: 1 } }],
+    });
+    const state = { version: 4, resources: [ssm('/prod/HUBSPOT_API_KEY', t.uuid!, { Team: 'crm', Env: 'prod' }), ssm('/prod/WEATHER_API_KEY', other.uuid!, {})] };
+    for (const indent of [0, 2, 4, '\t']) {
+      const text = JSON.stringify(state, null, indent);
+      expect(detect({ text, path: 'terraform.tfstate' }, rs), `indent ${indent}`).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, start: text.indexOf(t.uuid!) }]);
+    }
+    // CloudFormation with Value before Name (as CDK writes it), right before another service's parameter: only HubSpot's.
+    const cfn = JSON.stringify({ Resources: { A: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: t.uuid, Name: '/prod/HUBSPOT_API_KEY' } }, B: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: other.uuid, Name: '/prod/POSTAL_API_KEY' } } } }, null, 2);
+    expect(detect({ text: cfn, path: 'stack.template.json' }, rs)).toMatchObject([{ secret: t.uuid }]);
+    // A GitHub Actions secret: plaintext_value, then secret_name.
+    const gh = JSON.stringify({ resources: [{ type: 'github_actions_secret', instances: [{ attributes: { plaintext_value: t.uuid, repository: 'crm', secret_name: 'HUBSPOT_CLIENT_SECRET' } }] }] });
+    expect(detect({ text: gh, path: 'terraform.tfstate' }, rs)).toMatchObject([{ ruleId: 'hubspot-oauth-client-secret', secret: t.uuid }]);
+    // A Postman apikey auth block, keys sorted and 4-space indented, nested in folders.
+    let item: object = { request: { auth: { apikey: [{ key: 'in', type: 'string', value: 'query' }, { key: 'value', type: 'string', value: t.uuid }, { key: 'key', type: 'string', value: 'hapikey' }], type: 'apikey' } } };
+    for (let depth = 0; depth < 8; depth++) item = { item: [item], name: `folder ${depth}` };
+    const postman = JSON.stringify({ info: { name: 'CRM' }, ...item }, null, 4);
+    expect(detect({ text: postman, path: 'crm.postman_collection.json' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, start: postman.indexOf(t.uuid!) }]);
+    // Another API's key in such a block stays silent; so does a text that is not JSON, or names no HubSpot.
+    expect(detect({ text: postman.replace('"hapikey"', '"x-api-key"'), path: 'crm.postman_collection.json' }, rs)).toEqual([]);
+    expect(objectView(`x = ${JSON.stringify(state)}`)).toBeNull();
+    expect(objectView(JSON.stringify(state).replaceAll('HUBSPOT', 'ACME'))).toBeNull();
+    // A value written with escapes maps nowhere one to one: left to the text's own scan.
+    expect(objectView(JSON.stringify({ name: 'hubspot_api_key', value: `${t.uuid}/x` }).replace('/', '\\/'))).toBeNull();
+    expect(objectView(JSON.stringify({ name: 'hubspot_api_key', value: t.uuid }))!.text).toBe(`hubspot_api_key=${t.uuid}\n`);
+  });
 });
+

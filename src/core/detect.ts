@@ -7,7 +7,7 @@ import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
-import { tableDelimiter, tableRange, tableView } from './tables.js';
+import { objectView, tableDelimiter, tableRange, tableView, type TableView } from './tables.js';
 import { ansiView, base64View, controlSequenceAt, escapedView, hexValue, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
@@ -26,10 +26,11 @@ export interface DetectOptions {
   /** Also look one layer deep: base64 runs, URL escapes, backslash escapes. Default true. */
   decode?: boolean;
   /**
-   * Read a table (a `.csv`, `.tsv` file) by its header's column names (tables.ts). Default true;
-   * false for a part of a file whose first line is not the header.
+   * Read records as names and values (tables.ts): a table (a `.csv`, `.tsv` file) by its header's
+   * column names, JSON objects pairing a name and a value. Default true; false for a part of a file
+   * (which may not start with its header, nor parse as JSON).
    */
-  tables?: boolean;
+  records?: boolean;
 }
 
 interface Candidate {
@@ -584,12 +585,12 @@ function candidates(text: string, rawBytes: Uint8Array | undefined, path: string
 }
 
 /**
- * A table's cells read under their columns' names (tables.ts): what the rules find in a value there
- * is found in its cell. Each row is a text of its own: one record's context is not the next one's
- * (a HubSpot app's row does not make the Stripe row under it HubSpot's).
+ * Records read as names and values (tables.ts: a table's cells under their columns' names, JSON
+ * objects pairing a name and a value): what the rules find in a value there is found where it is in
+ * the text. Each record is a text of its own: one record's context is not the next one's (a
+ * HubSpot row does not make the Stripe row under it HubSpot's).
  */
-function scanTable(text: string, delimiter: string, path: string, ruleset: RuleSet, options: DetectOptions, out: Candidate[]): void {
-  const view = tableView(text, delimiter);
+function scanRecords(view: TableView | null, path: string, ruleset: RuleSet, options: DetectOptions, out: Candidate[]): void {
   if (view === null) return;
   for (let r = 0; r + 1 < view.rows.length; r++) {
     const base = view.rows[r]!;
@@ -610,8 +611,10 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
   // Context may come from the file name (hubspot.ts, hubspot.config.yml), not from the folders above it.
   const path = (input.path ?? '').replace(/^.*[\\/]/, '');
   const cands = candidates(text, input.bytes, path, ruleset, options);
-  const delimiter = options.tables !== false ? tableDelimiter(path) : null;
-  if (delimiter !== null) scanTable(text, delimiter, path, ruleset, options, cands);
+  if (options.records !== false) {
+    const delimiter = tableDelimiter(path);
+    scanRecords(delimiter !== null ? tableView(text, delimiter) : objectView(text), path, ruleset, options, cands);
+  }
   if (cands.length === 0) return [];
 
   const lines = new LineIndex(text);

@@ -33,7 +33,7 @@ export const MIN_RUN = 40;
  * value: ~75 characters on in Postman's tab-indented export, ~150 in nested folders). Windows, where
  * literals are searched, are not widened.
  */
-const UUID_AFTER = 192;
+const UUID_AFTER = 64;
 /** Characters kept around a window so lookbehinds and lookaheads see the real neighbours. */
 const MARGIN = 32;
 

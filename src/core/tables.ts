@@ -1,11 +1,12 @@
 /**
- * Tables (CSV, TSV): each cell read under its column's name. Under the header
- * `app,client_id,client_secret`, the row `CRM sync,<uuid>,<uuid>` is read as the lines
- * `app=CRM sync`, `client_id=<uuid>`, `client_secret=<uuid>`, where the rules see names and values;
- * a finding there maps back to its cell. Pure.
+ * Records read as names and values. Tables (CSV, TSV): each cell under its column's name; under the
+ * header `app,client_id,client_secret`, the row `CRM sync,<uuid>,<uuid>` is read as the lines
+ * `app=CRM sync`, `client_id=<uuid>`, `client_secret=<uuid>`. JSON objects that pair a name and a
+ * value far apart (objectView). The rules see names and values there; a finding maps back to its
+ * cell or value. Pure.
  */
 
-/** A table's text read as `name=value` lines, and where each value is in the table. */
+/** Records read as `name=value` lines, and where each value is in the text they come from. */
 export interface TableView {
   text: string;
   /** Per line, in order: where its value starts in `text`. */
@@ -143,4 +144,80 @@ export function tableRange(view: TableView, start: number, end: number): { start
   const at = view.at[lo]!;
   if (start < at || end > at + view.size[lo]!) return null;
   return { start: view.from[lo]! + (start - at), end: view.from[lo]! + (end - at) };
+}
+
+/** Members that name a JSON object's value, and members that hold it (Terraform state, CloudFormation, GitHub secrets). */
+const NAME_MEMBERS = ['name', 'Name', 'secret_name', 'ParameterName', 'key', 'Key'];
+const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value'];
+/** Texts worth parsing as JSON: they start as JSON does and name HubSpot. */
+const JSON_START = /^\s*[{[]/;
+const HUBSPOT = /hubspot|hapikey|(?<![a-z0-9])hs[_.-]?api/i;
+
+/**
+ * The JSON objects of `text` that pair a name and a value, read as `name=value` lines, a record each:
+ * an SSM parameter in Terraform state or CloudFormation (`"name": "/prod/HUBSPOT_API_KEY"`, then
+ * tags, tier, type, then `"value"`, in any order), a GitHub Actions secret (`plaintext_value`,
+ * `secret_name`), and a Postman apikey auth block (an array of `{"key": …, "value": …}` entries: the
+ * entry keyed `key` names the one keyed `value`). Null when the text is not JSON naming HubSpot, or
+ * no such pair has a secret-shaped value whose JSON string is in the text as it is (each maps to its
+ * first place there).
+ */
+export function objectView(text: string): TableView | null {
+  if (!JSON_START.test(text) || !HUBSPOT.test(text)) return null;
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const view: TableView = { text: '', at: [], from: [], size: [], rows: [] };
+  const parts: string[] = [];
+  let length = 0;
+  const add = (name: string, value: string): void => {
+    if (!WORTH.test(value) || name.length > 256) return;
+    const quoted = JSON.stringify(value);
+    // A value written with escapes in the text does not map back one to one: left to the text's own scan.
+    if (quoted.length !== value.length + 2) return;
+    const at = text.indexOf(quoted);
+    if (at === -1) return;
+    view.rows.push(length);
+    const line = `${name}=`;
+    parts.push(line, value, '\n');
+    view.at.push(length + line.length);
+    view.from.push(at + 1);
+    view.size.push(value.length);
+    length += line.length + value.length + 1;
+  };
+  const pick = (o: Record<string, unknown>, members: readonly string[]): string | undefined => {
+    for (const m of members) if (typeof o[m] === 'string') return o[m];
+    return undefined;
+  };
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      // A Postman auth block: [{key: 'value', value: <secret>}, {key: 'key', value: <its name>}, …].
+      const entries = new Map<string, string>();
+      for (const e of node) {
+        if (e !== null && typeof e === 'object' && !Array.isArray(e)) {
+          const { key, value } = e as Record<string, unknown>;
+          if (typeof key === 'string' && typeof value === 'string') entries.set(key, value);
+        }
+        stack.push(e);
+      }
+      const name = entries.get('key');
+      const value = entries.get('value');
+      if (name !== undefined && value !== undefined) add(name, value);
+    } else if (node !== null && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      const name = pick(o, NAME_MEMBERS);
+      const value = pick(o, VALUE_MEMBERS);
+      if (name !== undefined && value !== undefined) add(name, value);
+      for (const k in o) stack.push(o[k]);
+    }
+  }
+  if (view.at.length === 0) return null;
+  view.rows.push(length);
+  view.text = parts.join('');
+  return view;
 }
