@@ -27,12 +27,6 @@ export interface Gate {
  * characters are 30 bytes: the shortest payload that holds a secret and a keyword (a UUID alone is 48).
  */
 export const MIN_RUN = 40;
-/**
- * How far past a window's end its slice goes (then MARGIN more): a UUID, and what a lookahead after it
- * reads (a Postman collection's apikey auth block names its key `hapikey` in the entry after the
- * value: ~75 characters on in Postman's tab-indented export, ~150 in nested folders). Windows, where
- * literals are searched, are not widened.
- */
 const UUID_AFTER = 64;
 /** Characters kept around a window so lookbehinds and lookaheads see the real neighbours. */
 const MARGIN = 32;
