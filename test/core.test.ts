@@ -91,6 +91,21 @@ describe('detect', () => {
     expect(ids(arn)).toEqual([`hubspot-legacy-api-key@2:${arn.split('\n')[1]!.indexOf(t.uuid!) + 1}`]);
   });
 
+  it('finds a random UUID of low character entropy: the floor drops none of a million random v4 UUIDs (found by a detection trial)', () => {
+    const entropy = (s: string): number => {
+      const n = new Map<string, number>();
+      for (const c of s) n.set(c, (n.get(c) ?? 0) + 1);
+      return -[...n.values()].reduce((h, k) => h + (k / s.length) * Math.log2(k / s.length), 0);
+    };
+    // One in ~9,000 random UUIDs is under 3.0 bits a character (the floor before); the lowest of a million was 2.84.
+    const rng = new Rng('low-entropy');
+    let low = fakeUuid(rng);
+    while (entropy(low.replace(/-/g, '')) >= 3.0) low = fakeUuid(rng);
+    expect(ids(`HUBSPOT_CLIENT_SECRET=${low}`)).toEqual(['hubspot-oauth-client-secret@1:23']);
+    // A made-up value under the floor stays silent.
+    expect(ids('HUBSPOT_CLIENT_SECRET=c0ffee00-c0ff-4e00-a0ff-ee00c0ffee00')).toEqual([]);
+  });
+
   it('reads past terminal colours: a coloured name and value, a token with a colour code inside (found by a detection trial)', () => {
     const E = '\x1b';
     // Colours between a name and its value: found where the value is, as plain text.
