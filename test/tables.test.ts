@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detect } from '../src/core/detect.js';
-import { objectView, tableDelimiter, tableRange, tableView } from '../src/core/tables.js';
+import { objectView, recordRange, tableDelimiter, tableView } from '../src/core/tables.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 import { fakeAll, fakeUuid, Rng } from './helpers/fake-tokens.js';
 
@@ -58,7 +58,7 @@ describe('tables', () => {
       lines.forEach((c, i) => {
         const at = view!.at[i]!;
         expect(view!.text.slice(at, at + c.value.length)).toBe(c.value);
-        expect(tableRange(view!, at, at + c.value.length)).toEqual({ start: c.start, end: c.start + c.value.length });
+        expect(recordRange(view!, at, at + c.value.length)).toEqual({ start: c.start, end: c.start + c.value.length });
         expect(text.slice(c.start, c.start + c.value.length)).toBe(c.value);
       });
       expect(view!.rows.length).toBe(body.length + 1);
@@ -72,7 +72,7 @@ describe('tables', () => {
     expect(tableView(`only_one_column\n${t.uuid}\n`, ',')).toBeNull();
     // A range across two values maps nowhere.
     const view = tableView(`client_secret,b\n${t.uuid},${t.uuid}\n`, ',')!;
-    expect(tableRange(view, view.at[0]!, view.at[1]! + 2)).toBeNull();
+    expect(recordRange(view, view.at[0]!, view.at[1]! + 2)).toBeNull();
   });
 
   it('find a credential in a cell under its column name, reading each row by itself', () => {

@@ -7,7 +7,7 @@ import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
-import { objectView, tableDelimiter, tableRange, tableView, type TableView } from './tables.js';
+import { objectView, recordRange, tableDelimiter, tableView, type RecordView } from './tables.js';
 import { ansiView, base64View, controlSequenceAt, escapedView, hexValue, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
@@ -590,12 +590,12 @@ function candidates(text: string, rawBytes: Uint8Array | undefined, path: string
  * the text. Each record is a text of its own: one record's context is not the next one's (a
  * HubSpot row does not make the Stripe row under it HubSpot's).
  */
-function scanRecords(view: TableView | null, path: string, ruleset: RuleSet, options: DetectOptions, out: Candidate[]): void {
+function scanRecords(view: RecordView | null, path: string, ruleset: RuleSet, options: DetectOptions, out: Candidate[]): void {
   if (view === null) return;
   for (let r = 0; r + 1 < view.rows.length; r++) {
     const base = view.rows[r]!;
     for (const c of candidates(view.text.slice(base, view.rows[r + 1]), undefined, path, ruleset, options)) {
-      const at = tableRange(view, base + c.start, base + c.end);
+      const at = recordRange(view, base + c.start, base + c.end);
       if (at !== null) out.push({ ...c, ...at });
     }
   }
@@ -604,7 +604,8 @@ function scanRecords(view: TableView | null, path: string, ruleset: RuleSet, opt
 /**
  * Find every HubSpot credential in `input.text`. Offsets, lines and columns refer to `input.text`
  * (1-based lines and columns, `endColumn` exclusive). For a secret found inside an encoded run
- * (base64, URL, escapes) the position is that of the encoded run.
+ * (base64, URL, escapes) the position is that of the encoded run; for one found in a record (a
+ * table's cell, a JSON object's value), that of the value.
  */
 export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOptions = {}): Match[] {
   const { text } = input;

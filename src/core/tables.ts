@@ -7,11 +7,11 @@
  */
 
 /** Records read as `name=value` lines, and where each value is in the text they come from. */
-export interface TableView {
+export interface RecordView {
   text: string;
   /** Per line, in order: where its value starts in `text`. */
   at: number[];
-  /** Per line: where that value starts in the table. */
+  /** Per line: where that value starts in the text read. */
   from: number[];
   /** Per line: the value's length (the same in both). */
   size: number[];
@@ -92,11 +92,11 @@ function rows(text: string, delimiter: number, each: (cells: Cell[]) => boolean)
  * (fewer than two names, or a name that is empty, too long or looks like a value), names no
  * credential (CREDENTIAL), or no row holds a secret's shape there (WORTH).
  */
-export function tableView(text: string, delimiter: string): TableView | null {
+export function tableView(text: string, delimiter: string): RecordView | null {
   const names: string[] = [];
   /** Per column: whether its name may be a credential's. */
   const credential: boolean[] = [];
-  const view: TableView = { text: '', at: [], from: [], size: [], rows: [] };
+  const view: RecordView = { text: '', at: [], from: [], size: [], rows: [] };
   const parts: string[] = [];
   let length = 0;
   let header = true;
@@ -132,8 +132,8 @@ export function tableView(text: string, delimiter: string): TableView | null {
   return view;
 }
 
-/** Where view range [start, end) is in the table: null unless it is inside one value. */
-export function tableRange(view: TableView, start: number, end: number): { start: number; end: number } | null {
+/** Where view range [start, end) is in the text read: null unless it is inside one value. */
+export function recordRange(view: RecordView, start: number, end: number): { start: number; end: number } | null {
   let lo = 0;
   let hi = view.at.length - 1;
   while (lo < hi) {
@@ -162,7 +162,7 @@ const HUBSPOT = /hubspot|hapikey|(?<![a-z0-9])hs[_.-]?api/i;
  * no such pair has a secret-shaped value whose JSON string is in the text as it is (each maps to its
  * first place there).
  */
-export function objectView(text: string): TableView | null {
+export function objectView(text: string): RecordView | null {
   if (!JSON_START.test(text) || !HUBSPOT.test(text)) return null;
   let root: unknown;
   try {
@@ -170,7 +170,7 @@ export function objectView(text: string): TableView | null {
   } catch {
     return null;
   }
-  const view: TableView = { text: '', at: [], from: [], size: [], rows: [] };
+  const view: RecordView = { text: '', at: [], from: [], size: [], rows: [] };
   const parts: string[] = [];
   let length = 0;
   const add = (name: string, value: string): void => {
