@@ -106,6 +106,17 @@ describe('detect', () => {
     expect(ids('HUBSPOT_CLIENT_SECRET=c0ffee00-c0ff-4e00-a0ff-ee00c0ffee00')).toEqual([]);
   });
 
+  it('reads each row of an SQL dump\'s extended INSERT as a record of its own: a HubSpot option does not make the next plugin\'s key HubSpot\'s (found by a detection trial)', () => {
+    const other = fakeAll('other').uuid!;
+    const ser = (key: string, value: string): string => `a:1:{s:${key.length}:\\"${key}\\";s:36:\\"${value}\\";}`;
+    const row = (id: number, name: string, value: string): string => `(${id},'${name}','${value}','yes')`;
+    const dump = `INSERT INTO \`wp_options\` VALUES ${[row(1, 'siteurl', 'https://example.com'), row(150, 'hubspot_settings', ser('hapikey', t.uuid!)), row(151, 'moosend_settings', ser('api_key', other)), row(152, 'mailer_settings', ser('client_secret', other))].join(',')};\n`;
+    expect(detect({ text: dump, path: 'wordpress.sql' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid }]);
+    // Within one row, context is read as before.
+    const one = `INSERT INTO \`wp_options\` VALUES ${row(151, 'hubspot_sync_settings', ser('client_secret', t.uuid!))};\n`;
+    expect(detect({ text: one, path: 'wordpress.sql' }, rs)).toMatchObject([{ ruleId: 'hubspot-oauth-client-secret', secret: t.uuid }]);
+  });
+
   it('reads past terminal colours: a coloured name and value, a token with a colour code inside (found by a detection trial)', () => {
     const E = '\x1b';
     // Colours between a name and its value: found where the value is, as plain text.

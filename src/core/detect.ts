@@ -2,7 +2,7 @@
  * The detection core: text in, matches out. No I/O, no printing, no globals.
  */
 import { hasLoneCr, LineIndex } from './text.js';
-import type { CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
+import type { CompiledContext, CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
@@ -43,14 +43,60 @@ interface Candidate {
 
 const UUIDISH = /[0-9a-f]{8}-[0-9a-f]{4}-|[a-z]{2}\d{1,2}-[0-9a-f]{4}-[0-9a-f]{4}-/i;
 
+/**
+ * Where the record around [mStart, mEnd) starts and ends, within `before` / `after` of it: a row of
+ * an SQL dump's extended INSERT (`…'yes'),(151,'moosend_settings','a:2:{…`) is one option, and a
+ * context window does not reach into the rows beside it (a HubSpot option does not make the next
+ * plugin's key HubSpot's). The whole reach where there is no such row.
+ */
+function recordAround(text: string, mStart: number, mEnd: number, before: number, after: number): [number, number] {
+  const lo = Math.max(0, mStart - before);
+  const hi = Math.min(text.length, mEnd + after);
+  // Searched in the reach only (a search of the whole text per match made dense texts quadratic).
+  const head = text.slice(lo, mStart);
+  let start = lo;
+  for (let i = head.lastIndexOf('),('); i !== -1; i = i > 0 ? head.lastIndexOf('),(', i - 1) : -1) {
+    if (isDigit(text.charCodeAt(lo + i + 3))) {
+      start = lo + i + 2;
+      break;
+    }
+  }
+  const tail = text.slice(mEnd, hi);
+  let end = hi;
+  for (let i = tail.indexOf('),('); i !== -1; i = tail.indexOf('),(', i + 1)) {
+    if (isDigit(text.charCodeAt(mEnd + i + 3))) {
+      end = mEnd + i + 1;
+      break;
+    }
+  }
+  return [start, end];
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** Per rule: how far its contexts look before and after a match, at most. */
+const contextReaches = new WeakMap<CompiledRule, [number, number]>();
+function contextReach(rule: CompiledRule): [number, number] {
+  let r = contextReaches.get(rule);
+  if (r === undefined) {
+    const all = [...rule.require, ...rule.forbid];
+    r = [Math.max(0, ...all.map((c) => c.before)), Math.max(0, ...all.map((c) => c.after))];
+    contextReaches.set(rule, r);
+  }
+  return r;
+}
+
 function contextHolds(rule: CompiledRule, text: string, path: string, mStart: number, mEnd: number): boolean {
+  let reach: [number, number] | undefined;
+  const window = (c: CompiledContext): string => {
+    reach ??= recordAround(text, mStart, mEnd, ...contextReach(rule));
+    return text.slice(Math.max(reach[0], mStart - c.before), Math.min(reach[1], mEnd + c.after));
+  };
   for (const c of rule.require) {
-    const window = text.slice(Math.max(0, mStart - c.before), Math.min(text.length, mEnd + c.after));
-    if (!c.re.test(window) && !(c.path && path && c.re.test(path))) return false;
+    if (!c.re.test(window(c)) && !(c.path && path && c.re.test(path))) return false;
   }
   for (const c of rule.forbid) {
-    const window = text.slice(Math.max(0, mStart - c.before), Math.min(text.length, mEnd + c.after));
-    if (c.re.test(window) || (c.path && path && c.re.test(path))) return false;
+    if (c.re.test(window(c)) || (c.path && path && c.re.test(path))) return false;
   }
   return true;
 }
