@@ -110,6 +110,11 @@ describe('tables', () => {
     // A GitHub Actions secret: plaintext_value, then secret_name.
     const gh = JSON.stringify({ resources: [{ type: 'github_actions_secret', instances: [{ attributes: { plaintext_value: t.uuid, repository: 'crm', secret_name: 'HUBSPOT_CLIENT_SECRET' } }] }] });
     expect(detect({ text: gh, path: 'terraform.tfstate' }, rs)).toMatchObject([{ ruleId: 'hubspot-oauth-client-secret', secret: t.uuid }]);
+    // A GitHub Actions variable (variable_name after value), a Hoppscotch environment (initialValue).
+    const variable = JSON.stringify({ resources: [{ type: 'github_actions_variable', instances: [{ attributes: { repository: 'crm', value: t.uuid, variable_name: 'HUBSPOT_API_KEY' } }] }] }, null, 2);
+    expect(detect({ text: variable, path: 'terraform.tfstate' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid }]);
+    const hopp = JSON.stringify([{ name: 'prod', variables: [{ key: 'HUBSPOT_API_KEY', secret: true, initialValue: t.uuid }] }], null, 2);
+    expect(detect({ text: hopp, path: 'hoppscotch-environments.json' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid }]);
     // A Postman apikey auth block, keys sorted and 4-space indented, nested in folders.
     let item: object = { request: { auth: { apikey: [{ key: 'in', type: 'string', value: 'query' }, { key: 'value', type: 'string', value: t.uuid }, { key: 'key', type: 'string', value: 'hapikey' }], type: 'apikey' } } };
     for (let depth = 0; depth < 8; depth++) item = { item: [item], name: `folder ${depth}` };

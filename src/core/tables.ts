@@ -146,9 +146,12 @@ export function recordRange(view: RecordView, start: number, end: number): { sta
   return { start: view.from[lo]! + (start - at), end: view.from[lo]! + (end - at) };
 }
 
-/** Members that name a JSON object's value, and members that hold it (Terraform state, CloudFormation, GitHub secrets). */
-const NAME_MEMBERS = ['name', 'Name', 'secret_name', 'ParameterName', 'key', 'Key'];
-const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value'];
+/**
+ * Members that name a JSON object's value, and members that hold it: Terraform state, CloudFormation,
+ * GitHub Actions secrets and variables, Hoppscotch environments (`initialValue`, `currentValue`).
+ */
+const NAME_MEMBERS = ['name', 'Name', 'secret_name', 'variable_name', 'ParameterName', 'key', 'Key'];
+const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value', 'initialValue', 'currentValue'];
 /** Texts worth parsing as JSON: they start as JSON does and name HubSpot. */
 const JSON_START = /^\s*[{[]/;
 const HUBSPOT = /hubspot|hapikey|(?<![a-z0-9])hs[_.-]?api/i;
