@@ -115,6 +115,13 @@ describe('tables', () => {
     expect(detect({ text: variable, path: 'terraform.tfstate' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid }]);
     const hopp = JSON.stringify([{ name: 'prod', variables: [{ key: 'HUBSPOT_API_KEY', secret: true, initialValue: t.uuid }] }], null, 2);
     expect(detect({ text: hopp, path: 'hoppscotch-environments.json' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid }]);
+    // A version after the name; a collection held in a JSON string (a test fixture's), read one level deep.
+    const versioned = JSON.stringify({ resources: [ssm('/prod/hubspot/apikey/v2', t.uuid!, {})] }, null, 2);
+    expect(detect({ text: versioned, path: 'terraform.tfstate' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid }]);
+    const secretV2 = JSON.stringify({ resources: [ssm('/prod/HUBSPOT_CLIENT_SECRET_V2', t.uuid!, {})] }, null, 2);
+    expect(detect({ text: secretV2, path: 'terraform.tfstate' }, rs)).toMatchObject([{ ruleId: 'hubspot-oauth-client-secret', secret: t.uuid }]);
+    const held = JSON.stringify({ fixture: JSON.stringify({ auth: { type: 'apikey', apikey: [{ key: 'value', value: t.uuid }, { key: 'key', value: 'hapikey' }] } }) }, null, 2);
+    expect(detect({ text: held, path: 'fixtures.json' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, start: held.indexOf(t.uuid!) }]);
     // A Postman apikey auth block, keys sorted and 4-space indented, nested in folders.
     let item: object = { request: { auth: { apikey: [{ key: 'in', type: 'string', value: 'query' }, { key: 'value', type: 'string', value: t.uuid }, { key: 'key', type: 'string', value: 'hapikey' }], type: 'apikey' } } };
     for (let depth = 0; depth < 8; depth++) item = { item: [item], name: `folder ${depth}` };

@@ -155,6 +155,10 @@ const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value', 'ini
 /** Texts worth parsing as JSON: they start as JSON does and name HubSpot. */
 const JSON_START = /^\s*[{[]/;
 const HUBSPOT = /hubspot|hapikey|(?<![a-z0-9])hs[_.-]?api/i;
+/** A value of token characters only (no character JSON would escape). */
+const TOKEN = /^[A-Za-z0-9._+/=-]+$/;
+/** A version at a name's end: `_V2`, `/v2`, `-2`. */
+const VERSION = /[_./-]v?\d{1,3}$/i;
 
 /**
  * The JSON objects of `text` that pair a name and a value, read as `name=value` lines, a record each:
@@ -181,13 +185,15 @@ export function objectView(text: string): RecordView | null {
     const quoted = JSON.stringify(value);
     // A value written with escapes in the text does not map back one to one: left to the text's own scan.
     if (quoted.length !== value.length + 2) return;
-    const at = text.indexOf(quoted);
-    if (at === -1) return;
+    // In JSON held in a JSON string, its quotes are escaped: a value of token characters is found bare.
+    const from = nested === 0 ? text.indexOf(quoted) + 1 : TOKEN.test(value) ? text.indexOf(value) : -1;
+    if (from <= 0) return;
     view.rows.push(length);
-    const line = `${name}=`;
+    // A version after a name (`/prod/hubspot/apikey/v2`, `HUBSPOT_CLIENT_SECRET_V2`) names the same thing.
+    const line = `${name.replace(VERSION, '')}=`;
     parts.push(line, value, '\n');
     view.at.push(length + line.length);
-    view.from.push(at + 1);
+    view.from.push(from);
     view.size.push(value.length);
     length += line.length + value.length + 1;
   };
@@ -195,9 +201,25 @@ export function objectView(text: string): RecordView | null {
     for (const m of members) if (typeof o[m] === 'string') return o[m];
     return undefined;
   };
+  /** How deep in JSON held in JSON strings the walk is (one level is read). */
+  let nested = 0;
   const stack: unknown[] = [root];
-  while (stack.length > 0) {
+  const inner: unknown[] = [];
+  for (;;) {
+    if (stack.length === 0) {
+      if (nested === 1 || inner.length === 0) break;
+      nested = 1;
+      stack.push(...inner);
+    }
     const node = stack.pop();
+    if (typeof node === 'string' && nested === 0 && node.length > 2 && JSON_START.test(node) && HUBSPOT.test(node)) {
+      try {
+        inner.push(JSON.parse(node));
+      } catch {
+        // Not JSON after all.
+      }
+      continue;
+    }
     if (Array.isArray(node)) {
       // A Postman auth block: [{key: 'value', value: <secret>}, {key: 'key', value: <its name>}, …].
       const entries = new Map<string, string>();
