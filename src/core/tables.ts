@@ -165,9 +165,9 @@ const VERSION = /[_./-]v?\d{1,3}$/i;
  * an SSM parameter in Terraform state or CloudFormation (`"name": "/prod/HUBSPOT_API_KEY"`, then
  * tags, tier, type, then `"value"`, in any order), a GitHub Actions secret (`plaintext_value`,
  * `secret_name`), and a Postman apikey auth block (an array of `{"key": …, "value": …}` entries: the
- * entry keyed `key` names the one keyed `value`). Null when the text is not JSON naming HubSpot, or
- * no such pair has a secret-shaped value whose JSON string is in the text as it is (each maps to its
- * first place there).
+ * entry keyed `key` names the one keyed `value`). JSON held in a JSON string is read one level deep.
+ * Null when the text is not JSON naming HubSpot, or no such pair has a secret-shaped value whose
+ * JSON string is in the text as it is (each maps to its first place there).
  */
 export function objectView(text: string): RecordView | null {
   if (!JSON_START.test(text) || !HUBSPOT.test(text)) return null;
@@ -180,6 +180,8 @@ export function objectView(text: string): RecordView | null {
   const view: RecordView = { text: '', at: [], from: [], size: [], rows: [] };
   const parts: string[] = [];
   let length = 0;
+  /** How deep in JSON held in JSON strings the walk is (one level is read). */
+  let nested = 0;
   const add = (name: string, value: string): void => {
     if (!WORTH.test(value) || name.length > 256) return;
     const quoted = JSON.stringify(value);
@@ -201,8 +203,6 @@ export function objectView(text: string): RecordView | null {
     for (const m of members) if (typeof o[m] === 'string') return o[m];
     return undefined;
   };
-  /** How deep in JSON held in JSON strings the walk is (one level is read). */
-  let nested = 0;
   const stack: unknown[] = [root];
   const inner: unknown[] = [];
   for (;;) {
