@@ -3,12 +3,12 @@
  */
 import { hasLoneCr, LineIndex } from './text.js';
 import type { CompiledContext, CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
-import { randomPart, shannonEntropy } from './validators.js';
+import { isDigitCode, randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
 import { objectView, recordRange, tableDelimiter, tableView, type RecordView } from './tables.js';
-import { ansiView, base64View, controlSequenceAt, escapedView, hexValue, mapRange, urlView, type EscapeView, type View } from './views.js';
+import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
@@ -56,7 +56,7 @@ function recordAround(text: string, mStart: number, mEnd: number, before: number
   const head = text.slice(lo, mStart);
   let start = lo;
   for (let i = head.lastIndexOf('),('); i !== -1; i = i > 0 ? head.lastIndexOf('),(', i - 1) : -1) {
-    if (isDigit(text.charCodeAt(lo + i + 3))) {
+    if (isDigitCode(text.charCodeAt(lo + i + 3))) {
       start = lo + i + 2;
       break;
     }
@@ -64,15 +64,13 @@ function recordAround(text: string, mStart: number, mEnd: number, before: number
   const tail = text.slice(mEnd, hi);
   let end = hi;
   for (let i = tail.indexOf('),('); i !== -1; i = tail.indexOf('),(', i + 1)) {
-    if (isDigit(text.charCodeAt(mEnd + i + 3))) {
+    if (isDigitCode(text.charCodeAt(mEnd + i + 3))) {
       end = mEnd + i + 1;
       break;
     }
   }
   return [start, end];
 }
-
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** Per rule: how far its contexts look before and after a match, at most. */
 const contextReaches = new WeakMap<CompiledRule, [number, number]>();
@@ -436,10 +434,9 @@ function escapeMarks(text: string, kind: EscapeView['kind']): { token: boolean; 
     }
   } else {
     for (let i = text.indexOf('%'); i !== -1; i = text.indexOf('%', i + 1)) {
-      const hi = hexValue(text.charCodeAt(i + 1));
-      const lo = hexValue(text.charCodeAt(i + 2));
-      if (hi < 0 || lo < 0) continue;
-      if (TOKEN_CHAR.test(String.fromCharCode(hi * 16 + lo))) return { token: true, marks };
+      const code = hex(text, i + 1, 2);
+      if (code < 0) continue;
+      if (TOKEN_CHAR.test(String.fromCharCode(code))) return { token: true, marks };
       marks.push(i);
     }
   }

@@ -19,6 +19,36 @@ export interface RecordView {
   rows: number[];
 }
 
+/** Builds a RecordView: records, each of `name=value` lines, as they come. */
+class Records {
+  private readonly view: RecordView = { text: '', at: [], from: [], size: [], rows: [] };
+  private readonly parts: string[] = [];
+  private length = 0;
+
+  /** A record starts: the lines after it, up to the next, are read as a text of their own. */
+  record(): void {
+    this.view.rows.push(this.length);
+  }
+
+  /** A line `name=value`, its value at `from` in the text read. */
+  line(name: string, value: string, from: number): void {
+    const head = `${name}=`;
+    this.parts.push(head, value, '\n');
+    this.view.at.push(this.length + head.length);
+    this.view.from.push(from);
+    this.view.size.push(value.length);
+    this.length += head.length + value.length + 1;
+  }
+
+  /** The view; null when no line was added. */
+  done(): RecordView | null {
+    if (this.view.at.length === 0) return null;
+    this.view.rows.push(this.length);
+    this.view.text = this.parts.join('');
+    return this.view;
+  }
+}
+
 /** The column delimiter of a file by its name's extension; null for a file that is not a table. */
 export function tableDelimiter(path: string): string | null {
   const ext = /\.([a-z]{3})$/i.exec(path)?.[1]?.toLowerCase();
@@ -96,9 +126,7 @@ export function tableView(text: string, delimiter: string): RecordView | null {
   const names: string[] = [];
   /** Per column: whether its name may be a credential's. */
   const credential: boolean[] = [];
-  const view: RecordView = { text: '', at: [], from: [], size: [], rows: [] };
-  const parts: string[] = [];
-  let length = 0;
+  const records = new Records();
   let header = true;
   rows(text, delimiter.charCodeAt(0), (cells) => {
     if (header) {
@@ -114,22 +142,13 @@ export function tableView(text: string, delimiter: string): RecordView | null {
     }
     // A row is read when a credential column's value has a secret's shape.
     if (!cells.some((c, k) => credential[k] === true && WORTH.test(text.slice(c.start, c.end)))) return true;
-    view.rows.push(length);
+    records.record();
     cells.forEach((c, k) => {
-      if (k >= names.length || c.end === c.start) return;
-      const name = `${names[k]}=`;
-      parts.push(name, text.slice(c.start, c.end), '\n');
-      view.at.push(length + name.length);
-      view.from.push(c.start);
-      view.size.push(c.end - c.start);
-      length += name.length + (c.end - c.start) + 1;
+      if (k < names.length && c.end > c.start) records.line(names[k]!, text.slice(c.start, c.end), c.start);
     });
     return true;
   });
-  if (view.at.length === 0) return null;
-  view.rows.push(length);
-  view.text = parts.join('');
-  return view;
+  return records.done();
 }
 
 /** Where view range [start, end) is in the text read: null unless it is inside one value. */
@@ -177,9 +196,7 @@ export function objectView(text: string): RecordView | null {
   } catch {
     return null;
   }
-  const view: RecordView = { text: '', at: [], from: [], size: [], rows: [] };
-  const parts: string[] = [];
-  let length = 0;
+  const records = new Records();
   /** How deep in JSON held in JSON strings the walk is (one level is read). */
   let nested = 0;
   const add = (name: string, value: string): void => {
@@ -190,14 +207,9 @@ export function objectView(text: string): RecordView | null {
     // In JSON held in a JSON string, its quotes are escaped: a value of token characters is found bare.
     const from = nested === 0 ? text.indexOf(quoted) + 1 : TOKEN.test(value) ? text.indexOf(value) : -1;
     if (from <= 0) return;
-    view.rows.push(length);
+    records.record();
     // A version after a name (`/prod/hubspot/apikey/v2`, `HUBSPOT_CLIENT_SECRET_V2`) names the same thing.
-    const line = `${name.replace(VERSION, '')}=`;
-    parts.push(line, value, '\n');
-    view.at.push(length + line.length);
-    view.from.push(from);
-    view.size.push(value.length);
-    length += line.length + value.length + 1;
+    records.line(name.replace(VERSION, ''), value, from);
   };
   const pick = (o: Record<string, unknown>, members: readonly string[]): string | undefined => {
     for (const m of members) if (typeof o[m] === 'string') return o[m];
@@ -241,8 +253,5 @@ export function objectView(text: string): RecordView | null {
       for (const k in o) stack.push(o[k]);
     }
   }
-  if (view.at.length === 0) return null;
-  view.rows.push(length);
-  view.text = parts.join('');
-  return view;
+  return records.done();
 }

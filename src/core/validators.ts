@@ -40,7 +40,7 @@ const EXAMPLE_UUIDS = [
   'a8098c1af86e11dabd1a00112444be1e',
 ];
 
-const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+export const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
 
 /**
  * 8 characters in a row made of two interleaved sequences, one of letters and one of digits, that

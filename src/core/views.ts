@@ -295,7 +295,7 @@ class EscapeBuilder {
 }
 
 /** The value of hex digit `c` (a character code); -1 for another character. */
-export const hexValue = (c: number): number =>
+const hexValue = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 
 /** The characters `\n` `\r` `\t` `\b` `\f` `\0` stand for; any other escaped character stands for itself. */
@@ -333,7 +333,7 @@ export function escapedView(text: string): EscapeView | null {
 }
 
 /** The value of `digits` hex digits at `at` in `text`; -1 where one is not. */
-function hex(text: string, at: number, digits: number): number {
+export function hex(text: string, at: number, digits: number): number {
   let value = 0;
   for (let k = 0; k < digits; k++) {
     const d = hexValue(text.charCodeAt(at + k));
