@@ -1,6 +1,7 @@
 // Bundles the CLI (and, once it exists, the Action) into dist/. Deterministic: the same sources
 // give the same bytes, so a test can rebuild into a temp folder and compare with what is committed.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.resolve(process.argv[2] ?? path.join(root, 'dist'));
 
-const entryPoints = { cli: path.join(root, 'src/bin.ts'), 'scan-worker': path.join(root, 'src/parallel/worker.ts') };
+// The CLI is one classic script (dist/main.cjs, run by dist/cli.js with V8's code cache: src/launch.ts);
+// the scan worker and the Action are ES modules sharing chunks.
+const entryPoints = { 'scan-worker': path.join(root, 'src/parallel/worker.ts') };
 if (existsSync(path.join(root, 'src/action/main.ts'))) entryPoints.action = path.join(root, 'src/action/main.ts');
 
 // The detection core's WebAssembly module, from its text (src/core/scan.wat): written when it changed.
@@ -49,6 +52,7 @@ const yargsShims = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
+const define = { __HUBSPOT_SECRETS_VERSION__: JSON.stringify(version), __HUBSPOT_SECRETS_RULE_FACTS__: JSON.stringify(facts) };
 await build({
   absWorkingDir: root,
   entryPoints,
@@ -63,7 +67,43 @@ await build({
   legalComments: 'linked',
   sourcemap: false,
   logLevel: 'warning',
-  define: { __HUBSPOT_SECRETS_VERSION__: JSON.stringify(version), __HUBSPOT_SECRETS_RULE_FACTS__: JSON.stringify(facts) },
+  define,
   plugins: [yargsShims],
   banner,
+});
+
+const main = path.join(outdir, 'main.cjs');
+await build({
+  absWorkingDir: root,
+  entryPoints: [path.join(root, 'src/bin.ts')],
+  outfile: main,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'linked',
+  sourcemap: false,
+  logLevel: 'warning',
+  // import.meta.url in a classic script: the bundle's own file URL.
+  define: { ...define, 'import.meta.url': '__hsImportMetaUrl' },
+  banner: { js: 'var __hsImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [yargsShims],
+});
+
+// The launcher names its code cache after the bundle's content (src/code-cache.ts).
+const bundleHash = createHash('sha256').update(readFileSync(main)).digest('hex').slice(0, 16);
+await build({
+  absWorkingDir: root,
+  entryPoints: { cli: path.join(root, 'src/launch.ts') },
+  outdir,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'linked',
+  sourcemap: false,
+  logLevel: 'warning',
+  define: { __HUBSPOT_SECRETS_BUNDLE_HASH__: JSON.stringify(bundleHash) },
 });

@@ -19,3 +19,19 @@ export const crypto = builtin<typeof import('node:crypto')>('node:crypto');
 export const v8 = builtin<typeof import('node:v8')>('node:v8');
 export const vm = builtin<typeof import('node:vm')>('node:vm');
 export const workerThreads = builtin<typeof import('node:worker_threads')>('node:worker_threads');
+
+let flagsSet = false;
+
+/**
+ * Sets V8 flags for the rest of the run (node:v8's setFlagsFromString), and notes it: V8 rejects a
+ * code cache made after a flag changed in any run that did not change it (src/launch.ts).
+ */
+export function setV8Flags(flags: string): void {
+  flagsSet = true;
+  v8().setFlagsFromString(flags);
+}
+
+/** Whether this run set a V8 flag (setV8Flags). */
+export function v8FlagsSet(): boolean {
+  return flagsSet;
+}

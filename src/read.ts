@@ -10,7 +10,7 @@
  * The overlap is derived from the rules (longest possible match, context reach, lookarounds), not
  * guessed.
  */
-import { v8, vm } from './builtin.js';
+import { setV8Flags, v8, vm } from './builtin.js';
 import { detect } from './core/detect.js';
 import { GitError } from './errors.js';
 import { decodeBytes, decodeInParts, LineIndex, type TextEncodingName } from './core/text.js';
@@ -165,7 +165,7 @@ function collectIfBloated(): void {
   if (fullGc === undefined) {
     try {
       // V8's own gc(), exposed to a new context of this thread (the flag is read when a context is made).
-      v8().setFlagsFromString('--expose-gc');
+      setV8Flags('--expose-gc');
       fullGc = vm().runInNewContext('gc') as () => void;
     } catch {
       fullGc = null;

@@ -27,12 +27,12 @@ export function defaultThreads(cores = os().availableParallelism()): number {
 
 /**
  * The bundled worker script, next to the bundle's entry points (dist/scan-worker.js) whether this
- * module was bundled into dist/ or into dist/chunks/. Undefined when running from the TypeScript
- * sources (there is no worker to start: the single-thread path is used).
+ * module was bundled into dist/main.cjs or into dist/chunks/. Undefined when running from the
+ * TypeScript sources (there is no worker to start: the single-thread path is used).
  */
 export function bundledWorkerUrl(): URL | undefined {
   const here = new URL(import.meta.url);
-  if (!here.pathname.endsWith('.js')) return undefined;
+  if (!/\.c?js$/.test(here.pathname)) return undefined;
   for (const rel of ['./scan-worker.js', '../scan-worker.js']) {
     const u = new URL(rel, here);
     if (existsSync(u)) return u;

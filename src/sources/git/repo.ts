@@ -10,6 +10,7 @@
  */
 import buffer from 'node:buffer';
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { GitError } from '../../errors.js';
 import { GIT_CONFIG, gitEnv, isNamedRepository, nameRepository, REV_PARSE_HEAD, REV_PARSE_REPO, takeEarly } from './early.js';
 import type { ByteStream } from '../types.js';
@@ -388,7 +389,6 @@ export async function openRepo(cwd: string): Promise<RepoInfo> {
 export async function shallowCommits(repo: RepoInfo): Promise<Set<string>> {
   if (!repo.shallow) return new Set();
   const file = await gitText(repo.cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'shallow']);
-  const { readFile } = await import('node:fs/promises');
   const text = await readFile(file, 'utf8').catch(() => '');
   return new Set(text.split('\n').filter(Boolean));
 }

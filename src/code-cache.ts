@@ -1,0 +1,155 @@
+/**
+ * V8's code cache for the bundled CLI (dist/main.cjs): the bytecode V8 compiled for the bundle in
+ * earlier runs, handed back to V8 so the next run skips parsing and compiling it. The hook runs on
+ * every commit, and compiling the bundle was a third of its own time (src/launch.ts).
+ *
+ * What the cache holds is our code's bytecode and nothing else: never a scanned text, a path or a
+ * finding. It lives where the package is installed, as other tools' caches do
+ * (`node_modules/.cache/hubspot-secrets`), so whoever could change it could already change the
+ * package's code; when that folder cannot be written (a global install), in the user's cache folder.
+ * `HUBSPOT_SECRETS_CACHE_DIR` names another folder, or `off`. A cache file is read only from a folder
+ * and file of this user's that nobody else may write (POSIX modes), and is named after the bundle's
+ * content hash, Node's version and the CPU. V8 checks the rest (its version, its flags, the source's
+ * length) and rejects a cache that does not fit: the bundle is then compiled as if there were none,
+ * and the run writes a fresh one. Nothing here ever fails a run.
+ *
+ * A cache holds the functions the runs that wrote it had compiled. Its header lists those runs' kinds
+ * (`scan --staged`, `hook run` …: `runKind`), and a run of a kind not listed writes it again, with
+ * what it compiled added: a cache first written by `--version` does not leave the hook compiling its
+ * own code at every commit.
+ */
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import path from 'node:path';
+
+/** The environment variable that moves the cache (a folder), or turns it off (`off`). */
+export const CACHE_DIR_ENV = 'HUBSPOT_SECRETS_CACHE_DIR';
+
+const SUFFIX = '.v8';
+const MAGIC = 'hubspot-secrets code cache\n';
+/** Another version's cache is removed once it is this old (another project may use that version). */
+const STALE_MS = 7 * 24 * 3600_000;
+
+/**
+ * The folders the cache of the bundle at `bundleFile` (`<package>/dist/main.cjs`) may live in, best
+ * first: `<node_modules>/.cache/hubspot-secrets` for an installed package (or `<package>/node_modules/…`
+ * for a checkout), then the user's cache folder. None when it is off.
+ */
+export function cacheDirs(bundleFile: string, env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean): string[] {
+  const given = env[CACHE_DIR_ENV];
+  if (given === 'off') return [];
+  if (given) return [path.resolve(given)];
+  const dirs: string[] = [];
+  const pkg = path.dirname(path.dirname(bundleFile));
+  const above = path.dirname(pkg);
+  if (path.basename(above) === 'node_modules') dirs.push(path.join(above, '.cache', 'hubspot-secrets'));
+  else if (exists(path.join(pkg, 'node_modules'))) dirs.push(path.join(pkg, 'node_modules', '.cache', 'hubspot-secrets'));
+  const user = process.platform === 'win32' ? env['LOCALAPPDATA'] : env['XDG_CACHE_HOME'] || (env['HOME'] && path.join(env['HOME'], '.cache'));
+  if (user && path.isAbsolute(user)) dirs.push(path.join(user, 'hubspot-secrets'));
+  return dirs;
+}
+
+/** The cache file's name for a bundle whose content hash is `hash`, under this Node and CPU. */
+export function cacheName(hash: string): string {
+  return `${hash}-${process.version}-${process.arch}${SUFFIX}`;
+}
+
+const HOOK_STEPS = new Set(['install', 'uninstall', 'run']);
+const COMMANDS = new Set(['scan', 'audit', 'verify', 'baseline', 'rules', 'hook']);
+
+/** The kind of run a command line asks for, as far as the code it runs goes: `scan --staged`, `hook run`, `audit` … */
+export function runKind(argv: readonly string[]): string {
+  const [command, step] = argv;
+  if (command === undefined || !COMMANDS.has(command)) return '-';
+  if (command === 'hook') return HOOK_STEPS.has(step ?? '') ? `hook ${step}` : 'hook';
+  if (command !== 'scan') return command;
+  if (argv.includes('--staged')) return 'scan --staged';
+  if (argv.some((a) => a.startsWith('--commits'))) return 'scan --commits';
+  return 'scan';
+}
+
+/**
+ * Whether `st` (from lstat: a symbolic link is neither) is a folder or file of this user's that no
+ * other user may write. Windows has no such modes: its folders' access lists decide there.
+ */
+export function ownedAndPrivate(st: Stats, kind: 'dir' | 'file'): boolean {
+  if (!(kind === 'dir' ? st.isDirectory() : st.isFile())) return false;
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return true;
+  return st.uid === process.getuid() && (st.mode & 0o022) === 0;
+}
+
+function trusted(p: string, kind: 'dir' | 'file'): boolean {
+  try {
+    return ownedAndPrivate(lstatSync(p), kind);
+  } catch {
+    return false;
+  }
+}
+
+export interface Cached {
+  /** The folder it was read from. */
+  dir: string;
+  /** The kinds of run (runKind) whose compiled code it holds. */
+  kinds: string[];
+  /** V8's data. */
+  data: Buffer;
+}
+
+/** The first cache named `name` in `dirs` that may be trusted and is well formed, or undefined. */
+export function readCache(dirs: readonly string[], name: string): Cached | undefined {
+  for (const dir of dirs) {
+    const file = path.join(dir, name);
+    if (!trusted(dir, 'dir') || !trusted(file, 'file')) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      continue;
+    }
+    const end = bytes.indexOf(10, MAGIC.length);
+    if (end < 0 || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) continue;
+    const kinds = bytes.toString('latin1', MAGIC.length, end).split(',').filter(Boolean);
+    return { dir, kinds, data: bytes.subarray(end + 1) };
+  }
+  return undefined;
+}
+
+/**
+ * Writes V8's `data`, holding the code of the runs `kinds`, as `name` in the first of `dirs` where that
+ * works (a folder made private if it is new, skipped if it is not private), all at once (a concurrent
+ * run reads the old file or the new one, never half of one). Other versions' caches there that were
+ * not written for a week are removed. Every failure is ignored: a cache only saves time.
+ */
+export function writeCache(dirs: readonly string[], name: string, kinds: readonly string[], data: Buffer): void {
+  const bytes = Buffer.concat([Buffer.from(`${MAGIC}${[...new Set(kinds)].sort().join(',')}\n`, 'latin1'), data]);
+  for (const dir of dirs) {
+    const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!trusted(dir, 'dir')) continue;
+      writeFileSync(tmp, bytes, { mode: 0o600, flag: 'wx' });
+      renameSync(tmp, path.join(dir, name));
+    } catch {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* never made */
+      }
+      continue;
+    }
+    prune(dir, name);
+    return;
+  }
+}
+
+function prune(dir: string, keep: string): void {
+  const hash = keep.slice(0, keep.indexOf('-') + 1);
+  try {
+    for (const other of readdirSync(dir)) {
+      if (!other.endsWith(SUFFIX) || other.startsWith(hash)) continue;
+      const file = path.join(dir, other);
+      if (Date.now() - lstatSync(file).mtimeMs > STALE_MS) unlinkSync(file);
+    }
+  } catch {
+    /* another run removed it first, or the folder cannot be listed */
+  }
+}

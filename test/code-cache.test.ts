@@ -1,0 +1,207 @@
+/** V8's code cache for the bundled CLI (src/code-cache.ts, src/launch.ts). */
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CACHE_DIR_ENV, cacheDirs, cacheName, readCache, runKind, writeCache } from '../src/code-cache.js';
+import { BIN, runBin } from './helpers/cli.js';
+import { fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
+import { makeRepo } from './helpers/git.js';
+import { tempDir } from './helpers/tmp.js';
+
+const posix = process.platform !== 'win32';
+const HEADER = 'hubspot-secrets code cache\n';
+
+describe('where the cache lives', () => {
+  const none = (): boolean => false;
+  it('next to an installed package, then in the user cache folder', () => {
+    const bundle = '/srv/app/node_modules/hubspot-secrets/dist/main.cjs';
+    expect(cacheDirs(bundle, { HOME: '/home/me' }, none)).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets', '/home/me/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, { HOME: '/home/me', XDG_CACHE_HOME: '/var/cache/me' }, none)).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets', '/var/cache/me/hubspot-secrets']);
+    // A relative or missing home is no place for it.
+    expect(cacheDirs(bundle, { HOME: 'me' }, none)).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, {}, none)).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets']);
+  });
+
+  it("in a checkout, its own node_modules (if it has one); a named folder; none when it is off", () => {
+    const bundle = '/src/hubspot-secrets/dist/main.cjs';
+    expect(cacheDirs(bundle, {}, (p) => p === '/src/hubspot-secrets/node_modules')).toEqual(['/src/hubspot-secrets/node_modules/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, {}, none)).toEqual([]);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '/tmp/c', HOME: '/home/me' }, none)).toEqual(['/tmp/c']);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: 'off', HOME: '/home/me' }, () => true)).toEqual([]);
+  });
+
+  it('one file per bundle, Node version and CPU', () => {
+    expect(cacheName('0123456789abcdef')).toBe(`0123456789abcdef-${process.version}-${process.arch}.v8`);
+  });
+
+  it('the kind of run: what code it compiles', () => {
+    expect(runKind([])).toBe('-');
+    expect(runKind(['--version'])).toBe('-');
+    expect(runKind(['scna'])).toBe('-');
+    expect(runKind(['scan', '--staged'])).toBe('scan --staged');
+    expect(runKind(['scan', '--commits', 'a..b'])).toBe('scan --commits');
+    expect(runKind(['scan', '--commits=a..b'])).toBe('scan --commits');
+    expect(runKind(['scan', '.'])).toBe('scan');
+    expect(runKind(['hook', 'run', 'pre-commit'])).toBe('hook run');
+    expect(runKind(['hook', 'install'])).toBe('hook install');
+    expect(runKind(['hook', '--help'])).toBe('hook');
+    expect(runKind(['audit', '--include-unreachable'])).toBe('audit');
+  });
+});
+
+describe('reading and writing it', () => {
+  const name = cacheName('feedfacefeedface');
+  const data = Buffer.from([0, 1, 2, 3, 10, 255]);
+
+  it('gives back what was written, with the kinds of run it holds', () => {
+    const dir = path.join(tempDir('hs-cc-'), 'a', 'b');
+    writeCache([dir], name, ['scan --staged', '-', '-'], data);
+    expect(readCache([dir], name)).toEqual({ dir, kinds: ['-', 'scan --staged'], data });
+    if (posix) {
+      expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+      expect(lstatSync(path.join(dir, name)).mode & 0o777).toBe(0o600);
+    }
+    expect(readdirSync(dir)).toEqual([name]);
+  });
+
+  it('reads the first folder that has it, and writes to the first that can be written', () => {
+    const root = tempDir('hs-cc-');
+    const blocked = path.join(root, 'file');
+    writeFileSync(blocked, 'not a folder');
+    const second = path.join(root, 'second');
+    writeCache([path.join(blocked, 'cache'), second], name, ['-'], data);
+    expect(existsSync(path.join(second, name))).toBe(true);
+    expect(readCache([path.join(root, 'empty'), second], name)?.dir).toBe(second);
+  });
+
+  it.runIf(posix)('never reads or writes where another user could write, nor through a symbolic link', () => {
+    const root = tempDir('hs-cc-');
+    const open = path.join(root, 'open');
+    writeCache([open], name, ['-'], data);
+    chmodSync(open, 0o777);
+    expect(readCache([open], name)).toBeUndefined();
+    writeCache([open], cacheName('0000000000000000'), ['-'], data);
+    expect(readdirSync(open)).toEqual([name]);
+    chmodSync(open, 0o700);
+    chmodSync(path.join(open, name), 0o666);
+    expect(readCache([open], name)).toBeUndefined();
+    chmodSync(path.join(open, name), 0o600);
+    expect(readCache([open], name)?.data).toEqual(data);
+    const linked = path.join(root, 'linked');
+    mkdirSync(linked, { mode: 0o700 });
+    symlinkSync(path.join(open, name), path.join(linked, name));
+    expect(readCache([linked], name)).toBeUndefined();
+    const linkedDir = path.join(root, 'linked-dir');
+    symlinkSync(open, linkedDir);
+    expect(readCache([linkedDir], name)).toBeUndefined();
+  });
+
+  it('ignores a file that is not one of its caches', () => {
+    const dir = tempDir('hs-cc-');
+    writeFileSync(path.join(dir, name), 'something else\n');
+    expect(readCache([dir], name)).toBeUndefined();
+    writeFileSync(path.join(dir, name), HEADER);
+    expect(readCache([dir], name)).toBeUndefined();
+  });
+
+  it("removes other bundles' caches not written for a week; keeps this bundle's for other Node versions", () => {
+    const dir = tempDir('hs-cc-');
+    const old = Date.now() / 1000 - 8 * 24 * 3600;
+    const files = { stale: 'aaaaaaaaaaaaaaaa-v18.0.0-x64.v8', recent: 'bbbbbbbbbbbbbbbb-v20.0.0-x64.v8', otherNode: 'feedfacefeedface-v18.0.0-x64.v8', notOurs: 'notes.txt' };
+    for (const f of Object.values(files)) {
+      writeFileSync(path.join(dir, f), 'x');
+      if (f !== files.recent) utimesSync(path.join(dir, f), old, old);
+    }
+    writeCache([dir], name, ['-'], data);
+    expect(readdirSync(dir).sort()).toEqual([files.recent, files.otherNode, name, files.notOurs].sort());
+  });
+});
+
+describe('the bin with its cache', () => {
+  // The report, without the run's duration.
+  const run = (argv: string[], cwd: string, env: Record<string, string>) => {
+    const r = runBin(argv, { cwd, env });
+    return { ...r, stdout: r.stdout.replace(/\d+ ms\)/g, 'N ms)') };
+  };
+  const cacheFile = (dir: string): string => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.v8'));
+    expect(files).toHaveLength(1);
+    return path.join(dir, files[0]!);
+  };
+  const kinds = (file: string): string => readFileSync(file, 'latin1').split('\n')[1]!;
+
+  it('writes it after a run, takes it in the next (same report), and adds the code of a new kind of run', () => {
+    const repo = makeRepo();
+    const token = fakePrivateAppToken(new Rng('code-cache-bin'));
+    repo.commit('first', { 'a.txt': 'a\n' });
+    repo.write({ 'config.env': `HUBSPOT_ACCESS_TOKEN=${token}\n` }).git('add', 'config.env');
+    const dir = path.join(tempDir('hs-cc-bin-'), 'cache');
+    const env = { [CACHE_DIR_ENV]: dir };
+
+    const first = run(['scan', '--staged'], repo.dir, env);
+    expect(first.code, first.stderr).toBe(1);
+    const file = cacheFile(dir);
+    expect(path.basename(file)).toMatch(new RegExp(`^[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+    expect(kinds(file)).toBe('scan --staged');
+    // Our bytecode only: nothing the run read.
+    const bytes = readFileSync(file);
+    expect(bytes.includes(token)).toBe(false);
+    expect(bytes.includes(token.slice(-20))).toBe(false);
+    expect(bytes.includes('config.env')).toBe(false);
+    const written = lstatSync(file).mtimeMs;
+
+    // Taken: a cache V8 rejected would be written again.
+    const second = run(['scan', '--staged'], repo.dir, env);
+    expect(second).toEqual(first);
+    expect(lstatSync(file).mtimeMs).toBe(written);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+
+    const rules = runBin(['rules'], { cwd: repo.dir, env });
+    expect(rules.code, rules.stderr).toBe(0);
+    expect(kinds(file)).toBe('rules,scan --staged');
+    expect(readFileSync(file).length).toBeGreaterThan(bytes.length);
+    expect(run(['scan', '--staged'], repo.dir, env)).toEqual(first);
+  });
+
+  it('a broken cache changes nothing in the run, and is replaced', () => {
+    const repo = makeRepo();
+    repo.commit('first', { 'a.txt': 'a\n' });
+    repo.write({ 'b.txt': 'b\n' }).git('add', 'b.txt');
+    const dir = path.join(tempDir('hs-cc-bin-'), 'cache');
+    const env = { [CACHE_DIR_ENV]: dir };
+    const clean = run(['scan', '--staged'], repo.dir, { [CACHE_DIR_ENV]: 'off' });
+    expect(clean.code, clean.stderr).toBe(0);
+    runBin(['--version'], { cwd: repo.dir, env });
+    const file = cacheFile(dir);
+    const good = readFileSync(file);
+    // Same header and length, V8's data garbled: V8 rejects it.
+    const bad = Buffer.from(good);
+    for (let i = HEADER.length + 8; i < bad.length; i += 7) bad[i] = (bad[i]! + 1) & 0xff;
+    writeFileSync(file, bad);
+    expect(run(['scan', '--staged'], repo.dir, env)).toEqual(clean);
+    const replaced = readFileSync(file);
+    expect(replaced.equals(bad)).toBe(false);
+    expect(kinds(file)).toBe('scan --staged');
+    // Cut short: the same.
+    writeFileSync(file, replaced.subarray(0, replaced.length >> 1));
+    expect(run(['scan', '--staged'], repo.dir, env)).toEqual(clean);
+    expect(readFileSync(file).length).toBeGreaterThan(replaced.length >> 1);
+  });
+
+  it('a run that changes V8 flags (a folder scan with workers) writes none; off writes none', () => {
+    const dir = tempDir('hs-cc-bin-');
+    writeFileSync(path.join(dir, 'notes.txt'), 'nothing secret\n');
+    const cache = path.join(tempDir('hs-cc-bin-'), 'cache');
+    const r = runBin(['scan', '.', '--threads', '1'], { cwd: dir, env: { [CACHE_DIR_ENV]: cache } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]);
+    const off = runBin(['rules'], { cwd: dir, env: { [CACHE_DIR_ENV]: 'off', HOME: dir } });
+    expect(off.code, off.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
+  });
+
+  it('the launcher runs the bundle next to it', () => {
+    expect(readFileSync(BIN, 'utf8')).toContain('main.cjs');
+    expect(existsSync(path.join(path.dirname(BIN), 'main.cjs'))).toBe(true);
+  });
+});
