@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detect } from '../src/core/detect.js';
-import { objectView, recordRange, tableDelimiter, tableView } from '../src/core/tables.js';
+import { isYamlPath, objectView, recordRange, tableDelimiter, tableView, yamlView } from '../src/core/tables.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 import { fakeAll, fakeUuid, Rng } from './helpers/fake-tokens.js';
 
@@ -134,6 +134,42 @@ describe('tables', () => {
     // A value written with escapes maps nowhere one to one: left to the text's own scan.
     expect(objectView(JSON.stringify({ name: 'hubspot_api_key', value: `${t.uuid}/x` }).replace('/', '\\/'))).toBeNull();
     expect(objectView(JSON.stringify({ name: 'hubspot_api_key', value: t.uuid }))!.text).toBe(`hubspot_api_key=${t.uuid}\n`);
+  });
+
+  it('read YAML mappings that pair a name and a value far apart: CloudFormation parameters and secrets, in any order, in every document', () => {
+    const other = fakeAll('yaml-other');
+    expect(['a.yaml', 'B.YML', 'c.yml.txt', 'yaml'].map(isYamlPath)).toEqual([true, true, false, false]);
+    const param = (id: string, name: string, value: string, quote = '') =>
+      [`  ${id}:`, '    Type: AWS::SSM::Parameter', '    Properties:', `      Name: ${name}`, '      Type: String', '      Tier: Standard', '      Description: the key the CRM sync uses', `      Value: ${quote}${value}${quote}`].join('\n');
+    const stack = ['AWSTemplateFormatVersion: "2010-09-09"', 'Resources:', param('HubSpotKey', '/prod/hubspot/apikey', t.uuid!, "'"), param('PostalKey', '/prod/postal/apikey', other.uuid!), ''].join('\n');
+    // Only HubSpot's, at its value: the other service's parameter right after it stays silent.
+    expect(detect({ text: stack, path: 'stack.yaml' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, start: stack.indexOf(t.uuid!), line: 10 }]);
+    // Not a YAML file by name: the text's own scan, where the name is too far from the value.
+    expect(detect({ text: stack, path: 'stack.txt' }, rs)).toEqual([]);
+    // Value before Name, a list item's members, a second document, a Secrets Manager secret's string.
+    const docs = ['kind: List', 'items:', '  - Value: ' + t.uuid, '    Type: SecureString', '    Note: rotated yearly', '    Name: HUBSPOT_API_KEY', '---', 'Resources:', '  S:', '    Type: AWS::SecretsManager::Secret', '    Properties:', '      Name: prod/hubspot-client-secret', '      Description: CRM', `      SecretString: "${other.uuid}"`, ''].join('\n');
+    expect(detect({ text: docs, path: 'x.yml' }, rs)).toMatchObject([
+      { ruleId: 'hubspot-legacy-api-key', secret: t.uuid, line: 3 },
+      { ruleId: 'hubspot-oauth-client-secret', secret: other.uuid, line: 14 },
+    ]);
+    // CloudFormation's short tags: a name built with !Sub, another member's !GetAtt.
+    const tagged = ['Resources:', '  K:', '    Type: AWS::SSM::Parameter', '    Properties:', '      Name: !Sub "/${Env}/hubspot/apikey"', '      Type: String', '      Policies: !GetAtt Role.Arn', '      Description: the key the CRM sync uses', `      Value: ${t.uuid}`, ''].join('\n');
+    expect(detect({ text: tagged, path: 'stack.yaml' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, line: 9 }]);
+    // JSON in a .yaml file is read as JSON.
+    expect(yamlView(JSON.stringify({ name: 'hubspot_api_key', value: t.uuid }))!.text).toBe(`hubspot_api_key=${t.uuid}\n`);
+    // No HubSpot, no name member, a document with errors, an alias bomb: no records.
+    expect(yamlView(stack.replace(/hubspot/gi, 'acme'))).toBeNull();
+    expect(yamlView(stack.replaceAll('Name:', 'Title:'))).toBeNull();
+    expect(yamlView(`${stack}  Broken: [unclosed\n`)).toBeNull();
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(', ')}]`), 'name: hubspot_api_key', `value: ${t.uuid}`].join('\n');
+    expect(yamlView(bomb)).toBeNull();
+    // Over 128 KiB: the parser is not run (the text's own scan is).
+    expect(yamlView(`${stack}#${' '.repeat(128 << 10)}\n`)).toBeNull();
+    expect(yamlView(`${stack}#${' '.repeat(1000)}\n`)).not.toBeNull();
+    // Every value maps back to where it is, for the scan of the file.
+    const view = yamlView(stack)!;
+    expect(view.text.split('\n').sort()).toEqual(['', `/prod/hubspot/apikey=${t.uuid}`, `/prod/postal/apikey=${other.uuid}`]);
+    for (const v of [t.uuid!, other.uuid!]) expect(recordRange(view, view.text.indexOf(v), view.text.indexOf(v) + 36)).toEqual({ start: stack.indexOf(v), end: stack.indexOf(v) + 36 });
   });
 });
 

@@ -7,7 +7,7 @@ import { isDigitCode, randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
-import { objectView, recordRange, tableDelimiter, tableView, type RecordView } from './tables.js';
+import { isYamlPath, objectView, recordRange, tableDelimiter, tableView, yamlView, type RecordView } from './tables.js';
 import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
@@ -657,7 +657,8 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
   const cands = candidates(text, input.bytes, path, ruleset, options);
   if (options.records !== false) {
     const delimiter = tableDelimiter(path);
-    scanRecords(delimiter !== null ? tableView(text, delimiter) : objectView(text), path, ruleset, options, cands);
+    const view = delimiter !== null ? tableView(text, delimiter) : isYamlPath(path) ? yamlView(text) : objectView(text);
+    scanRecords(view, path, ruleset, options, cands);
   }
   if (cands.length === 0) return [];
 

@@ -1,10 +1,11 @@
 /**
  * Records read as names and values. Tables (CSV, TSV): each cell under its column's name; under the
  * header `app,client_id,client_secret`, the row `CRM sync,<uuid>,<uuid>` is read as the lines
- * `app=CRM sync`, `client_id=<uuid>`, `client_secret=<uuid>`. JSON objects that pair a name and a
- * value far apart (objectView). The rules see names and values there; a finding maps back to its
- * cell or value. Pure.
+ * `app=CRM sync`, `client_id=<uuid>`, `client_secret=<uuid>`. JSON objects and YAML mappings that
+ * pair a name and a value far apart (objectView, yamlView). The rules see names and values there; a
+ * finding maps back to its cell or value. Pure.
  */
+import { parseAllDocuments } from 'yaml';
 
 /** Records read as `name=value` lines, and where each value is in the text they come from. */
 export interface RecordView {
@@ -166,11 +167,12 @@ export function recordRange(view: RecordView, start: number, end: number): { sta
 }
 
 /**
- * Members that name a JSON object's value, and members that hold it: Terraform state, CloudFormation,
- * GitHub Actions secrets and variables, Hoppscotch environments (`initialValue`, `currentValue`).
+ * Members that name an object's value, and members that hold it: Terraform state, CloudFormation (an
+ * SSM parameter's `Value`, a Secrets Manager secret's `SecretString`), GitHub Actions secrets and
+ * variables, Hoppscotch environments (`initialValue`, `currentValue`).
  */
 const NAME_MEMBERS = ['name', 'Name', 'secret_name', 'variable_name', 'ParameterName', 'key', 'Key'];
-const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value', 'initialValue', 'currentValue'];
+const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value', 'initialValue', 'currentValue', 'SecretString'];
 /** Texts worth parsing as JSON: they start as JSON does and name HubSpot. */
 const JSON_START = /^\s*[{[]/;
 const HUBSPOT = /hubspot|hapikey|(?<![a-z0-9])hs[_.-]?api/i;
@@ -196,16 +198,66 @@ export function objectView(text: string): RecordView | null {
   } catch {
     return null;
   }
+  return pairRecords([root], (value, nested) => {
+    const quoted = JSON.stringify(value);
+    // A value written with escapes in the text does not map back one to one: left to the text's own scan.
+    if (quoted.length !== value.length + 2) return -1;
+    // In JSON held in a JSON string, its quotes are escaped: a value of token characters is found bare.
+    return nested ? (TOKEN.test(value) ? text.indexOf(value) : -1) : text.indexOf(quoted) + 1;
+  });
+}
+
+/** YAML files, by name. */
+export function isYamlPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
+/** A YAML line that starts a member naming a value (`Name:`, `- name:` …). */
+const YAML_NAME = /^[ \t]*(?:-[ \t]+)?["']?(?:name|Name|secret_name|variable_name|ParameterName|key|Key)["']?[ \t]*:/m;
+/** A YAML line with a member holding a secret-shaped value (WORTH) on that line. */
+const YAML_VALUE = /^[ \t]*(?:-[ \t]+)?["']?(?:value|Value|plaintext_value|secret_value|initialValue|currentValue|SecretString)["']?[ \t]*:[^\n]*?(?:[0-9a-f]{8}-[0-9a-f]{4}-|[a-z]{2}\d{1,2}-[0-9a-f]{4}-|[A-Za-z0-9+/_-]{40})/im;
+/**
+ * YAML parsed at most: a bigger file is left to its text's own scan. The parser (the `yaml` package,
+ * which reads CloudFormation's `!Ref` / `!Sub` tags as plain values where others fail) takes ~1 ms per
+ * KB of dense name / value entries, so only a file with such a pair (YAML_NAME, YAML_VALUE) is parsed.
+ */
+const MAX_YAML = 128 << 10;
+
+/**
+ * objectView for YAML: the mappings of every document that pair a name and a value, a record each: a
+ * CloudFormation SSM parameter (`Name: /prod/hubspot/apikey`, then `Type`, `Tier`, a description,
+ * then `Value`), a Secrets Manager secret (`Name`, `SecretString`), a list of `name` / `value`
+ * entries. JSON is read as JSON. Null when the text is over MAX_YAML, does not name HubSpot, a name
+ * member and a member with a secret-shaped value, or no pair has a secret-shaped value of token
+ * characters (each maps to its first place in the text); a document YAML finds errors in is not read.
+ */
+export function yamlView(text: string): RecordView | null {
+  if (JSON_START.test(text)) return objectView(text);
+  if (text.length > MAX_YAML || !HUBSPOT.test(text) || !YAML_NAME.test(text) || !YAML_VALUE.test(text)) return null;
+  const roots: unknown[] = [];
+  try {
+    for (const doc of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false })) {
+      if (doc.errors.length === 0) roots.push(doc.toJS({ maxAliasCount: 100 }));
+    }
+  } catch {
+    // An alias bomb, or input the parser does not take: left to the text's own scan.
+    return null;
+  }
+  return pairRecords(roots, (value) => (TOKEN.test(value) ? text.indexOf(value) : -1));
+}
+
+/**
+ * The objects under `roots` that pair a name and a value (NAME_MEMBERS, VALUE_MEMBERS; a Postman auth
+ * block's entries), as records. `locate` gives where a value is in the text (-1: it cannot be mapped
+ * back); `nested` is true for JSON read from a JSON string, which is read one level deep.
+ */
+function pairRecords(roots: unknown[], locate: (value: string, nested: boolean) => number): RecordView | null {
   const records = new Records();
   /** How deep in JSON held in JSON strings the walk is (one level is read). */
   let nested = 0;
   const add = (name: string, value: string): void => {
     if (!WORTH.test(value) || name.length > 256) return;
-    const quoted = JSON.stringify(value);
-    // A value written with escapes in the text does not map back one to one: left to the text's own scan.
-    if (quoted.length !== value.length + 2) return;
-    // In JSON held in a JSON string, its quotes are escaped: a value of token characters is found bare.
-    const from = nested === 0 ? text.indexOf(quoted) + 1 : TOKEN.test(value) ? text.indexOf(value) : -1;
+    const from = locate(value, nested === 1);
     if (from <= 0) return;
     records.record();
     // A version after a name (`/prod/hubspot/apikey/v2`, `HUBSPOT_CLIENT_SECRET_V2`) names the same thing.
@@ -215,7 +267,7 @@ export function objectView(text: string): RecordView | null {
     for (const m of members) if (typeof o[m] === 'string') return o[m];
     return undefined;
   };
-  const stack: unknown[] = [root];
+  const stack: unknown[] = [...roots];
   const inner: unknown[] = [];
   for (;;) {
     if (stack.length === 0) {
