@@ -107,6 +107,16 @@ describe('tables', () => {
     // CloudFormation with Value before Name (as CDK writes it), right before another service's parameter: only HubSpot's.
     const cfn = JSON.stringify({ Resources: { A: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: t.uuid, Name: '/prod/HUBSPOT_API_KEY' } }, B: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: other.uuid, Name: '/prod/POSTAL_API_KEY' } } } }, null, 2);
     expect(detect({ text: cfn, path: 'stack.template.json' }, rs)).toMatchObject([{ secret: t.uuid }]);
+    // A Secrets Manager secret's version in Terraform state: named by its secret's ARN.
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/HUBSPOT_API_KEY-AbCdEf';
+    const version = JSON.stringify({ version: 4, resources: [{ type: 'aws_secretsmanager_secret_version', name: 'crm', instances: [{ attributes: { arn, id: `${arn}|${other.uuid}`, secret_binary: '', secret_id: arn, secret_string: t.uuid, version_id: other.uuid, version_stages: ['AWSCURRENT'] } }] }] }, null, 2);
+    expect(detect({ text: version, path: 'terraform.tfstate' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, start: version.indexOf(t.uuid!) }]);
+    expect(detect({ text: version.replaceAll('HUBSPOT_API_KEY', 'POSTAL_API_KEY').replace('"crm"', '"hubspot"'), path: 'terraform.tfstate' }, rs)).toEqual([]);
+    // A name CloudFormation's Fn::Sub builds, as a string or [text, variables].
+    for (const name of [{ 'Fn::Sub': '/${Env}/hubspot/apikey' }, { 'Fn::Sub': ['/${Env}/hubspot/${Key}', { Key: 'apikey' }] }]) {
+      const sub = JSON.stringify({ Resources: { A: { Type: 'AWS::SSM::Parameter', Properties: { Name: name, Type: 'String', Tier: 'Standard', Description: 'the key the CRM sync uses', Value: t.uuid } } } }, null, 2);
+      expect(detect({ text: sub, path: 'params.template.json' }, rs), JSON.stringify(name)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid }]);
+    }
     // A GitHub Actions secret: plaintext_value, then secret_name.
     const gh = JSON.stringify({ resources: [{ type: 'github_actions_secret', instances: [{ attributes: { plaintext_value: t.uuid, repository: 'crm', secret_name: 'HUBSPOT_CLIENT_SECRET' } }] }] });
     expect(detect({ text: gh, path: 'terraform.tfstate' }, rs)).toMatchObject([{ ruleId: 'hubspot-oauth-client-secret', secret: t.uuid }]);

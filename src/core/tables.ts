@@ -168,11 +168,13 @@ export function recordRange(view: RecordView, start: number, end: number): { sta
 
 /**
  * Members that name an object's value, and members that hold it: Terraform state, CloudFormation (an
- * SSM parameter's `Value`, a Secrets Manager secret's `SecretString`), GitHub Actions secrets and
+ * SSM parameter's `Value`, a Secrets Manager secret's `SecretString`; a name may be built by
+ * `Fn::Sub`), a Secrets Manager secret's version in Terraform state (`secret_string`, named by its
+ * `secret_id`'s ARN), GitHub Actions secrets and
  * variables, Hoppscotch environments (`initialValue`, `currentValue`).
  */
-const NAME_MEMBERS = ['name', 'Name', 'secret_name', 'variable_name', 'ParameterName', 'key', 'Key'];
-const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value', 'initialValue', 'currentValue', 'SecretString'];
+const NAME_MEMBERS = ['name', 'Name', 'secret_name', 'variable_name', 'ParameterName', 'key', 'Key', 'secret_id'];
+const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value', 'initialValue', 'currentValue', 'SecretString', 'secret_string'];
 /** Texts worth parsing as JSON: they start as JSON does and name HubSpot. */
 const JSON_START = /^\s*[{[]/;
 const HUBSPOT = /hubspot|hapikey|(?<![a-z0-9])hs[_.-]?api/i;
@@ -246,6 +248,29 @@ export function yamlView(text: string): RecordView | null {
   return pairRecords(roots, (value) => (TOKEN.test(value) ? text.indexOf(value) : -1));
 }
 
+const stringOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * A name as written (a Secrets Manager secret's ARN: the secret's name), or as CloudFormation's Fn::Sub builds it: `{"Fn::Sub": "/${Env}/hubspot/apikey"}`,
+ * or `[text, variables]`, where each variable given as a string is put in.
+ */
+function nameOf(v: unknown): string | undefined {
+  // A Secrets Manager secret's ARN: its name, then a dash and six random characters.
+  if (typeof v === 'string') return SECRET_ARN.exec(v)?.[1] ?? v;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const sub = (v as Record<string, unknown>)['Fn::Sub'];
+  if (typeof sub === 'string') return sub;
+  if (!Array.isArray(sub) || typeof sub[0] !== 'string') return undefined;
+  const vars: unknown = sub[1];
+  if (vars === null || typeof vars !== 'object') return sub[0];
+  return sub[0].replace(/\$\{([\w.:-]+)\}/g, (all, name: string) => {
+    const value = (vars as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value : all;
+  });
+}
+
 /**
  * The objects under `roots` that pair a name and a value (NAME_MEMBERS, VALUE_MEMBERS; a Postman auth
  * block's entries), as records. `locate` gives where a value is in the text (-1: it cannot be mapped
@@ -263,8 +288,11 @@ function pairRecords(roots: unknown[], locate: (value: string, nested: boolean) 
     // A version after a name (`/prod/hubspot/apikey/v2`, `HUBSPOT_CLIENT_SECRET_V2`) names the same thing.
     records.line(name.replace(VERSION, ''), value, from);
   };
-  const pick = (o: Record<string, unknown>, members: readonly string[]): string | undefined => {
-    for (const m of members) if (typeof o[m] === 'string') return o[m];
+  const pick = (o: Record<string, unknown>, members: readonly string[], of: (v: unknown) => string | undefined): string | undefined => {
+    for (const m of members) {
+      const v = of(o[m]);
+      if (v !== undefined) return v;
+    }
     return undefined;
   };
   const stack: unknown[] = [...roots];
@@ -299,8 +327,8 @@ function pairRecords(roots: unknown[], locate: (value: string, nested: boolean) 
       if (name !== undefined && value !== undefined) add(name, value);
     } else if (node !== null && typeof node === 'object') {
       const o = node as Record<string, unknown>;
-      const name = pick(o, NAME_MEMBERS);
-      const value = pick(o, VALUE_MEMBERS);
+      const name = pick(o, NAME_MEMBERS, nameOf);
+      const value = pick(o, VALUE_MEMBERS, stringOf);
       if (name !== undefined && value !== undefined) add(name, value);
       for (const k in o) stack.push(o[k]);
     }
