@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CACHE_DIR_ENV, cacheDirs, cacheName, readCache, runKind, writeCache } from '../src/code-cache.js';
+import { CACHE_DIR_ENV, cacheDirs, cacheName, checksum, readCache, runKind, writeCache } from '../src/code-cache.js';
 import { BIN, runBin } from './helpers/cli.js';
 import { fakePrivateAppToken, Rng } from './helpers/fake-tokens.js';
 import { makeRepo } from './helpers/git.js';
@@ -96,12 +96,28 @@ describe('reading and writing it', () => {
     expect(readCache([linkedDir], name)).toBeUndefined();
   });
 
-  it('ignores a file that is not one of its caches', () => {
+  it('ignores a file that is not one of its caches, or whose data does not match its checksum', () => {
     const dir = tempDir('hs-cc-');
     writeFileSync(path.join(dir, name), 'something else\n');
     expect(readCache([dir], name)).toBeUndefined();
     writeFileSync(path.join(dir, name), HEADER);
     expect(readCache([dir], name)).toBeUndefined();
+    writeCache([dir], name, ['-'], data);
+    const good = readFileSync(path.join(dir, name));
+    for (let bit = 0; bit < 8 * data.length; bit++) {
+      const bad = Buffer.from(good);
+      bad[good.length - data.length + (bit >> 3)]! ^= 1 << (bit & 7);
+      writeFileSync(path.join(dir, name), bad);
+      expect(readCache([dir], name), `bit ${bit}`).toBeUndefined();
+    }
+    // Either checksum reads back (SHA-256 where zlib has no CRC-32: Node before 20.15).
+    for (const kind of ['crc32', 'sha256']) {
+      const sum = checksum(data, kind);
+      if (sum === undefined) continue;
+      writeFileSync(path.join(dir, name), Buffer.concat([Buffer.from(`${HEADER}${sum} -\n`), data]));
+      expect(readCache([dir], name)?.data, kind).toEqual(data);
+    }
+    expect(checksum(data, 'md5')).toBeUndefined();
   });
 
   it("removes other bundles' caches not written for a week; keeps this bundle's for other Node versions", () => {
@@ -128,7 +144,7 @@ describe('the bin with its cache', () => {
     expect(files).toHaveLength(1);
     return path.join(dir, files[0]!);
   };
-  const kinds = (file: string): string => readFileSync(file, 'latin1').split('\n')[1]!;
+  const kinds = (file: string): string => readFileSync(file, 'latin1').split('\n')[1]!.replace(/^\S+ /, '');
 
   it('writes it after a run, takes it in the next (same report), and adds the code of a new kind of run', () => {
     const repo = makeRepo();
@@ -179,9 +195,18 @@ describe('the bin with its cache', () => {
     for (let i = HEADER.length + 8; i < bad.length; i += 7) bad[i] = (bad[i]! + 1) & 0xff;
     writeFileSync(file, bad);
     expect(run(['scan', '--staged'], repo.dir, env)).toEqual(clean);
-    const replaced = readFileSync(file);
-    expect(replaced.equals(bad)).toBe(false);
+    expect(readFileSync(file).equals(bad)).toBe(false);
     expect(kinds(file)).toBe('scan --staged');
+    // One bit flipped in V8's data (V8 itself would run it): the same, and replaced.
+    for (const at of [0.1, 0.5, 0.9]) {
+      const good2 = readFileSync(file);
+      const flipped = Buffer.from(good2);
+      flipped[Math.floor(good2.length * at)]! ^= 4;
+      writeFileSync(file, flipped);
+      expect(run(['scan', '--staged'], repo.dir, env), `flipped at ${at}`).toEqual(clean);
+      expect(readFileSync(file).equals(flipped), `flipped at ${at}`).toBe(false);
+    }
+    const replaced = readFileSync(file);
     // Cut short: the same.
     writeFileSync(file, replaced.subarray(0, replaced.length >> 1));
     expect(run(['scan', '--staged'], repo.dir, env)).toEqual(clean);
