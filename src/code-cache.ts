@@ -19,7 +19,7 @@
  * what it compiled added: a cache first written by `--version` does not leave the hook compiling its
  * own code at every commit.
  */
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -35,12 +35,14 @@ const STALE_MS = 7 * 24 * 3600_000;
 /**
  * The folders the cache of the bundle at `bundleFile` (`<package>/dist/main.cjs`) may live in, best
  * first: `<node_modules>/.cache/hubspot-secrets` for an installed package (or `<package>/node_modules/…`
- * for a checkout), then the user's cache folder. None when it is off.
+ * for a checkout), then the user's cache folder. None when it is off. A folder named by a relative
+ * path is not used: it would be in the folder the tool runs in, a checkout whose author could have
+ * put a cache there (code this tool would run).
  */
 export function cacheDirs(bundleFile: string, env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean): string[] {
   const given = env[CACHE_DIR_ENV];
-  if (given === 'off') return [];
-  if (given) return [path.resolve(given)];
+  if (given?.toLowerCase() === 'off') return [];
+  if (given && path.isAbsolute(given)) return [path.normalize(given)];
   const dirs: string[] = [];
   const pkg = path.dirname(path.dirname(bundleFile));
   const above = path.dirname(pkg);
@@ -51,9 +53,23 @@ export function cacheDirs(bundleFile: string, env: Readonly<Record<string, strin
   return dirs;
 }
 
-/** The cache file's name for a bundle whose content hash is `hash`, under this Node and CPU. */
-export function cacheName(hash: string): string {
-  return `${hash}-${process.version}-${process.arch}${SUFFIX}`;
+/** A cache's name: `<bundle hash>-<Node version>-<CPU>[-<flags' hash>].v8` (pruned only if it is one). */
+const NAME = /^[0-9a-f]{16}-v\d+\.\d+\.\d+-[a-z0-9]+(?:-[0-9a-f]{8})?\.v8$/;
+
+/**
+ * The cache file's name for a bundle whose content hash is `hash`, under this Node, CPU and the V8
+ * flags Node was started with (`node --stack-size=…`, `NODE_OPTIONS`): V8 rejects a cache made under
+ * other flags, so runs with and without them keep one each instead of replacing each other's.
+ */
+export function cacheName(hash: string, flags = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].join(' ').trim()): string {
+  return `${hash}-${process.version}-${process.arch}${flags ? `-${fnv(flags)}` : ''}${SUFFIX}`;
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits. */
+function fnv(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 const HOOK_STEPS = new Set(['install', 'uninstall', 'run']);
@@ -112,13 +128,18 @@ export interface Cached {
 /** The first cache named `name` in `dirs` that may be trusted and is well formed, or undefined. */
 export function readCache(dirs: readonly string[], name: string): Cached | undefined {
   for (const dir of dirs) {
-    const file = path.join(dir, name);
-    if (!trusted(dir, 'dir') || !trusted(file, 'file')) continue;
+    if (!trusted(dir, 'dir')) continue;
     let bytes: Buffer;
+    let fd: number | undefined;
     try {
-      bytes = readFileSync(file);
+      // The file as opened (never through a symbolic link) is the one checked and read.
+      fd = openSync(path.join(dir, name), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      if (!ownedAndPrivate(fstatSync(fd), 'file')) continue;
+      bytes = readFileSync(fd);
     } catch {
       continue;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
     const end = bytes.indexOf(10, MAGIC.length);
     if (end < 0 || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) continue;
@@ -165,7 +186,7 @@ function prune(dir: string, keep: string): void {
   const hash = keep.slice(0, keep.indexOf('-') + 1);
   try {
     for (const other of readdirSync(dir)) {
-      if (!other.endsWith(SUFFIX) || other.startsWith(hash)) continue;
+      if (!NAME.test(other) || other.startsWith(hash)) continue;
       const file = path.join(dir, other);
       if (Date.now() - lstatSync(file).mtimeMs > STALE_MS) unlinkSync(file);
     }

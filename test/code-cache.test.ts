@@ -1,5 +1,5 @@
 /** V8's code cache for the bundled CLI (src/code-cache.ts, src/launch.ts). */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CACHE_DIR_ENV, cacheDirs, cacheName, checksum, readCache, runKind, writeCache } from '../src/code-cache.js';
@@ -28,10 +28,16 @@ describe('where the cache lives', () => {
     expect(cacheDirs(bundle, {}, none)).toEqual([]);
     expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '/tmp/c', HOME: '/home/me' }, none)).toEqual(['/tmp/c']);
     expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: 'off', HOME: '/home/me' }, () => true)).toEqual([]);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: 'OFF', HOME: '/home/me' }, () => true)).toEqual([]);
+    // A relative folder would be in the checkout being scanned (whose author could plant a cache): not used.
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '.hs-cache', HOME: '/home/me' }, none)).toEqual(['/home/me/.cache/hubspot-secrets']);
   });
 
-  it('one file per bundle, Node version and CPU', () => {
-    expect(cacheName('0123456789abcdef')).toBe(`0123456789abcdef-${process.version}-${process.arch}.v8`);
+  it('one file per bundle, Node version, CPU and the flags Node was started with', () => {
+    expect(cacheName('0123456789abcdef', '')).toBe(`0123456789abcdef-${process.version}-${process.arch}.v8`);
+    const a = cacheName('0123456789abcdef', '--max-old-space-size=4096');
+    expect(a).toMatch(new RegExp(`^0123456789abcdef-${process.version.replace(/\./g, '\\.')}-${process.arch}-[0-9a-f]{8}\\.v8$`));
+    expect(cacheName('0123456789abcdef', '--stack-trace-limit=50')).not.toBe(a);
   });
 
   it('the kind of run: what code it compiles', () => {
@@ -123,13 +129,13 @@ describe('reading and writing it', () => {
   it("removes other bundles' caches not written for a week; keeps this bundle's for other Node versions", () => {
     const dir = tempDir('hs-cc-');
     const old = Date.now() / 1000 - 8 * 24 * 3600;
-    const files = { stale: 'aaaaaaaaaaaaaaaa-v18.0.0-x64.v8', recent: 'bbbbbbbbbbbbbbbb-v20.0.0-x64.v8', otherNode: 'feedfacefeedface-v18.0.0-x64.v8', notOurs: 'notes.txt' };
+    const files = { stale: 'aaaaaaaaaaaaaaaa-v18.0.0-x64.v8', staleFlags: 'cccccccccccccccc-v18.0.0-arm64-0badf00d.v8', recent: 'bbbbbbbbbbbbbbbb-v20.0.0-x64.v8', otherNode: 'feedfacefeedface-v18.0.0-x64.v8', notOurs: 'notes.txt', otherTool: 'snapshot.v8' };
     for (const f of Object.values(files)) {
       writeFileSync(path.join(dir, f), 'x');
       if (f !== files.recent) utimesSync(path.join(dir, f), old, old);
     }
     writeCache([dir], name, ['-'], data);
-    expect(readdirSync(dir).sort()).toEqual([files.recent, files.otherNode, name, files.notOurs].sort());
+    expect(readdirSync(dir).sort()).toEqual([files.recent, files.otherNode, name, files.notOurs, files.otherTool].sort());
   });
 });
 
@@ -172,6 +178,12 @@ describe('the bin with its cache', () => {
     expect(lstatSync(file).mtimeMs).toBe(written);
     expect(readFileSync(file).equals(bytes)).toBe(true);
 
+    // Node started with other V8 flags: a cache of its own, the first one untouched.
+    expect(run(['scan', '--staged'], repo.dir, { ...env, NODE_OPTIONS: '--stack-trace-limit=50' })).toEqual(first);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.v8'))).toHaveLength(2);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    rmSync(path.join(dir, readdirSync(dir).find((f) => f.endsWith('.v8') && f !== path.basename(file))!));
+
     const rules = runBin(['rules'], { cwd: repo.dir, env });
     expect(rules.code, rules.stderr).toBe(0);
     expect(kinds(file)).toBe('rules,scan --staged');
@@ -211,6 +223,29 @@ describe('the bin with its cache', () => {
     writeFileSync(file, replaced.subarray(0, replaced.length >> 1));
     expect(run(['scan', '--staged'], repo.dir, env)).toEqual(clean);
     expect(readFileSync(file).length).toBeGreaterThan(replaced.length >> 1);
+  });
+
+  it('a relative HUBSPOT_SECRETS_CACHE_DIR is not used: a cache planted in the checkout is never read, none is written there', () => {
+    const repo = makeRepo();
+    repo.commit('first', { 'a.txt': 'a\n' });
+    repo.write({ 'b.txt': 'b\n' }).git('add', 'b.txt');
+    const home = tempDir('hs-cc-home-');
+    const clean = run(['scan', '--staged'], repo.dir, { [CACHE_DIR_ENV]: 'off' });
+    // A planted cache (here: the real one, garbled; a forged one would be code the tool runs).
+    const own = path.join(home, 'own');
+    run(['scan', '--staged'], repo.dir, { [CACHE_DIR_ENV]: own });
+    const planted = path.join(repo.dir, '.hs-cache');
+    mkdirSync(planted, { mode: 0o700 });
+    const f = readdirSync(own)[0]!;
+    writeFileSync(path.join(planted, f), readFileSync(path.join(own, f)), { mode: 0o600 });
+    const before = readFileSync(path.join(planted, f));
+    expect(run(['scan', '--staged'], repo.dir, { [CACHE_DIR_ENV]: '.hs-cache', HOME: home })).toEqual(clean);
+    // Had it been used, a run of a kind it does not hold (rules) would have rewritten it.
+    expect(runBin(['rules'], { cwd: repo.dir, env: { [CACHE_DIR_ENV]: '.hs-cache', HOME: home } }).code).toBe(0);
+    expect(readFileSync(path.join(planted, f)).equals(before)).toBe(true);
+    expect(readdirSync(planted)).toEqual([f]);
+    expect(runBin(['rules'], { cwd: repo.dir, env: { [CACHE_DIR_ENV]: planted, HOME: home } }).code).toBe(0);
+    expect(readFileSync(path.join(planted, f)).equals(before)).toBe(false);
   });
 
   it('a run that changes V8 flags (a folder scan with workers) writes none; off writes none', () => {
