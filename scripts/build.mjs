@@ -53,20 +53,15 @@ const yargsShims = {
 
 rmSync(outdir, { recursive: true, force: true });
 const define = { __HUBSPOT_SECRETS_VERSION__: JSON.stringify(version), __HUBSPOT_SECRETS_RULE_FACTS__: JSON.stringify(facts) };
+/** What every bundle is built with. */
+const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', minify: true, legalComments: 'linked', sourcemap: false, logLevel: 'warning' };
 await build({
-  absWorkingDir: root,
+  ...common,
   entryPoints,
   outdir,
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
-  minify: true,
-  legalComments: 'linked',
-  sourcemap: false,
-  logLevel: 'warning',
   define,
   plugins: [yargsShims],
   banner,
@@ -74,17 +69,10 @@ await build({
 
 const main = path.join(outdir, 'main.cjs');
 await build({
-  absWorkingDir: root,
+  ...common,
   entryPoints: [path.join(root, 'src/bin.ts')],
   outfile: main,
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  legalComments: 'linked',
-  sourcemap: false,
-  logLevel: 'warning',
   // import.meta.url in a classic script: the bundle's own file URL.
   define: { ...define, 'import.meta.url': '__hsImportMetaUrl' },
   banner: { js: 'var __hsImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -94,16 +82,9 @@ await build({
 // The launcher names its code cache after the bundle's content (src/code-cache.ts).
 const bundleHash = createHash('sha256').update(readFileSync(main)).digest('hex').slice(0, 16);
 await build({
-  absWorkingDir: root,
+  ...common,
   entryPoints: { cli: path.join(root, 'src/launch.ts') },
   outdir,
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  legalComments: 'linked',
-  sourcemap: false,
-  logLevel: 'warning',
   define: { __HUBSPOT_SECRETS_BUNDLE_HASH__: JSON.stringify(bundleHash) },
 });
