@@ -26,17 +26,30 @@ const bundle = fileURLToPath(new URL('./main.cjs', import.meta.url));
 const dirs = cacheDirs(bundle, process.env, existsSync);
 const name = cacheName(__HUBSPOT_SECRETS_BUNDLE_HASH__);
 const cached = dirs.length === 0 ? undefined : readCache(dirs, name);
-// The bundle as Node's CommonJS loader would run it: a function of the module's variables.
-const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n})`;
-const script = new Script(source, { filename: bundle, cachedData: cached?.data });
+let script: Script | undefined;
 const mod = { exports: {} as Bundle };
-(script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle));
+try {
+  // The bundle as Node's CommonJS loader would run it: a function of the module's variables.
+  const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n})`;
+  script = new Script(source, { filename: bundle, cachedData: cached?.data });
+  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle));
+} catch (err) {
+  // Fail closed, with the error exit code (not Node's 1, which a hook would read as findings).
+  const why = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.stack : String(err));
+  process.stderr.write(`hubspot-secrets: internal error: cannot load ${bundle}: ${why}; nothing may be concluded from this run.\n`);
+  process.exit(2);
+}
+const loaded = script;
 mod.exports.run((cacheable) => {
   // After the run, so the cache holds the functions it compiled; not when the run changed V8's flags
   // (V8 would reject that cache in a run that does not).
   if (dirs.length === 0 || !cacheable) return;
   const kind = runKind(process.argv.slice(2));
-  const taken = cached !== undefined && script.cachedDataRejected === false;
+  const taken = cached !== undefined && loaded.cachedDataRejected === false;
   if (taken && cached.kinds.includes(kind)) return;
-  writeCache(taken ? [cached.dir, ...dirs] : dirs, name, taken ? [...cached.kinds, kind] : [kind], script.createCachedData());
+  try {
+    writeCache(taken ? [cached.dir, ...dirs] : dirs, name, taken ? [...cached.kinds, kind] : [kind], loaded.createCachedData());
+  } catch {
+    // A cache only saves time: the run's verdict stands.
+  }
 });

@@ -1,5 +1,6 @@
 /** V8's code cache for the bundled CLI (src/code-cache.ts, src/launch.ts). */
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CACHE_DIR_ENV, cacheDirs, cacheName, checksum, readCache, runKind, writeCache } from '../src/code-cache.js';
@@ -260,8 +261,18 @@ describe('the bin with its cache', () => {
     expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
 
-  it('the launcher runs the bundle next to it', () => {
+  it('the launcher runs the bundle next to it; without it, or with a broken one, exit 2 naming it (not 1: findings)', () => {
     expect(readFileSync(BIN, 'utf8')).toContain('main.cjs');
     expect(existsSync(path.join(path.dirname(BIN), 'main.cjs'))).toBe(true);
+    const dist = path.join(tempDir('hs-cc-launch-'), 'dist');
+    mkdirSync(dist);
+    writeFileSync(path.join(dist, 'cli.js'), readFileSync(BIN));
+    const bundle = path.join(dist, 'main.cjs');
+    for (const content of [undefined, 'module.exports = (;\n']) {
+      if (content !== undefined) writeFileSync(bundle, content);
+      const r = spawnSync(process.execPath, [path.join(dist, 'cli.js'), 'scan', '-'], { input: 'x', encoding: 'utf8', env: { ...process.env, [CACHE_DIR_ENV]: 'off' } });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`hubspot-secrets: internal error: cannot load ${bundle}`);
+    }
   });
 });
