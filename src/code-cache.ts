@@ -132,8 +132,9 @@ export function readCache(dirs: readonly string[], name: string): Cached | undef
     let bytes: Buffer;
     let fd: number | undefined;
     try {
-      // The file as opened (never through a symbolic link) is the one checked and read.
-      fd = openSync(path.join(dir, name), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+      // The file as opened (never through a symbolic link; a FIFO does not block the open) is the one
+      // checked and read.
+      fd = openSync(path.join(dir, name), constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
       if (!ownedAndPrivate(fstatSync(fd), 'file')) continue;
       bytes = readFileSync(fd);
     } catch {

@@ -101,6 +101,7 @@ describe('reading and writing it', () => {
     const linkedDir = path.join(root, 'linked-dir');
     symlinkSync(open, linkedDir);
     expect(readCache([linkedDir], name)).toBeUndefined();
+
   });
 
   it('ignores a file that is not one of its caches, or whose data does not match its checksum', () => {
@@ -220,6 +221,15 @@ describe('the bin with its cache', () => {
       expect(readFileSync(file).equals(flipped), `flipped at ${at}`).toBe(false);
     }
     const replaced = readFileSync(file);
+    // A FIFO in its place: not a file, and the bin never waits for a writer (a child: a blocked open
+    // would hang this test's thread).
+    const cut = readFileSync(file);
+    rmSync(file);
+    expect(spawnSync('mkfifo', ['-m', '600', file]).status).toBe(0);
+    const viaFifo = spawnSync(process.execPath, [BIN, 'scan', '--staged'], { cwd: repo.dir, env: { PATH: process.env['PATH'], [CACHE_DIR_ENV]: dir }, encoding: 'utf8', timeout: 20_000 });
+    expect(viaFifo.status, viaFifo.stderr).toBe(0);
+    expect(lstatSync(file).isFile()).toBe(true);
+    writeFileSync(file, cut);
     // Cut short: the same.
     writeFileSync(file, replaced.subarray(0, replaced.length >> 1));
     expect(run(['scan', '--staged'], repo.dir, env)).toEqual(clean);
