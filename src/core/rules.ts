@@ -43,9 +43,10 @@ export const MACROS: Readonly<Record<string, string>> = {
     '$(?<=(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|keycloak|cognito|onelogin|fusionauth|clerk|workos|stytch|authentik|zitadel|pingidentity|pingone|gitea|spotify|strava|fitbit|yahoo|apple|amazon|opsgenie|wix|pendo|new[_.-]?relic|pagerduty|bugsnag|rollbar|honeybadger|logrocket|fullstory|hotjar|launchdarkly|optimizely|posthog|rudderstack|twitch|reddit|pinterest|tiktok|instagram|webflow|bigcommerce|magento|woocommerce|recurly|chargebee|paddle|gocardless|plaid|adyen|mollie|razorpay|coinbase|mailjet|sparkpost|mandrill|brevo|sendinblue|customerio|typeform|jotform|surveymonkey|eventbrite|clearbit|zoominfo|segment|sentry|(?<!arn:)aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase)(?:["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100})?)?|\\\\{0,7}";a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}|[_.-](?:(?![^a-z0-9_.\\r\\n-]["\']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["\']?value["\']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?))',
   /**
    * A `hubspot` section's opening, up to its first key: `hubspot:` then a line break (YAML),
-   * `[hubspot]` (INI), `"hubspot": {` (JSON), `'hubspot' => [` (PHP), on one line or before the next.
+   * `[hubspot]` (INI), `"hubspot": {` (JSON), `'hubspot' => [` (PHP), on one line or before the next,
+   * or PHP-serialized (`s:7:"hubspot";a:2:{s:3:"`, its quotes escaped once in an SQL dump).
    */
-  section: 'hubspot["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?',
+  section: 'hubspot(?:\\\\?";a:\\d{1,5}:\\{s:\\d{1,5}:\\\\?"|["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?)',
   /**
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, `{`, a space (CLI flags), a type
    * annotation (`X: string = …`, `X: &'static str = …`, Go's `var X string = …`), a fallback after
@@ -60,10 +61,11 @@ export const MACROS: Readonly<Record<string, string>> = {
    * Postman environments, ECS task definitions, Azure app settings), an XML one (`key="X" value=…`:
    * web.config), a CLI's value flag after the name (`gh secret set X --body …`, `-b`, `aws ssm
    * put-parameter --name X --value …`), a Markdown table's next cell (`| X | … |`), or a PHP-serialized
-   * string's (`s:7:"hapikey";s:36:"…"`: WordPress options, also inside an SQL dump's escaped string).
+   * string's (`s:7:"hapikey";s:36:"…"`: WordPress options, also inside an SQL dump's escaped string
+   * or a CSV cell's doubled quotes: `wp option list --format=csv`).
    */
   assign:
-    '(?:(?:&quot;|\\\\{0,7}["\'`\\])}](?:\\\\{0,7}["\'`\\])}])?)?(?:[ \\t]{0,40}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,40}|[ \\t]{1,40})(?:[@rbuf]{0,2}\\\\{0,7}["\'`](?:\\\\{0,7}["\'`])?|\\[|&quot;)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbuf]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|\\\\?";s:\\d{1,5}:\\\\?")',
+    '(?:(?:&quot;|\\\\{0,7}["\'`\\])}](?:\\\\{0,7}["\'`\\])}])?)?(?:[ \\t]{0,40}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,40}|[ \\t]{1,40})(?:[@rbuf]{0,2}\\\\{0,7}["\'`](?:\\\\{0,7}["\'`])?|\\[|&quot;)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbuf]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|(?:""|\\\\?");s:\\d{1,5}:(?:""|\\\\?"))',
 };
 
 const MACRO_RE = /\{\{([a-z]+)\}\}/g;
