@@ -19,7 +19,7 @@
  * what it compiled added: a cache first written by `--version` does not leave the hook compiling its
  * own code at every commit.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -36,13 +36,13 @@ const STALE_MS = 7 * 24 * 3600_000;
  * The folders the cache of the bundle at `bundleFile` (`<package>/dist/main.cjs`) may live in, best
  * first: `<node_modules>/.cache/hubspot-secrets` for an installed package (or `<package>/node_modules/…`
  * for a checkout), then the user's cache folder. None when it is off. A folder named by a relative
- * path is not used: it would be in the folder the tool runs in, a checkout whose author could have
- * put a cache there (code this tool would run).
+ * path, or inside the folder the tool runs in (`cwd`), is not used: it would be in the checkout being
+ * scanned, whose author could have put a cache there (code this tool would run).
  */
-export function cacheDirs(bundleFile: string, env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean): string[] {
+export function cacheDirs(bundleFile: string, env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean, cwd: string): string[] {
   const given = env[CACHE_DIR_ENV];
   if (given?.toLowerCase() === 'off') return [];
-  if (given && path.isAbsolute(given)) return [path.normalize(given)];
+  if (given && path.isAbsolute(given) && !within(real(cwd), real(given))) return [path.normalize(given)];
   const dirs: string[] = [];
   const pkg = path.dirname(path.dirname(bundleFile));
   const above = path.dirname(pkg);
@@ -51,6 +51,22 @@ export function cacheDirs(bundleFile: string, env: Readonly<Record<string, strin
   const user = process.platform === 'win32' ? env['LOCALAPPDATA'] : env['XDG_CACHE_HOME'] || (env['HOME'] && path.join(env['HOME'], '.cache'));
   if (user && path.isAbsolute(user)) dirs.push(path.join(user, 'hubspot-secrets'));
   return dirs;
+}
+
+/** `p` with its symbolic links resolved, as far as it exists. */
+function real(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    const up = path.dirname(p);
+    return up === p ? p : path.join(real(up), path.basename(p));
+  }
+}
+
+/** Whether `p` is `dir` or inside it. */
+function within(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** A cache's name: `<bundle hash>-<Node version>-<CPU>[-<flags' hash>].v8` (pruned only if it is one). */

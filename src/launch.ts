@@ -23,7 +23,7 @@ interface Bundle {
 }
 
 const bundle = fileURLToPath(new URL('./main.cjs', import.meta.url));
-const dirs = cacheDirs(bundle, process.env, existsSync);
+const dirs = cacheDirs(bundle, process.env, existsSync, process.cwd());
 const name = cacheName(__HUBSPOT_SECRETS_BUNDLE_HASH__);
 const cached = dirs.length === 0 ? undefined : readCache(dirs, name);
 let script: Script | undefined;
@@ -33,6 +33,7 @@ try {
   const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n})`;
   script = new Script(source, { filename: bundle, cachedData: cached?.data });
   (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle));
+  if (typeof mod.exports.run !== 'function') throw new Error('it has no run()');
 } catch (err) {
   // Fail closed, with the error exit code (not Node's 1, which a hook would read as findings).
   const why = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.stack : String(err));

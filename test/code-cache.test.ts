@@ -16,22 +16,26 @@ describe('where the cache lives', () => {
   const none = (): boolean => false;
   it('next to an installed package, then in the user cache folder', () => {
     const bundle = '/srv/app/node_modules/hubspot-secrets/dist/main.cjs';
-    expect(cacheDirs(bundle, { HOME: '/home/me' }, none)).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets', '/home/me/.cache/hubspot-secrets']);
-    expect(cacheDirs(bundle, { HOME: '/home/me', XDG_CACHE_HOME: '/var/cache/me' }, none)).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets', '/var/cache/me/hubspot-secrets']);
+    expect(cacheDirs(bundle, { HOME: '/home/me' }, none, '/work')).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets', '/home/me/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, { HOME: '/home/me', XDG_CACHE_HOME: '/var/cache/me' }, none, '/work')).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets', '/var/cache/me/hubspot-secrets']);
     // A relative or missing home is no place for it.
-    expect(cacheDirs(bundle, { HOME: 'me' }, none)).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets']);
-    expect(cacheDirs(bundle, {}, none)).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, { HOME: 'me' }, none, '/work')).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, {}, none, '/work')).toEqual(['/srv/app/node_modules/.cache/hubspot-secrets']);
   });
 
   it("in a checkout, its own node_modules (if it has one); a named folder; none when it is off", () => {
     const bundle = '/src/hubspot-secrets/dist/main.cjs';
-    expect(cacheDirs(bundle, {}, (p) => p === '/src/hubspot-secrets/node_modules')).toEqual(['/src/hubspot-secrets/node_modules/.cache/hubspot-secrets']);
-    expect(cacheDirs(bundle, {}, none)).toEqual([]);
-    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '/tmp/c', HOME: '/home/me' }, none)).toEqual(['/tmp/c']);
-    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: 'off', HOME: '/home/me' }, () => true)).toEqual([]);
-    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: 'OFF', HOME: '/home/me' }, () => true)).toEqual([]);
-    // A relative folder would be in the checkout being scanned (whose author could plant a cache): not used.
-    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '.hs-cache', HOME: '/home/me' }, none)).toEqual(['/home/me/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, {}, (p) => p === '/src/hubspot-secrets/node_modules', '/work')).toEqual(['/src/hubspot-secrets/node_modules/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, {}, none, '/work')).toEqual([]);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '/tmp/c', HOME: '/home/me' }, none, '/work')).toEqual(['/tmp/c']);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: 'off', HOME: '/home/me' }, () => true, '/work')).toEqual([]);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: 'OFF', HOME: '/home/me' }, () => true, '/work')).toEqual([]);
+    // A relative folder, or one inside the folder the tool runs in, would be in the checkout being
+    // scanned (whose author could plant a cache): not used.
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '.hs-cache', HOME: '/home/me' }, none, '/work')).toEqual(['/home/me/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '/work/repo/.hs-cache', HOME: '/home/me' }, none, '/work/repo')).toEqual(['/home/me/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '/work/repo', HOME: '/home/me' }, none, '/work/repo')).toEqual(['/home/me/.cache/hubspot-secrets']);
+    expect(cacheDirs(bundle, { [CACHE_DIR_ENV]: '/work/repo-cache', HOME: '/home/me' }, none, '/work/repo')).toEqual(['/work/repo-cache']);
   });
 
   it('one file per bundle, Node version, CPU and the flags Node was started with', () => {
@@ -236,7 +240,7 @@ describe('the bin with its cache', () => {
     expect(readFileSync(file).length).toBeGreaterThan(replaced.length >> 1);
   });
 
-  it('a relative HUBSPOT_SECRETS_CACHE_DIR is not used: a cache planted in the checkout is never read, none is written there', () => {
+  it('a HUBSPOT_SECRETS_CACHE_DIR inside the checkout (relative, or absolute) is not used: a cache planted there is never read, none is written there', () => {
     const repo = makeRepo();
     repo.commit('first', { 'a.txt': 'a\n' });
     repo.write({ 'b.txt': 'b\n' }).git('add', 'b.txt');
@@ -255,7 +259,11 @@ describe('the bin with its cache', () => {
     expect(runBin(['rules'], { cwd: repo.dir, env: { [CACHE_DIR_ENV]: '.hs-cache', HOME: home } }).code).toBe(0);
     expect(readFileSync(path.join(planted, f)).equals(before)).toBe(true);
     expect(readdirSync(planted)).toEqual([f]);
+    // Named by its absolute path, inside the folder the tool runs in: the same.
     expect(runBin(['rules'], { cwd: repo.dir, env: { [CACHE_DIR_ENV]: planted, HOME: home } }).code).toBe(0);
+    expect(readFileSync(path.join(planted, f)).equals(before)).toBe(true);
+    // Run from elsewhere, the same folder is a cache folder like any other (the control).
+    expect(runBin(['rules'], { cwd: home, env: { [CACHE_DIR_ENV]: planted, HOME: home } }).code).toBe(0);
     expect(readFileSync(path.join(planted, f)).equals(before)).toBe(false);
   });
 
@@ -278,7 +286,7 @@ describe('the bin with its cache', () => {
     mkdirSync(dist);
     writeFileSync(path.join(dist, 'cli.js'), readFileSync(BIN));
     const bundle = path.join(dist, 'main.cjs');
-    for (const content of [undefined, 'module.exports = (;\n']) {
+    for (const content of [undefined, 'module.exports = (;\n', '', 'module.exports = {};\n']) {
       if (content !== undefined) writeFileSync(bundle, content);
       const r = spawnSync(process.execPath, [path.join(dist, 'cli.js'), 'scan', '-'], { input: 'x', encoding: 'utf8', env: { ...process.env, [CACHE_DIR_ENV]: 'off' } });
       expect(r.status, r.stderr).toBe(2);

@@ -32,21 +32,23 @@ export const MACROS: Readonly<Record<string, string>> = {
   hubspotcontext: 'hubspot|hubapi|hapikey|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)',
   /**
    * At the end of a context window (the match's end): another service's section (`heroku:`,
-   * `"mailgun": {`, a PHP-serialized `s:8:"postmark";a:1:{`, up to two lines above, with no
-   * `hubspot:` section opening between) or name (`GITHUB_CLIENT_SECRET`, on the match's line, or on
-   * the line above a `value:` line holding it: Kubernetes / ECS / Azure / Postman name-value lists)
+   * `"mailgun": {`, up to two lines above; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
+   * characters before; with no `hubspot:` section opening between) or name (`GITHUB_CLIENT_SECRET`,
+   * `/prod/heroku/api-key`, on the match's line, or on the line above a `value:` line holding it:
+   * Kubernetes / ECS / Azure / Postman name-value lists)
    * holds the key, not HubSpot's, unless HubSpot is named after it on that line: `hapikey`, or a name
    * starting `hubspot` (`-e STRIPE_MODE=live -e HUBSPOT_API_KEY=…`; not `GITHUB_HUBSPOT_SYNC_TOKEN`).
    * A lookbehind at the window's end, so each window is read once.
    */
   otherservice:
-    '$(?<=(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|keycloak|cognito|onelogin|fusionauth|clerk|workos|stytch|authentik|zitadel|pingidentity|pingone|gitea|spotify|strava|fitbit|yahoo|apple|amazon|opsgenie|wix|pendo|new[_.-]?relic|pagerduty|bugsnag|rollbar|honeybadger|logrocket|fullstory|hotjar|launchdarkly|optimizely|posthog|rudderstack|twitch|reddit|pinterest|tiktok|instagram|webflow|bigcommerce|magento|woocommerce|recurly|chargebee|paddle|gocardless|plaid|adyen|mollie|razorpay|coinbase|mailjet|sparkpost|mandrill|brevo|sendinblue|customerio|typeform|jotform|surveymonkey|eventbrite|clearbit|zoominfo|segment|sentry|(?<!arn:)aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase)(?:["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100})?)?|\\\\{0,7}";a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}|[_.-](?:(?![^a-z0-9_.\\r\\n-]["\']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["\']?value["\']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?))',
+    '$(?<=(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|keycloak|cognito|onelogin|fusionauth|clerk|workos|stytch|authentik|zitadel|pingidentity|pingone|gitea|spotify|strava|fitbit|yahoo|apple|amazon|opsgenie|wix|pendo|new[_.-]?relic|pagerduty|bugsnag|rollbar|honeybadger|logrocket|fullstory|hotjar|launchdarkly|optimizely|posthog|rudderstack|twitch|reddit|pinterest|tiktok|instagram|webflow|bigcommerce|magento|woocommerce|recurly|chargebee|paddle|gocardless|plaid|adyen|mollie|razorpay|coinbase|mailjet|sparkpost|mandrill|brevo|sendinblue|customerio|typeform|jotform|surveymonkey|eventbrite|clearbit|zoominfo|segment|sentry|(?<!arn:)aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase)(?:["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100})?)?|(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["\']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["\']?value["\']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?))',
   /**
    * A `hubspot` section's opening, up to its first key: `hubspot:` then a line break (YAML),
    * `[hubspot]` (INI), `"hubspot": {` (JSON), `'hubspot' => [` (PHP), on one line or before the next,
-   * or PHP-serialized (`s:7:"hubspot";a:2:{s:3:"`, its quotes escaped once in an SQL dump).
+   * or PHP-serialized (`s:7:"hubspot";a:2:{s:3:"`, its quotes escaped once in an SQL dump or
+   * doubled in a CSV cell).
    */
-  section: 'hubspot(?:\\\\?";a:\\d{1,5}:\\{s:\\d{1,5}:\\\\?"|["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?)',
+  section: 'hubspot(?:(?:""|\\\\?");a:\\d{1,5}:\\{s:\\d{1,5}:(?:""|\\\\?")|["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?)',
   /**
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, `{`, a space (CLI flags), a type
    * annotation (`X: string = …`, `X: &'static str = …`, Go's `var X string = …`), a fallback after

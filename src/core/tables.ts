@@ -170,8 +170,8 @@ export function recordRange(view: RecordView, start: number, end: number): { sta
  * Members that name an object's value, and members that hold it: Terraform state, CloudFormation (an
  * SSM parameter's `Value`, a Secrets Manager secret's `SecretString`; a name may be built by
  * `Fn::Sub`), a Secrets Manager secret's version in Terraform state (`secret_string`, named by its
- * `secret_id`'s ARN), GitHub Actions secrets and
- * variables, Hoppscotch environments (`initialValue`, `currentValue`).
+ * `secret_id`'s ARN), GitHub Actions secrets and variables, Hoppscotch environments (`initialValue`,
+ * `currentValue`).
  */
 const NAME_MEMBERS = ['name', 'Name', 'secret_name', 'variable_name', 'ParameterName', 'key', 'Key', 'secret_id'];
 const VALUE_MEMBERS = ['value', 'Value', 'plaintext_value', 'secret_value', 'initialValue', 'currentValue', 'SecretString', 'secret_string'];
@@ -214,10 +214,12 @@ export function isYamlPath(path: string): boolean {
   return /\.ya?ml$/i.test(path);
 }
 
-/** A YAML line that starts a member naming a value (`Name:`, `- name:` …). */
-const YAML_NAME = /^[ \t]*(?:-[ \t]+)?["']?(?:name|Name|secret_name|variable_name|ParameterName|key|Key)["']?[ \t]*:/m;
+/** A YAML line that starts one of `members` (`Name:`, `- name:` …). */
+const yamlMember = (members: readonly string[]): string => `^[ \\t]*(?:-[ \\t]+)?["']?(?:${members.join('|')})["']?[ \\t]*:`;
+/** A YAML line that starts a member naming a value. */
+const YAML_NAME = new RegExp(yamlMember(NAME_MEMBERS), 'm');
 /** A YAML line with a member holding a secret-shaped value (WORTH) on that line. */
-const YAML_VALUE = /^[ \t]*(?:-[ \t]+)?["']?(?:value|Value|plaintext_value|secret_value|initialValue|currentValue|SecretString)["']?[ \t]*:[^\n]*?(?:[0-9a-f]{8}-[0-9a-f]{4}-|[a-z]{2}\d{1,2}-[0-9a-f]{4}-|[A-Za-z0-9+/_-]{40})/im;
+const YAML_VALUE = new RegExp(`${yamlMember(VALUE_MEMBERS)}[^\\n]*?(?:${WORTH.source})`, 'im');
 /**
  * YAML parsed at most: a bigger file is left to its text's own scan. The parser (the `yaml` package,
  * which reads CloudFormation's `!Ref` / `!Sub` tags as plain values where others fail) takes ~1 ms per
@@ -253,11 +255,11 @@ const stringOf = (v: unknown): string | undefined => (typeof v === 'string' ? v 
 const SECRET_ARN = /^arn:aws[\w-]*:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}$/;
 
 /**
- * A name as written (a Secrets Manager secret's ARN: the secret's name), or as CloudFormation's Fn::Sub builds it: `{"Fn::Sub": "/${Env}/hubspot/apikey"}`,
+ * A name as written (of a Secrets Manager secret's ARN: the secret's name, before a dash and six
+ * random characters), or as CloudFormation's Fn::Sub builds it: `{"Fn::Sub": "/${Env}/hubspot/apikey"}`,
  * or `[text, variables]`, where each variable given as a string is put in.
  */
 function nameOf(v: unknown): string | undefined {
-  // A Secrets Manager secret's ARN: its name, then a dash and six random characters.
   if (typeof v === 'string') return SECRET_ARN.exec(v)?.[1] ?? v;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
   const sub = (v as Record<string, unknown>)['Fn::Sub'];
