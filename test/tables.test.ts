@@ -165,6 +165,9 @@ describe('tables', () => {
     // CloudFormation's short tags: a name built with !Sub, another member's !GetAtt.
     const tagged = ['Resources:', '  K:', '    Type: AWS::SSM::Parameter', '    Properties:', '      Name: !Sub "/${Env}/hubspot/apikey"', '      Type: String', '      Policies: !GetAtt Role.Arn', '      Description: the key the CRM sync uses', `      Value: ${t.uuid}`, ''].join('\n');
     expect(detect({ text: tagged, path: 'stack.yaml' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, line: 9 }]);
+    // A CloudFormation / SAM parameter, named by its key; another service's beside it stays silent.
+    const params = ['Parameters:', '  HubSpotApiKey:', '    Type: String', '    NoEcho: true', '    Description: the key the CRM sync uses', `    Default: ${t.uuid}`, '  PostalApiKey:', '    Type: String', '    NoEcho: true', `    Default: ${other.uuid}`, ''].join('\n');
+    expect(detect({ text: params, path: 'template.yaml' }, rs)).toMatchObject([{ ruleId: 'hubspot-legacy-api-key', secret: t.uuid, line: 6 }]);
     // JSON in a .yaml file is read as JSON.
     expect(yamlView(JSON.stringify({ name: 'hubspot_api_key', value: t.uuid }))!.text).toBe(`hubspot_api_key=${t.uuid}\n`);
     // No HubSpot, no name member, a document with errors, an alias bomb: no records.

@@ -220,6 +220,8 @@ const yamlMember = (members: readonly string[]): string => `^[ \\t]*(?:-[ \\t]+)
 const YAML_NAME = new RegExp(yamlMember(NAME_MEMBERS), 'm');
 /** A YAML line with a member holding a secret-shaped value (WORTH) on that line. */
 const YAML_VALUE = new RegExp(`${yamlMember(VALUE_MEMBERS)}[^\\n]*?(?:${WORTH.source})`, 'im');
+/** A CloudFormation parameter's `Default:` with a secret-shaped value on that line (named by its key). */
+const YAML_DEFAULT = new RegExp(`${yamlMember(['Default'])}[^\\n]*?(?:${WORTH.source})`, 'm');
 /**
  * YAML parsed at most: a bigger file is left to its text's own scan. The parser (the `yaml` package,
  * which reads CloudFormation's `!Ref` / `!Sub` tags as plain values where others fail) takes ~1 ms per
@@ -231,13 +233,14 @@ const MAX_YAML = 128 << 10;
  * objectView for YAML: the mappings of every document that pair a name and a value, a record each: a
  * CloudFormation SSM parameter (`Name: /prod/hubspot/apikey`, then `Type`, `Tier`, a description,
  * then `Value`), a Secrets Manager secret (`Name`, `SecretString`), a list of `name` / `value`
- * entries. JSON is read as JSON. Null when the text is over MAX_YAML, does not name HubSpot, a name
+ * entries, a CloudFormation parameter's `Default` (named by its key). JSON is read as JSON. Null when the text is over MAX_YAML, does not name HubSpot, a name
  * member and a member with a secret-shaped value, or no pair has a secret-shaped value of token
  * characters (each maps to its first place in the text); a document YAML finds errors in is not read.
  */
 export function yamlView(text: string): RecordView | null {
   if (JSON_START.test(text)) return objectView(text);
-  if (text.length > MAX_YAML || !HUBSPOT.test(text) || !YAML_NAME.test(text) || !YAML_VALUE.test(text)) return null;
+  if (text.length > MAX_YAML || !HUBSPOT.test(text)) return null;
+  if (!(YAML_NAME.test(text) && YAML_VALUE.test(text)) && !YAML_DEFAULT.test(text)) return null;
   const roots: unknown[] = [];
   try {
     for (const doc of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false })) {
@@ -275,7 +278,7 @@ function nameOf(v: unknown): string | undefined {
 
 /**
  * The objects under `roots` that pair a name and a value (NAME_MEMBERS, VALUE_MEMBERS; a Postman auth
- * block's entries), as records. `locate` gives where a value is in the text (-1: it cannot be mapped
+ * block's entries; a CloudFormation parameter's key and `Default`), as records. `locate` gives where a value is in the text (-1: it cannot be mapped
  * back); `nested` is true for JSON read from a JSON string, which is read one level deep.
  */
 function pairRecords(roots: unknown[], locate: (value: string, nested: boolean) => number): RecordView | null {
@@ -332,7 +335,15 @@ function pairRecords(roots: unknown[], locate: (value: string, nested: boolean) 
       const name = pick(o, NAME_MEMBERS, nameOf);
       const value = pick(o, VALUE_MEMBERS, stringOf);
       if (name !== undefined && value !== undefined) add(name, value);
-      for (const k in o) stack.push(o[k]);
+      for (const k in o) {
+        const v = o[k];
+        // A CloudFormation parameter is named by its key: `HubSpotApiKey: {Type: String, NoEcho: true, Default: …}`.
+        if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+          const { Type: type, Default: given } = v as Record<string, unknown>;
+          if (typeof type === 'string' && typeof given === 'string') add(k, given);
+        }
+        stack.push(v);
+      }
     }
   }
   return records.done();
