@@ -23,6 +23,7 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdi
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { relativeTo } from './paths.js';
 
 /** The environment variable that moves the cache (a folder), or turns it off (`off`). */
 export const CACHE_DIR_ENV = 'HUBSPOT_SECRETS_CACHE_DIR';
@@ -42,7 +43,7 @@ const STALE_MS = 7 * 24 * 3600_000;
 export function cacheDirs(bundleFile: string, env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean, cwd: string): string[] {
   const given = env[CACHE_DIR_ENV];
   if (given?.toLowerCase() === 'off') return [];
-  if (given && path.isAbsolute(given) && !within(real(cwd), real(given))) return [path.normalize(given)];
+  if (given && path.isAbsolute(given) && relativeTo(real(cwd), real(given)) === null) return [path.normalize(given)];
   const dirs: string[] = [];
   const pkg = path.dirname(path.dirname(bundleFile));
   const above = path.dirname(pkg);
@@ -61,12 +62,6 @@ function real(p: string): string {
     const up = path.dirname(p);
     return up === p ? p : path.join(real(up), path.basename(p));
   }
-}
-
-/** Whether `p` is `dir` or inside it. */
-function within(dir: string, p: string): boolean {
-  const rel = path.relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** A cache's name: `<bundle hash>-<Node version>-<CPU>[-<flags' hash>].v8` (pruned only if it is one). */
@@ -103,8 +98,9 @@ export function runKind(argv: readonly string[]): string {
 }
 
 /**
- * Whether `st` (from lstat: a symbolic link is neither) is a folder or file of this user's that no
- * other user may write. Windows has no such modes: its folders' access lists decide there.
+ * Whether `st` (of an lstat, where a symbolic link is neither, or of an open file's fstat) is a folder
+ * or file of this user's that no other user may write. Windows has no such modes: its folders' access
+ * lists decide there.
  */
 export function ownedAndPrivate(st: Stats, kind: 'dir' | 'file'): boolean {
   if (!(kind === 'dir' ? st.isDirectory() : st.isFile())) return false;
@@ -112,9 +108,9 @@ export function ownedAndPrivate(st: Stats, kind: 'dir' | 'file'): boolean {
   return st.uid === process.getuid() && (st.mode & 0o022) === 0;
 }
 
-function trusted(p: string, kind: 'dir' | 'file'): boolean {
+function trustedDir(p: string): boolean {
   try {
-    return ownedAndPrivate(lstatSync(p), kind);
+    return ownedAndPrivate(lstatSync(p), 'dir');
   } catch {
     return false;
   }
@@ -144,7 +140,7 @@ export interface Cached {
 /** The first cache named `name` in `dirs` that may be trusted and is well formed, or undefined. */
 export function readCache(dirs: readonly string[], name: string): Cached | undefined {
   for (const dir of dirs) {
-    if (!trusted(dir, 'dir')) continue;
+    if (!trustedDir(dir)) continue;
     let bytes: Buffer;
     let fd: number | undefined;
     try {
@@ -183,7 +179,7 @@ export function writeCache(dirs: readonly string[], name: string, kinds: readonl
     const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      if (!trusted(dir, 'dir')) continue;
+      if (!trustedDir(dir)) continue;
       writeFileSync(tmp, bytes, { mode: 0o600, flag: 'wx' });
       renameSync(tmp, path.join(dir, name));
     } catch {

@@ -25,7 +25,7 @@ interface Bundle {
 const bundle = fileURLToPath(new URL('./main.cjs', import.meta.url));
 const dirs = cacheDirs(bundle, process.env, existsSync, process.cwd());
 const name = cacheName(__HUBSPOT_SECRETS_BUNDLE_HASH__);
-const cached = dirs.length === 0 ? undefined : readCache(dirs, name);
+const cached = readCache(dirs, name);
 let script: Script | undefined;
 const mod = { exports: {} as Bundle };
 try {

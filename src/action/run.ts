@@ -14,7 +14,7 @@ import { scanInWorkers } from '../parallel/prescan.js';
 import { DEFAULT_VERIFY_CONCURRENCY, DEFAULT_VERIFY_TIMEOUT_MS, failOnExitCode, failsOnActive } from '../cli/verify-options.js';
 import { prepareScan } from '../config/prepare.js';
 import { CONFIG_FILE } from '../config/load.js';
-import { relativeTo } from '../config/globs.js';
+import { relativeTo } from '../paths.js';
 import { BASELINE_FILE } from '../config/baseline.js';
 import { ExitCode, GitError, InputError, isUserError, UsageError } from '../errors.js';
 import { render } from '../report/index.js';

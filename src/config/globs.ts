@@ -1,6 +1,7 @@
 /** Path globs from a config (ignore, allow.path): picomatch, relative to a base folder, `/` separators. */
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { relativeTo } from '../paths.js';
 
 /** `fixtures\**\*.json` → `fixtures/**\/*.json`; a leading `./` is dropped. Backslashes are never escapes. */
 export function normaliseGlob(glob: string): string {
@@ -50,9 +51,3 @@ export function rebase(match: (rel: string) => boolean, baseDir: string, reportD
   };
 }
 
-/** `abs` relative to `dir` with `/` separators, or null when it is outside `dir`. */
-export function relativeTo(dir: string, abs: string): string | null {
-  const r = path.relative(dir, abs);
-  if (r === '..' || r.startsWith(`..${path.sep}`) || path.isAbsolute(r)) return null;
-  return r.split(path.sep).join('/');
-}

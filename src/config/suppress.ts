@@ -7,7 +7,7 @@ import type { Finding } from '../core/types.js';
 import { rawSecret, type SuppressContext, type SuppressionSource } from '../scan.js';
 import { baselineKey, type Baseline } from './baseline.js';
 import type { Config } from './load.js';
-import { relativeTo } from './globs.js';
+import { relativeTo } from '../paths.js';
 
 /** `hubspot-secrets:allow` (not followed by `-next-line` or another name character). */
 const ALLOW_SAME_LINE = /hubspot-secrets:allow(?![\w-])/;

@@ -7,7 +7,7 @@ import { isDigitCode, randomPart, shannonEntropy } from './validators.js';
 import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
-import { isYamlPath, objectView, recordRange, tableDelimiter, tableView, yamlView, type RecordView } from './tables.js';
+import { recordRange, recordView, type RecordView } from './tables.js';
 import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
@@ -655,11 +655,7 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
   // Context may come from the file name (hubspot.ts, hubspot.config.yml), not from the folders above it.
   const path = (input.path ?? '').replace(/^.*[\\/]/, '');
   const cands = candidates(text, input.bytes, path, ruleset, options);
-  if (options.records !== false) {
-    const delimiter = tableDelimiter(path);
-    const view = delimiter !== null ? tableView(text, delimiter) : isYamlPath(path) ? yamlView(text) : objectView(text);
-    scanRecords(view, path, ruleset, options, cands);
-  }
+  if (options.records !== false) scanRecords(recordView(text, path), path, ruleset, options, cands);
   if (cands.length === 0) return [];
 
   const lines = new LineIndex(text);

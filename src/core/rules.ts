@@ -11,6 +11,12 @@ import { VALIDATORS } from './validators.js';
  * Macros usable in `patterns` (and context patterns) as `{{name}}`. They keep rules readable and
  * make every rule agree on what a UUID, a hublet or an assignment looks like.
  */
+/**
+ * A PHP-serialized string's quote as a file holds it: as it is, escaped once (an SQL dump's string) or
+ * doubled (a CSV cell).
+ */
+const PHP_QUOTE = '(?:""|\\\\?")';
+
 export const MACROS: Readonly<Record<string, string>> = {
   /** A region code: na1, na2, eu1, ap1 … and ones not seen yet. */
   hublet: '[a-z]{2}\\d{1,2}',
@@ -48,7 +54,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * or PHP-serialized (`s:7:"hubspot";a:2:{s:3:"`, its quotes escaped once in an SQL dump or
    * doubled in a CSV cell).
    */
-  section: 'hubspot(?:(?:""|\\\\?");a:\\d{1,5}:\\{s:\\d{1,5}:(?:""|\\\\?")|["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?)',
+  section: `hubspot(?:${PHP_QUOTE};a:\\d{1,5}:\\{s:\\d{1,5}:${PHP_QUOTE}|` + '["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?)',
   /**
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, `{`, a space (CLI flags), a type
    * annotation (`X: string = …`, `X: &'static str = …`, Go's `var X string = …`), a fallback after
@@ -67,7 +73,8 @@ export const MACROS: Readonly<Record<string, string>> = {
    * or a CSV cell's doubled quotes: `wp option list --format=csv`).
    */
   assign:
-    '(?:(?:&quot;|\\\\{0,7}["\'`\\])}](?:\\\\{0,7}["\'`\\])}])?)?(?:[ \\t]{0,40}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,40}|[ \\t]{1,40})(?:[@rbuf]{0,2}\\\\{0,7}["\'`](?:\\\\{0,7}["\'`])?|\\[|&quot;)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbuf]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|(?:""|\\\\?");s:\\d{1,5}:(?:""|\\\\?"))',
+    '(?:(?:&quot;|\\\\{0,7}["\'`\\])}](?:\\\\{0,7}["\'`\\])}])?)?(?:[ \\t]{0,40}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,40}|[ \\t]{1,40})(?:[@rbuf]{0,2}\\\\{0,7}["\'`](?:\\\\{0,7}["\'`])?|\\[|&quot;)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbuf]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|' +
+    `${PHP_QUOTE};s:\\d{1,5}:${PHP_QUOTE})`,
 };
 
 const MACRO_RE = /\{\{([a-z]+)\}\}/g;

@@ -214,6 +214,16 @@ export function isYamlPath(path: string): boolean {
   return /\.ya?ml$/i.test(path);
 }
 
+/**
+ * The records of a file by its name (`path`) and content: a table's rows, or else the objects of its
+ * YAML (a `.yaml` / `.yml` file) or JSON; null for none.
+ */
+export function recordView(text: string, path: string): RecordView | null {
+  const delimiter = tableDelimiter(path);
+  if (delimiter !== null) return tableView(text, delimiter);
+  return isYamlPath(path) ? yamlView(text) : objectView(text);
+}
+
 /** A YAML line that starts one of `members` (`Name:`, `- name:` …). */
 const yamlMember = (members: readonly string[]): string => `^[ \\t]*(?:-[ \\t]+)?["']?(?:${members.join('|')})["']?[ \\t]*:`;
 /** A YAML line that starts a member naming a value. */
@@ -233,9 +243,10 @@ const MAX_YAML = 128 << 10;
  * objectView for YAML: the mappings of every document that pair a name and a value, a record each: a
  * CloudFormation SSM parameter (`Name: /prod/hubspot/apikey`, then `Type`, `Tier`, a description,
  * then `Value`), a Secrets Manager secret (`Name`, `SecretString`), a list of `name` / `value`
- * entries, a CloudFormation parameter's `Default` (named by its key). JSON is read as JSON. Null when the text is over MAX_YAML, does not name HubSpot, a name
- * member and a member with a secret-shaped value, or no pair has a secret-shaped value of token
- * characters (each maps to its first place in the text); a document YAML finds errors in is not read.
+ * entries, a CloudFormation parameter's `Default` (named by its key). JSON is read as JSON. Null
+ * when the text is over MAX_YAML, does not name HubSpot, a name member and a member with a
+ * secret-shaped value (nor such a `Default`), or no pair has a secret-shaped value of token characters
+ * (each maps to its first place in the text); a document YAML finds errors in is not read.
  */
 export function yamlView(text: string): RecordView | null {
   if (JSON_START.test(text)) return objectView(text);
@@ -278,8 +289,9 @@ function nameOf(v: unknown): string | undefined {
 
 /**
  * The objects under `roots` that pair a name and a value (NAME_MEMBERS, VALUE_MEMBERS; a Postman auth
- * block's entries; a CloudFormation parameter's key and `Default`), as records. `locate` gives where a value is in the text (-1: it cannot be mapped
- * back); `nested` is true for JSON read from a JSON string, which is read one level deep.
+ * block's entries; a CloudFormation parameter's key and `Default`), as records. `locate` gives where a
+ * value is in the text (-1: it cannot be mapped back); `nested` is true for JSON read from a JSON
+ * string, which is read one level deep.
  */
 function pairRecords(roots: unknown[], locate: (value: string, nested: boolean) => number): RecordView | null {
   const records = new Records();

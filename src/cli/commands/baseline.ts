@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { findUp, workTreeTop } from '../../config/find.js';
 import { BASELINE_FILE, entryFor, mergeBaseline, parseBaseline, readBaseline, writeBaseline, type BaselineEntry } from '../../config/baseline.js';
-import { relativeTo } from '../../config/globs.js';
+import { relativeTo } from '../../paths.js';
 import { displayPath } from '../../config/load.js';
 import { prepareScan } from '../../config/prepare.js';
 import { ConfigError, ExitCode, UsageError } from '../../errors.js';
