@@ -2,7 +2,7 @@
  * The CLI, in-process through main() and again through the real bundled bin: exit codes, formats,
  * redaction, errors. Fixture secrets are generated; none may appear in default output.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -286,6 +286,49 @@ describe('a flag given a value', () => {
     }
     // After `--`, a path that looks like one is a path.
     expect((await runMain(['scan', '--', '--strict=yes'], { cwd: dir })).stderr).not.toContain('is a flag');
+  });
+});
+
+describe('what follows `--`', () => {
+  it("is each command's positional arguments: audit's repository, baseline's paths; a command that takes none refuses them (audit -- ../repo audited the current folder and passed, baseline -- docs recorded every folder: found by a trial)", async () => {
+    const root = tempDir('hs-dashdash-');
+    const repo = (name: string, files: Record<string, string>): string => {
+      const d = path.join(root, name);
+      mkdirSync(d, { recursive: true });
+      const g = (...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: d, encoding: 'utf8' });
+      g('init', '-q');
+      for (const [f, text] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(d, f)), { recursive: true });
+        writeFileSync(path.join(d, f), text);
+      }
+      g('add', '-A');
+      g('commit', '-q', '--allow-empty', '-m', 'c');
+      return d;
+    };
+    const leaky = repo('leaky', { 'docs/readme.md': 'clean\n', 'prod.env': `HUBSPOT_TOKEN=${t.pat}\n` });
+    const cleanRepo = repo('clean', { 'a.txt': 'clean\n' });
+    expect((await runMain(['audit', '-q', leaky], { cwd: cleanRepo })).code).toBe(1);
+    expect((await runMain(['audit', '-q', '--', leaky], { cwd: cleanRepo })).code).toBe(1);
+    const missing = await runMain(['audit', '--', path.join(root, 'nope')], { cwd: cleanRepo });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope: no such directory');
+    for (const argv of [['audit', '--', leaky, cleanRepo], ['audit', leaky, '--', cleanRepo]]) {
+      const r = await runMain(argv, { cwd: cleanRepo });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`audit: takes one repository; unexpected argument '${cleanRepo}'`);
+    }
+    // The baseline of docs/ alone: prod.env's token is not accepted by it.
+    const base = await runMain(['baseline', '--', 'docs'], { cwd: leaky });
+    expect(base.code).toBe(0);
+    expect(base.stderr + base.stdout).toContain(': 0 entries');
+    expect((await runMain(['scan', '-q', '.'], { cwd: leaky })).code).toBe(1);
+    const rules = await runMain(['rules', '--', 'x'], { cwd: cleanRepo });
+    expect(rules.code).toBe(2);
+    expect(rules.stderr).toContain("rules: takes no arguments; unexpected argument 'x'");
+    const hook = await runMain(['hook', 'install', '--', 'pre-push'], { cwd: cleanRepo });
+    expect(hook.code).toBe(2);
+    expect(hook.stderr).toContain("hook install: unexpected argument 'pre-push'");
+    expect(existsSync(path.join(cleanRepo, '.git/hooks/pre-commit'))).toBe(false);
   });
 });
 

@@ -245,6 +245,28 @@ describe('scan --commits', () => {
     }
   });
 
+  it("a range with no start (`$BASE..$HEAD` with both unset is `..`) and `^A` alone are usage errors; an empty range says nothing was scanned (each passed in silence: found by a trial)", async () => {
+    const repo = makeRepo();
+    repo.commit('a', { 'app.env': line(T.pat!) });
+    for (const range of ['..', '...', '..HEAD', '...HEAD', ' ..HEAD ']) {
+      const r = await runMain(['scan', '--commits', range], { cwd: repo.dir });
+      expect(r.code, range).toBe(2);
+      expect(r.stderr).toContain(`--commits ${range.trim()}: the range has no start (an unset variable?); name both ends, as in origin/main${range.trim().startsWith('...') ? '...' : '..'}HEAD`);
+    }
+    const excluded = await runMain(['scan', '--commits', '^HEAD'], { cwd: repo.dir });
+    expect(excluded.code).toBe(2);
+    expect(excluded.stderr).toContain('--commits ^HEAD: names no commit to scan (^ only excludes)');
+    for (const range of ['HEAD..', 'HEAD..HEAD']) {
+      const r = await runMain(['scan', '--commits', range, '-q'], { cwd: repo.dir });
+      expect(r.code, range).toBe(0);
+      expect(r.stderr).toBe(`hubspot-secrets: --commits ${range}: the range holds no commits; nothing was scanned\n`);
+    }
+    // A range that holds commits says nothing of the kind.
+    const found = await runMain(['scan', '--commits', 'HEAD', '-q'], { cwd: repo.dir });
+    expect(found.code).toBe(1);
+    expect(found.stderr).not.toContain('holds no commits');
+  });
+
   it("a tree or a blob given as a commit is named as such (it said 'fetch it first'; found by a trial)", async () => {
     const repo = makeRepo();
     repo.commit('a', { 'a.txt': 'a\n' });

@@ -1,6 +1,7 @@
 /** `scan --staged` and `scan --commits <range>`: the git sources behind the scan command's options. */
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import { TOOL_NAME } from '../version.js';
 import { commitsSource } from '../sources/git/commits.js';
 import { openRepo, type RepoInfo } from '../sources/git/repo.js';
 import { stagedSource } from '../sources/git/staged.js';
@@ -52,6 +53,15 @@ export function gitScanEvents(args: GitScanArgs, io: Io, ignore?: (relPath: stri
   const maxFileSize = args['max-file-size'];
   const events = args.staged
     ? stagedSource({ cwd: io.cwd, maxFileSize, repo })
-    : commitsSource({ cwd: io.cwd, range: args.commits!, maxFileSize, repo });
+    : commitsSource({
+        cwd: io.cwd,
+        range: args.commits!,
+        maxFileSize,
+        repo,
+        // An empty range is not a clean one: say that nothing was scanned (`main..main`, a branch merged already).
+        onCommits: (n) => {
+          if (n === 0) io.stderr.write(`${TOOL_NAME}: --commits ${args.commits!.trim()}: the range holds no commits; nothing was scanned\n`);
+        },
+      });
   return withoutIgnored(events, ignore);
 }

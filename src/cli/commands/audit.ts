@@ -6,12 +6,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { prepareScan, type ConfigArgs } from '../../config/prepare.js';
-import { InputError } from '../../errors.js';
+import { InputError, UsageError } from '../../errors.js';
 import { scanInWorkers } from '../../parallel/prescan.js';
 import type { ScanResult } from '../../scan.js';
 import { nameRepository } from '../../sources/git/early.js';
 import { historySource, type HistoryProgress } from '../../sources/git/history.js';
 import { withConfigOptions } from '../config-options.js';
+import { afterDash } from '../after-dash.js';
 import type { Io } from '../io.js';
 import { withReportOptions, type ReportArgs } from '../report-options.js';
 import { runScan } from '../run-scan.js';
@@ -83,6 +84,12 @@ export const auditCommand = {
       .example('$0 audit ../other-repo -f sarif -o audit.sarif', 'SARIF for another repository'),
 
   async run(args: AuditArgs, io: Io): Promise<number> {
+    // `audit -- ../repo`: the repository may follow `--`; one repository only.
+    const dashed = afterDash(args as { _?: unknown[] });
+    if (dashed.length > (args.repo === undefined ? 1 : 0)) {
+      throw new UsageError(`audit: takes one repository; unexpected argument '${dashed[args.repo === undefined ? 1 : 0]}'`);
+    }
+    if (dashed.length) args.repo = dashed[0];
     const dir = path.resolve(io.cwd, args.repo ?? '.');
     const threads = threadsArg(args);
     const st = await stat(dir).catch(() => null);

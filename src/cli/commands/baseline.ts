@@ -18,6 +18,7 @@ import { parallelFileSource } from '../../parallel/source.js';
 import { scanInWorkers } from '../../parallel/prescan.js';
 import { historySource } from '../../sources/git/history.js';
 import { gitRun } from '../../sources/git/repo.js';
+import { afterDash } from '../after-dash.js';
 import { DASH, type Io } from '../io.js';
 import { scanRoot } from './scan.js';
 import { display } from '../../report/display.js';
@@ -61,6 +62,9 @@ export const baselineCommand = {
       .example('$0 baseline --history', 'Accept what audit finds in the history (rotated credentials in old commits)'),
 
   async run(args: BaselineArgs, io: Io): Promise<number> {
+    // `baseline -- docs`: what follows `--` are paths too.
+    const dashed = afterDash(args as { _?: unknown[] });
+    if (dashed.length) args.paths = [...(args.paths ?? []), ...dashed];
     const paths = args.paths?.length ? args.paths : ['.'];
     if (paths.includes(DASH)) throw new UsageError('baseline: standard input cannot be baselined; name files or folders');
     if (args.output === '' || args.output === DASH) throw new UsageError('baseline: --output needs a file name');

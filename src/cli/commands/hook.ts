@@ -17,6 +17,7 @@ import { gitText, openRepo, type RepoInfo } from '../../sources/git/repo.js';
 import { stagedSource } from '../../sources/git/staged.js';
 import { concatSources, type SourceEvent } from '../../sources/types.js';
 import { withoutIgnored } from '../git-scan.js';
+import { afterDash } from '../after-dash.js';
 import type { Io } from '../io.js';
 import { withReportOptions, type ReportArgs } from '../report-options.js';
 import { runScan } from '../run-scan.js';
@@ -407,8 +408,12 @@ export const hookCommand = {
       .example('$0 hook uninstall', 'Remove the hooks hubspot-secrets installed'),
 
   async run(args: HookArgs, io: Io): Promise<number> {
-    if (args.action !== 'run' && args['hook-type'] !== undefined) {
-      throw new UsageError(`hook ${args.action}: unexpected argument '${args['hook-type']}' (use --pre-push for the pre-push hook)`);
+    // What follows `--`: more of git's arguments for run; install and uninstall take none.
+    const dashed = afterDash(args as { _?: unknown[] });
+    if (args.action === 'run') args.args = [...(args.args ?? []), ...dashed];
+    const unexpected = args['hook-type'] ?? dashed[0];
+    if (args.action !== 'run' && unexpected !== undefined) {
+      throw new UsageError(`hook ${args.action}: unexpected argument '${unexpected}' (use --pre-push for the pre-push hook)`);
     }
     refuseUnused(args);
     if (args.action === 'install') return install(args, io);

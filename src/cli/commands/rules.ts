@@ -1,7 +1,9 @@
 import type { Argv } from 'yargs';
+import { UsageError } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
 import { rulesFromConfig } from '../../config/prepare.js';
 import { BUILTIN_RULES } from '../../rules/index.js';
+import { afterDash } from '../after-dash.js';
 import type { Io } from '../io.js';
 
 export const rulesCommand = {
@@ -11,7 +13,9 @@ export const rulesCommand = {
     y
       .option('json', { type: 'boolean', default: false, describe: 'Print the rules as JSON (the full rule data)' })
       .option('config', { type: 'string', describe: 'Config file (default: .hubspot-secrets.json found from here up)' }),
-  async run(args: { json: boolean; config?: string | false }, io: Io): Promise<number> {
+  async run(args: { json: boolean; config?: string | false; _?: unknown[] }, io: Io): Promise<number> {
+    const dashed = afterDash(args);
+    if (dashed.length) throw new UsageError(`rules: takes no arguments; unexpected argument '${dashed[0]}'`);
     const config = await loadConfig({ root: io.cwd, configPath: args.config, cwd: io.cwd });
     const { ruleset, severity } = rulesFromConfig(config);
     const builtin = new Set(BUILTIN_RULES.map((r) => r.id));

@@ -13,6 +13,7 @@ import type { SourceOutput } from '../../sources/types.js';
 import { withConfigOptions } from '../config-options.js';
 import type { RepoInfo } from '../../sources/git/repo.js';
 import { gitScanEvents, isGitScan, openGitRepo, withGitScanOptions, type GitScanArgs } from '../git-scan.js';
+import { afterDash } from '../after-dash.js';
 import { DASH, type Io } from '../io.js';
 import { withReportOptions, type ReportArgs } from '../report-options.js';
 import { runScan } from '../run-scan.js';
@@ -38,9 +39,9 @@ export const scanCommand = {
       .example('$0 scan --commits origin/main..HEAD', 'What these commits introduce, messages included'),
 
   async run(args: ScanArgs, io: Io): Promise<number> {
-    // `scan -- -rf.env`: yargs leaves what follows `--` in `_` (after the command name); paths too.
-    const afterDash = ((args as { _?: unknown[] })._ ?? []).slice(1).map(String);
-    if (afterDash.length) args.paths = [...(args.paths ?? []), ...afterDash];
+    // `scan -- -rf.env`: what follows `--` are paths too.
+    const dashed = afterDash(args as { _?: unknown[] });
+    if (dashed.length) args.paths = [...(args.paths ?? []), ...dashed];
     const stdinGiven = (args.paths ?? []).includes(DASH);
     // An empty name would be an empty path in every report (and an empty SARIF uri): found by a trial.
     if (args['stdin-filename'] === '') throw new UsageError('--stdin-filename needs a name (the path to report for standard input)');

@@ -74,12 +74,19 @@ export async function listRangeCommits(opts: { cwd: string; range: string }, rep
   const suffix = /\^[!@]$|\^-\d*$/.exec(range);
   if (suffix) throw new UsageError(`${what}: git's ${suffix[0].slice(0, 2)} form is not taken; name the range as A..B (e.g. ${range.slice(0, suffix.index)}^..${range.slice(0, suffix.index)} for that commit's own changes), A...B or a single commit`);
   const m = /^(.*?)(\.\.\.?)(.*)$/.exec(range);
+  // git reads an empty start as HEAD, so `$BASE..$HEAD` with both unset (`..`) is an empty range that
+  // passed in silence (found by a trial). An empty end stays git's `A..` (A..HEAD).
+  if (m && !m[1]) {
+    throw new UsageError(`${what}: the range has no start (an unset variable?); name both ends, as in origin/main${m[2]}${m[3] || 'HEAD'}`);
+  }
+  // `^A` alone excludes commits and includes none.
+  if (!m && range.startsWith('^')) throw new UsageError(`${what}: names no commit to scan (^ only excludes); name the range as A..B, A...B or a single commit`);
   if (!m) {
     const sha = await verifyCommit(r, range, what);
     await assertHistoryAvailable(r, [sha], what);
     return [sha];
   }
-  const left = await verifyCommit(r, m[1] || 'HEAD', what);
+  const left = await verifyCommit(r, m[1], what);
   const right = await verifyCommit(r, m[3] || 'HEAD', what);
   const commits = await revList(r, ['--end-of-options', `${left}${m[2]}${right}`]);
   await assertHistoryAvailable(r, commits, what);
