@@ -17,6 +17,12 @@ import { VALIDATORS } from './validators.js';
  */
 const PHP_QUOTE = '(?:""|\\\\?")';
 
+/**
+ * A section's opening after its name, up to its first key: `:` then a line break (YAML), `]` (INI,
+ * TOML), `": {"` (JSON), `' => [` (PHP), on one line or before the next.
+ */
+const SECTION_OPEN = '["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?';
+
 export const MACROS: Readonly<Record<string, string>> = {
   /** A region code: na1, na2, eu1, ap1 … and ones not seen yet. */
   hublet: '[a-z]{2}\\d{1,2}',
@@ -38,7 +44,7 @@ export const MACROS: Readonly<Record<string, string>> = {
   hubspotcontext: 'hubspot|hubapi|hapikey|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)',
   /**
    * At the end of a context window (the match's end): another service's section (`heroku:`,
-   * `"mailgun": {`, up to two lines above; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
+   * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, up to four lines above, none naming HubSpot; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
    * characters before; with no `hubspot:` section opening between) or name (`GITHUB_CLIENT_SECRET`,
    * `/prod/heroku/api-key`, on the match's line, or on the line above a `value:` line holding it:
    * Kubernetes / ECS / Azure / Postman name-value lists)
@@ -47,14 +53,21 @@ export const MACROS: Readonly<Record<string, string>> = {
    * A lookbehind at the window's end, so each window is read once.
    */
   otherservice:
-    '$(?<=(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|keycloak|cognito|onelogin|fusionauth|clerk|workos|stytch|authentik|zitadel|pingidentity|pingone|gitea|spotify|strava|fitbit|yahoo|apple|amazon|opsgenie|wix|pendo|new[_.-]?relic|pagerduty|bugsnag|rollbar|honeybadger|logrocket|fullstory|hotjar|launchdarkly|optimizely|posthog|rudderstack|twitch|reddit|pinterest|tiktok|instagram|webflow|bigcommerce|magento|woocommerce|recurly|chargebee|paddle|gocardless|plaid|adyen|mollie|razorpay|coinbase|mailjet|sparkpost|mandrill|brevo|sendinblue|customerio|typeform|jotform|surveymonkey|eventbrite|clearbit|zoominfo|segment|sentry|(?<!arn:)aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase)(?:["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))[^\\r\\n]{0,100})?)?|(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["\']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["\']?value["\']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?))',
+    '$(?<=(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|keycloak|cognito|onelogin|fusionauth|clerk|workos|stytch|authentik|zitadel|pingidentity|pingone|gitea|spotify|strava|fitbit|yahoo|apple|amazon|opsgenie|wix|pendo|new[_.-]?relic|pagerduty|bugsnag|rollbar|honeybadger|logrocket|fullstory|hotjar|launchdarkly|optimizely|posthog|rudderstack|twitch|reddit|pinterest|tiktok|instagram|webflow|bigcommerce|magento|woocommerce|recurly|chargebee|paddle|gocardless|plaid|adyen|mollie|razorpay|coinbase|mailjet|sparkpost|mandrill|brevo|sendinblue|customerio|typeform|jotform|surveymonkey|eventbrite|clearbit|zoominfo|segment|sentry|(?<!arn:)aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase|braze|insightly|lusha|hightouch|census|fivetran|zapier|integromat|workato|pipedream|apollo|outreach|salesloft|gong|drift|chilipiper|cognism|seamless|leadiq|demandbase|bombora|leadfeeder|lemlist|instantly|smartlead|mixmax|vidyard|wistia|gainsight|churnzero|totango|vitally|planhat|mparticle|iterable|attentive|omnisend|activecampaign|convertkit|constantcontact|campaignmonitor|aweber|getresponse|moosend|mailerlite|keap|infusionsoft|freshsales|freshworks|agilecrm|pipeliner|clickup|helpscout|gorgias|kustomer|dialpad|aircall|ringcentral|vonage|nexmo|plivo|messagebird|sinch|telnyx|unbounce|instapage|leadpages|optinmonster|vimeo|youtube|bitly|rebrandly|snowflake|bigquery|databricks|metabase|kissmetrics|matomo|qualtrics|medallia|appcues|pandadoc|hellosign|zuora|chargify|netsuite|freshbooks|gusto|rippling|bamboohr|workday|greenhouse|gotowebinar|webex|squarespace|cloudflare|fastly|smtp2go|elasticemail|mailtrap|resend|nylas|fullcontact|rocketreach|phantombuster|crunchbase|trustpilot|yotpo|birdeye|adroll|criteo|snapchat|azurerm|azuread)(?:["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[|\\])(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["\']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["\']?value["\']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?))',
+  /**
+   * A section's opening after its name, up to its first key, starting with a `:`, a quote or `]` (so
+   * that a pattern led by a name and it has literals longer than the name): `api:` then a line break
+   * (YAML), `api]` (a TOML table `[hubspot.api]`), `"Api": {"` (JSON), `'api' => [` (PHP).
+   * `api{{open}}key` is a section's key as `api_key` is a name's.
+   */
+  open: '(?:["\'][ \\t]{0,8}(?:=>|[:=])|:|\\])[ \\t]{0,8}(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?',
   /**
    * A `hubspot` section's opening, up to its first key: `hubspot:` then a line break (YAML),
    * `[hubspot]` (INI), `"hubspot": {` (JSON), `'hubspot' => [` (PHP), on one line or before the next,
    * or PHP-serialized (`s:7:"hubspot";a:2:{s:3:"`, its quotes escaped once in an SQL dump or
    * doubled in a CSV cell).
    */
-  section: `hubspot(?:${PHP_QUOTE};a:\\d{1,5}:\\{s:\\d{1,5}:${PHP_QUOTE}|` + '["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?)',
+  section: `hubspot(?:${PHP_QUOTE};a:\\d{1,5}:\\{s:\\d{1,5}:${PHP_QUOTE}|${SECTION_OPEN})`,
   /**
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, `{`, a space (CLI flags), a type
    * annotation (`X: string = …`, `X: &'static str = …`, Go's `var X string = …`), a fallback after
