@@ -17,12 +17,6 @@ import { VALIDATORS } from './validators.js';
  */
 const PHP_QUOTE = '(?:""|\\\\?")';
 
-/**
- * A section's opening after its name, up to its first key: `:` then a line break (YAML), `]` (INI,
- * TOML), `": {"` (JSON), `' => [` (PHP), on one line or before the next.
- */
-const SECTION_OPEN = '["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?';
-
 export const MACROS: Readonly<Record<string, string>> = {
   /** A region code: na1, na2, eu1, ap1 … and ones not seen yet. */
   hublet: '[a-z]{2}\\d{1,2}',
@@ -70,7 +64,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * or PHP-serialized (`s:7:"hubspot";a:2:{s:3:"`, its quotes escaped once in an SQL dump or
    * doubled in a CSV cell).
    */
-  section: `hubspot(?:${PHP_QUOTE};a:\\d{1,5}:\\{s:\\d{1,5}:${PHP_QUOTE}|${SECTION_OPEN})`,
+  section: `hubspot(?:${PHP_QUOTE};a:\\d{1,5}:\\{s:\\d{1,5}:${PHP_QUOTE}|` + '["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?)',
   /**
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, `{`, a space (CLI flags), a type
    * annotation (`X: string = …`, `X: &'static str = …`, Go's `var X string = …`), a fallback after
