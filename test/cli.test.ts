@@ -289,6 +289,22 @@ describe('a flag given a value', () => {
   });
 });
 
+describe('a token typed in the wrong place of a command line', () => {
+  it('is not printed back in full by the usage or input error that names it (each quoted it whole: an unknown argument, a path, a revision)', async () => {
+    const d = tempDir('hs-typed-token-');
+    execFileSync('git', ['init', '-q'], { cwd: d });
+    for (const token of [t.pat!, t.refresh!, t.uuid!, t.oauth!]) {
+      for (const argv of [['rules', token], ['rules', '--', token], ['scan', token], ['audit', '--', '.', token], ['hook', 'install', token], ['scan', '--commits', token]]) {
+        const r = await runMain(argv, { cwd: d });
+        expect(r.code, argv[0]).toBe(2);
+        expect(r.stderr.length, argv.join(' ')).toBeGreaterThan(0);
+        expect(r.stderr, argv[0]).not.toContain(token);
+        expect(r.stderr, argv[0]).toContain(`…${token.slice(-4)}`);
+      }
+    }
+  });
+});
+
 describe('what follows `--`', () => {
   it("is each command's positional arguments: audit's repository, baseline's paths; a command that takes none refuses them (audit -- ../repo audited the current folder and passed, baseline -- docs recorded every folder: found by a trial)", async () => {
     const root = tempDir('hs-dashdash-');

@@ -2,6 +2,7 @@
  * The CLI: argv in, exit code out. Never calls process.exit; only src/bin.ts touches the process.
  */
 import yargs, { type Argv } from 'yargs';
+import { maskCredentials } from '../core/redact.js';
 import { ExitCode, isUserError, UsageError } from '../errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { auditCommand } from './commands/audit.js';
@@ -200,16 +201,17 @@ export async function main(argvIn: readonly string[], io: Io): Promise<number> {
 
 export function reportError(err: unknown, io: Io): number {
   if (isUserError(err)) {
-    io.stderr.write(`${TOOL_NAME}: ${err.message}\n`);
+    // A message may quote what was typed: a token in the wrong place of the command line is masked.
+    io.stderr.write(`${TOOL_NAME}: ${maskCredentials(err.message)}\n`);
     if (err instanceof UsageError) io.stderr.write(`Run '${TOOL_NAME} --help' for usage.\n`);
     return err.exitCode;
   }
   if (err instanceof Error && err.name === 'YError') {
-    io.stderr.write(`${TOOL_NAME}: ${err.message}\nRun '${TOOL_NAME} --help' for usage.\n`);
+    io.stderr.write(`${TOOL_NAME}: ${maskCredentials(err.message)}\nRun '${TOOL_NAME} --help' for usage.\n`);
     return ExitCode.Error;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  io.stderr.write(`${TOOL_NAME}: internal error: ${e.stack ?? e.message}\nNothing may be concluded from this run. Please report it.\n`);
+  io.stderr.write(`${TOOL_NAME}: internal error: ${maskCredentials(e.stack ?? e.message)}\nNothing may be concluded from this run. Please report it.\n`);
   return ExitCode.Error;
 }
 

@@ -28,3 +28,15 @@ export function fingerprint(ruleId: string, secret: string, path: string): strin
 export function secretHash(secret: string): string {
   return crypto().createHash('sha256').update(secret).digest('hex');
 }
+
+/**
+ * Credential-shaped words of a message masked as previews: a UUID (alone, after a hublet, or in a
+ * private app token) or a long base64url word starting with `C` (OAuth access tokens, CLI personal
+ * access keys). For messages that quote what the user typed (`Unknown argument: pat-na1-…`, a path
+ * that does not exist): a token pasted into the wrong place of a command line is not printed back.
+ */
+const CREDENTIAL_WORDS = /(?<![0-9a-z])(?:(pat-[a-z]{2}\d{1,2}-)|[a-z]{2}\d{1,2}-)?[0-9a-f]{4}(?:[0-9a-f]{4})?(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?![0-9a-z])|(?<![0-9a-z_-])C[0-9a-z_-]{59,}/gi;
+
+export function maskCredentials(message: string): string {
+  return message.replace(CREDENTIAL_WORDS, (word, pat: string | undefined) => (pat ? `${pat}${redact(word.slice(pat.length))}` : redact(word)));
+}
