@@ -33,7 +33,9 @@ function write(rows: string[][], delimiter: string, eol: string): { text: string
 
 describe('tables', () => {
   it('know a table by its file name', () => {
-    expect(['a.csv', 'A.CSV', 'b.tsv', 'c.tab', 'd.psv', 'e.txt', 'csv', 'f.csvx'].map(tableDelimiter)).toEqual([',', ',', '\t', '\t', '|', null, null, null]);
+    expect(['a.csv', 'A.CSV', 'b.tsv', 'c.tab', 'd.psv', 'e.txt', 'csv', 'f.csvx'].map((p) => tableDelimiter(p))).toEqual([',', ',', '\t', '\t', '|', null, null, null]);
+    // Excel's CSV where the decimal separator is a comma: `;` between cells.
+    expect(['a;b;c\n1,5;2;3\n', 'a,b;c\n', 'x'].map((text) => tableDelimiter('e.csv', text))).toEqual([';', ',', ',']);
   });
 
   it('read every value under its column name, mapped back to its cell (quotes, delimiters and line breaks inside cells, CRLF)', () => {

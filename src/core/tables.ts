@@ -50,10 +50,28 @@ class Records {
   }
 }
 
-/** The column delimiter of a file by its name's extension; null for a file that is not a table. */
-export function tableDelimiter(path: string): string | null {
+/** The column delimiter of a file by its name's extension (a CSV file whose header line holds more `;` than `,`: `;`); null for a file that is not a table. */
+export function tableDelimiter(path: string, text = ''): string | null {
   const ext = /\.([a-z]{3})$/i.exec(path)?.[1]?.toLowerCase();
-  return ext === 'csv' ? ',' : ext === 'tsv' || ext === 'tab' ? '\t' : ext === 'psv' ? '|' : null;
+  if (ext === 'csv') return semicolons(text) ? ';' : ',';
+  return ext === 'tsv' || ext === 'tab' ? '\t' : ext === 'psv' ? '|' : null;
+}
+
+/**
+ * Whether a CSV file's header line is split by semicolons rather than commas: Excel's CSV in the
+ * locales whose decimal separator is a comma (most of Europe).
+ */
+function semicolons(text: string): boolean {
+  const end = text.indexOf('\n');
+  const header = end === -1 ? text.slice(0, 4096) : text.slice(0, Math.min(end, 4096));
+  let semi = 0;
+  let comma = 0;
+  for (let i = 0; i < header.length; i++) {
+    const c = header.charCodeAt(i);
+    if (c === 59) semi++;
+    else if (c === 44) comma++;
+  }
+  return semi > comma;
 }
 
 /** Columns a header may have, and characters a header name may hold. */
@@ -219,7 +237,7 @@ export function isYamlPath(path: string): boolean {
  * YAML (a `.yaml` / `.yml` file) or JSON; null for none.
  */
 export function recordView(text: string, path: string): RecordView | null {
-  const delimiter = tableDelimiter(path);
+  const delimiter = tableDelimiter(path, text);
   if (delimiter !== null) return tableView(text, delimiter);
   return isYamlPath(path) ? yamlView(text) : objectView(text);
 }
