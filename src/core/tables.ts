@@ -248,6 +248,8 @@ const yamlMember = (members: readonly string[]): string => `^[ \\t]*(?:-[ \\t]+)
 const YAML_NAME = new RegExp(yamlMember(NAME_MEMBERS), 'm');
 /** A YAML line with a member holding a secret-shaped value (WORTH) on that line. */
 const YAML_VALUE = new RegExp(`${yamlMember(VALUE_MEMBERS)}[^\\n]*?(?:${WORTH.source})`, 'im');
+/** A YAML mapping key naming a HubSpot section (HUBSPOT_NAME) that opens a block (`hubspot:`, `  HubSpot:` then a line break). */
+const YAML_SECTION = /^[ \t]*["']?hubspot["']?[ \t]*:[ \t]*(?:#[^\n]*)?\r?$/im;
 /** A CloudFormation parameter's `Default:` with a secret-shaped value on that line (named by its key). */
 const YAML_DEFAULT = new RegExp(`${yamlMember(['Default'])}[^\\n]*?(?:${WORTH.source})`, 'm');
 /**
@@ -269,7 +271,7 @@ const MAX_YAML = 128 << 10;
 export function yamlView(text: string): RecordView | null {
   if (JSON_START.test(text)) return objectView(text);
   if (text.length > MAX_YAML || !HUBSPOT.test(text)) return null;
-  if (!(YAML_NAME.test(text) && YAML_VALUE.test(text)) && !YAML_DEFAULT.test(text)) return null;
+  if (!(YAML_NAME.test(text) && YAML_VALUE.test(text)) && !YAML_DEFAULT.test(text) && !(YAML_SECTION.test(text) && WORTH.test(text))) return null;
   const roots: unknown[] = [];
   try {
     for (const doc of parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false })) {
@@ -376,5 +378,41 @@ function pairRecords(roots: unknown[], locate: (value: string, nested: boolean) 
       }
     }
   }
+  // A HubSpot section's settings at any depth, in any order, read by their dotted names from the
+  // section on (`hubspot: api: {base-url: …, key: …}` as `hubspot.api.key=…`, appsettings' `HubSpot.Api.Key`).
+  const section = (node: unknown, name: string, depth: number): void => {
+    if (typeof node === 'string') {
+      if (!PASSWORD_NAME.test(name)) add(name, node);
+      return;
+    }
+    if (node === null || typeof node !== 'object' || depth > 8) return;
+    if (Array.isArray(node)) {
+      for (const v of node) section(v, name, depth + 1);
+      return;
+    }
+    for (const k in node) section((node as Record<string, unknown>)[k], `${name}.${k}`, depth + 1);
+  };
+  const find = (node: unknown, depth: number): void => {
+    if (node === null || typeof node !== 'object' || depth > 16) return;
+    if (Array.isArray(node)) {
+      for (const v of node) find(v, depth + 1);
+      return;
+    }
+    for (const k in node) {
+      const v = (node as Record<string, unknown>)[k];
+      if (HUBSPOT_NAME.test(k) && v !== null && typeof v === 'object') section(v, k, 0);
+      else find(v, depth + 1);
+    }
+  };
+  nested = 0;
+  for (const root of roots) find(root, 0);
   return records.done();
 }
+
+/**
+ * A key naming a HubSpot section: `hubspot` alone, in any case (not `hubspot_analytics`, a dbt
+ * profile's name for a warehouse, nor `HubSpotKey`, a CloudFormation resource's).
+ */
+const HUBSPOT_NAME = /^hubspot$/i;
+/** A password's name: HubSpot's settings hold none (an SMTP password is named by its own rule). */
+const PASSWORD_NAME = /(?:password|passwd|pwd|pass)$/i;
