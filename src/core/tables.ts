@@ -309,7 +309,8 @@ function nameOf(v: unknown): string | undefined {
 
 /**
  * The objects under `roots` that pair a name and a value (NAME_MEMBERS, VALUE_MEMBERS; a Postman auth
- * block's entries; a CloudFormation parameter's key and `Default`), as records. `locate` gives where a
+ * block's entries; a CloudFormation parameter's key and `Default`), and a `hubspot` section's
+ * settings by their dotted names (HUBSPOT_NAME), as records. `locate` gives where a
  * value is in the text (-1: it cannot be mapped back); `nested` is true for JSON read from a JSON
  * string, which is read one level deep.
  */
