@@ -239,7 +239,49 @@ export function isYamlPath(path: string): boolean {
 export function recordView(text: string, path: string): RecordView | null {
   const delimiter = tableDelimiter(path, text);
   if (delimiter !== null) return tableView(text, delimiter);
-  return isYamlPath(path) ? yamlView(text) : objectView(text);
+  if (isYamlPath(path)) return yamlView(text);
+  return isIniPath(path) ? iniView(text) : objectView(text);
+}
+
+/** TOML and INI files, by name. */
+export function isIniPath(path: string): boolean {
+  return /\.(?:toml|ini|cfg|conf)$/i.test(path);
+}
+
+/** A table's header (`[hubspot.api]`, `[ hubspot ]`, TOML's `[[hubspot.apps]]`), and a `key = value` / `key: value` line. */
+const INI_HEADER = /^[ \t]*\[\[?[ \t]*([^\]\r\n]{1,128}?)[ \t]*\]\]?[ \t]*(?:[#;][^\r\n]*)?\r?$/;
+const INI_ENTRY = /^[ \t]*["']?([\w.-]{1,64})["']?[ \t]*[=:][ \t]*(["']?)([^"'\r\n#;]{1,4096}?)\2[ \t]*(?:[#;][^\r\n]*)?\r?$/;
+/** A header naming a HubSpot table: `hubspot` as one of its dotted names. */
+const INI_HUBSPOT = /(?:^|\.)["']?hubspot["']?(?:\.|$)/i;
+
+/**
+ * The settings of a TOML / INI file's HubSpot tables (`[hubspot]`, `[hubspot.api]`,
+ * `[integrations.hubspot]`), each read by its dotted name (`hubspot.api.key=…`) as a record of its
+ * own, whatever comes before it in the table (`timeout = 30`, then `key = "…"`). A password is not
+ * taken for a HubSpot key (PASSWORD_NAME). Null when the text does not name HubSpot or no such
+ * setting has a secret-shaped value.
+ */
+export function iniView(text: string): RecordView | null {
+  if (!HUBSPOT.test(text) || !WORTH.test(text)) return null;
+  const records = new Records();
+  let table: string | null = null;
+  let at = 0;
+  for (const line of text.split('\n')) {
+    const from = at;
+    at += line.length + 1;
+    const header = INI_HEADER.exec(line);
+    if (header) {
+      table = INI_HUBSPOT.test(header[1]!) ? header[1]!.replace(/["'\s]/g, '') : null;
+      continue;
+    }
+    if (table === null) continue;
+    const entry = INI_ENTRY.exec(line);
+    if (!entry || PASSWORD_NAME.test(entry[1]!) || !WORTH.test(entry[3]!)) continue;
+    const value = entry[3]!;
+    records.record();
+    records.line(`${table}.${entry[1]}`, value, from + line.indexOf(value, line.indexOf(entry[1]!) + entry[1]!.length));
+  }
+  return records.done();
 }
 
 /** A YAML line that starts one of `members` (`Name:`, `- name:` …). */
