@@ -17,6 +17,51 @@ import { VALIDATORS } from './validators.js';
  */
 const PHP_QUOTE = '(?:""|\\\\?")';
 
+/** An HTML-escaped quote: `&quot;`, `&apos;`, `&#39;`, `&#x27;` (Jinja, Django and Pygments escape `'` so). */
+const HTML_QUOTE = '&(?:quot|apos|#0?3[49]|#x2[27]);';
+
+/** HubSpot's own hublet id (`na1-xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`: refresh tokens, developer keys), standing alone. */
+const HUBID = '(?<![0-9a-z_-])[a-z]{2}\\d{1,2}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])';
+
+/**
+ * Other services known by name (about 260), for `{{otherservice}}`: a key under their section or name
+ * is theirs. Each a regex alternative: `new[_.-]?relic`, and `aws` but not in an `arn:aws:…`.
+ */
+const SERVICES = [
+  'heroku', 'mailgun', 'stripe', 'sendgrid', 'twilio', 'slack', 'github', 'gitlab', 'bitbucket',
+  'google', 'facebook', 'twitter', 'linkedin', 'salesforce', 'zendesk', 'intercom', 'mailchimp',
+  'keycloak', 'cognito', 'onelogin', 'fusionauth', 'clerk', 'workos', 'stytch', 'authentik',
+  'zitadel', 'pingidentity', 'pingone', 'gitea', 'spotify', 'strava', 'fitbit', 'yahoo', 'apple',
+  'amazon', 'opsgenie', 'wix', 'pendo', 'new[_.-]?relic', 'pagerduty', 'bugsnag', 'rollbar',
+  'honeybadger', 'logrocket', 'fullstory', 'hotjar', 'launchdarkly', 'optimizely', 'posthog',
+  'rudderstack', 'twitch', 'reddit', 'pinterest', 'tiktok', 'instagram', 'webflow', 'bigcommerce',
+  'magento', 'woocommerce', 'recurly', 'chargebee', 'paddle', 'gocardless', 'plaid', 'adyen',
+  'mollie', 'razorpay', 'coinbase', 'mailjet', 'sparkpost', 'mandrill', 'brevo', 'sendinblue',
+  'customerio', 'typeform', 'jotform', 'surveymonkey', 'eventbrite', 'clearbit', 'zoominfo',
+  'segment', 'sentry', '(?<!arn:)aws', 'azure', 'auth0', 'okta', 'shopify', 'paypal', 'discord',
+  'microsoft', 'dropbox', 'zoom', 'pipedrive', 'zoho', 'freshdesk', 'algolia', 'pusher', 'postmark',
+  'mapbox', 'openai', 'cloudinary', 'contentful', 'firebase', 'datadog', 'notion', 'airtable',
+  'asana', 'trello', 'atlassian', 'jira', 'braintree', 'klaviyo', 'marketo', 'pardot', 'mixpanel',
+  'amplitude', 'calendly', 'docusign', 'xero', 'quickbooks', 'vercel', 'netlify', 'supabase',
+  'braze', 'insightly', 'lusha', 'hightouch', 'census', 'fivetran', 'zapier', 'integromat',
+  'workato', 'pipedream', 'apollo', 'outreach', 'salesloft', 'gong', 'drift', 'chilipiper',
+  'cognism', 'seamless', 'leadiq', 'demandbase', 'bombora', 'leadfeeder', 'lemlist', 'instantly',
+  'smartlead', 'mixmax', 'vidyard', 'wistia', 'gainsight', 'churnzero', 'totango', 'vitally',
+  'planhat', 'mparticle', 'iterable', 'attentive', 'omnisend', 'activecampaign', 'convertkit',
+  'constantcontact', 'campaignmonitor', 'aweber', 'getresponse', 'moosend', 'mailerlite', 'keap',
+  'infusionsoft', 'freshsales', 'freshworks', 'agilecrm', 'pipeliner', 'clickup', 'helpscout',
+  'gorgias', 'kustomer', 'dialpad', 'aircall', 'ringcentral', 'vonage', 'nexmo', 'plivo',
+  'messagebird', 'sinch', 'telnyx', 'unbounce', 'instapage', 'leadpages', 'optinmonster', 'vimeo',
+  'youtube', 'bitly', 'rebrandly', 'snowflake', 'bigquery', 'databricks', 'metabase', 'kissmetrics',
+  'matomo', 'qualtrics', 'medallia', 'appcues', 'pandadoc', 'hellosign', 'zuora', 'chargify',
+  'netsuite', 'freshbooks', 'gusto', 'rippling', 'bamboohr', 'workday', 'greenhouse', 'gotowebinar',
+  'webex', 'squarespace', 'cloudflare', 'fastly', 'smtp2go', 'elasticemail', 'mailtrap', 'resend',
+  'nylas', 'fullcontact', 'rocketreach', 'phantombuster', 'crunchbase', 'trustpilot', 'yotpo',
+  'birdeye', 'adroll', 'criteo', 'snapchat', 'azurerm', 'azuread', '6sense', 'airbyte', 'attio',
+  'clari', 'clay', 'commonroom', 'dropcontact', 'front', 'heap', 'hunter', 'justcall', 'kaspr',
+  'polytomic', 'proposify', 'rb2b', 'savvycal', 'snov', 'stitch', 'tray', 'uplead', 'userpilot',
+].join('|');
+
 export const MACROS: Readonly<Record<string, string>> = {
   /** A region code: na1, na2, eu1, ap1 … and ones not seen yet. */
   hublet: '[a-z]{2}\\d{1,2}',
@@ -28,8 +73,7 @@ export const MACROS: Readonly<Record<string, string>> = {
   /** No identifier character (nor `-`, so not inside a longer dashed token) right before. */
   start: '(?<![0-9a-z_-])',
   /** HubSpot's own hublet id (`na1-xxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`: refresh tokens, developer keys), standing alone: HubSpot context in itself. */
-  hubid:
-    '(?<![0-9a-z_-])[a-z]{2}\\d{1,2}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])',
+  hubid: HUBID,
   /**
    * What makes a window HubSpot context for a rule's `require` (the same words in every rule): a
    * HubSpot name, host or parameter, or a HubSpot property name (`hs_lead_status`), but not a
@@ -38,10 +82,11 @@ export const MACROS: Readonly<Record<string, string>> = {
    * the client secret beside a refresh token `na1-xxxx-…` is that app's).
    */
   hubspotcontext:
-    "hubspot|hubapi|hapikey|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)|\\bleadin[_-]|(?<![0-9a-z_-])(?:pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}|[a-z]{2}\\d{1,2}(?:-[0-9a-f]{4}){4}-[0-9a-f]{12}(?![0-9a-z]))",
+    `hubspot|hubapi|hapikey|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)|\\bleadin[_-]|(?<![0-9a-z_-])pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}|${HUBID}`,
   /**
    * At the end of a context window (the match's end): another service's section (`heroku:`,
-   * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, up to four lines above, none naming HubSpot; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
+   * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, opened at a line's start or after `{` / `,`,
+   * up to four lines above, none naming HubSpot; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
    * characters before; with no `hubspot:` section opening between) or name (`GITHUB_CLIENT_SECRET`,
    * `/prod/heroku/api-key`, on the match's line, or on the line above a `value:` line holding it:
    * Kubernetes / ECS / Azure / Postman name-value lists)
@@ -49,8 +94,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * starting `hubspot` (`-e STRIPE_MODE=live -e HUBSPOT_API_KEY=…`; not `GITHUB_HUBSPOT_SYNC_TOKEN`).
    * A lookbehind at the window's end, so each window is read once.
    */
-  otherservice:
-    '$(?<=(?:(?<=(?:^|[\\r\\n])[ \\t]{0,32}(?:-[ \\t]{1,8})?["\'\\[]?|[{,\\[][ \\t]{0,8}["\']?|provider[ \\t]{1,4}["\'])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|keycloak|cognito|onelogin|fusionauth|clerk|workos|stytch|authentik|zitadel|pingidentity|pingone|gitea|spotify|strava|fitbit|yahoo|apple|amazon|opsgenie|wix|pendo|new[_.-]?relic|pagerduty|bugsnag|rollbar|honeybadger|logrocket|fullstory|hotjar|launchdarkly|optimizely|posthog|rudderstack|twitch|reddit|pinterest|tiktok|instagram|webflow|bigcommerce|magento|woocommerce|recurly|chargebee|paddle|gocardless|plaid|adyen|mollie|razorpay|coinbase|mailjet|sparkpost|mandrill|brevo|sendinblue|customerio|typeform|jotform|surveymonkey|eventbrite|clearbit|zoominfo|segment|sentry|(?<!arn:)aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase|braze|insightly|lusha|hightouch|census|fivetran|zapier|integromat|workato|pipedream|apollo|outreach|salesloft|gong|drift|chilipiper|cognism|seamless|leadiq|demandbase|bombora|leadfeeder|lemlist|instantly|smartlead|mixmax|vidyard|wistia|gainsight|churnzero|totango|vitally|planhat|mparticle|iterable|attentive|omnisend|activecampaign|convertkit|constantcontact|campaignmonitor|aweber|getresponse|moosend|mailerlite|keap|infusionsoft|freshsales|freshworks|agilecrm|pipeliner|clickup|helpscout|gorgias|kustomer|dialpad|aircall|ringcentral|vonage|nexmo|plivo|messagebird|sinch|telnyx|unbounce|instapage|leadpages|optinmonster|vimeo|youtube|bitly|rebrandly|snowflake|bigquery|databricks|metabase|kissmetrics|matomo|qualtrics|medallia|appcues|pandadoc|hellosign|zuora|chargify|netsuite|freshbooks|gusto|rippling|bamboohr|workday|greenhouse|gotowebinar|webex|squarespace|cloudflare|fastly|smtp2go|elasticemail|mailtrap|resend|nylas|fullcontact|rocketreach|phantombuster|crunchbase|trustpilot|yotpo|birdeye|adroll|criteo|snapchat|azurerm|azuread|6sense|airbyte|attio|clari|clay|commonroom|dropcontact|front|heap|hunter|justcall|kaspr|polytomic|proposify|rb2b|savvycal|snov|stitch|tray|uplead|userpilot)(?:\\.[\\w.-]{1,32})?["\']?[ \\t]{0,4}(?::|=>|=|\\{|\\[|\\])(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["\']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?<![a-z])(?:heroku|mailgun|stripe|sendgrid|twilio|slack|github|gitlab|bitbucket|google|facebook|twitter|linkedin|salesforce|zendesk|intercom|mailchimp|keycloak|cognito|onelogin|fusionauth|clerk|workos|stytch|authentik|zitadel|pingidentity|pingone|gitea|spotify|strava|fitbit|yahoo|apple|amazon|opsgenie|wix|pendo|new[_.-]?relic|pagerduty|bugsnag|rollbar|honeybadger|logrocket|fullstory|hotjar|launchdarkly|optimizely|posthog|rudderstack|twitch|reddit|pinterest|tiktok|instagram|webflow|bigcommerce|magento|woocommerce|recurly|chargebee|paddle|gocardless|plaid|adyen|mollie|razorpay|coinbase|mailjet|sparkpost|mandrill|brevo|sendinblue|customerio|typeform|jotform|surveymonkey|eventbrite|clearbit|zoominfo|segment|sentry|(?<!arn:)aws|azure|auth0|okta|shopify|paypal|discord|microsoft|dropbox|zoom|pipedrive|zoho|freshdesk|algolia|pusher|postmark|mapbox|openai|cloudinary|contentful|firebase|datadog|notion|airtable|asana|trello|atlassian|jira|braintree|klaviyo|marketo|pardot|mixpanel|amplitude|calendly|docusign|xero|quickbooks|vercel|netlify|supabase|braze|insightly|lusha|hightouch|census|fivetran|zapier|integromat|workato|pipedream|apollo|outreach|salesloft|gong|drift|chilipiper|cognism|seamless|leadiq|demandbase|bombora|leadfeeder|lemlist|instantly|smartlead|mixmax|vidyard|wistia|gainsight|churnzero|totango|vitally|planhat|mparticle|iterable|attentive|omnisend|activecampaign|convertkit|constantcontact|campaignmonitor|aweber|getresponse|moosend|mailerlite|keap|infusionsoft|freshsales|freshworks|agilecrm|pipeliner|clickup|helpscout|gorgias|kustomer|dialpad|aircall|ringcentral|vonage|nexmo|plivo|messagebird|sinch|telnyx|unbounce|instapage|leadpages|optinmonster|vimeo|youtube|bitly|rebrandly|snowflake|bigquery|databricks|metabase|kissmetrics|matomo|qualtrics|medallia|appcues|pandadoc|hellosign|zuora|chargify|netsuite|freshbooks|gusto|rippling|bamboohr|workday|greenhouse|gotowebinar|webex|squarespace|cloudflare|fastly|smtp2go|elasticemail|mailtrap|resend|nylas|fullcontact|rocketreach|phantombuster|crunchbase|trustpilot|yotpo|birdeye|adroll|criteo|snapchat|azurerm|azuread|6sense|airbyte|attio|clari|clay|commonroom|dropcontact|front|heap|hunter|justcall|kaspr|polytomic|proposify|rb2b|savvycal|snov|stitch|tray|uplead|userpilot)(?:(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["\']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["\']?value["\']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?)))',
+  otherservice: `$(?<=(?:(?<=(?:^|[\\r\\n])[ \\t]{0,32}(?:-[ \\t]{1,8})?["'\\[]?|[{,\\[][ \\t]{0,8}["']?|provider[ \\t]{1,4}["'])(?:${SERVICES})(?:\\.[\\w.-]{1,32})?["']?[ \\t]{0,4}(?::|=>|=|\\{|\\[|\\])(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?<![a-z])(?:${SERVICES})(?:(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["']?value["']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?)))`,
   /**
    * A section's opening after its name, up to its first key, starting with a `:`, a quote or `]` (so
    * that a pattern led by a name and it has literals longer than the name): `api:` then a line break
@@ -83,7 +127,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * or a CSV cell's doubled quotes: `wp option list --format=csv`).
    */
   assign:
-    '(?:(?:&(?:quot|apos|#0?3[49]|#x2[27]);|\\\\{0,7}["\'`\\])}](?:\\\\{0,7}["\'`\\])}])?)?(?:[ \\t]{0,40}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,40}|[ \\t]{1,40})(?:[@rbufn]{0,2}\\\\{0,7}["\'`](?:\\\\{0,7}["\'`])?|\\[|&(?:quot|apos|#0?3[49]|#x2[27]);)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbufn]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|' +
+    '(?:(?:' + HTML_QUOTE + '|\\\\{0,7}["\'`\\])}](?:\\\\{0,7}["\'`\\])}])?)?(?:[ \\t]{0,40}(?::=|=>|:-|\\|\\||\\?[?:=]|\\/\\/|or|[:=(,|{])[ \\t]{0,40}|[ \\t]{1,40})(?:[@rbufn]{0,2}\\\\{0,7}["\'`](?:\\\\{0,7}["\'`])?|\\[|' + HTML_QUOTE + ')?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbufn]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|:[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|' +
     `${PHP_QUOTE};s:\\d{1,5}:${PHP_QUOTE})`,
 };
 
