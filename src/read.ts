@@ -10,6 +10,7 @@
  * The overlap is derived from the rules (longest possible match, context reach, lookarounds), not
  * guessed.
  */
+import { archiveKind, MAX_ARCHIVE_BYTES, type ArchiveKind } from './archive/kind.js';
 import { setV8Flags, v8, vm } from './builtin.js';
 import { detect } from './core/detect.js';
 import { GitError } from './errors.js';
@@ -218,6 +219,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Called after each window is scanned (memory sampling, progress). */
   onWindow?: () => void;
+  /** Open archives and compressed files (src/archive.ts); default true. Their members are not opened again. */
+  archives?: boolean;
 }
 
 /**
@@ -341,6 +344,8 @@ export function readWhole(c: SourceItem['content'], path: string, ruleset: RuleS
     return { kind: 'text', bytes: Buffer.byteLength(c), ...wholeText(c, path, ruleset, opts) };
   }
   if (isByteStream(c) || c.byteLength > size) return undefined;
+  // An archive is opened by readItem (a member may need windows, which are async).
+  if (opts.archives !== false && archiveKind(c)) return undefined;
   const d = decodeBytes(c);
   if (d.kind === 'binary') return { kind: 'skip', reason: 'binary', detail: d.reason };
   return { kind: 'text', bytes: c.byteLength, ...wholeText(d.text, path, ruleset, opts, d.bytes) };
@@ -358,6 +363,10 @@ export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOpt
   if (typeof c === 'string') {
     return { kind: 'text', bytes: Buffer.byteLength(c), ...(await detectTextStream(textPieces(c, size), item.path, ruleset, opts)) };
   }
+  if (opts.archives !== false && !isByteStream(c)) {
+    const kind = archiveKind(c);
+    if (kind) return readArchive(c, kind, item.path, ruleset, opts);
+  }
   let bytes = 0;
   const source = isByteStream(c) ? c.chunks(size, opts.signal) : bytePieces(c, size);
   async function* counted(): AsyncGenerator<Uint8Array> {
@@ -373,7 +382,14 @@ export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOpt
     }
   }
   try {
-    const d = await decodeStream(counted());
+    let chunks: AsyncIterable<Uint8Array> = counted();
+    if (opts.archives !== false && isByteStream(c)) {
+      const peeked = await peekArchive(chunks);
+      if (peeked.kind === 'archive') return await readArchive(peeked.bytes, peeked.archive, item.path, ruleset, opts);
+      if (peeked.kind === 'too-large') return { kind: 'skip', reason: 'binary', detail: `${peeked.archive} archive over ${MAX_ARCHIVE_BYTES >> 20} MiB: not opened` };
+      chunks = peeked.chunks;
+    }
+    const d = await decodeStream(chunks);
     if (d.kind === 'binary') return { kind: 'skip', reason: 'binary', detail: d.reason };
     const r = await detectTextStream(d.texts, item.path, ruleset, opts);
     if (r.aborted) await d.texts.return(undefined);
@@ -385,6 +401,82 @@ export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOpt
     const e = err.cause as NodeJS.ErrnoException;
     return { kind: 'skip', reason: 'unreadable', detail: `cannot read: ${e.code ?? e.message}` };
   }
+}
+
+type Peeked =
+  | { kind: 'archive'; archive: ArchiveKind; bytes: Buffer }
+  | { kind: 'too-large'; archive: ArchiveKind }
+  | { kind: 'other'; chunks: AsyncIterable<Uint8Array> };
+
+/**
+ * A stream whose first chunk starts an archive is read whole (up to MAX_ARCHIVE_BYTES) to be opened;
+ * any other goes on as it came, its first chunk included (read once).
+ */
+async function peekArchive(chunks: AsyncIterable<Uint8Array>): Promise<Peeked> {
+  const it = chunks[Symbol.asyncIterator]();
+  const first = await it.next();
+  const kind = first.done ? null : archiveKind(first.value);
+  if (first.done || !kind) {
+    return {
+      kind: 'other',
+      chunks: (async function* () {
+        if (!first.done) yield first.value;
+        for (;;) {
+          const r = await it.next();
+          if (r.done) return;
+          yield r.value;
+        }
+      })(),
+    };
+  }
+  const parts = [first.value];
+  let total = first.value.byteLength;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    total += r.value.byteLength;
+    if (total > MAX_ARCHIVE_BYTES) {
+      await it.return?.();
+      return { kind: 'too-large', archive: kind };
+    }
+    parts.push(r.value);
+  }
+  return { kind: 'archive', archive: kind, bytes: Buffer.concat(parts) };
+}
+
+/**
+ * An archive's members, each read as a file is (decoded, a binary one skipped, a big one in
+ * windows), their matches named by the member they are in (Match.entry). Inline allow comments are
+ * not read inside an archive. One that cannot be opened is skipped as a binary file is, saying why.
+ */
+async function readArchive(bytes: Uint8Array, kind: ArchiveKind, path: string, ruleset: RuleSet, opts: ReadOptions): Promise<ReadResult> {
+  // Loaded when an archive is first met (fflate's tables are built as it loads).
+  const { openArchive, ArchiveError } = await import('./archive/open.js');
+  let members;
+  try {
+    members = openArchive(bytes, kind, path).members;
+  } catch (err) {
+    if (!(err instanceof ArchiveError)) throw err;
+    return { kind: 'skip', reason: 'binary', detail: `${kind} archive that could not be opened: ${err.message}` };
+  }
+  const inner: ReadOptions = { ...opts, archives: false };
+  const matches: Match[] = [];
+  let aborted = false;
+  for (const m of members) {
+    if (opts.signal?.aborted) {
+      aborted = true;
+      break;
+    }
+    const p = m.as ?? m.name;
+    const r = readWhole(m.bytes, p, ruleset, inner) ?? (await readItem({ kind: 'item', path: p, content: m.bytes }, ruleset, inner));
+    if (r.kind === 'skip') continue; // an image in a document, a compiled class
+    for (const x of r.matches) matches.push({ ...x, entry: m.name });
+    if (r.aborted) {
+      aborted = true;
+      break;
+    }
+  }
+  return { kind: 'text', bytes: bytes.byteLength, matches, lineText: () => '', aborted };
 }
 
 class ReadError extends Error {

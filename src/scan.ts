@@ -2,7 +2,7 @@
  * The scan pipeline: source events → detection core → findings (redacted) + stats.
  * Sources, suppression and reporting are plugged in by the caller; nothing here prints.
  */
-import { fingerprint, redact } from './core/redact.js';
+import { fingerprint, maskCredentials, redact } from './core/redact.js';
 import type { Finding, Match, RuleSet, Severity } from './core/types.js';
 import { chunkPlanFor, readItem, untilAborted, type ChunkPlan } from './read.js';
 import type { SkipReason, SourceItem, SourceOutput } from './sources/types.js';
@@ -105,6 +105,8 @@ export function toFindings(item: SourceItem, matches: readonly Match[], opts: Sc
       title: rule.spec.title,
       severity: opts.severity?.get(m.ruleId) ?? rule.spec.severity,
       path: item.path,
+      // A member's name is the archive author's: a token in it is shown as one in a message is.
+      ...(m.entry !== undefined ? { entry: maskCredentials(m.entry) } : {}),
       line: m.line,
       column: m.column,
       endLine: m.endLine,
@@ -153,9 +155,12 @@ export async function scan(events: AsyncIterable<SourceOutput> | Iterable<Source
     const matchOf = (f: ScannedFinding): Match => {
       if (!at) {
         at = new Map();
-        for (const m of matches) if (!at.has(`${m.line}:${m.column}`)) at.set(`${m.line}:${m.column}`, m);
+        for (const m of matches) {
+          const k = `${m.entry === undefined ? '' : maskCredentials(m.entry)}\0${m.line}:${m.column}`;
+          if (!at.has(k)) at.set(k, m);
+        }
       }
-      return at.get(`${f.line}:${f.column}`)!;
+      return at.get(`${f.entry ?? ''}\0${f.line}:${f.column}`)!;
     };
     for (let i = 0; i < fs.length; i++) {
       const f = fs[i]!;
@@ -253,6 +258,7 @@ function compareText(a: string, b: string): number {
 function byLocation(a: Finding, b: Finding): number {
   return (
     compareText(a.path, b.path) ||
+    compareText(a.entry ?? '', b.entry ?? '') ||
     a.line - b.line ||
     a.column - b.column ||
     compareText(a.ruleId, b.ruleId) ||

@@ -39,9 +39,13 @@ export function findingAnnotation(f: Finding): Annotation {
     : f.commit.tag !== undefined
       ? ` In the message of tag ${f.commit.tag} (tag object ${f.commit.sha.slice(0, 12)}).`
       : ` Introduced in commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ' (in its message)' : ''}.`;
-  const message = `${f.title}: ${f.secret}${enc}.${where}${status(f)} Rotate it in HubSpot first, then remove it (rule ${f.ruleId}).`;
+  const member = f.entry !== undefined ? ` In ${f.entry}, line ${f.line}, inside this archive.` : '';
+  const message = `${f.title}: ${f.secret}${enc}.${member}${where}${status(f)} Rotate it in HubSpot first, then remove it (rule ${f.ruleId}).`;
   const properties: AnnotationProperties = { title: `HubSpot secret: ${f.title}` };
-  if (!f.commit?.message) {
+  if (f.entry !== undefined) {
+    // The lines are the member's: the annotation is the archive file's.
+    properties.file = f.path;
+  } else if (!f.commit?.message) {
     properties.file = f.path;
     properties.startLine = f.line;
     properties.endLine = f.endLine;

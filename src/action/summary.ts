@@ -78,7 +78,7 @@ export function summaryMarkdown(s: SummaryInput): string {
       const commit = !f.commit ? '' : f.commit.tag !== undefined ? ` (tag ${f.commit.tag}, message)` : ` (commit ${f.commit.sha.slice(0, 12)}${f.commit.message ? ', message' : ''})`;
       // The link's target is percent-encoded where Markdown or HTML could read it as its end or as markup.
       const docs = rule ? ` [docs](${rule.spec.docs.replace(/[\s()[\]|`<>\\]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})` : '';
-      return `| ${cell(f.path)}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification ? `${f.verification.status}${unknownReason(f.verification)}` : 'not verified')} | ${cell(fix)}${docs} |`;
+      return `| ${cell(f.path)}${f.entry !== undefined ? `!${cell(f.entry)}` : ''}${cell(commit)} | ${f.line} | ${cell(f.title)} (${cell(f.secret)}) | ${cell(f.verification ? `${f.verification.status}${unknownReason(f.verification)}` : 'not verified')} | ${cell(fix)}${docs} |`;
     });
     lines.push(...rows);
     const shown = rows.length;

@@ -118,6 +118,8 @@ export interface Match {
    */
   gitLine?: number;
   gitEndLine?: number;
+  /** The member of an archive the match is in (`word/document.xml`, `lib/a.jar!app.properties`); its lines and columns are the member's. */
+  entry?: string;
 }
 
 export type VerificationStatus = 'active' | 'inactive' | 'unknown' | 'not-checkable' | 'not-checked';
@@ -159,6 +161,8 @@ export interface Finding {
   title: string;
   severity: Severity;
   path: string;
+  /** The member of an archive at `path` the secret is in (see Match.entry); `line` and `column` are the member's. */
+  entry?: string;
   line: number;
   column: number;
   endLine: number;

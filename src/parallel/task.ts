@@ -131,6 +131,8 @@ function readOne(p: string | Buffer, path: string, ctx: TaskContext): TaskResult
     if (content instanceof Uint8Array) {
       const whole = scanWhole(path, content, ctx);
       if (whole !== undefined) return whole;
+      // An archive (opened asynchronously): the reused buffer is the next file's.
+      content = Buffer.from(content);
     }
     open = false;
     const descriptor = fd;

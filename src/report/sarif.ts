@@ -104,7 +104,8 @@ function message(f: Finding): string {
   const where = f.encoding === 'plain' ? '' : ` (${f.encoding}-encoded)`;
   const v = f.verification ? ` Verification: ${verificationWords(f.verification)}.` : '';
   const c = f.commit ? ` Introduced in commit ${f.commit.sha.slice(0, 12)}.` : '';
-  return `${f.title} ${f.secret}${where}.${c}${v} Rotate it in HubSpot, then remove it.`;
+  const member = f.entry !== undefined ? ` In ${f.entry}, line ${f.line}, inside this archive.` : '';
+  return `${f.title} ${f.secret}${where}.${member}${c}${v} Rotate it in HubSpot, then remove it.`;
 }
 
 export function sarifReport(input: ReportInput): string {
@@ -119,6 +120,7 @@ export function sarifReport(input: ReportInput): string {
     if (f.commit) props['commit'] = f.commit;
     if (f.inHead !== undefined) props['inHead'] = f.inHead;
     if (f.verification) props['verification'] = f.verification;
+    if (f.entry !== undefined) props['entry'] = f.entry;
     return {
       ruleId: f.ruleId,
       ruleIndex: index.get(f.ruleId) ?? -1,
@@ -128,7 +130,8 @@ export function sarifReport(input: ReportInput): string {
         {
           physicalLocation: {
             artifactLocation: artifactLocation(f.path),
-            region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn },
+            // In an archive the lines are a member's, not the file's: the file alone is the place.
+            ...(f.entry === undefined ? { region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } } : {}),
           },
         },
       ],

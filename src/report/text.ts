@@ -22,9 +22,9 @@ function formatBytes(n: number): string {
   return `${(n / 1048576).toFixed(1)} MB`;
 }
 
-/** Where a finding is: `path:line:col`, with the commit when it came from history. */
+/** Where a finding is: `path:line:col` (`archive!member:line:col` in an archive), with the commit when it came from history. */
 export function location(f: Finding): string {
-  const at = `${display(f.path)}:${f.line}:${f.column}`;
+  const at = `${display(f.path)}${f.entry !== undefined ? `!${display(f.entry)}` : ''}:${f.line}:${f.column}`;
   if (!f.commit) return at;
   return f.commit.message ? `${display(messageOf(f.commit))}:${f.line}:${f.column}` : `${at} @ ${f.commit.sha.slice(0, 12)}`;
 }
@@ -71,7 +71,8 @@ export function textReport(input: ReportInput): string {
 
   const byFile = new Map<string, Finding[]>();
   for (const f of list) {
-    const key = placeOf(f);
+    // A member of an archive is a place of its own (`docs/setup.docx!word/document.xml`).
+    const key = f.entry !== undefined && !f.commit?.message ? `${f.path}!${f.entry}` : placeOf(f);
     let arr = byFile.get(key);
     if (!arr) byFile.set(key, (arr = []));
     arr.push(f);

@@ -1,0 +1,337 @@
+/**
+ * Archives and compressed files (src/archive.ts): ZIP and the office formats built on it, gzip, tar,
+ * nested; bounded whatever they claim; their members' findings named by member in every report, in
+ * a folder scan, the worker threads, the git sources and the audit.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { strToU8, zipSync, type Zippable } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { archiveKind, ArchiveError, MAX_DEPTH, MAX_INFLATED, openArchive } from '../src/archive/open.js';
+import { findingAnnotation } from '../src/action/annotations.js';
+import { summaryMarkdown } from '../src/action/summary.js';
+import { chunkPlanFor } from '../src/read.js';
+import { render } from '../src/report/index.js';
+import { builtinRuleSet } from '../src/rules/index.js';
+import { scan, type ScanResult } from '../src/scan.js';
+import { runBin, runMain } from './helpers/cli.js';
+import { fakePrivateAppToken, fakeUuid, Rng } from './helpers/fake-tokens.js';
+import { makeRepo } from './helpers/git.js';
+import { sarifProblems } from './helpers/sarif.js';
+import { tempDir } from './helpers/tmp.js';
+
+const rng = new Rng('archives');
+const pat = (hublet = 'na1'): string => fakePrivateAppToken(rng, hublet);
+const ruleset = builtinRuleSet();
+
+/** A tar header block (ustar) for a regular file, or another type. */
+function tarHeader(name: string, size: number, type = '0', prefix = ''): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
+  h.write('00000000000\0', 136);
+  h.write(type, 156);
+  h.write('ustar\0', 257);
+  h.write('00', 263);
+  h.write(prefix, 345, 155, 'utf8');
+  h.fill(' ', 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return h;
+}
+
+function pad(b: Buffer): Buffer {
+  return Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+}
+
+/** A tar of entries: [name, content] for a file, or a header of its own ([name, content, type]). */
+function tar(entries: [string, string | Buffer, string?][]): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, content, type] of entries) {
+    const data = Buffer.from(content);
+    parts.push(tarHeader(name, data.length, type ?? '0'), pad(data));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+function pax(records: Record<string, string>): Buffer {
+  let out = '';
+  for (const [k, v] of Object.entries(records)) {
+    const body = ` ${k}=${v}\n`;
+    let len = body.length + 1;
+    while (`${len}${body}`.length !== len) len = `${len}${body}`.length;
+    out += `${len}${body}`;
+  }
+  return Buffer.from(out);
+}
+
+function zip(files: Record<string, string | Uint8Array>, level: 0 | 6 = 6): Buffer {
+  const z: Zippable = {};
+  for (const [k, v] of Object.entries(files)) z[k] = typeof v === 'string' ? strToU8(v) : v;
+  return Buffer.from(zipSync(z, { level }));
+}
+
+/** A Word document whose paragraph holds a name and a key split into runs, as Word splits them. */
+function docx(key: string, token: string): Buffer {
+  const run = (t: string): string => `<w:r><w:rPr><w:lang w:val="en-US"/></w:rPr><w:t xml:space="preserve">${t}</w:t></w:r>`;
+  const body =
+    `<w:p>${run('Integration setup &amp; keys')}</w:p>` +
+    `<w:p>${run('HUBSPOT_API_KEY=')}<w:proofErr w:type="spellStart"/>${run(key.slice(0, 8))}${run(key.slice(8))}<w:proofErr w:type="spellEnd"/></w:p>` +
+    `<w:p>${run('Private app: ')}${run(token)}</w:p>`;
+  return zip({
+    '[Content_Types].xml': '<?xml version="1.0"?><Types/>',
+    'word/document.xml': `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`,
+    'word/media/image1.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]),
+  });
+}
+
+/** An Excel workbook: a header naming the columns, and a row (its strings shared, as Excel writes them). */
+function xlsx(rows: string[][]): Buffer {
+  const strings: string[] = [];
+  const sheetRows = rows
+    .map((cells, r) => {
+      const cs = cells
+        .map((v, c) => {
+          strings.push(v);
+          return `<c r="${String.fromCharCode(65 + c)}${r + 1}" t="s"><v>${strings.length - 1}</v></c>`;
+        })
+        .join('');
+      return `<row r="${r + 1}">${cs}</row>`;
+    })
+    .join('');
+  return zip({
+    'xl/workbook.xml': '<workbook/>',
+    'xl/sharedStrings.xml': `<sst count="${strings.length}">${strings.map((s) => `<si><t>${s}</t></si>`).join('')}</sst>`,
+    'xl/worksheets/sheet1.xml': `<worksheet><sheetData>${sheetRows}</sheetData></worksheet>`,
+  });
+}
+
+async function scanItems(items: { path: string; content: Uint8Array }[], chunkSize?: number): Promise<ScanResult> {
+  return scan(
+    items.map((i) => ({ kind: 'item' as const, ...i })),
+    { ruleset, ...(chunkSize ? { chunkPlan: chunkPlanFor(ruleset, { chunkSize }) } : {}) },
+  );
+}
+
+const where = (r: ScanResult): string[] => r.findings.map((f) => `${f.path}!${f.entry ?? '-'}:${f.line}:${f.column} ${f.ruleId}`);
+
+describe('archives: what is opened', () => {
+  it('tells an archive by its first bytes only (ZIP, gzip, tar with a valid header), never a text', () => {
+    expect(archiveKind(zip({ 'a.txt': 'x' }))).toBe('zip');
+    expect(archiveKind(gzipSync('hello'))).toBe('gzip');
+    expect(archiveKind(tar([['a.txt', 'x']]))).toBe('tar');
+    const broken = tar([['a.txt', 'x']]);
+    broken[0] ^= 1; // the checksum no longer matches
+    expect(archiveKind(broken)).toBeNull();
+    expect(archiveKind(Buffer.from('PK is a fine way to start a sentence\n'))).toBeNull();
+    expect(archiveKind(Buffer.from(`${' '.repeat(257)}ustar${' '.repeat(300)}`))).toBeNull();
+  });
+
+  it('reads tar names as GNU and POSIX tar write them: a ustar prefix, a GNU long name, a pax path', () => {
+    const long = `${'deep/'.repeat(30)}app.env`;
+    const t = Buffer.concat([
+      tarHeader('app.env', 1, '0', 'etc/config'),
+      pad(Buffer.from('a')),
+      tarHeader('././@LongLink', long.length + 1, 'L'),
+      pad(Buffer.from(`${long}\0`)),
+      tarHeader('truncated-name', 1),
+      pad(Buffer.from('b')),
+      tarHeader('PaxHeaders/x', pax({ path: 'ünïcode/and a very long name.env' }).length, 'x'),
+      pad(pax({ path: 'ünïcode/and a very long name.env' })),
+      tarHeader('short', 1),
+      pad(Buffer.from('c')),
+      tarHeader('dir/', 0, '5'),
+      tarHeader('link', 0, '2'),
+      Buffer.alloc(1024),
+    ]);
+    expect(openArchive(t, 'tar', 'x.tar').members.map((m) => [m.name, Buffer.from(m.bytes).toString()])).toEqual([
+      ['etc/config/app.env', 'a'],
+      [long, 'b'],
+      ['ünïcode/and a very long name.env', 'c'],
+    ]);
+  });
+
+  it('opens nested archives in place and reads a gzip layer through', () => {
+    const jar = zip({ 'application.properties': 'a=1\n' });
+    const tgz = gzipSync(tar([['./etc/app.env', 'b=2\n']]));
+    const outer = zip({ 'lib/app.jar': jar, 'backup.tgz': tgz, 'notes.txt.gz': gzipSync('c=3\n'), 'dir/': new Uint8Array() }, 0);
+    const names = openArchive(outer, 'zip', 'release.zip').members.map((m) => m.name);
+    expect(names.sort()).toEqual(['backup.tgz!etc/app.env', 'lib/app.jar!application.properties', 'notes.txt.gz!notes.txt']);
+    expect(openArchive(gzipSync('x'), 'gzip', 'logs/app.log.gz').members.map((m) => m.name)).toEqual(['app.log']);
+    expect(openArchive(gzipSync(tar([['a', 'x']])), 'gzip', 'b.tar.gz').members.map((m) => m.name)).toEqual(['a']);
+  });
+
+  it(`stops nesting at ${MAX_DEPTH} levels (a ZIP that holds itself ends)`, () => {
+    let inner: Uint8Array = zip({ 'core.txt': 'x' });
+    for (let i = 0; i < MAX_DEPTH + 2; i++) inner = zip({ [`level${i}.zip`]: inner });
+    const opened = openArchive(inner, 'zip', 'deep.zip');
+    expect(opened.members).toEqual([]);
+    expect(opened.unopened).toBe(1);
+  });
+
+  it('is bounded whatever an archive claims: a ZIP member ends at its declared size, gzip at the limit, members past the total are not opened', () => {
+    // A ZIP bomb: a member that declares 100 bytes and inflates to 5 MB.
+    const bomb = zip({ 'a.txt': new Uint8Array(5_000_000).fill(65) });
+    for (let i = 0; i + 4 <= bomb.length; i++) {
+      const sig = bomb.readUInt32LE(i);
+      if (sig === 0x04034b50) bomb.writeUInt32LE(100, i + 22);
+      if (sig === 0x02014b50) bomb.writeUInt32LE(100, i + 24);
+    }
+    expect(openArchive(bomb, 'zip', 'bomb.zip').members.map((m) => m.bytes.length)).toEqual([100]);
+    const limit = 1 << 20;
+    expect(MAX_INFLATED).toBe(64 << 20);
+    const gzBomb = gzipSync(Buffer.alloc(limit + 1));
+    expect(() => openArchive(gzBomb, 'gzip', 'bomb.gz', limit)).toThrow(/more than 1 MiB once decompressed/);
+    expect(openArchive(gzBomb, 'gzip', 'bomb.gz', limit + 1).members).toHaveLength(1);
+    // Members that together exceed the total: the ones past it are not opened.
+    const half = limit / 2 + 1;
+    const many = zip({ 'a.bin': new Uint8Array(half), 'b.bin': new Uint8Array(half), 'c.txt': 'x' });
+    const opened = openArchive(many, 'zip', 'many.zip', limit);
+    expect(opened.members.map((m) => m.name)).toEqual(['a.bin', 'c.txt']);
+    expect(opened.unopened).toBe(1);
+  });
+
+  it('an archive that cannot be read is an ArchiveError, a nested one only counts as unopened', () => {
+    const corrupt = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]);
+    expect(() => openArchive(corrupt, 'zip', 'c.zip')).toThrow(ArchiveError);
+    const outer = zip({ 'bad.zip': corrupt, 'ok.txt': 'x' }, 0);
+    const opened = openArchive(outer, 'zip', 'o.zip');
+    expect(opened.members.map((m) => m.name)).toEqual(['ok.txt']);
+    expect(opened.unopened).toBe(1);
+  });
+});
+
+describe('archives: what is found', () => {
+  it('finds credentials in a Word document split into runs, an Excel sheet read as a table, a jar in a zip, a .tar.gz, a .gz', async () => {
+    const key = fakeUuid(rng);
+    const tokens = { docx: pat(), jar: pat('eu1'), tgz: pat('ap1'), gz: pat('na2') };
+    const secret = fakeUuid(rng);
+    const r = await scanItems([
+      { path: 'docs/setup.docx', content: docx(key, tokens.docx) },
+      { path: 'ops/creds.xlsx', content: xlsx([['name', 'client_id', 'client_secret'], ['CRM sync (HubSpot)', fakeUuid(rng), secret]]) },
+      { path: 'dist/release.zip', content: zip({ 'lib/app.jar': zip({ 'application.properties': `hubspot.token=${tokens.jar}\n` }), 'README.txt': 'hi' }, 0) },
+      { path: 'backup.tar.gz', content: gzipSync(tar([['./etc/app.env', `# app\nHUBSPOT_ACCESS_TOKEN=${tokens.tgz}\n`]])) },
+      { path: 'logs/app.log.gz', content: gzipSync(`start\nAuthorization: Bearer ${tokens.gz}\n`) },
+    ]);
+    expect(where(r)).toEqual([
+      'backup.tar.gz!etc/app.env:2:22 hubspot-private-app-token',
+      'dist/release.zip!lib/app.jar!application.properties:1:15 hubspot-private-app-token',
+      'docs/setup.docx!word/document.xml:2:17 hubspot-legacy-api-key',
+      'docs/setup.docx!word/document.xml:3:14 hubspot-private-app-token',
+      'logs/app.log.gz!app.log:2:23 hubspot-private-app-token',
+      'ops/creds.xlsx!xl/worksheets/sheet1.xml:2:57 hubspot-oauth-client-secret',
+    ]);
+    expect(r.stats.files).toBe(5);
+    expect(r.stats.skipped).toBe(0);
+  });
+
+  it('reads a member bigger than a window in windows, and an archive bigger than a window read as a stream', async () => {
+    const token = pat();
+    const filler = `${'lorem ipsum dolor sit amet '.repeat(40)}\n`.repeat(300); // ~320 KB
+    const big = gzipSync(`${filler}HUBSPOT_ACCESS_TOKEN=${token}\n${filler}`);
+    // A stored ZIP is as big as its content: bigger than a 64 KiB window.
+    const stored = zip({ 'big.env': `${filler}TOKEN=${token}\n` }, 0);
+    const r = await scanItems(
+      [
+        { path: 'big.gz', content: big },
+        { path: 'stored.zip', content: stored },
+      ],
+      64 * 1024,
+    );
+    expect(where(r)).toEqual(['big.gz!big:301:22 hubspot-private-app-token', 'stored.zip!big.env:301:7 hubspot-private-app-token']);
+  });
+
+  it('skips an archive that cannot be opened as a binary file, saying why, and finds nothing in binary members', async () => {
+    const r = await scanItems([
+      { path: 'broken.zip', content: Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]) },
+      { path: 'images.zip', content: zip({ 'a.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0]) }) },
+    ]);
+    expect(r.findings).toEqual([]);
+    expect(r.stats.skippedBy).toEqual({ binary: 1 });
+    expect(r.stats.files).toBe(1);
+  });
+
+  it("never shows a token in a member's name (an archive's names are its author's)", async () => {
+    const inName = pat();
+    const token = pat();
+    const r = await scanItems([{ path: 'a.zip', content: zip({ [`keys/${inName}.txt`]: `HUBSPOT_ACCESS_TOKEN=${token}\n` }) }]);
+    expect(r.findings).toHaveLength(1);
+    const json = render('json', { result: r, ruleset });
+    const text = render('text', { result: r, ruleset });
+    for (const out of [json, text]) {
+      expect(out).not.toContain(inName.slice(8));
+      expect(out).not.toContain(token.slice(8));
+      expect(out).toContain(`keys/pat-na1-…${inName.slice(-4)}.txt`);
+    }
+  });
+
+  it('every report names the member: text as archive!member, JSON an entry field, SARIF the file with the member in its message (no region: its lines are not the file\'s), annotations the file, the job summary archive!member', async () => {
+    const token = pat();
+    const r = await scanItems([{ path: 'docs/setup.docx', content: docx(fakeUuid(rng), token) }]);
+    expect(r.findings.map((f) => f.entry)).toEqual(['word/document.xml', 'word/document.xml']);
+    const text = render('text', { result: r, ruleset });
+    expect(text).toContain('docs/setup.docx!word/document.xml\n  2:17');
+    expect(text).toContain('found in 1 file ');
+    const json = JSON.parse(render('json', { result: r, ruleset }));
+    expect(json.findings[0]).toMatchObject({ path: 'docs/setup.docx', entry: 'word/document.xml', line: 2, column: 17 });
+    const sarif = JSON.parse(render('sarif', { result: r, ruleset }));
+    expect(sarifProblems(sarif)).toEqual([]);
+    const res = sarif.runs[0].results[1];
+    expect(res.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'docs/setup.docx', uriBaseId: '%SRCROOT%' } });
+    expect(res.message.text).toContain('In word/document.xml, line 3, inside this archive.');
+    expect(res.properties.entry).toBe('word/document.xml');
+    const a = findingAnnotation(r.findings[1]!);
+    expect(a.properties).toEqual({ title: 'HubSpot secret: HubSpot private app access token', file: 'docs/setup.docx' });
+    expect(a.message).toContain('In word/document.xml, line 3, inside this archive.');
+    const md = summaryMarkdown({ result: r, ruleset, target: 'x', failOn: 'any', failed: true });
+    expect(md).toContain('| docs/setup.docx!word/document.xml | 2 |');
+  });
+});
+
+describe('archives: every source', () => {
+  it('a folder scan (worker threads and the main thread), --staged, --commits and the audit find a token in a committed .docx and .tar.gz', async () => {
+    const repo = makeRepo();
+    const tokens = [pat(), pat('eu1')];
+    mkdirSync(path.join(repo.dir, 'docs'));
+    writeFileSync(path.join(repo.dir, 'docs/setup.docx'), docx(fakeUuid(rng), tokens[0]!));
+    writeFileSync(path.join(repo.dir, 'backup.tar.gz'), gzipSync(tar([['etc/app.env', `HUBSPOT_ACCESS_TOKEN=${tokens[1]}\n`]])));
+    // Enough files that a folder scan uses its workers.
+    for (let i = 0; i < 40; i++) writeFileSync(path.join(repo.dir, `f${i}.txt`), `file ${i}\n`);
+    const expected = ['backup.tar.gz!etc/app.env:1:22', 'docs/setup.docx!word/document.xml:2:17', 'docs/setup.docx!word/document.xml:3:14'];
+    const places = (stdout: string): string[] => (JSON.parse(stdout).findings as { path: string; entry: string; line: number; column: number }[]).map((f) => `${f.path}!${f.entry}:${f.line}:${f.column}`);
+    for (const threads of ['0', '2']) {
+      const r = await runMain(['scan', '.', '--format', 'json', '--threads', threads], { cwd: repo.dir });
+      expect(r.code, r.stderr).toBe(1);
+      expect(places(r.stdout)).toEqual(expected);
+    }
+    repo.git('add', '.');
+    const staged = await runMain(['scan', '--staged', '--format', 'json'], { cwd: repo.dir });
+    expect(staged.code, staged.stderr).toBe(1);
+    expect(places(staged.stdout)).toEqual(expected);
+    repo.git('commit', '-qm', 'docs');
+    const commits = await runMain(['scan', '--commits', 'HEAD', '--format', 'json'], { cwd: repo.dir });
+    expect(places(commits.stdout)).toEqual(expected);
+    // The bundled bin, as users run it.
+    const audit = runBin(['audit', '--format', 'json'], { cwd: repo.dir });
+    expect(audit.code, audit.stderr).toBe(1);
+    expect(places(audit.stdout)).toEqual(expected);
+    expect(JSON.parse(audit.stdout).findings.every((f: { inHead: boolean; commit?: { sha: string } }) => f.inHead && f.commit?.sha)).toBe(true);
+  });
+
+  it('a baseline records archive findings, and a scan after it passes', async () => {
+    const dir = tempDir('hs-archive-baseline-');
+    writeFileSync(path.join(dir, 'setup.docx'), docx(fakeUuid(rng), pat()));
+    const first = await runMain(['scan', '.'], { cwd: dir });
+    expect(first.code).toBe(1);
+    const b = await runMain(['baseline', '.'], { cwd: dir });
+    expect(b.code, b.stderr).toBe(0);
+    const again = await runMain(['scan', '.'], { cwd: dir });
+    expect(again.code, again.stdout).toBe(0);
+  });
+});
