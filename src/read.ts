@@ -219,7 +219,7 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Called after each window is scanned (memory sampling, progress). */
   onWindow?: () => void;
-  /** Open archives and compressed files (src/archive.ts); default true. Their members are not opened again. */
+  /** Open archives and compressed files (src/archive/); default true. Their members are not opened again. */
   archives?: boolean;
 }
 
