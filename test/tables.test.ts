@@ -36,6 +36,8 @@ describe('tables', () => {
     expect(['a.csv', 'A.CSV', 'b.tsv', 'c.tab', 'd.psv', 'e.txt', 'csv', 'f.csvx'].map((p) => tableDelimiter(p))).toEqual([',', ',', '\t', '\t', '|', null, null, null]);
     // Excel's CSV where the decimal separator is a comma: `;` between cells.
     expect(['a;b;c\n1,5;2;3\n', 'a,b;c\n', 'x'].map((text) => tableDelimiter('e.csv', text))).toEqual([';', ',', ',']);
+    // A .txt file is a table when its first lines hold the same number of tabs (Excel's "Unicode Text").
+    expect(['a\tb\tc\r\n1\t2\t3\r\n4\t5\t6\r\n', 'a\tb\n1\t2\n', 'a\tb\n1\t2', 'a\tb\n1\t2\n\n', 'a\tb\n', 'a\tb', 'a b\n1 2\n', 'a\tb\n1\t2\t3\n', '\tindented\nprose\n', ''].map((text) => tableDelimiter('e.txt', text))).toEqual(['\t', '\t', '\t', '\t', null, null, null, null, null, null]);
   });
 
   it('read every value under its column name, mapped back to its cell (quotes, delimiters and line breaks inside cells, CRLF)', () => {

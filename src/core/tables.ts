@@ -50,11 +50,41 @@ class Records {
   }
 }
 
-/** The column delimiter of a file by its name's extension (a CSV file whose header line holds more `;` than `,`: `;`); null for a file that is not a table. */
+/**
+ * The column delimiter of a file by its name's extension (a CSV file whose header line holds more `;`
+ * than `,`: `;`; a .txt file that is a tab-separated table: a tab); null for a file that is not a table.
+ */
 export function tableDelimiter(path: string, text = ''): string | null {
   const ext = /\.([a-z]{3})$/i.exec(path)?.[1]?.toLowerCase();
   if (ext === 'csv') return semicolons(text) ? ';' : ',';
+  if (ext === 'txt') return tabTable(text) ? '\t' : null;
   return ext === 'tsv' || ext === 'tab' ? '\t' : ext === 'psv' ? '|' : null;
+}
+
+/**
+ * Whether a .txt file is a tab-separated table: its first lines (up to three) hold the same number of
+ * tabs, at least one, and there are two at least. Excel's "Unicode Text" export (UTF-16, tabs) and
+ * database tools' exports are saved so.
+ */
+function tabTable(text: string): boolean {
+  let tabs = -1;
+  let start = 0;
+  for (let line = 0; line < 3; line++) {
+    const nl = text.indexOf('\n', start);
+    const end = Math.min(nl === -1 ? text.length : nl, start + 4096);
+    let n = 0;
+    for (let i = start; i < end; i++) if (text.charCodeAt(i) === 9) n++;
+    if (line === 0) {
+      if (n === 0) return false;
+      tabs = n;
+    } else if (n !== tabs) {
+      // A last line with nothing on it (the file's final line end) ends the table.
+      return line >= 2 && end === start;
+    }
+    if (nl === -1) return line >= 1;
+    start = nl + 1;
+  }
+  return true;
 }
 
 /**
