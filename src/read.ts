@@ -211,6 +211,8 @@ export interface DetectedText {
   lineText(line: number): string;
   /** True when the signal stopped the read before the end. */
   aborted: boolean;
+  /** What was not read of it, for a warning (an archive's members not opened). */
+  note?: string;
 }
 
 export interface ReadOptions {
@@ -318,7 +320,7 @@ export async function detectTextStream(
 // --- one item -----------------------------------------------------------------------------------
 
 export type ReadResult =
-  | { kind: 'skip'; reason: 'binary' | 'unreadable'; detail: string }
+  | { kind: 'skip'; reason: 'binary' | 'unreadable' | 'too-large'; detail: string }
   | ({ kind: 'text'; bytes: number } & DetectedText);
 
 function isByteStream(c: SourceItem['content']): c is ByteStream {
@@ -386,7 +388,7 @@ export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOpt
     if (opts.archives !== false && isByteStream(c)) {
       const peeked = await peekArchive(chunks);
       if (peeked.kind === 'archive') return await readArchive(peeked.bytes, peeked.archive, item.path, ruleset, opts);
-      if (peeked.kind === 'too-large') return { kind: 'skip', reason: 'binary', detail: `${peeked.archive} archive over ${MAX_ARCHIVE_BYTES >> 20} MiB: not opened` };
+      if (peeked.kind === 'too-large') return { kind: 'skip', reason: 'too-large', detail: `skipped: a ${peeked.archive} archive over ${MAX_ARCHIVE_BYTES >> 20} MiB is not opened` };
       chunks = peeked.chunks;
     }
     const d = await decodeStream(chunks);
@@ -451,16 +453,22 @@ async function peekArchive(chunks: AsyncIterable<Uint8Array>): Promise<Peeked> {
  */
 async function readArchive(bytes: Uint8Array, kind: ArchiveKind, path: string, ruleset: RuleSet, opts: ReadOptions): Promise<ReadResult> {
   // Loaded when an archive is first met (fflate's tables are built as it loads).
-  const { openArchive, ArchiveError } = await import('./archive/open.js');
-  let members;
+  const { openArchive, ArchiveError, unopenedNote } = await import('./archive/open.js');
+  let opened;
   try {
-    members = openArchive(bytes, kind, path).members;
+    opened = openArchive(bytes, kind, path);
   } catch (err) {
     if (!(err instanceof ArchiveError)) throw err;
-    return { kind: 'skip', reason: 'binary', detail: `${kind} archive that could not be opened: ${err.message}` };
+    return err.tooLarge
+      ? { kind: 'skip', reason: 'too-large', detail: `skipped: a ${kind} archive of ${err.message}` }
+      : { kind: 'skip', reason: 'unreadable', detail: `cannot read this ${kind} archive: ${err.message}` };
   }
+  const { members } = opened;
+  const note = unopenedNote(opened.unopened);
   const inner: ReadOptions = { ...opts, archives: false };
   const matches: Match[] = [];
+  // A view of a part (a document's table, read as a table) finds again what the part found.
+  const found = new Set<string>();
   let aborted = false;
   for (const m of members) {
     if (opts.signal?.aborted) {
@@ -470,13 +478,18 @@ async function readArchive(bytes: Uint8Array, kind: ArchiveKind, path: string, r
     const p = m.as ?? m.name;
     const r = readWhole(m.bytes, p, ruleset, inner) ?? (await readItem({ kind: 'item', path: p, content: m.bytes }, ruleset, inner));
     if (r.kind === 'skip') continue; // an image in a document, a compiled class
-    for (const x of r.matches) matches.push({ ...x, entry: m.name });
+    const part = m.view ? m.name.slice(0, m.name.lastIndexOf('#')) : m.name;
+    for (const x of r.matches) {
+      const key = `${part}\0${x.ruleId}\0${x.secret}`;
+      if (m.view ? found.has(key) : (found.add(key), false)) continue;
+      matches.push({ ...x, entry: m.name });
+    }
     if (r.aborted) {
       aborted = true;
       break;
     }
   }
-  return { kind: 'text', bytes: bytes.byteLength, matches, lineText: () => '', aborted };
+  return { kind: 'text', bytes: bytes.byteLength, matches, lineText: () => '', aborted, ...(note ? { note } : {}) };
 }
 
 class ReadError extends Error {

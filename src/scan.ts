@@ -145,6 +145,8 @@ export async function scan(events: AsyncIterable<SourceOutput> | Iterable<Source
     if (read.aborted) return 'stop';
     stats.files++;
     stats.bytes += read.bytes;
+    // Scanned, but not all of it (an archive's encrypted members): said, and --strict fails on it.
+    if (read.note !== undefined) warnings.push({ path: ev.path, reason: 'unreadable', message: read.note });
     const matches = read.matches;
     if (!matches.length) return;
     const ctx: Omit<SuppressContext, 'match'> = { item: ev, lineText: read.lineText };

@@ -60,12 +60,13 @@ function tar(entries: [string, string | Buffer, string?][]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** pax records: each `<length> <key>=<value>\n`, its length in bytes (a UTF-8 name's too) and counting itself. */
 function pax(records: Record<string, string>): Buffer {
   let out = '';
   for (const [k, v] of Object.entries(records)) {
     const body = ` ${k}=${v}\n`;
-    let len = body.length + 1;
-    while (`${len}${body}`.length !== len) len = `${len}${body}`.length;
+    let len = Buffer.byteLength(body) + 1;
+    while (Buffer.byteLength(`${len}${body}`) !== len) len = Buffer.byteLength(`${len}${body}`);
     out += `${len}${body}`;
   }
   return Buffer.from(out);
@@ -172,7 +173,7 @@ describe('archives: what is opened', () => {
     for (let i = 0; i < MAX_DEPTH + 2; i++) inner = zip({ [`level${i}.zip`]: inner });
     const opened = openArchive(inner, 'zip', 'deep.zip');
     expect(opened.members).toEqual([]);
-    expect(opened.unopened).toBe(1);
+    expect(opened.unopened).toEqual({ 'too deep': 1 });
   });
 
   it('is bounded whatever an archive claims: a ZIP member ends at its declared size, gzip at the limit, members past the total are not opened', () => {
@@ -194,7 +195,7 @@ describe('archives: what is opened', () => {
     const many = zip({ 'a.bin': new Uint8Array(half), 'b.bin': new Uint8Array(half), 'c.txt': 'x' });
     const opened = openArchive(many, 'zip', 'many.zip', limit);
     expect(opened.members.map((m) => m.name)).toEqual(['a.bin', 'c.txt']);
-    expect(opened.unopened).toBe(1);
+    expect(opened.unopened).toEqual({ 'too large': 1 });
   });
 
   it('an archive that cannot be read is an ArchiveError, a nested one only counts as unopened', () => {
@@ -203,7 +204,7 @@ describe('archives: what is opened', () => {
     const outer = zip({ 'bad.zip': corrupt, 'ok.txt': 'x' }, 0);
     const opened = openArchive(outer, 'zip', 'o.zip');
     expect(opened.members.map((m) => m.name)).toEqual(['ok.txt']);
-    expect(opened.unopened).toBe(1);
+    expect(opened.unopened).toEqual({ damaged: 1 });
   });
 });
 
@@ -247,14 +248,64 @@ describe('archives: what is found', () => {
     expect(where(r)).toEqual(['big.gz!big:301:22 hubspot-private-app-token', 'stored.zip!big.env:301:7 hubspot-private-app-token']);
   });
 
-  it('skips an archive that cannot be opened as a binary file, saying why, and finds nothing in binary members', async () => {
+  it('an archive that cannot be read is a warning (unreadable), binary members are skipped silently', async () => {
     const r = await scanItems([
       { path: 'broken.zip', content: Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]) },
       { path: 'images.zip', content: zip({ 'a.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0]) }) },
     ]);
     expect(r.findings).toEqual([]);
-    expect(r.stats.skippedBy).toEqual({ binary: 1 });
+    expect(r.stats.skippedBy).toEqual({ unreadable: 1 });
     expect(r.stats.files).toBe(1);
+    expect(r.warnings.map((w) => [w.path, w.reason, w.message.replace(/:.*/, '')])).toEqual([['broken.zip', 'unreadable', 'cannot read this zip archive']]);
+  });
+
+  it('members not opened (encrypted, another compression, nested too deep) are a warning naming how many and why; --strict fails on it', async () => {
+    const token = pat();
+    // An encrypted member: the general purpose flag's bit 0, set in the local header and the central directory.
+    const enc = zip({ 'secret.env': `HUBSPOT_ACCESS_TOKEN=${pat()}\n`, 'readme.txt': `TOKEN=${token}\n` }, 0);
+    let n = 0;
+    for (let i = 0; i + 4 <= enc.length; i++) {
+      const sig = enc.readUInt32LE(i);
+      const name = sig === 0x04034b50 ? enc.toString('latin1', i + 30, i + 40) : sig === 0x02014b50 ? enc.toString('latin1', i + 46, i + 56) : '';
+      if (name === 'secret.env') {
+        const at = sig === 0x04034b50 ? i + 6 : i + 8;
+        enc.writeUInt16LE(enc.readUInt16LE(at) | 1, at);
+        n++;
+      }
+    }
+    expect(n).toBe(2);
+    // Method 12 (bzip2), set on a stored member.
+    const bz = zip({ 'a.env': 'x=1\n' }, 0);
+    for (let i = 0; i + 4 <= bz.length; i++) {
+      const sig = bz.readUInt32LE(i);
+      if (sig === 0x04034b50) bz.writeUInt16LE(12, i + 8);
+      if (sig === 0x02014b50) bz.writeUInt16LE(12, i + 10);
+    }
+    let deep: Uint8Array = zip({ 'core.txt': 'x' });
+    for (let i = 0; i < MAX_DEPTH; i++) deep = zip({ [`l${i}.zip`]: deep });
+    const r = await scanItems([
+      { path: 'enc.zip', content: enc },
+      { path: 'bz.zip', content: bz },
+      { path: 'deep.zip', content: deep },
+    ]);
+    expect(where(r)).toEqual(['enc.zip!readme.txt:1:7 hubspot-private-app-token']);
+    expect(r.warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
+      'bz.zip: 1 member of this archive not scanned: 1 compressed by a method not read (bzip2, LZMA, zstd …)',
+      'deep.zip: 1 member of this archive not scanned: 1 nested more than 4 deep',
+      'enc.zip: 1 member of this archive not scanned: 1 encrypted',
+    ]);
+    expect(r.stats.files).toBe(3);
+    const dir = tempDir('hs-archive-strict-');
+    writeFileSync(path.join(dir, 'enc.zip'), enc);
+    for (let i = 0; i < 40; i++) writeFileSync(path.join(dir, `f${i}.txt`), 'x\n');
+    for (const threads of ['0', '2']) {
+      const plain = await runMain(['scan', '.', '--threads', threads], { cwd: dir });
+      expect(plain.code).toBe(1);
+      expect(plain.stdout + plain.stderr).toContain('enc.zip: 1 member of this archive not scanned: 1 encrypted');
+      const strict = await runMain(['scan', '.', '--strict', '--threads', threads], { cwd: dir });
+      expect(strict.code).toBe(2);
+      expect(strict.stderr).toContain('--strict: 1 file was not scanned, or not in full');
+    }
   });
 
   it("never shows a token in a member's name (an archive's names are its author's)", async () => {
@@ -291,6 +342,75 @@ describe('archives: what is found', () => {
     expect(a.message).toContain('In word/document.xml, line 3, inside this archive.');
     const md = summaryMarkdown({ result: r, ruleset, target: 'x', failOn: 'any', failed: true });
     expect(md).toContain('| docs/setup.docx!word/document.xml | 2 |');
+  });
+});
+
+describe('office documents: read as a person reads them', () => {
+  const W = (body: string): string => `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<w:document xmlns:w="w" xmlns:mc="mc"><w:body>${body}</w:body></w:document>`;
+  const run = (t: string): string => `<w:r><w:t xml:space="preserve">${t}</w:t></w:r>`;
+  const p = (...runs: string[]): string => `<w:p>${runs.join('')}</w:p>`;
+  const book = (sheetXml: string, shared: string, sheetName = 'Sheet1'): Buffer =>
+    zip({
+      'xl/workbook.xml': `<workbook xmlns:r="r"><sheets><sheet name="${sheetName}" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      'xl/_rels/workbook.xml.rels': '<Relationships><Relationship Id="rId1" Type="worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+      'xl/sharedStrings.xml': shared,
+      'xl/worksheets/sheet1.xml': sheetXml,
+    });
+
+  it('Word: a table a row a line (its header names the cells), tracked changes kept apart, a text box read once, the document\'s name as context', async () => {
+    const secret = fakeUuid(rng);
+    const table = `<w:tbl><w:tr>${['Service', 'Client ID', 'Client secret'].map((h) => `<w:tc><w:tcPr/>${p(run(h))}</w:tc>`).join('')}</w:tr><w:tr>${['HubSpot CRM', '12345', secret].map((v) => `<w:tc>${p(run(v))}</w:tc>`).join('')}</w:tr></w:tbl>`;
+    const deleted = fakeUuid(rng);
+    const changes = p(run('HUBSPOT_API_KEY='), `<w:del><w:r><w:delText>${deleted}</w:delText></w:r></w:del>`, `<w:ins><w:r><w:t>see-vault</w:t></w:r></w:ins>`);
+    const box = pat();
+    const textBox = p(`<mc:AlternateContent><mc:Choice><w:txbxContent>${p(run(`token ${box}`))}</w:txbxContent></mc:Choice><mc:Fallback><w:txbxContent>${p(run(`token ${box}`))}</w:txbxContent></mc:Fallback></mc:AlternateContent>`);
+    const named = fakeUuid(rng);
+    const r = await scanItems([
+      { path: 'a/setup.docx', content: zip({ 'word/document.xml': W(p(run('Credentials')) + table + changes + textBox) }) },
+      { path: 'a/HubSpot setup.docx', content: zip({ 'word/document.xml': W(p(run(`API key: ${named}`))) }) },
+      { path: 'a/Other setup.docx', content: zip({ 'word/document.xml': W(p(run(`API key: ${fakeUuid(rng)}`))) }) },
+    ]);
+    expect(where(r)).toEqual([
+      'a/HubSpot setup.docx!word/document.xml:1:10 hubspot-legacy-api-key',
+      'a/setup.docx!word/document.xml:4:17 hubspot-legacy-api-key',
+      'a/setup.docx!word/document.xml:5:7 hubspot-private-app-token',
+      // The table read as a table: the secret under its column's name, in the HubSpot row.
+      'a/setup.docx!word/document.xml#table 1:2:19 hubspot-oauth-client-secret',
+    ]);
+  });
+
+  it('Excel: elements with any prefix (the Open XML SDK writes x:), a self-closing row, row N on line N, a formula\'s text, the sheet\'s name in the member and as context', async () => {
+    const token = pat();
+    const sdkShared = `<x:sst xmlns:x="x"><x:si><x:t>name</x:t></x:si><x:si><x:t>token</x:t></x:si><x:si><x:t>prod</x:t></x:si><x:si><x:t>${token}</x:t></x:si></x:sst>`;
+    const sdkSheet = '<x:worksheet xmlns:x="x"><x:sheetData><x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c><x:c r="B1" t="s"><x:v>1</x:v></x:c></x:row><x:row r="2" spans="1:2"/><x:row r="4"><x:c r="A4" t="s"><x:v>2</x:v></x:c><x:c r="B4" t="s"><x:v>3</x:v></x:c></x:row></x:sheetData></x:worksheet>';
+    const key = fakeUuid(rng);
+    const formula = `<worksheet><sheetData><row r="1"><c r="A1" t="str"><f>HYPERLINK("https://api.hubapi.com/contacts/v1/lists/all?hapikey=${key}","open")</f><v>open</v></c></row></sheetData></worksheet>`;
+    const tabKey = fakeUuid(rng);
+    const tab = `<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c><c r="B1" t="inlineStr"><is><t>api_key</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>prod</t></is></c><c r="B2" t="inlineStr"><is><t>${tabKey}</t></is></c></row></sheetData></worksheet>`;
+    const r = await scanItems([
+      { path: 'sdk.xlsx', content: book(sdkSheet, sdkShared, 'Tokens') },
+      { path: 'links.xlsx', content: book(formula, '<sst/>') },
+      { path: 'keys.xlsx', content: book(tab, '<sst/>', 'HubSpot') },
+      { path: 'other.xlsx', content: book(tab.replace(tabKey, fakeUuid(rng)), '<sst/>', 'Stripe') },
+    ]);
+    expect(where(r)).toEqual([
+      'keys.xlsx!xl/worksheets/sheet1.xml#HubSpot:2:6 hubspot-legacy-api-key',
+      'links.xlsx!xl/worksheets/sheet1.xml#Sheet1:1:71 hubspot-legacy-api-key',
+      'sdk.xlsx!xl/worksheets/sheet1.xml#Tokens:4:6 hubspot-private-app-token',
+    ]);
+  });
+
+  it('OpenDocument: a spreadsheet read as a table per sheet (repeated cells and rows), a page header in styles.xml', async () => {
+    const secret = fakeUuid(rng);
+    const cell = (t: string, attrs = ''): string => `<table:table-cell office:value-type="string"${attrs}><text:p>${t}</text:p></table:table-cell>`;
+    const content = `<?xml version="1.0"?><office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="Apps"><table:table-row>${cell('app')}${cell('client_id')}${cell('client_secret')}<table:table-cell table:number-columns-repeated="1020"/></table:table-row><table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="3"/></table:table-row><table:table-row>${cell('CRM sync (HubSpot)')}${cell('12345')}${cell(secret)}</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>`;
+    const header = pat();
+    const styles = `<office:document-styles xmlns:office="o" xmlns:style="s" xmlns:text="x"><office:master-styles><style:master-page><style:header><text:p>HubSpot token <text:span text:style-name="T1">${header.slice(0, 12)}</text:span>${header.slice(12)}</text:p></style:header></style:master-page></office:master-styles></office:document-styles>`;
+    const r = await scanItems([
+      { path: 'keys.ods', content: zip({ mimetype: 'application/vnd.oasis.opendocument.spreadsheet', 'content.xml': content }) },
+      { path: 'memo.odt', content: zip({ mimetype: 'application/vnd.oasis.opendocument.text', 'content.xml': '<office:document-content/>', 'styles.xml': styles }) },
+    ]);
+    expect(where(r)).toEqual(['keys.ods!content.xml#Apps:4:26 hubspot-oauth-client-secret', 'memo.odt!styles.xml:1:15 hubspot-private-app-token']);
   });
 });
 

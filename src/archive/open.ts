@@ -10,6 +10,7 @@
 import { gunzipSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import { archiveKind, field, isUstar, octal, tarChecksumOk, type ArchiveKind } from './kind.js';
+import { officeText } from './office.js';
 
 export { archiveKind, MAX_ARCHIVE_BYTES, type ArchiveKind } from './kind.js';
 
@@ -18,20 +19,44 @@ export const MAX_INFLATED = 64 << 20;
 /** How deep archives nest (a .jar in a .war in a .zip is 3). */
 export const MAX_DEPTH = 4;
 
-export class ArchiveError extends Error {}
+export class ArchiveError extends Error {
+  /** Over the size limit rather than damaged. */
+  tooLarge = false;
+}
 
 export interface Member {
-  /** Its path in the archive; a nested archive's members as `inner.jar!path`. */
+  /** Its path in the archive; a nested archive's members as `inner.jar!path`; an Excel sheet's as `part#sheet name`. */
   name: string;
   bytes: Uint8Array;
-  /** The name detection sees, when not `name`'s (an .xlsx sheet read as a table: `sheet1.tsv`). */
+  /** The name detection sees, when not `name`'s (an office document's part: `HubSpot keys.xlsx!Tokens.tsv`). */
   as?: string;
+  /** A second reading of the member before it (`part#table 1`): what it shares with that one is not found twice (see OfficePart). */
+  view?: boolean;
 }
+
+/** Why a member was not opened. */
+export type Unopened = 'encrypted' | 'compression' | 'too deep' | 'too large' | 'damaged';
 
 export interface Opened {
   members: Member[];
-  /** Members not opened: over the size left, encrypted, compressed in a way not read, or a nested archive that could not be opened. */
-  unopened: number;
+  /** Members not opened, by why: encrypted, compressed in a way not read (bzip2, LZMA, zstd …), nested deeper than MAX_DEPTH, past the size left, a nested archive that could not be read. */
+  unopened: Partial<Record<Unopened, number>>;
+}
+
+const WHY: Record<Unopened, string> = {
+  encrypted: 'encrypted',
+  compression: 'compressed by a method not read (bzip2, LZMA, zstd …)',
+  'too deep': `nested more than ${MAX_DEPTH} deep`,
+  'too large': `past the ${MAX_INFLATED >> 20} MiB one archive may give`,
+  damaged: 'a damaged archive',
+};
+
+/** What was not opened, for a warning (`2 members not opened: 1 encrypted, 1 …`); undefined for nothing. */
+export function unopenedNote(unopened: Opened['unopened']): string | undefined {
+  const parts = (Object.keys(WHY) as Unopened[]).filter((k) => unopened[k]).map((k) => `${unopened[k]} ${WHY[k]}`);
+  if (parts.length === 0) return undefined;
+  const n = Object.values(unopened).reduce((a, b) => a + b, 0);
+  return `${n} member${n === 1 ? '' : 's'} of this archive not scanned: ${parts.join(', ')}`;
 }
 
 /**
@@ -40,7 +65,7 @@ export interface Opened {
  * Throws ArchiveError when the archive itself cannot be read.
  */
 export function openArchive(bytes: Uint8Array, kind: ArchiveKind, name: string, maxInflated = MAX_INFLATED): Opened {
-  const out: Opened = { members: [], unopened: 0 };
+  const out: Opened = { members: [], unopened: {} };
   expand(bytes, kind, name, '', { left: maxInflated, max: maxInflated }, 0, out, true);
   return out;
 }
@@ -51,16 +76,20 @@ interface Budget {
   max: number;
 }
 
+function skipped(out: Opened, why: Unopened): void {
+  out.unopened[why] = (out.unopened[why] ?? 0) + 1;
+}
+
 function expand(bytes: Uint8Array, kind: ArchiveKind, name: string, prefix: string, budget: Budget, depth: number, out: Opened, outer: boolean): void {
   let members: Member[];
   try {
     members = kind === 'zip' ? zipMembers(bytes, budget, out) : kind === 'gzip' ? gzipMembers(bytes, name, budget) : tarMembers(bytes);
   } catch (err) {
     if (outer) throw err instanceof ArchiveError ? err : new ArchiveError(err instanceof Error ? err.message : String(err));
-    out.unopened++;
+    skipped(out, err instanceof ArchiveError && err.tooLarge ? 'too large' : 'damaged');
     return;
   }
-  if (kind === 'zip') members = officeText(members);
+  if (kind === 'zip') members = officeText(members, name.replace(/^.*[\\/!]/, ''));
   for (const m of members) {
     const inner = archiveKind(m.bytes);
     if (inner && depth + 1 < MAX_DEPTH) {
@@ -70,7 +99,7 @@ function expand(bytes: Uint8Array, kind: ArchiveKind, name: string, prefix: stri
       continue;
     }
     if (inner) {
-      out.unopened++;
+      skipped(out, 'too deep');
       continue;
     }
     out.members.push({ ...m, name: `${prefix}${m.name}` });
@@ -79,13 +108,56 @@ function expand(bytes: Uint8Array, kind: ArchiveKind, name: string, prefix: stri
 
 // --- ZIP ----------------------------------------------------------------------------------------
 
+/**
+ * Each central directory entry's "encrypted" flag, in the directory's order (the order fflate's
+ * filter sees them in); null when the directory cannot be found (fflate then says what is wrong).
+ */
+function encryptedFlags(b: Uint8Array): boolean[] | null {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let eocd = -1;
+  for (let i = b.length - 22; i >= Math.max(0, b.length - 22 - 0xffff); i--) {
+    if (dv.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd === -1) return null;
+  let count = dv.getUint16(eocd + 10, true);
+  let at = dv.getUint32(eocd + 16, true);
+  // ZIP64: the counts and the offset are in the ZIP64 end record, which its locator points at.
+  if ((at === 0xffffffff || count === 0xffff) && eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
+    const z = Number(dv.getBigUint64(eocd - 12, true));
+    if (z + 56 > b.length || dv.getUint32(z, true) !== 0x06064b50) return null;
+    count = Number(dv.getBigUint64(z + 32, true));
+    at = Number(dv.getBigUint64(z + 48, true));
+  }
+  const flags: boolean[] = [];
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > b.length || dv.getUint32(at, true) !== 0x02014b50) return null;
+    flags.push((dv.getUint16(at + 8, true) & 1) === 1);
+    at += 46 + dv.getUint16(at + 28, true) + dv.getUint16(at + 30, true) + dv.getUint16(at + 32, true);
+  }
+  return flags;
+}
+
 function zipMembers(bytes: Uint8Array, budget: Budget, out: Opened): Member[] {
+  const encrypted = encryptedFlags(bytes);
+  let index = 0;
   const files = unzipSync(bytes, {
     filter(f) {
+      const i = index++;
       if (f.name.endsWith('/')) return false;
+      if (encrypted?.[i]) {
+        skipped(out, 'encrypted');
+        return false;
+      }
       // 0: stored, 8: deflate (what fflate reads); others (deflate64, bzip2, LZMA, zstd) are not opened.
-      if ((f.compression !== 0 && f.compression !== 8) || f.originalSize > budget.left) {
-        out.unopened++;
+      if (f.compression !== 0 && f.compression !== 8) {
+        skipped(out, 'compression');
+        return false;
+      }
+      if (f.originalSize > budget.left) {
+        skipped(out, 'too large');
         return false;
       }
       budget.left -= f.originalSize;
@@ -103,7 +175,7 @@ function gzipMembers(bytes: Uint8Array, name: string, budget: Budget): Member[] 
     data = gunzipSync(bytes, { maxOutputLength: Math.max(1, budget.left) });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new ArchiveError(`more than ${budget.max >> 20} MiB once decompressed`);
+    if (e.code === 'ERR_BUFFER_TOO_LARGE') throw Object.assign(new ArchiveError(`more than ${budget.max >> 20} MiB once decompressed is not opened`), { tooLarge: true });
     throw new ArchiveError(e.message);
   }
   budget.left -= data.length;
@@ -116,13 +188,14 @@ function gzipMembers(bytes: Uint8Array, name: string, budget: Budget): Member[] 
 
 /** A pax extended header's `path`, if it sets one (`<len> path=<value>\n` records). */
 function paxPath(data: Uint8Array): string | undefined {
-  const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  // A record's length counts bytes (a UTF-8 name's too): records are cut on the bytes, then decoded.
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let path: string | undefined;
-  for (let i = 0; i < text.length; ) {
-    const space = text.indexOf(' ', i);
-    const len = Number.parseInt(text.slice(i, space), 10);
-    if (space === -1 || !(len > 0)) break;
-    const rec = text.slice(space + 1, i + len - 1);
+  for (let i = 0; i < b.length; ) {
+    const space = b.indexOf(0x20, i);
+    const len = Number.parseInt(b.toString('latin1', i, space), 10);
+    if (space === -1 || !(len > 0) || i + len > b.length) break;
+    const rec = b.toString('utf8', space + 1, i + len - 1);
     if (rec.startsWith('path=')) path = rec.slice(5);
     i += len;
   }
@@ -156,107 +229,4 @@ function tarMembers(bytes: Uint8Array): Member[] {
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return members;
-}
-
-// --- office documents -----------------------------------------------------------------------------
-
-/** The parts of a Word, PowerPoint or OpenDocument file that hold its text, as XML. */
-const TEXT_PART = /^(?:word\/(?:document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml|ppt\/(?:slides|notesSlides)\/[^/]+\.xml|content\.xml)$/;
-const SHEET = /^xl\/worksheets\/[^/]+\.xml$/;
-const SHARED_STRINGS = 'xl/sharedStrings.xml';
-
-const XML_ENTITY = /&(?:(lt|gt|amp|quot|apos)|#(\d{1,7})|#x([0-9a-f]{1,6}));/gi;
-const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-function unescapeXml(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(XML_ENTITY, (m, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
-    if (named) return NAMED[named.toLowerCase()]!;
-    const cp = dec ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16);
-    return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-  });
-}
-
-/**
- * A document part's text as its reader sees it: one line per paragraph, a tab for a tab. A word
- * processor splits a paragraph's text into runs (a spelling mark, an edit) wherever it likes, so
- * the XML seldom holds a token and its name side by side.
- */
-function documentText(xml: string): string {
-  const text = xml
-    // Line ends in the XML are not the document's (Word writes one after the declaration).
-    .replace(/>\s*[\r\n]\s*</g, '><')
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/<\/(?:w:p|a:p|text:p|text:h)>|<(?:w:br|w:cr|a:br|text:line-break)\b[^>]*>/g, '\n')
-    .replace(/<(?:w:tab|text:tab)\b[^>]*\/>/g, '\t')
-    .replace(/<[^>]*>/g, '');
-  return unescapeXml(text);
-}
-
-/** Each `<t>` text of one shared string (rich text has several runs), joined. */
-function sharedStrings(xml: string): string[] {
-  const out: string[] = [];
-  for (const si of xml.matchAll(/<si>([\s\S]*?)<\/si>/g)) {
-    let s = '';
-    for (const t of si[1]!.replace(/<rPh\b[\s\S]*?<\/rPh>/g, '').matchAll(/<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g)) s += t[1];
-    out.push(unescapeXml(s));
-  }
-  return out;
-}
-
-function columnIndex(ref: string): number {
-  let n = 0;
-  for (const ch of ref.toUpperCase()) {
-    const c = ch.charCodeAt(0);
-    if (c < 65 || c > 90) break;
-    n = n * 26 + (c - 64);
-  }
-  return n - 1;
-}
-
-/** A worksheet as a tab-separated table (a row a line, each cell at its column), shared strings put in. */
-function sheetTable(xml: string, strings: string[]): string {
-  const lines: string[] = [];
-  for (const row of xml.matchAll(/<row\b[^>]*>([\s\S]*?)<\/row>/g)) {
-    const cells: string[] = [];
-    for (const c of row[1]!.matchAll(/<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
-      const attrs = c[1]!;
-      const body = c[2] ?? '';
-      const ref = /\br="([A-Z]+)\d*"/i.exec(attrs)?.[1];
-      const type = /\bt="(\w+)"/.exec(attrs)?.[1];
-      let value: string;
-      if (type === 'inlineStr') value = [...body.matchAll(/<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g)].map((t) => t[1]).join('');
-      else value = /<v>([\s\S]*?)<\/v>/.exec(body)?.[1] ?? '';
-      value = type === 's' ? (strings[Number(value)] ?? '') : unescapeXml(value);
-      const at = ref ? columnIndex(ref) : cells.length;
-      while (cells.length < at) cells.push('');
-      cells.push(value.replace(/[\t\r\n]+/g, ' '));
-    }
-    lines.push(cells.join('\t'));
-  }
-  return lines.join('\n');
-}
-
-/**
- * A ZIP's members with an office document's text parts read as text: a Word / PowerPoint /
- * OpenDocument part one line per paragraph, an Excel sheet a table (read by its columns' names as a
- * .tsv file is; its shared strings are read through the sheets, not on their own).
- */
-function officeText(members: Member[]): Member[] {
-  const shared = members.find((m) => m.name === SHARED_STRINGS);
-  const isSheetBook = members.some((m) => SHEET.test(m.name));
-  let strings: string[] | undefined;
-  const out: Member[] = [];
-  for (const m of members) {
-    if (TEXT_PART.test(m.name)) {
-      out.push({ name: m.name, bytes: Buffer.from(documentText(Buffer.from(m.bytes).toString('utf8')), 'utf8') });
-    } else if (SHEET.test(m.name)) {
-      strings ??= shared ? sharedStrings(Buffer.from(shared.bytes).toString('utf8')) : [];
-      const base = m.name.replace(/^.*\//, '').replace(/\.xml$/, '');
-      out.push({ name: m.name, as: `${base}.tsv`, bytes: Buffer.from(sheetTable(Buffer.from(m.bytes).toString('utf8'), strings), 'utf8') });
-    } else if (!(isSheetBook && m.name === SHARED_STRINGS)) {
-      out.push(m);
-    }
-  }
-  return out;
 }

@@ -37,7 +37,7 @@ export async function runScan(p: RunScanParams): Promise<{ code: number; result:
   if (result.incomplete) return { code: ExitCode.Interrupted, result };
   if (p.args.strict && result.warnings.length > 0) {
     const n = result.warnings.length;
-    p.io.stderr.write(`${TOOL_NAME}: --strict: ${n} file${n === 1 ? ' was' : 's were'} not scanned (see the warnings); nothing may be concluded from this run\n`);
+    p.io.stderr.write(`${TOOL_NAME}: --strict: ${n} file${n === 1 ? ' was' : 's were'} not scanned, or not in full (see the warnings); nothing may be concluded from this run\n`);
     return { code: ExitCode.Error, result };
   }
   return { code, result };

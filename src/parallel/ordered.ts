@@ -142,6 +142,6 @@ export function scannedEvent<E extends { path: string }>(base: E, r: Exclude<Tas
     kind: 'item',
     path: r.path,
     content: '',
-    scanned: { bytes: r.bytes, matches: r.matches, lineText: (n) => (lines ??= new Map(r.lines)).get(n) ?? '' },
+    scanned: { bytes: r.bytes, matches: r.matches, lineText: (n) => (lines ??= new Map(r.lines)).get(n) ?? '', ...(r.note !== undefined ? { note: r.note } : {}) },
   };
 }

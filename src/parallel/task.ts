@@ -40,7 +40,7 @@ export type WorkerTask = FileTask | ContentTask;
  * match, most files — just the number of bytes read (one number crosses threads cheaply).
  */
 export type TaskResult =
-  | { kind: 'text'; path: string; bytes: number; matches: Match[]; lines: [number, string][] }
+  | { kind: 'text'; path: string; bytes: number; matches: Match[]; lines: [number, string][]; note?: string }
   | { kind: 'skip'; path: string; reason: SkipReason; detail: string }
   | number;
 
@@ -145,12 +145,12 @@ function readOne(p: string | Buffer, path: string, ctx: TaskContext): TaskResult
 /** What goes back for a read item: a clean one as its byte count; else its matches and their lines. */
 function taskResult(path: string, r: ReadResult): TaskResult {
   if (r.kind === 'skip') return { kind: 'skip', path, reason: r.reason, detail: r.detail };
-  if (r.matches.length === 0) return r.bytes;
+  if (r.matches.length === 0 && r.note === undefined) return r.bytes;
   const lines = new Map<number, string>();
   for (const m of r.matches) {
     for (let l = Math.max(1, m.line - 1); l <= m.line + 1; l++) if (!lines.has(l)) lines.set(l, r.lineText(l));
   }
-  return { kind: 'text', path, bytes: r.bytes, matches: r.matches, lines: [...lines] };
+  return { kind: 'text', path, bytes: r.bytes, matches: r.matches, lines: [...lines], ...(r.note !== undefined ? { note: r.note } : {}) };
 }
 
 /** The pipeline's reading part (readItem) on content; the lines around each match go back with it. */

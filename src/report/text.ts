@@ -144,7 +144,12 @@ export function textReport(input: ReportInput): string {
       rule.spec.remediation.steps.forEach((step, i) => out.push(`  ${i + 1}. ${display(step)}`));
       out.push(`  ${c('dim', display(rule.spec.docs))}`);
     }
-    out.push('', c('dim', 'A false positive? Add `hubspot-secrets:allow` in a comment on that line, or record known findings with `hubspot-secrets baseline`.'));
+    // Inside an archive there is no line to put a comment on.
+    const inArchive = result.findings.some((f) => f.entry !== undefined);
+    const allow = result.findings.every((f) => f.entry !== undefined)
+      ? 'A false positive? Findings inside an archive are accepted with `hubspot-secrets baseline` (or an `allow` entry in the config).'
+      : `A false positive? Add \`hubspot-secrets:allow\` in a comment on that line${inArchive ? ' (not inside an archive)' : ''}, or record known findings with \`hubspot-secrets baseline\`.`;
+    out.push('', c('dim', allow));
   }
   return `${out.join('\n')}\n`;
 }

@@ -53,6 +53,8 @@ export interface PreScanned {
   matches: Match[];
   /** The text of a 1-based line of the item near a match (others return ''). */
   lineText(line: number): string;
+  /** What was not read of it, for a warning (an archive's members not opened). */
+  note?: string;
 }
 
 export interface SourceSkip {
