@@ -172,10 +172,16 @@ function rows(text: string, delimiter: number, each: (cells: Cell[]) => boolean)
  * credential (CREDENTIAL), or no row holds a secret's shape there (WORTH).
  */
 export function tableView(text: string, delimiter: string): RecordView | null {
+  const records = new Records();
+  tableRecords(text, delimiter, records, 0);
+  return records.done();
+}
+
+/** tableView's records of `text`, added to `records`, each value's place `offset` further on. */
+function tableRecords(text: string, delimiter: string, records: Records, offset: number): void {
   const names: string[] = [];
   /** Per column: whether its name may be a credential's. */
   const credential: boolean[] = [];
-  const records = new Records();
   let header = true;
   rows(text, delimiter.charCodeAt(0), (cells) => {
     if (header) {
@@ -193,10 +199,50 @@ export function tableView(text: string, delimiter: string): RecordView | null {
     if (!cells.some((c, k) => credential[k] === true && WORTH.test(text.slice(c.start, c.end)))) return true;
     records.record();
     cells.forEach((c, k) => {
-      if (k < names.length && c.end > c.start) records.line(names[k]!, text.slice(c.start, c.end), c.start);
+      if (k < names.length && c.end > c.start) records.line(names[k]!, text.slice(c.start, c.end), offset + c.start);
     });
     return true;
   });
+}
+
+/** Markdown files, by name. */
+export function isMarkdownPath(path: string): boolean {
+  return /\.(?:md|markdown|mdx)$/i.test(path);
+}
+
+/** A Markdown pipe table's row (`| a | b |`), and the line under its header (`|---|:--:|`). */
+const PIPE_ROW = /^[ \t]*\|.*\|[ \t]*$/;
+const PIPE_RULE = /^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?[ \t]*)?$/;
+
+/**
+ * A Markdown file's pipe tables read as tables are (tableView): under `| Service | API key |`, the row
+ * `| HubSpot | <uuid> |` is read as `Service=HubSpot`, `API key=<uuid>`. Docs and wikis list
+ * credentials so. Each table is read from its header; its outer pipes are not cells.
+ */
+export function markdownView(text: string): RecordView | null {
+  if (!text.includes('|')) return null;
+  const records = new Records();
+  const lines = text.split('\n');
+  let at = 0;
+  for (let i = 0; i < lines.length; ) {
+    const header = lines[i]!.replace(/\r$/, '');
+    if (!(PIPE_ROW.test(header) && i + 2 < lines.length && PIPE_RULE.test(lines[i + 1]!.replace(/\r$/, '')))) {
+      at += lines[i]!.length + 1;
+      i++;
+      continue;
+    }
+    let end = i + 2;
+    while (end < lines.length && PIPE_ROW.test(lines[end]!.replace(/\r$/, ''))) end++;
+    // The outer pipes as spaces: the same length, so each value keeps its place in the text. The rule
+    // line is a row like any other, and no credential's shape is in it.
+    const block = lines
+      .slice(i, end)
+      .map((l) => l.replace(/^([ \t]*)\|/, '$1 ').replace(/\|([ \t]*\r?)$/, ' $1'))
+      .join('\n');
+    tableRecords(block, '|', records, at);
+    for (let k = i; k < end; k++) at += lines[k]!.length + 1;
+    i = end;
+  }
   return records.done();
 }
 
@@ -270,6 +316,7 @@ export function recordView(text: string, path: string): RecordView | null {
   const delimiter = tableDelimiter(path, text);
   if (delimiter !== null) return tableView(text, delimiter);
   if (isYamlPath(path)) return yamlView(text);
+  if (isMarkdownPath(path)) return markdownView(text);
   return isIniPath(path) ? iniView(text) : objectView(text);
 }
 
