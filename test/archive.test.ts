@@ -414,6 +414,28 @@ describe('office documents: read as a person reads them', () => {
   });
 });
 
+describe('office documents from strangers', () => {
+  it('a part with unclosed tags, millions of line ends or of entities is read in one pass, and a token after them is still found', async () => {
+    // Each would take minutes (a regular expression pairing tags) or hundreds of MB (a global
+    // replace keeping a part per match) if read otherwise; the test's time limit catches a hang.
+    const token = pat();
+    const tail = `<w:p><w:r><w:t>token ${token}</w:t></w:r></w:p>`;
+    const parts = {
+      'unclosed.docx': `<w:document><w:body>${'<w:tc><w:p><w:r><w:t>x'.repeat(100_000)}${tail}`,
+      'newlines.docx': `<w:document>><w:p><w:t>a${' \n'.repeat(2_000_000)}</w:t></w:p>${tail}</w:document>`,
+      'entities.docx': `<w:document><w:p><w:t>${'&lt;'.repeat(1_000_000)}</w:t></w:p>${tail}</w:document>`,
+      'rows.xlsx': `<worksheet><sheetData>${'<row r="1"><c r="A1" t="s"><v>0'.repeat(100_000)}<row r="2"><c r="A2" t="inlineStr"><is><t>${token}</t></is></c></row></sheetData></worksheet>`,
+    };
+    const items = Object.entries(parts).map(([name, xml]) => ({
+      path: name,
+      content: name.endsWith('.xlsx') ? zip({ 'xl/worksheets/sheet1.xml': xml }) : zip({ 'word/document.xml': xml }),
+    }));
+    const r = await scanItems(items);
+    expect(r.findings.map((f) => `${f.path}!${f.entry}`)).toEqual(['entities.docx!word/document.xml', 'newlines.docx!word/document.xml', 'rows.xlsx!xl/worksheets/sheet1.xml', 'unclosed.docx!word/document.xml']);
+    expect(r.stats.peakRssMb).toBeLessThan(300);
+  });
+});
+
 describe('archives: every source', () => {
   it('a folder scan (worker threads and the main thread), --staged, --commits and the audit find a token in a committed .docx and .tar.gz', async () => {
     const repo = makeRepo();

@@ -6,8 +6,10 @@
  * table, a line per row (its row number), each cell under its column's name as a .tsv file is. Pure.
  *
  * Elements are matched by their local names whatever their prefix: Office writes `w:` / `a:`, the
- * .NET Open XML SDK `x:` for a sheet's, LibreOffice `table:` / `text:`.
+ * .NET Open XML SDK `x:` for a sheet's, LibreOffice `table:` / `text:`. Each part is walked once
+ * (xml.ts): linear in its size whatever a stranger's document holds.
  */
+import { attr, unescapeXml, walkXml } from './xml.js';
 
 /** What a ZIP member becomes: `as` is the name detection sees (the document's name goes with it as context). */
 export interface OfficePart {
@@ -28,160 +30,278 @@ const SHARED_STRINGS = 'xl/sharedStrings.xml';
 
 /** Empty rows filled in to keep a sheet's line numbers its row numbers; a longer gap is left out. */
 const MAX_ROW_GAP = 10_000;
-/** Empty repeated cells (ODF's number-columns-repeated) written out at most. */
+/** Repeated cells or rows (ODF's number-columns-repeated) written out at most. */
 const MAX_REPEAT = 64;
 
-const XML_ENTITY = /&(?:(lt|gt|amp|quot|apos)|#(\d{1,7})|#x([0-9a-f]{1,6}));/gi;
-const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-function unescapeXml(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(XML_ENTITY, (m, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
-    if (named) return NAMED[named.toLowerCase()]!;
-    const cp = dec ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16);
-    return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-  });
-}
-
 const utf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
-
-/** An element's local name with any prefix (`w:p`, `a:p`, `text:p` are `P`'s `p`). */
-const P = '(?:[\\w.-]+:)?';
-const re = (source: string, flags = 'g'): RegExp => new RegExp(source.replace(/~/g, P), flags);
-
-const FALLBACK = re('<~Fallback(?=[\\s/>])[\\s\\S]*?</~Fallback>');
-const CELL = re('<(~(?:tc|table-cell))(?=[\\s/>])[^>]*?(?:/>|>([\\s\\S]*?)</\\1>)');
-const PARA_END = re('</~(?:p|h)>');
-const ROW_END = re('</~(?:tr|table-row)>');
-const LINE_BREAK = re('<~(?:br|cr|line-break)(?=[\\s/>])[^>]*>');
-const TAB = re('<~tab(?=[\\s/>])[^>]*/>');
-const SPACES = re('<~s(?=[\\s/>])([^>]*)/>');
-const DEL_END = re('</~del>|<~ins(?=[\\s/>])');
-
-/**
- * A text part as its reader sees it: a paragraph a line; in a table a row a line, a tab after each
- * cell. A drawing's fallback copy (a text box is stored twice) is left out; deleted and inserted
- * text (tracked changes) are kept apart by a space.
- */
-export function documentText(xml: string): string {
-  const text = xml
-    // Line ends in the XML are not the document's (Word writes one after the declaration).
-    .replace(/>\s*[\r\n]\s*</g, '><')
-    .replace(/[\r\n]+/g, ' ')
-    .replace(FALLBACK, '')
-    .replace(CELL, (_m, _tag, inner: string | undefined) => `${(inner ?? '').replace(PARA_END, ' ')}\t`)
-    .replace(ROW_END, '\n')
-    .replace(DEL_END, (m) => ` ${m.startsWith('</') ? '' : m}`)
-    .replace(PARA_END, '\n')
-    .replace(LINE_BREAK, '\n')
-    .replace(TAB, '\t')
-    .replace(SPACES, (_m, attrs: string) => ' '.repeat(Math.min(MAX_REPEAT, Number(/\bc="(\d+)"/.exec(attrs)?.[1] ?? 1))))
-    .replace(/<[^>]*>/g, '');
-  return unescapeXml(text);
-}
-
-const TABLE = re('<(~(?:tbl|table))(?=[\\s/>])[^>]*?(?:/>|>([\\s\\S]*?)</\\1>)');
-const TR = re('<(~(?:tr|table-row))(?=[\\s/>])[^>]*?(?:/>|>([\\s\\S]*?)</\\1>)');
-
-/** Each table of a text part as a table: a row a line, its cells' text between tabs. */
-function documentTables(xml: string): string[] {
-  const tables: string[] = [];
-  for (const t of xml.matchAll(TABLE)) {
-    const rows: string[] = [];
-    for (const tr of (t[2] ?? '').matchAll(TR)) rows.push(rowLine([...(tr[2] ?? '').matchAll(CELL)].map((c) => documentText(c[2] ?? '').trim())));
-    if (rows.length > 1) tables.push(rows.join('\n'));
-  }
-  return tables;
-}
-
-const T = re('<(~t)(?:\\s[^>]*)?>([\\s\\S]*?)</\\1>');
-const PHONETIC = re('<(~rPh)(?=[\\s/>])[\\s\\S]*?</\\1>');
-
-/** The text of an element's `<t>` runs, joined (rich text has several), phonetic guides left out. */
-function runsText(xml: string): string {
-  let s = '';
-  for (const t of xml.replace(PHONETIC, '').matchAll(T)) s += t[2];
-  return unescapeXml(s);
-}
-
-const SI = re('<(~si)(?=[\\s/>])[^>]*?(?:/>|>([\\s\\S]*?)</\\1>)');
-
-function sharedStrings(xml: string): string[] {
-  return [...xml.matchAll(SI)].map((si) => runsText(si[2] ?? ''));
-}
-
-function columnIndex(letters: string): number {
-  let n = 0;
-  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
-  return n - 1;
-}
-
-const ROW = re('<(~row)(?=[\\s/>])([^>]*?)(?:/>|>([\\s\\S]*?)</\\1>)');
-const C = re('<(~c)(?=[\\s/>])([^>]*?)(?:/>|>([\\s\\S]*?)</\\1>)');
-const V = re('<(~v)(?=[\\s/>])[^>]*>([\\s\\S]*?)</\\1>', '');
-const F = re('<(~f)(?=[\\s/>])[^>]*>([\\s\\S]*?)</\\1>', '');
-const IS = re('<(~is)(?=[\\s/>])[^>]*>([\\s\\S]*?)</\\1>', '');
 
 /** Cells joined by tabs (a cell's own tabs and line ends as spaces). */
 const rowLine = (cells: string[]): string => cells.map((c) => c.replace(/[\t\r\n]+/g, ' ')).join('\t');
 
 /**
+ * A text run as the reader sees it: XML line ends are spaces, whitespace between tags nothing. The
+ * line ends are swapped for spaces byte by byte: a global replace keeps a part per match until a
+ * full collection (330 MB for a 10 MB run of five million line ends).
+ */
+function runText(raw: string): string {
+  if (!raw.includes('\n') && !raw.includes('\r')) return raw;
+  if (/^\s*$/.test(raw)) return '';
+  const b = Buffer.from(raw, 'utf8');
+  for (let i = 0; i < b.length; i++) if (b[i] === 10 || b[i] === 13) b[i] = 32;
+  return b.toString('utf8');
+}
+
+interface DocumentRead {
+  text: string;
+  /** Each table (a row a line, cells between tabs), when it has two rows at least. */
+  tables: string[];
+}
+
+/**
+ * A text part as its reader sees it: a paragraph a line; in a table a row a line, a tab after each
+ * cell (a cell's paragraphs joined by spaces). A drawing's fallback copy (a text box is stored twice)
+ * is left out; deleted and inserted text (tracked changes) are kept apart by a space. Its tables
+ * are also given on their own.
+ */
+function readDocument(xml: string): DocumentRead {
+  const out: string[] = [];
+  const tables: string[] = [];
+  let fallback = 0;
+  let cellDepth = 0;
+  // The table being read (outermost only): its rows, the row's cells, the cell's text.
+  let tableDepth = 0;
+  let rows: string[] = [];
+  let cells: string[] = [];
+  let cell: string[] = [];
+  const put = (s: string, inCell = s): void => {
+    out.push(s);
+    if (tableDepth === 1 && cellDepth > 0) cell.push(inCell);
+  };
+  walkXml(
+    xml,
+    (raw) => {
+      if (fallback === 0) put(unescapeXml(runText(raw)));
+    },
+    (t) => {
+      if (t.name === 'Fallback') {
+        if (!t.selfClose) fallback += t.close ? (fallback > 0 ? -1 : 0) : 1;
+        return;
+      }
+      if (fallback > 0) return;
+      switch (t.name) {
+        case 'p':
+        case 'h':
+          if (t.close) put(cellDepth > 0 ? ' ' : '\n', ' ');
+          break;
+        case 'br':
+        case 'cr':
+        case 'line-break':
+          put('\n', ' ');
+          break;
+        case 'tab':
+          if (t.selfClose) put('\t', ' ');
+          break;
+        case 's':
+          if (t.selfClose) put(' '.repeat(Math.min(MAX_REPEAT, Number(attr(t.attrs, 'c') ?? 1) || 1)));
+          break;
+        case 'del':
+          if (t.close) put(' ');
+          break;
+        case 'ins':
+          if (!t.close) put(' ');
+          break;
+        case 'tbl':
+        case 'table':
+          if (t.selfClose) break;
+          if (!t.close) {
+            if (++tableDepth === 1) rows = [];
+          } else if (tableDepth > 0) {
+            if (--tableDepth === 0 && rows.length > 1) tables.push(rows.join('\n'));
+          }
+          break;
+        case 'tr':
+        case 'table-row':
+          if (t.selfClose) break;
+          if (!t.close) {
+            if (tableDepth === 1) cells = [];
+          } else {
+            out.push('\n');
+            if (tableDepth === 1) rows.push(rowLine(cells));
+          }
+          break;
+        case 'tc':
+        case 'table-cell':
+        case 'covered-table-cell':
+          if (t.selfClose) {
+            out.push('\t');
+            if (tableDepth === 1) cells.push('');
+          } else if (!t.close) {
+            if (++cellDepth === 1) cell = [];
+          } else if (cellDepth > 0) {
+            out.push('\t');
+            if (--cellDepth === 0 && tableDepth === 1) cells.push(cell.join('').trim());
+          }
+          break;
+      }
+    },
+  );
+  return { text: out.join(''), tables };
+}
+
+/** The shared strings: each `<si>`'s `<t>` texts joined (rich text has several runs), phonetic guides left out. */
+function sharedStrings(xml: string): string[] {
+  const out: string[] = [];
+  let si: string[] | null = null;
+  let inT = false;
+  let phonetic = 0;
+  walkXml(
+    xml,
+    (raw) => {
+      if (si && inT && phonetic === 0) si.push(raw);
+    },
+    (t) => {
+      if (t.name === 'si') {
+        if (t.selfClose) out.push('');
+        else if (!t.close) si = [];
+        else if (si) {
+          out.push(unescapeXml(si.join('')));
+          si = null;
+        }
+      } else if (t.name === 't') inT = !t.close && !t.selfClose;
+      else if (t.name === 'rPh' && !t.selfClose) phonetic = Math.max(0, phonetic + (t.close ? -1 : 1));
+    },
+  );
+  return out;
+}
+
+function columnIndex(ref: string): number | undefined {
+  const letters = /^[A-Z]{1,3}/i.exec(ref)?.[0];
+  if (!letters) return undefined;
+  let n = 0;
+  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n - 1;
+}
+
+/**
  * A worksheet as a table: its row N on line N (gaps filled with empty lines up to MAX_ROW_GAP), each
- * cell at its column, shared strings put in; a formula's text follows its value (`open
- * =HYPERLINK("…?hapikey=…")`).
+ * cell at its column (up to MAX_COLUMN), shared strings put in; a formula's text follows its value
+ * (`open =HYPERLINK("…?hapikey=…")`).
  */
 function sheetTable(xml: string, strings: string[]): string {
   const lines: string[] = [];
-  for (const row of xml.matchAll(ROW)) {
-    const r = Number(/\br="(\d+)"/.exec(row[2]!)?.[1] ?? 0);
+  let cells: string[] | null = null;
+  let cell: { col: number | undefined; type: string | undefined; v: string[]; f: string[]; is: string[] } | null = null;
+  let into: string[] | null = null;
+  const startRow = (attrs: string): void => {
+    const r = Number(attr(attrs, 'r') ?? 0);
     if (r > lines.length + 1 && r - lines.length - 1 <= MAX_ROW_GAP) while (lines.length < r - 1) lines.push('');
-    const cells: string[] = [];
-    for (const c of (row[3] ?? '').matchAll(C)) {
-      const attrs = c[2]!;
-      const body = c[3] ?? '';
-      const col = /\br="([A-Z]{1,3})\d*"/i.exec(attrs)?.[1];
-      const type = /\bt="(\w+)"/.exec(attrs)?.[1];
-      const raw = type === 'inlineStr' ? runsText(IS.exec(body)?.[2] ?? '') : unescapeXml(V.exec(body)?.[2] ?? '');
-      let value = type === 's' ? (strings[Number(raw)] ?? '') : raw;
-      const formula = F.exec(body)?.[2];
-      if (formula) value = `${value} =${unescapeXml(formula)}`.trim();
-      const at = col ? columnIndex(col) : cells.length;
-      while (cells.length < at) cells.push('');
-      cells.push(value);
-    }
-    lines.push(rowLine(cells));
-  }
+  };
+  walkXml(
+    xml,
+    (raw) => {
+      if (into) into.push(raw);
+    },
+    (t) => {
+      switch (t.name) {
+        case 'row':
+          if (!t.close) startRow(t.attrs);
+          if (t.selfClose) lines.push('');
+          else if (!t.close) cells = [];
+          else if (cells) {
+            lines.push(rowLine(cells));
+            cells = null;
+          }
+          break;
+        case 'c':
+          if (!cells) break;
+          if (!t.close) {
+            const ref = attr(t.attrs, 'r');
+            cell = { col: ref ? columnIndex(ref) : undefined, type: attr(t.attrs, 't'), v: [], f: [], is: [] };
+          }
+          if ((t.close || t.selfClose) && cell) {
+            const raw = unescapeXml((cell.type === 'inlineStr' ? cell.is : cell.v).join(''));
+            let value = cell.type === 's' ? (strings[Number(raw)] ?? '') : raw;
+            const formula = unescapeXml(cell.f.join(''));
+            if (formula) value = `${value} =${formula}`.trim();
+            const at = Math.min(cell.col ?? cells.length, MAX_COLUMN);
+            while (cells.length < at) cells.push('');
+            cells.push(value);
+            cell = null;
+            into = null;
+          }
+          break;
+        case 'v':
+        case 'f':
+          if (cell) into = !t.close && !t.selfClose ? cell[t.name] : null;
+          break;
+        case 't':
+          if (cell) into = !t.close && !t.selfClose ? cell.is : null;
+          break;
+      }
+    },
+  );
   return lines.join('\n');
 }
 
-const ODF_TABLE = re('<(~table)(?=[\\s/>])([^>]*?)(?:/>|>([\\s\\S]*?)</\\1>)');
-const ODF_ROW = re('<(~table-row)(?=[\\s/>])([^>]*?)(?:/>|>([\\s\\S]*?)</\\1>)');
-const ODF_CELL = re('<(~(?:covered-)?table-cell)(?=[\\s/>])([^>]*?)(?:/>|>([\\s\\S]*?)</\\1>)');
-
-function repeats(attrs: string, what: 'rows' | 'columns'): number {
-  return Number(new RegExp(`number-${what}-repeated="(\\d+)"`).exec(attrs)?.[1] ?? 1);
-}
+/** The last column a sheet's cell is placed at (Excel's is XFD, 16,384; cells past this go at its end). */
+const MAX_COLUMN = 1024;
 
 /** An OpenDocument spreadsheet's sheets (`<table:table>`), each as sheetTable gives an Excel sheet, by name. */
 function odfSheets(xml: string): { name: string; text: string }[] {
   const out: { name: string; text: string }[] = [];
-  for (const t of xml.matchAll(ODF_TABLE)) {
-    const lines: string[] = [];
-    for (const row of (t[3] ?? '').matchAll(ODF_ROW)) {
-      const cells: string[] = [];
-      for (const c of (row[3] ?? '').matchAll(ODF_CELL)) {
-        const text = documentText(c[3] ?? '').replace(/\n+$/, '');
-        const value = /office:string-value="([^"]*)"/.exec(c[2]!)?.[1];
-        const n = repeats(c[2]!, 'columns');
-        for (let i = 0; i < (text || value ? Math.min(n, MAX_REPEAT) : Math.min(n, 1)); i++) cells.push(text || unescapeXml(value ?? ''));
+  let sheet: { name: string; lines: string[] } | null = null;
+  let row: { cells: string[]; repeat: number } | null = null;
+  let cell: { parts: string[]; repeat: number; value: string } | null = null;
+  const endCell = (): void => {
+    if (!row || !cell) return;
+    const text = cell.parts.join('').replace(/\s+$/, '') || cell.value;
+    for (let i = 0; i < (text ? Math.min(cell.repeat, MAX_REPEAT) : Math.min(cell.repeat, 1)); i++) row.cells.push(text);
+    cell = null;
+  };
+  const endRow = (): void => {
+    if (!sheet || !row) return;
+    const line = rowLine(row.cells).replace(/\t+$/, '');
+    for (let i = 0; i < (line ? Math.min(row.repeat, MAX_REPEAT) : Math.min(row.repeat, MAX_ROW_GAP)); i++) sheet.lines.push(line);
+    row = null;
+  };
+  walkXml(
+    xml,
+    (raw) => {
+      if (cell) cell.parts.push(unescapeXml(runText(raw)));
+    },
+    (t) => {
+      switch (t.name) {
+        case 'table':
+          if (t.selfClose) break;
+          if (!t.close) sheet = { name: attr(t.attrs, 'name') ?? `Sheet${out.length + 1}`, lines: [] };
+          else if (sheet) {
+            endRow();
+            while (sheet.lines.length && sheet.lines[sheet.lines.length - 1] === '') sheet.lines.pop();
+            out.push({ name: sheet.name, text: sheet.lines.join('\n') });
+            sheet = null;
+          }
+          break;
+        case 'table-row':
+          if (!sheet) break;
+          if (!t.close) row = { cells: [], repeat: Number(attr(t.attrs, 'number-rows-repeated') ?? 1) || 1 };
+          if (t.close || t.selfClose) endRow();
+          break;
+        case 'table-cell':
+        case 'covered-table-cell':
+          if (!row) break;
+          if (!t.close) cell = { parts: [], repeat: Number(attr(t.attrs, 'number-columns-repeated') ?? 1) || 1, value: attr(t.attrs, 'string-value') ?? '' };
+          if (t.close || t.selfClose) endCell();
+          break;
+        case 'p':
+        case 'h':
+          if (cell && t.close) cell.parts.push(' ');
+          break;
+        case 's':
+          if (cell && t.selfClose) cell.parts.push(' ');
+          break;
       }
-      const line = rowLine(cells).replace(/\t+$/, '');
-      const n = repeats(row[2]!, 'rows');
-      for (let i = 0; i < (line ? Math.min(n, MAX_REPEAT) : Math.min(n, MAX_ROW_GAP)); i++) lines.push(line);
-    }
-    while (lines.length && lines[lines.length - 1] === '') lines.pop();
-    out.push({ name: unescapeXml(/table:name="([^"]*)"/.exec(t[2]!)?.[1] ?? `Sheet${out.length + 1}`), text: lines.join('\n') });
-  }
+    },
+  );
   return out;
 }
 
@@ -192,17 +312,19 @@ function sheetNames(members: OfficePart[]): Map<string, string> {
   const rels = members.find((m) => m.name === 'xl/_rels/workbook.xml.rels');
   if (!wb || !rels) return names;
   const targets = new Map<string, string>();
-  for (const r of utf8(rels.bytes).matchAll(re('<~Relationship(?=[\\s/>])([^>]*)>'))) {
-    const id = /\bId="([^"]*)"/.exec(r[1]!)?.[1];
-    const target = /\bTarget="([^"]*)"/.exec(r[1]!)?.[1];
+  walkXml(utf8(rels.bytes), () => {}, (t) => {
+    if (t.name !== 'Relationship' || t.close) return;
+    const id = attr(t.attrs, 'Id');
+    const target = attr(t.attrs, 'Target');
     if (id && target) targets.set(id, target.startsWith('/') ? target.slice(1) : `xl/${target}`);
-  }
-  for (const s of utf8(wb.bytes).matchAll(re('<~sheet(?=[\\s/>])([^>]*)>'))) {
-    const name = /\bname="([^"]*)"/.exec(s[1]!)?.[1];
-    const id = /\br:id="([^"]*)"/.exec(s[1]!)?.[1] ?? /\b[\w]+:id="([^"]*)"/.exec(s[1]!)?.[1];
+  });
+  walkXml(utf8(wb.bytes), () => {}, (t) => {
+    if (t.name !== 'sheet' || t.close) return;
+    const name = attr(t.attrs, 'name');
+    const id = attr(t.attrs, 'id');
     const part = id ? targets.get(id) : undefined;
-    if (name && part) names.set(part, unescapeXml(name));
-  }
+    if (name && part) names.set(part, name);
+  });
   return names;
 }
 
@@ -212,7 +334,8 @@ const ODF_SPREADSHEET = /<office:spreadsheet[\s>]/;
  * A ZIP's members with an office document's text parts read as text (see the module comment); the
  * rest as they are. `doc` is the document's file name: it goes with each part's name as context
  * (`HubSpot setup.docx` names what its key is for, as a `HubSpot setup.txt` does). A sheet is
- * named `part#sheet name`; the shared strings are read through the sheets, not on their own.
+ * named `part#sheet name`, a document's table `part#table N`; the shared strings are read through
+ * the sheets, not on their own.
  */
 export function officeText(members: OfficePart[], doc: string): OfficePart[] {
   const parts = members.filter((m) => TEXT_PART.test(m.name) || SHEET.test(m.name));
@@ -233,9 +356,9 @@ export function officeText(members: OfficePart[], doc: string): OfficePart[] {
     } else if (m.name === 'content.xml' && ODF_SPREADSHEET.test(utf8(m.bytes))) {
       for (const s of odfSheets(utf8(m.bytes))) out.push({ name: `content.xml#${s.name}`, as: as(`${s.name}.tsv`), bytes: Buffer.from(s.text) });
     } else if (TEXT_PART.test(m.name)) {
-      const xml = utf8(m.bytes);
-      out.push({ name: m.name, as: as(base(m.name)), bytes: Buffer.from(documentText(xml)) });
-      documentTables(xml).forEach((t, i) => out.push({ name: `${m.name}#table ${i + 1}`, as: as(`table${i + 1}.tsv`), bytes: Buffer.from(t), view: true }));
+      const read = readDocument(utf8(m.bytes));
+      out.push({ name: m.name, as: as(base(m.name)), bytes: Buffer.from(read.text) });
+      read.tables.forEach((t, i) => out.push({ name: `${m.name}#table ${i + 1}`, as: as(`table${i + 1}.tsv`), bytes: Buffer.from(t), view: true }));
     } else if (!(isWorkbook && m.name === SHARED_STRINGS)) {
       out.push(m);
     }
