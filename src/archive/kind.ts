@@ -1,12 +1,28 @@
 /**
- * Whether bytes are an archive (src/archive/open.ts opens it), by their first bytes: this runs on
- * every file read, so it is cheap and has no dependency (the opening code loads only when needed).
+ * Whether bytes are an archive (src/archive/open.ts opens it), by their first bytes, and what a member
+ * is: this runs on every file read, so it is cheap and has no dependency (the opening code loads only
+ * when needed).
  */
 
 /** The largest archive read whole to be opened (a bigger one is skipped as a binary file). */
 export const MAX_ARCHIVE_BYTES = 64 << 20;
 
 export type ArchiveKind = 'zip' | 'gzip' | 'tar';
+
+/** A member of an archive, as src/archive/open.ts gives it. */
+export interface Member {
+  /** Its path in the archive; a nested archive's members as `inner.jar!path`; an Excel sheet's as `part#sheet name`. */
+  name: string;
+  bytes: Uint8Array;
+  /** The name detection sees, when not `name`'s (an office document's part: `HubSpot keys.xlsx!Tokens.tsv`). */
+  as?: string;
+  /**
+   * A second reading of the member before it (a table of a document read as a .tsv file is, its
+   * header naming its cells, `part#table 1`): a secret it shares with that part is that part's
+   * finding, not a second one.
+   */
+  view?: boolean;
+}
 
 /** What kind of archive `b` is by its first bytes (ZIP's local header, gzip's magic, tar's `ustar` with a valid header checksum). */
 export function archiveKind(b: Uint8Array): ArchiveKind | null {

@@ -9,19 +9,8 @@
  * .NET Open XML SDK `x:` for a sheet's, LibreOffice `table:` / `text:`. Each part is walked once
  * (xml.ts): linear in its size whatever a stranger's document holds.
  */
+import type { Member } from './kind.js';
 import { attr, unescapeXml, walkXml } from './xml.js';
-
-/** What a ZIP member becomes: `as` is the name detection sees (the document's name goes with it as context). */
-export interface OfficePart {
-  name: string;
-  bytes: Uint8Array;
-  as?: string;
-  /**
-   * A second reading of the part before it (a table of a document read as a .tsv file is, its header
-   * naming its cells): a secret it shares with that part is that part's finding, not a second one.
-   */
-  view?: boolean;
-}
 
 /** The parts of a Word, PowerPoint or OpenDocument file that hold its text (ODF's headers and footers are in styles.xml). */
 const TEXT_PART = /^(?:word\/(?:document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml|ppt\/(?:slides|notesSlides)\/[^/]+\.xml|content\.xml|styles\.xml)$/;
@@ -35,20 +24,27 @@ const MAX_REPEAT = 64;
 
 const utf8 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
 
-/** Cells joined by tabs (a cell's own tabs and line ends as spaces). */
-const rowLine = (cells: string[]): string => cells.map((c) => c.replace(/[\t\r\n]+/g, ' ')).join('\t');
-
 /**
- * A text run as the reader sees it: XML line ends are spaces, whitespace between tags nothing. The
- * line ends are swapped for spaces byte by byte: a global replace keeps a part per match until a
- * full collection (330 MB for a 10 MB run of five million line ends).
+ * `s` with each line end (and each tab, when `tabs`) a space, swapped byte by byte: a global replace
+ * keeps a part per match until a full collection (330 MB for a 10 MB run of five million line ends).
  */
+function spaced(s: string, tabs: boolean): string {
+  if (!s.includes('\n') && !s.includes('\r') && !(tabs && s.includes('\t'))) return s;
+  const b = Buffer.from(s, 'utf8');
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c === 10 || c === 13 || (tabs && c === 9)) b[i] = 32;
+  }
+  return b.toString('utf8');
+}
+
+/** Cells joined by tabs (a cell's own tabs and line ends as spaces). */
+const rowLine = (cells: string[]): string => cells.map((c) => spaced(c, true)).join('\t');
+
+/** A text run as the reader sees it: XML line ends are spaces, whitespace between tags nothing. */
 function runText(raw: string): string {
   if (!raw.includes('\n') && !raw.includes('\r')) return raw;
-  if (/^\s*$/.test(raw)) return '';
-  const b = Buffer.from(raw, 'utf8');
-  for (let i = 0; i < b.length; i++) if (b[i] === 10 || b[i] === 13) b[i] = 32;
-  return b.toString('utf8');
+  return /^\s*$/.test(raw) ? '' : spaced(raw, false);
 }
 
 interface DocumentRead {
@@ -254,13 +250,16 @@ function odfSheets(xml: string): { name: string; text: string }[] {
   let cell: { parts: string[]; repeat: number; value: string } | null = null;
   const endCell = (): void => {
     if (!row || !cell) return;
-    const text = cell.parts.join('').replace(/\s+$/, '') || cell.value;
+    const text = cell.parts.join('').trimEnd() || cell.value;
     for (let i = 0; i < (text ? Math.min(cell.repeat, MAX_REPEAT) : Math.min(cell.repeat, 1)); i++) row.cells.push(text);
     cell = null;
   };
   const endRow = (): void => {
     if (!sheet || !row) return;
-    const line = rowLine(row.cells).replace(/\t+$/, '');
+    // Trailing empty cells left out (a sheet repeats an empty cell to its last column).
+    let last = row.cells.length;
+    while (last > 0 && row.cells[last - 1] === '') last--;
+    const line = rowLine(row.cells.slice(0, last));
     for (let i = 0; i < (line ? Math.min(row.repeat, MAX_REPEAT) : Math.min(row.repeat, MAX_ROW_GAP)); i++) sheet.lines.push(line);
     row = null;
   };
@@ -306,7 +305,7 @@ function odfSheets(xml: string): { name: string; text: string }[] {
 }
 
 /** An Excel workbook's sheet names by their part (`xl/worksheets/sheet2.xml` → `Tokens`), from the workbook and its relationships. */
-function sheetNames(members: OfficePart[]): Map<string, string> {
+function sheetNames(members: Member[]): Map<string, string> {
   const names = new Map<string, string>();
   const wb = members.find((m) => m.name === 'xl/workbook.xml');
   const rels = members.find((m) => m.name === 'xl/_rels/workbook.xml.rels');
@@ -337,7 +336,7 @@ const ODF_SPREADSHEET = /<office:spreadsheet[\s>]/;
  * named `part#sheet name`, a document's table `part#table N`; the shared strings are read through
  * the sheets, not on their own.
  */
-export function officeText(members: OfficePart[], doc: string): OfficePart[] {
+export function officeText(members: Member[], doc: string): Member[] {
   const parts = members.filter((m) => TEXT_PART.test(m.name) || SHEET.test(m.name));
   if (parts.length === 0) return members;
   const shared = members.find((m) => m.name === SHARED_STRINGS);
@@ -346,7 +345,7 @@ export function officeText(members: OfficePart[], doc: string): OfficePart[] {
   const base = (n: string): string => n.replace(/^.*\//, '');
   const as = (n: string): string => `${doc}!${n}`;
   let strings: string[] | undefined;
-  const out: OfficePart[] = [];
+  const out: Member[] = [];
   for (const m of members) {
     if (SHEET.test(m.name)) {
       strings ??= shared ? sharedStrings(utf8(shared.bytes)) : [];

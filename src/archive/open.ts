@@ -9,10 +9,10 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
-import { archiveKind, field, isUstar, octal, tarChecksumOk, type ArchiveKind } from './kind.js';
+import { archiveKind, field, isUstar, octal, tarChecksumOk, type ArchiveKind, type Member } from './kind.js';
 import { officeText } from './office.js';
 
-export { archiveKind, MAX_ARCHIVE_BYTES, type ArchiveKind } from './kind.js';
+export { archiveKind, MAX_ARCHIVE_BYTES, type ArchiveKind, type Member } from './kind.js';
 
 /** The most bytes all members of one archive (nested ones included) add up to. */
 export const MAX_INFLATED = 64 << 20;
@@ -24,15 +24,6 @@ export class ArchiveError extends Error {
   tooLarge = false;
 }
 
-export interface Member {
-  /** Its path in the archive; a nested archive's members as `inner.jar!path`; an Excel sheet's as `part#sheet name`. */
-  name: string;
-  bytes: Uint8Array;
-  /** The name detection sees, when not `name`'s (an office document's part: `HubSpot keys.xlsx!Tokens.tsv`). */
-  as?: string;
-  /** A second reading of the member before it (`part#table 1`): what it shares with that one is not found twice (see OfficePart). */
-  view?: boolean;
-}
 
 /** Why a member was not opened. */
 export type Unopened = 'encrypted' | 'compression' | 'too deep' | 'too large' | 'damaged';

@@ -210,9 +210,13 @@ export function isMarkdownPath(path: string): boolean {
   return /\.(?:md|markdown|mdx)$/i.test(path);
 }
 
-/** A Markdown pipe table's row (`| a | b |`), and the line under its header (`|---|:--:|`). */
+/** A Markdown pipe table's row (`| a | b |`). */
 const PIPE_ROW = /^[ \t]*\|.*\|[ \t]*$/;
-const PIPE_RULE = /^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?[ \t]*)?$/;
+
+/** The line under a pipe table's header (`|---|:--:|`): pipes, dashes, colons and blanks only (one class: linear). */
+function pipeRule(line: string): boolean {
+  return /^[ \t|:-]+$/.test(line) && line.includes('-') && line.includes('|');
+}
 
 /**
  * A Markdown file's pipe tables read as tables are (tableView): under `| Service | API key |`, the row
@@ -226,7 +230,7 @@ export function markdownView(text: string): RecordView | null {
   let at = 0;
   for (let i = 0; i < lines.length; ) {
     const header = lines[i]!.replace(/\r$/, '');
-    if (!(PIPE_ROW.test(header) && i + 2 < lines.length && PIPE_RULE.test(lines[i + 1]!.replace(/\r$/, '')))) {
+    if (!(PIPE_ROW.test(header) && i + 2 < lines.length && pipeRule(lines[i + 1]!.replace(/\r$/, '')))) {
       at += lines[i]!.length + 1;
       i++;
       continue;
