@@ -10,7 +10,7 @@
  * The overlap is derived from the rules (longest possible match, context reach, lookarounds), not
  * guessed.
  */
-import { archiveKind, MAX_ARCHIVE_BYTES, type ArchiveKind } from './archive/kind.js';
+import { archiveKind, endsAsZip, MAX_ARCHIVE_BYTES, type ArchiveKind } from './archive/kind.js';
 import { setV8Flags, v8, vm } from './builtin.js';
 import { detect } from './core/detect.js';
 import { GitError } from './errors.js';
@@ -349,7 +349,11 @@ export function readWhole(c: SourceItem['content'], path: string, ruleset: RuleS
   // An archive is opened by readItem (a member may need windows, which are async).
   if (opts.archives !== false && archiveKind(c)) return undefined;
   const d = decodeBytes(c);
-  if (d.kind === 'binary') return { kind: 'skip', reason: 'binary', detail: d.reason };
+  if (d.kind === 'binary') {
+    // A ZIP behind something else (an executable jar's launch script) is opened by readItem too.
+    if (opts.archives !== false && endsAsZip(c)) return undefined;
+    return { kind: 'skip', reason: 'binary', detail: d.reason };
+  }
   return { kind: 'text', bytes: c.byteLength, ...wholeText(d.text, path, ruleset, opts, d.bytes) };
 }
 
@@ -366,7 +370,8 @@ export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOpt
     return { kind: 'text', bytes: Buffer.byteLength(c), ...(await detectTextStream(textPieces(c, size), item.path, ruleset, opts)) };
   }
   if (opts.archives !== false && !isByteStream(c)) {
-    const kind = archiveKind(c);
+    const kind = archiveKind(c) ?? (endsAsZip(c) && decodeBytes(c.subarray(0, SNIFF)).kind === 'binary' ? 'zip' : null);
+    if (kind && c.byteLength > MAX_ARCHIVE_BYTES) return { kind: 'skip', reason: 'too-large', detail: `skipped: a ${kind} archive over ${MAX_ARCHIVE_BYTES >> 20} MiB is not opened` };
     if (kind) return readArchive(c, kind, item.path, ruleset, opts);
   }
   let bytes = 0;
@@ -452,7 +457,7 @@ async function peekArchive(chunks: AsyncIterable<Uint8Array>): Promise<Peeked> {
  * not read inside an archive. One that cannot be opened is skipped as a binary file is, saying why.
  */
 async function readArchive(bytes: Uint8Array, kind: ArchiveKind, path: string, ruleset: RuleSet, opts: ReadOptions): Promise<ReadResult> {
-  // Loaded when an archive is first met (fflate's tables are built as it loads).
+  // Loaded when an archive is first met (the hook's start-up does without it).
   const { openArchive, ArchiveError, unopenedNote } = await import('./archive/open.js');
   let opened;
   try {

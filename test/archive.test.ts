@@ -176,26 +176,47 @@ describe('archives: what is opened', () => {
     expect(opened.unopened).toEqual({ 'too deep': 1 });
   });
 
-  it('is bounded whatever an archive claims: a ZIP member ends at its declared size, gzip at the limit, members past the total are not opened', () => {
-    // A ZIP bomb: a member that declares 100 bytes and inflates to 5 MB.
+  it('is bounded by what members give, never by what they declare: zlib stops at the limit, overlapping entries count each time, binary members last', () => {
+    const limit = 1 << 20;
+    expect(MAX_INFLATED).toBe(64 << 20);
+    // A member that declares 100 bytes and inflates to 5 MB: past the limit it is not opened (zlib stops there).
     const bomb = zip({ 'a.txt': new Uint8Array(5_000_000).fill(65) });
     for (let i = 0; i + 4 <= bomb.length; i++) {
       const sig = bomb.readUInt32LE(i);
       if (sig === 0x04034b50) bomb.writeUInt32LE(100, i + 22);
       if (sig === 0x02014b50) bomb.writeUInt32LE(100, i + 24);
     }
-    expect(openArchive(bomb, 'zip', 'bomb.zip').members.map((m) => m.bytes.length)).toEqual([100]);
-    const limit = 1 << 20;
-    expect(MAX_INFLATED).toBe(64 << 20);
+    expect(openArchive(bomb, 'zip', 'bomb.zip', limit)).toEqual({ members: [], unopened: { 'too large': 1 } });
+    // Within the limit, what it holds is read whatever it declares (a token past a lying size is not lost).
+    expect(openArchive(bomb, 'zip', 'bomb.zip').members.map((m) => m.bytes.length)).toEqual([5_000_000]);
+    // 2,000 directory entries at one stored 300 KB member, each declaring 0 bytes: each counts what it gives.
+    const one = zip({ 'a.txt': new Uint8Array(300_000).fill(66) }, 0);
+    const cd = one.indexOf(Buffer.from([0x50, 0x4b, 1, 2]));
+    const eocd = one.indexOf(Buffer.from([0x50, 0x4b, 5, 6]));
+    const entry = Buffer.from(one.subarray(cd, eocd));
+    entry.writeUInt32LE(0, 24);
+    const entries = Array.from({ length: 2000 }, (_, k) => {
+      const e = Buffer.from(entry);
+      e.write(`e${String(k).padStart(4, '0')}`, 46, 'latin1');
+      return e;
+    });
+    const end = Buffer.from(one.subarray(eocd));
+    end.writeUInt16LE(2000, 8);
+    end.writeUInt16LE(2000, 10);
+    end.writeUInt32LE(entry.length * 2000, 12);
+    const overlap = Buffer.concat([one.subarray(0, cd), ...entries, end]);
+    const o = openArchive(overlap, 'zip', 'overlap.zip', limit);
+    expect(o.members).toHaveLength(3);
+    expect(o.unopened).toEqual({ 'too large': 1997 });
     const gzBomb = gzipSync(Buffer.alloc(limit + 1));
     expect(() => openArchive(gzBomb, 'gzip', 'bomb.gz', limit)).toThrow(/more than 1 MiB once decompressed/);
     expect(openArchive(gzBomb, 'gzip', 'bomb.gz', limit + 1).members).toHaveLength(1);
-    // Members that together exceed the total: the ones past it are not opened.
+    // Binary members (by name) last: a wheel's libraries do not use up what its code may give.
     const half = limit / 2 + 1;
-    const many = zip({ 'a.bin': new Uint8Array(half), 'b.bin': new Uint8Array(half), 'c.txt': 'x' });
-    const opened = openArchive(many, 'zip', 'many.zip', limit);
-    expect(opened.members.map((m) => m.name)).toEqual(['a.bin', 'c.txt']);
-    expect(opened.unopened).toEqual({ 'too large': 1 });
+    const wheel = zip({ 'lib/a.so': new Uint8Array(half), 'lib/b.so': new Uint8Array(half), 'pkg/settings.py': new Uint8Array(half).fill(32) });
+    const w = openArchive(wheel, 'zip', 'pkg.whl', limit);
+    expect(w.members.map((m) => m.name)).toEqual(['pkg/settings.py']);
+    expect(w.unopened).toEqual({ 'too large': 2 });
   });
 
   it('an archive that cannot be read is an ArchiveError, a nested one only counts as unopened', () => {
@@ -246,6 +267,30 @@ describe('archives: what is found', () => {
       64 * 1024,
     );
     expect(where(r)).toEqual(['big.gz!big:301:22 hubspot-private-app-token', 'stored.zip!big.env:301:7 hubspot-private-app-token']);
+  });
+
+  it('a ZIP behind a launch script (an executable jar) is opened; one over 64 MiB given as content (standard input) is not', async () => {
+    const token = pat();
+    const exec = Buffer.concat([Buffer.from('#!/bin/sh\nexec java -jar "$0" "$@"\nexit 0\n'), zip({ 'META-INF/app.env': `HUBSPOT_ACCESS_TOKEN=${token}\n` })]);
+    const big = zip({ 'a.env': `HUBSPOT_ACCESS_TOKEN=${pat()}\n`, 'pad.bin': new Uint8Array((64 << 20) + 1) }, 0);
+    const r = await scanItems([
+      { path: 'app.jar', content: exec },
+      { path: '<stdin>', content: big },
+    ]);
+    expect(where(r)).toEqual(['app.jar!META-INF/app.env:1:22 hubspot-private-app-token']);
+    expect(r.warnings.map((w) => `${w.path}: ${w.reason}`)).toEqual(['<stdin>: too-large']);
+  });
+
+  it('a tar damaged part-way keeps the members before the damage, and says so', async () => {
+    const token = pat();
+    const t = tar([
+      ['a.env', `HUBSPOT_ACCESS_TOKEN=${token}\n`],
+      ['b.env', 'x=1\n'],
+    ]);
+    t[1024] ^= 0xff; // b.env's header
+    const r = await scanItems([{ path: 'backup.tar', content: t }]);
+    expect(where(r)).toEqual(['backup.tar!a.env:1:22 hubspot-private-app-token']);
+    expect(r.warnings.map((w) => w.message)).toEqual(['1 member of this archive not scanned: 1 a damaged archive']);
   });
 
   it('an archive that cannot be read is a warning (unreadable), binary members are skipped silently', async () => {

@@ -60,3 +60,21 @@ export function tarChecksumOk(h: Uint8Array): boolean {
   for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
   return octal(h, 148, 8) === sum;
 }
+
+/** Where the end of central directory record is (searched back over its longest comment), or -1. */
+export function findEocd(b: Uint8Array): number {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = b.length - 22; i >= Math.max(0, b.length - 22 - 0xffff); i--) {
+    if (b[i] === 0x50 && b[i + 1] === 0x4b && dv.getUint32(i, true) === 0x06054b50) return i;
+  }
+  return -1;
+}
+
+/**
+ * A binary file that ends as a ZIP does (its end record in the last 64 KiB), though it does not start
+ * as one: a self-extracting archive, an executable jar behind a launch script. Only asked of binary
+ * content (the search goes back up to 64 KiB).
+ */
+export function endsAsZip(b: Uint8Array): boolean {
+  return b.length >= 22 && findEocd(b) !== -1;
+}

@@ -4,18 +4,20 @@
  * in, the members' bytes out (no I/O). What a member holds is then read as any file is.
  *
  * Bounded whatever the archive claims: at most MAX_INFLATED bytes come out of one archive, nested
- * ones included (a member over what is left is not opened; fflate stops a ZIP member at the size its
- * header declares, zlib a gzip stream at the limit), and nesting goes MAX_DEPTH levels deep.
+ * ones included (zlib stops a member at what is left: the work is bounded by the limit, not by the
+ * sizes a member declares), and nesting goes MAX_DEPTH levels deep.
  */
 import { gunzipSync } from 'node:zlib';
-import { unzipSync } from 'fflate';
 import { archiveKind, field, isUstar, octal, tarChecksumOk, type ArchiveKind, type Member } from './kind.js';
 import { officeText } from './office.js';
+import { entryContent, entryData, ZipError, zipEntries } from './zip.js';
 
 export { archiveKind, MAX_ARCHIVE_BYTES, type ArchiveKind, type Member } from './kind.js';
 
 /** The most bytes all members of one archive (nested ones included) add up to. */
 export const MAX_INFLATED = 64 << 20;
+/** The most bytes one member may give. */
+export const MAX_MEMBER = MAX_INFLATED;
 /** How deep archives nest (a .jar in a .war in a .zip is 3). */
 export const MAX_DEPTH = 4;
 
@@ -74,7 +76,7 @@ function skipped(out: Opened, why: Unopened): void {
 function expand(bytes: Uint8Array, kind: ArchiveKind, name: string, prefix: string, budget: Budget, depth: number, out: Opened, outer: boolean): void {
   let members: Member[];
   try {
-    members = kind === 'zip' ? zipMembers(bytes, budget, out) : kind === 'gzip' ? gzipMembers(bytes, name, budget) : tarMembers(bytes);
+    members = kind === 'zip' ? zipMembers(bytes, budget, out) : kind === 'gzip' ? gzipMembers(bytes, name, budget) : tarMembers(bytes, out);
   } catch (err) {
     if (outer) throw err instanceof ArchiveError ? err : new ArchiveError(err instanceof Error ? err.message : String(err));
     skipped(out, err instanceof ArchiveError && err.tooLarge ? 'too large' : 'damaged');
@@ -100,62 +102,51 @@ function expand(bytes: Uint8Array, kind: ArchiveKind, name: string, prefix: stri
 // --- ZIP ----------------------------------------------------------------------------------------
 
 /**
- * Each central directory entry's "encrypted" flag, in the directory's order (the order fflate's
- * filter sees them in); null when the directory cannot be found (fflate then says what is wrong).
+ * Members whose names say they are binary (libraries, compiled classes, images, fonts) come last:
+ * when the size an archive may give runs out, it runs out on them, not on its text (a wheel's .so
+ * files used it up before its .py files).
  */
-function encryptedFlags(b: Uint8Array): boolean[] | null {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let eocd = -1;
-  for (let i = b.length - 22; i >= Math.max(0, b.length - 22 - 0xffff); i--) {
-    if (dv.getUint32(i, true) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd === -1) return null;
-  let count = dv.getUint16(eocd + 10, true);
-  let at = dv.getUint32(eocd + 16, true);
-  // ZIP64: the counts and the offset are in the ZIP64 end record, which its locator points at.
-  if ((at === 0xffffffff || count === 0xffff) && eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
-    const z = Number(dv.getBigUint64(eocd - 12, true));
-    if (z + 56 > b.length || dv.getUint32(z, true) !== 0x06064b50) return null;
-    count = Number(dv.getBigUint64(z + 32, true));
-    at = Number(dv.getBigUint64(z + 48, true));
-  }
-  const flags: boolean[] = [];
-  for (let i = 0; i < count; i++) {
-    if (at + 46 > b.length || dv.getUint32(at, true) !== 0x02014b50) return null;
-    flags.push((dv.getUint16(at + 8, true) & 1) === 1);
-    at += 46 + dv.getUint16(at + 28, true) + dv.getUint16(at + 30, true) + dv.getUint16(at + 32, true);
-  }
-  return flags;
-}
+const BINARY_NAME = /\.(?:so(?:\.\d+)*|dll|dylib|pyd|a|o|lib|class|dex|exe|bin|png|jpe?g|gif|bmp|ico|webp|tiff?|woff2?|ttf|otf|eot|mp[34]|wav|ogg|mov|avi|pdf|pyc)$/i;
 
 function zipMembers(bytes: Uint8Array, budget: Budget, out: Opened): Member[] {
-  const encrypted = encryptedFlags(bytes);
-  let index = 0;
-  const files = unzipSync(bytes, {
-    filter(f) {
-      const i = index++;
-      if (f.name.endsWith('/')) return false;
-      if (encrypted?.[i]) {
-        skipped(out, 'encrypted');
-        return false;
-      }
-      // 0: stored, 8: deflate (what fflate reads); others (deflate64, bzip2, LZMA, zstd) are not opened.
-      if (f.compression !== 0 && f.compression !== 8) {
-        skipped(out, 'compression');
-        return false;
-      }
-      if (f.originalSize > budget.left) {
-        skipped(out, 'too large');
-        return false;
-      }
-      budget.left -= f.originalSize;
-      return true;
-    },
-  });
-  return Object.entries(files).map(([name, data]) => ({ name, bytes: data }));
+  const { entries, damaged } = zipEntries(bytes);
+  if (damaged) skipped(out, 'damaged');
+  const ordered = [...entries.filter((e) => !BINARY_NAME.test(e.name)), ...entries.filter((e) => BINARY_NAME.test(e.name))];
+  const members: Member[] = [];
+  for (const e of ordered) {
+    if (e.name.endsWith('/')) continue;
+    if (e.encrypted) {
+      skipped(out, 'encrypted');
+      continue;
+    }
+    // 0: stored, 8: deflate; others (deflate64, bzip2, LZMA, zstd) are not opened.
+    if (e.method !== 0 && e.method !== 8) {
+      skipped(out, 'compression');
+      continue;
+    }
+    let content: Uint8Array | null;
+    const limit = Math.min(budget.left, MAX_MEMBER);
+    try {
+      content = entryContent(entryData(bytes, e), e.method, limit);
+    } catch (err) {
+      if (!(err instanceof ZipError)) throw err;
+      skipped(out, 'damaged');
+      continue;
+    }
+    if (content === null) {
+      // zlib inflated up to the limit before it stopped: that work counts too, or every entry of
+      // thousands pointing at one bomb would cost it again.
+      if (e.method !== 0) budget.left -= limit;
+      skipped(out, 'too large');
+      continue;
+    }
+    // What it gave counts, whatever it declared (a stored member's bytes are a view, not a copy).
+    budget.left -= content.byteLength;
+    members.push({ name: e.name, bytes: content });
+  }
+  // Restore the directory's order for the report (office parts look each other up by name).
+  const order = new Map(entries.map((e, i) => [e.name, i]));
+  return members.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
 }
 
 // --- gzip ---------------------------------------------------------------------------------------
@@ -193,14 +184,20 @@ function paxPath(data: Uint8Array): string | undefined {
   return path;
 }
 
-function tarMembers(bytes: Uint8Array): Member[] {
+function tarMembers(bytes: Uint8Array, out: Opened): Member[] {
+  let damaged = false;
   const members: Member[] = [];
   let longName: string | undefined;
   let pax: string | undefined;
   for (let off = 0; off + 512 <= bytes.length; ) {
     const h = bytes.subarray(off, off + 512);
     if (h.every((x) => x === 0)) break;
-    if (!tarChecksumOk(h)) throw new ArchiveError(`no tar header at byte ${off}`);
+    if (!tarChecksumOk(h)) {
+      // Damaged part-way (or a header this reader does not know, GNU sparse files): what came before is kept.
+      if (off === 0) throw new ArchiveError(`no tar header at byte ${off}`);
+      damaged = true;
+      break;
+    }
     const size = octal(h, 124, 12);
     if (!Number.isFinite(size) || size < 0) throw new ArchiveError(`a tar header at byte ${off} has no size`);
     const type = h[156]!;
@@ -219,5 +216,6 @@ function tarMembers(bytes: Uint8Array): Member[] {
     }
     off += 512 + Math.ceil(size / 512) * 512;
   }
+  if (damaged) skipped(out, 'damaged');
   return members;
 }
