@@ -20,8 +20,10 @@ describe('ReDoS', () => {
       // polynomial that V8 runs in linear time (the SMTP pattern: 'RABBIT' + 'PWDT' x 27k, 14 ms in
       // V8 and twice that for twice the length), more often on a loaded machine. Each attack string it
       // finds is run on V8 (recallTimeout) before it counts: one V8 matches within the time is refuted.
-      const diag = await check(re.source, re.flags.replace('d', ''), { timeout: 40_000, recallTimeout: 2_000 });
+      // The SMTP pattern's analysis takes ~20 s on an idle machine and passed 40 s under the whole
+      // suite's load in CI (an 'unknown', not a finding): the budget leaves room for that.
+      const diag = await check(re.source, re.flags.replace('d', ''), { timeout: 80_000, recallTimeout: 2_000 });
       expect(diag.status, diag.status === 'vulnerable' ? `${diag.complexity.type} backtracking, attack: ${diag.attack.pattern}` : diag.status).toBe('safe');
-    }, 90_000);
+    }, 120_000);
   }
 });
