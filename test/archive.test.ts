@@ -476,8 +476,8 @@ describe('office documents from strangers', () => {
       content: name.endsWith('.xlsx') ? zip({ 'xl/worksheets/sheet1.xml': xml }) : zip({ 'word/document.xml': xml }),
     }));
     const r = await scanItems(items);
+    // Memory is the hostile trial's and the bench's to measure: this process's peak is every test's before it.
     expect(r.findings.map((f) => `${f.path}!${f.entry}`)).toEqual(['entities.docx!word/document.xml', 'newlines.docx!word/document.xml', 'rows.xlsx!xl/worksheets/sheet1.xml', 'unclosed.docx!word/document.xml']);
-    expect(r.stats.peakRssMb).toBeLessThan(300);
   });
 });
 
