@@ -391,7 +391,7 @@ export async function readItem(item: SourceItem, ruleset: RuleSet, opts: ReadOpt
   try {
     let chunks: AsyncIterable<Uint8Array> = counted();
     if (opts.archives !== false && isByteStream(c)) {
-      const peeked = await peekArchive(chunks);
+      const peeked = await peekArchive(chunks, c.size);
       if (peeked.kind === 'archive') return await readArchive(peeked.bytes, peeked.archive, item.path, ruleset, opts);
       if (peeked.kind === 'too-large') return { kind: 'skip', reason: 'too-large', detail: `skipped: a ${peeked.archive} archive over ${MAX_ARCHIVE_BYTES >> 20} MiB is not opened` };
       chunks = peeked.chunks;
@@ -419,7 +419,7 @@ type Peeked =
  * A stream whose first chunk starts an archive is read whole (up to MAX_ARCHIVE_BYTES) to be opened;
  * any other goes on as it came, its first chunk included (read once).
  */
-async function peekArchive(chunks: AsyncIterable<Uint8Array>): Promise<Peeked> {
+async function peekArchive(chunks: AsyncIterable<Uint8Array>, size: number): Promise<Peeked> {
   const it = chunks[Symbol.asyncIterator]();
   const first = await it.next();
   const kind = first.done ? null : archiveKind(first.value);
@@ -436,19 +436,29 @@ async function peekArchive(chunks: AsyncIterable<Uint8Array>): Promise<Peeked> {
       })(),
     };
   }
-  const parts = [first.value];
-  let total = first.value.byteLength;
-  for (;;) {
-    const r = await it.next();
-    if (r.done) break;
-    total += r.value.byteLength;
-    if (total > MAX_ARCHIVE_BYTES) {
+  // A file that says it is bigger is not read further (what it says is rechecked below as it is read).
+  if (size > MAX_ARCHIVE_BYTES) {
+    await it.return?.();
+    return { kind: 'too-large', archive: kind };
+  }
+  // Into one buffer of the size the source gives (a file's), grown if more comes: pieces joined at
+  // the end held the archive twice (a 59 MB wheel: 118 MB).
+  let bytes = Buffer.allocUnsafe(Math.min(MAX_ARCHIVE_BYTES, Math.max(size, first.value.byteLength)));
+  let total = 0;
+  for (let r: IteratorResult<Uint8Array> = first; !r.done; r = await it.next()) {
+    if (total + r.value.byteLength > MAX_ARCHIVE_BYTES) {
       await it.return?.();
       return { kind: 'too-large', archive: kind };
     }
-    parts.push(r.value);
+    if (total + r.value.byteLength > bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.min(MAX_ARCHIVE_BYTES, Math.max(total + r.value.byteLength, bytes.length * 2)));
+      bytes.copy(grown, 0, 0, total);
+      bytes = grown;
+    }
+    bytes.set(r.value, total);
+    total += r.value.byteLength;
   }
-  return { kind: 'archive', archive: kind, bytes: Buffer.concat(parts) };
+  return { kind: 'archive', archive: kind, bytes: bytes.subarray(0, total) };
 }
 
 /**
@@ -468,14 +478,13 @@ async function readArchive(bytes: Uint8Array, kind: ArchiveKind, path: string, r
       ? { kind: 'skip', reason: 'too-large', detail: `skipped: a ${kind} archive of ${err.message}` }
       : { kind: 'skip', reason: 'unreadable', detail: `cannot read this ${kind} archive: ${err.message}` };
   }
-  const { members } = opened;
-  const note = unopenedNote(opened.unopened);
   const inner: ReadOptions = { ...opts, archives: false };
   const matches: Match[] = [];
   // A view of a part (a document's table, read as a table) finds again what the part found.
   const found = new Set<string>();
   let aborted = false;
-  for (const m of members) {
+  // One member at a time: each is let go once read (the members of a big wheel are not all held at once).
+  for (const m of opened.members) {
     if (opts.signal?.aborted) {
       aborted = true;
       break;
@@ -494,6 +503,8 @@ async function readArchive(bytes: Uint8Array, kind: ArchiveKind, path: string, r
       break;
     }
   }
+  // What was not opened is known once the members have been read.
+  const note = unopenedNote(opened.unopened);
   return { kind: 'text', bytes: bytes.byteLength, matches, lineText: () => '', aborted, ...(note ? { note } : {}) };
 }
 

@@ -3,12 +3,13 @@
  * nested; bounded whatever they claim; their members' findings named by member in every report, in
  * a folder scan, the worker threads, the git sources and the audit.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { archiveKind, ArchiveError, MAX_DEPTH, MAX_INFLATED, openArchive } from '../src/archive/open.js';
+import { archiveKind, ArchiveError, MAX_DEPTH, MAX_INFLATED, openArchive, type Member } from '../src/archive/open.js';
 import { findingAnnotation } from '../src/action/annotations.js';
 import { summaryMarkdown } from '../src/action/summary.js';
 import { chunkPlanFor } from '../src/read.js';
@@ -122,6 +123,13 @@ async function scanItems(items: { path: string; content: Uint8Array }[], chunkSi
 
 const where = (r: ScanResult): string[] => r.findings.map((f) => `${f.path}!${f.entry ?? '-'}:${f.line}:${f.column} ${f.ruleId}`);
 
+/** openArchive with its members all read (they come lazily), and what was not opened, complete then. */
+function openAll(...args: Parameters<typeof openArchive>): { members: Member[]; unopened: ReturnType<typeof openArchive>['unopened'] } {
+  const opened = openArchive(...args);
+  const members = [...opened.members];
+  return { members, unopened: opened.unopened };
+}
+
 describe('archives: what is opened', () => {
   it('tells an archive by its first bytes only (ZIP, gzip, tar with a valid header), never a text', () => {
     expect(archiveKind(zip({ 'a.txt': 'x' }))).toBe('zip');
@@ -151,7 +159,7 @@ describe('archives: what is opened', () => {
       tarHeader('link', 0, '2'),
       Buffer.alloc(1024),
     ]);
-    expect(openArchive(t, 'tar', 'x.tar').members.map((m) => [m.name, Buffer.from(m.bytes).toString()])).toEqual([
+    expect(openAll(t, 'tar', 'x.tar').members.map((m) => [m.name, Buffer.from(m.bytes).toString()])).toEqual([
       ['etc/config/app.env', 'a'],
       [long, 'b'],
       ['ünïcode/and a very long name.env', 'c'],
@@ -162,16 +170,46 @@ describe('archives: what is opened', () => {
     const jar = zip({ 'application.properties': 'a=1\n' });
     const tgz = gzipSync(tar([['./etc/app.env', 'b=2\n']]));
     const outer = zip({ 'lib/app.jar': jar, 'backup.tgz': tgz, 'notes.txt.gz': gzipSync('c=3\n'), 'dir/': new Uint8Array() }, 0);
-    const names = openArchive(outer, 'zip', 'release.zip').members.map((m) => m.name);
+    const names = openAll(outer, 'zip', 'release.zip').members.map((m) => m.name);
     expect(names.sort()).toEqual(['backup.tgz!etc/app.env', 'lib/app.jar!application.properties', 'notes.txt.gz!notes.txt']);
-    expect(openArchive(gzipSync('x'), 'gzip', 'logs/app.log.gz').members.map((m) => m.name)).toEqual(['app.log']);
-    expect(openArchive(gzipSync(tar([['a', 'x']])), 'gzip', 'b.tar.gz').members.map((m) => m.name)).toEqual(['a']);
+    expect(openAll(gzipSync('x'), 'gzip', 'logs/app.log.gz').members.map((m) => m.name)).toEqual(['app.log']);
+    expect(openAll(gzipSync(tar([['a', 'x']])), 'gzip', 'b.tar.gz').members.map((m) => m.name)).toEqual(['a']);
+  });
+
+  it('gives members one at a time, each inflated when reached (a big archive is not held out whole); an office document\'s parts together', () => {
+    const big = 'x'.repeat(1_000_000);
+    const archive = zip({ 'a.txt': big, 'b.txt': big, 'c.txt': big });
+    // Member c's method is changed to one not read: it is counted when it is reached, not before.
+    for (let i = 0; i + 4 <= archive.length; i++) {
+      const sig = archive.readUInt32LE(i);
+      const at = sig === 0x04034b50 ? i + 26 : sig === 0x02014b50 ? i + 28 : -1;
+      if (at < 0) continue;
+      const nameStart = at + (sig === 0x04034b50 ? 4 : 18);
+      if (archive.toString('latin1', nameStart, nameStart + 5) === 'c.txt') archive.writeUInt16LE(12, sig === 0x04034b50 ? i + 8 : i + 10);
+    }
+    const opened = openArchive(archive, 'zip', 'lazy.zip');
+    const it = opened.members[Symbol.iterator]();
+    const first = it.next();
+    expect(first.done ? '' : first.value.name).toBe('a.txt');
+    expect(opened.unopened).toEqual({});
+    const second = it.next();
+    expect(second.done ? '' : second.value.name).toBe('b.txt');
+    // Two members out, two separate buffers: each is its own, let go when the reader drops it.
+    expect(first.done || second.done ? null : first.value.bytes.buffer === second.value.bytes.buffer).toBe(false);
+    expect(it.next().done).toBe(true);
+    expect(opened.unopened).toEqual({ compression: 1 });
+    // A document's parts are read together: the sheet's cells come from the shared strings.
+    const xlsx = zip({
+      'xl/worksheets/sheet1.xml': '<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>',
+      'xl/sharedStrings.xml': '<sst><si><t>hello</t></si></sst>',
+    });
+    expect(openAll(xlsx, 'zip', 'book.xlsx').members.map((m) => [m.name, Buffer.from(m.bytes).toString().trim()])).toEqual([['xl/worksheets/sheet1.xml', 'hello']]);
   });
 
   it(`stops nesting at ${MAX_DEPTH} levels (a ZIP that holds itself ends)`, () => {
     let inner: Uint8Array = zip({ 'core.txt': 'x' });
     for (let i = 0; i < MAX_DEPTH + 2; i++) inner = zip({ [`level${i}.zip`]: inner });
-    const opened = openArchive(inner, 'zip', 'deep.zip');
+    const opened = openAll(inner, 'zip', 'deep.zip');
     expect(opened.members).toEqual([]);
     expect(opened.unopened).toEqual({ 'too deep': 1 });
   });
@@ -186,9 +224,9 @@ describe('archives: what is opened', () => {
       if (sig === 0x04034b50) bomb.writeUInt32LE(100, i + 22);
       if (sig === 0x02014b50) bomb.writeUInt32LE(100, i + 24);
     }
-    expect(openArchive(bomb, 'zip', 'bomb.zip', limit)).toEqual({ members: [], unopened: { 'too large': 1 } });
+    expect(openAll(bomb, 'zip', 'bomb.zip', limit)).toEqual({ members: [], unopened: { 'too large': 1 } });
     // Within the limit, what it holds is read whatever it declares (a token past a lying size is not lost).
-    expect(openArchive(bomb, 'zip', 'bomb.zip').members.map((m) => m.bytes.length)).toEqual([5_000_000]);
+    expect(openAll(bomb, 'zip', 'bomb.zip').members.map((m) => m.bytes.length)).toEqual([5_000_000]);
     // 2,000 directory entries at one stored 300 KB member, each declaring 0 bytes: each counts what it gives.
     const one = zip({ 'a.txt': new Uint8Array(300_000).fill(66) }, 0);
     const cd = one.indexOf(Buffer.from([0x50, 0x4b, 1, 2]));
@@ -205,25 +243,40 @@ describe('archives: what is opened', () => {
     end.writeUInt16LE(2000, 10);
     end.writeUInt32LE(entry.length * 2000, 12);
     const overlap = Buffer.concat([one.subarray(0, cd), ...entries, end]);
-    const o = openArchive(overlap, 'zip', 'overlap.zip', limit);
+    const o = openAll(overlap, 'zip', 'overlap.zip', limit);
     expect(o.members).toHaveLength(3);
     expect(o.unopened).toEqual({ 'too large': 1997 });
     const gzBomb = gzipSync(Buffer.alloc(limit + 1));
-    expect(() => openArchive(gzBomb, 'gzip', 'bomb.gz', limit)).toThrow(/more than 1 MiB once decompressed/);
-    expect(openArchive(gzBomb, 'gzip', 'bomb.gz', limit + 1).members).toHaveLength(1);
+    expect(() => openAll(gzBomb, 'gzip', 'bomb.gz', limit)).toThrow(/more than 1 MiB once decompressed/);
+    expect(openAll(gzBomb, 'gzip', 'bomb.gz', limit + 1).members).toHaveLength(1);
     // Binary members (by name) last: a wheel's libraries do not use up what its code may give.
     const half = limit / 2 + 1;
     const wheel = zip({ 'lib/a.so': new Uint8Array(half), 'lib/b.so': new Uint8Array(half), 'pkg/settings.py': new Uint8Array(half).fill(32) });
-    const w = openArchive(wheel, 'zip', 'pkg.whl', limit);
+    const w = openAll(wheel, 'zip', 'pkg.whl', limit);
     expect(w.members.map((m) => m.name)).toEqual(['pkg/settings.py']);
     expect(w.unopened).toEqual({ 'too large': 2 });
   });
 
+  it('a big member whose first bytes are binary is not inflated further (its text would be skipped anyway): it does not use up what the archive may give; a nested archive is still opened', () => {
+    const limit = 1 << 20;
+    // Bytes that do not compress (as a model's weights or a library), NULs and control bytes among them.
+    const noise = Buffer.concat(Array.from({ length: 900_000 / 32 }, (_, i) => createHash('sha256').update(String(i)).digest()));
+    const text = 'x=1\n'.repeat(50_000);
+    // Directory order: the binary first, its name not a binary one's (as a data file's).
+    const archive = zip({ 'data/model.dat': noise, 'config/app.env': text, 'lib/inner.jar': zip({ 'blob.dat': noise, 'inner.env': 'y=2\n' }, 0) });
+    const opened = openAll(archive, 'zip', 'pkg.zip', limit * 2);
+    // The jar (its first bytes a ZIP's) is opened; the stored noise in it costs nothing to give (a view: the reader skips it as binary).
+    expect(opened.members.map((m) => m.name)).toEqual(['config/app.env', 'lib/inner.jar!blob.dat', 'lib/inner.jar!inner.env']);
+    expect(opened.unopened).toEqual({});
+    // Within a 1 MiB budget the text is read; inflating the binary whole left it too little.
+    expect(openAll(zip({ 'data/model.dat': noise, 'config/app.env': text }), 'zip', 'pkg.zip', limit).members.map((m) => m.name)).toEqual(['config/app.env']);
+  });
+
   it('an archive that cannot be read is an ArchiveError, a nested one only counts as unopened', () => {
     const corrupt = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]);
-    expect(() => openArchive(corrupt, 'zip', 'c.zip')).toThrow(ArchiveError);
+    expect(() => openAll(corrupt, 'zip', 'c.zip')).toThrow(ArchiveError);
     const outer = zip({ 'bad.zip': corrupt, 'ok.txt': 'x' }, 0);
-    const opened = openArchive(outer, 'zip', 'o.zip');
+    const opened = openAll(outer, 'zip', 'o.zip');
     expect(opened.members.map((m) => m.name)).toEqual(['ok.txt']);
     expect(opened.unopened).toEqual({ damaged: 1 });
   });

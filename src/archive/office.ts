@@ -336,6 +336,9 @@ const ODF_SPREADSHEET = /<office:spreadsheet[\s>]/;
  * named `part#sheet name`, a document's table `part#table N`; the shared strings are read through
  * the sheets, not on their own.
  */
+/** Whether an archive holding a member of this name is read as an office document (its parts together). */
+export const isOfficePart = (name: string): boolean => TEXT_PART.test(name) || SHEET.test(name);
+
 export function officeText(members: Member[], doc: string): Member[] {
   const parts = members.filter((m) => TEXT_PART.test(m.name) || SHEET.test(m.name));
   if (parts.length === 0) return members;

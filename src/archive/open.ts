@@ -9,8 +9,9 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { archiveKind, field, isUstar, octal, tarChecksumOk, type ArchiveKind, type Member } from './kind.js';
-import { officeText } from './office.js';
-import { entryContent, entryData, ZipError, zipEntries } from './zip.js';
+import { decodeBytes } from '../core/text.js';
+import { isOfficePart, officeText } from './office.js';
+import { entryContent, entryData, entryHead, ZipError, zipEntries, type ZipEntry } from './zip.js';
 
 export { archiveKind, MAX_ARCHIVE_BYTES, type ArchiveKind, type Member } from './kind.js';
 
@@ -31,7 +32,8 @@ export class ArchiveError extends Error {
 export type Unopened = 'encrypted' | 'compression' | 'too deep' | 'too large' | 'damaged';
 
 export interface Opened {
-  members: Member[];
+  /** Lazy: each is read when reached (see openArchive). */
+  members: Iterable<Member>;
   /** Members not opened, by why: encrypted, compressed in a way not read (bzip2, LZMA, zstd …), nested deeper than MAX_DEPTH, past the size left, a nested archive that could not be read. */
   unopened: Partial<Record<Unopened, number>>;
 }
@@ -55,11 +57,22 @@ export function unopenedNote(unopened: Opened['unopened']): string | undefined {
 /**
  * The members of an archive, nested archives opened in place (their members named `inner!path`), a
  * gzip layer read through (`backup.tar.gz` gives the tar's members, `app.env.gz` one `app.env`).
- * Throws ArchiveError when the archive itself cannot be read.
+ * Members come one at a time, each inflated when it is reached and let go once the next is asked
+ * for (a folder of big wheels held each one's 64 MiB at once), except an office document's parts,
+ * which are read together. `unopened` is complete once `members` is. Throws ArchiveError when the
+ * archive itself cannot be read (its directory or first header: what is inside fails later, as a
+ * member not opened).
  */
 export function openArchive(bytes: Uint8Array, kind: ArchiveKind, name: string, maxInflated = MAX_INFLATED): Opened {
   const out: Opened = { members: [], unopened: {} };
-  expand(bytes, kind, name, '', { left: maxInflated, max: maxInflated }, 0, out, true);
+  const budget = { left: maxInflated, max: maxInflated };
+  let first: Iterable<Member>;
+  try {
+    first = layer(bytes, kind, name, budget, out);
+  } catch (err) {
+    throw err instanceof ArchiveError ? err : new ArchiveError(err instanceof Error ? err.message : String(err));
+  }
+  out.members = walk(first, kind, '', budget, 0, out);
   return out;
 }
 
@@ -73,29 +86,32 @@ function skipped(out: Opened, why: Unopened): void {
   out.unopened[why] = (out.unopened[why] ?? 0) + 1;
 }
 
-function expand(bytes: Uint8Array, kind: ArchiveKind, name: string, prefix: string, budget: Budget, depth: number, out: Opened, outer: boolean): void {
-  let members: Member[];
-  try {
-    members = kind === 'zip' ? zipMembers(bytes, budget, out) : kind === 'gzip' ? gzipMembers(bytes, name, budget) : tarMembers(bytes, out);
-  } catch (err) {
-    if (outer) throw err instanceof ArchiveError ? err : new ArchiveError(err instanceof Error ? err.message : String(err));
-    skipped(out, err instanceof ArchiveError && err.tooLarge ? 'too large' : 'damaged');
-    return;
-  }
-  if (kind === 'zip') members = officeText(members, name.replace(/^.*[\\/!]/, ''));
+/** One archive's members (nested ones not opened yet). Reads what says whether it can be read at all now, the members as they are asked for. */
+function layer(bytes: Uint8Array, kind: ArchiveKind, name: string, budget: Budget, out: Opened): Iterable<Member> {
+  return kind === 'zip' ? zipMembers(bytes, name.replace(/^.*[\\/!]/, ''), budget, out) : kind === 'gzip' ? gzipMembers(bytes, name, budget) : tarMembers(bytes, out);
+}
+
+function* walk(members: Iterable<Member>, kind: ArchiveKind, prefix: string, budget: Budget, depth: number, out: Opened): Generator<Member> {
   for (const m of members) {
     const inner = archiveKind(m.bytes);
     if (inner && depth + 1 < MAX_DEPTH) {
       // A gzip layer is not a folder: its one member stands for it (a .tar.gz's tar is the archive).
       const sub = kind === 'gzip' ? prefix : `${prefix}${m.name}!`;
-      expand(m.bytes, inner, m.name, sub, budget, depth + 1, out, false);
+      let nested: Iterable<Member>;
+      try {
+        nested = layer(m.bytes, inner, m.name, budget, out);
+      } catch (err) {
+        skipped(out, err instanceof ArchiveError && err.tooLarge ? 'too large' : 'damaged');
+        continue;
+      }
+      yield* walk(nested, inner, sub, budget, depth + 1, out);
       continue;
     }
     if (inner) {
       skipped(out, 'too deep');
       continue;
     }
-    out.members.push({ ...m, name: `${prefix}${m.name}` });
+    yield prefix ? { ...m, name: `${prefix}${m.name}` } : m;
   }
 }
 
@@ -108,13 +124,26 @@ function expand(bytes: Uint8Array, kind: ArchiveKind, name: string, prefix: stri
  */
 const BINARY_NAME = /\.(?:so(?:\.\d+)*|dll|dylib|pyd|a|o|lib|class|dex|exe|bin|png|jpe?g|gif|bmp|ico|webp|tiff?|woff2?|ttf|otf|eot|mp[34]|wav|ogg|mov|avi|pdf|pyc)$/i;
 
-function zipMembers(bytes: Uint8Array, budget: Budget, out: Opened): Member[] {
+/** A ZIP's members: its directory is read now (a damaged one throws), each member inflated when asked for. */
+function zipMembers(bytes: Uint8Array, doc: string, budget: Budget, out: Opened): Iterable<Member> {
   const { entries, damaged } = zipEntries(bytes);
   if (damaged) skipped(out, 'damaged');
-  const ordered = [...entries.filter((e) => !BINARY_NAME.test(e.name)), ...entries.filter((e) => BINARY_NAME.test(e.name))];
-  const members: Member[] = [];
-  for (const e of ordered) {
-    if (e.name.endsWith('/')) continue;
+  const files = entries.filter((e) => !e.name.endsWith('/'));
+  const ordered = [...files.filter((e) => !BINARY_NAME.test(e.name)), ...files.filter((e) => BINARY_NAME.test(e.name))];
+  if (!files.some((e) => isOfficePart(e.name))) return inflated(bytes, ordered, budget, out);
+  // An office document's parts look each other up (shared strings, sheet names): read together, in the directory's order.
+  const order = new Map(entries.map((e, i) => [e.name, i]));
+  const members = [...inflated(bytes, ordered, budget, out)].sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  return officeText(members, doc);
+}
+
+/** Compressed bytes inflated to tell a big member's kind (they give more than HEAD_OUT). */
+const HEAD_IN = 16 << 10;
+/** What the verdict reads: decodeBytes' 8 KiB and the byte after. */
+const HEAD_OUT = 8193;
+
+function* inflated(bytes: Uint8Array, entries: ZipEntry[], budget: Budget, out: Opened): Generator<Member> {
+  for (const e of entries) {
     if (e.encrypted) {
       skipped(out, 'encrypted');
       continue;
@@ -127,7 +156,17 @@ function zipMembers(bytes: Uint8Array, budget: Budget, out: Opened): Member[] {
     let content: Uint8Array | null;
     const limit = Math.min(budget.left, MAX_MEMBER);
     try {
-      content = entryContent(entryData(bytes, e), e.method, limit);
+      const data = entryData(bytes, e);
+      // A big member whose first bytes say binary (a library, an image; not an archive) is not
+      // read further: the text it would give is skipped as binary anyway, whatever follows (the
+      // verdict is its first 8 KiB's). It cost the time and memory of inflating it whole, and
+      // used up what the archive may give before its text was reached.
+      const head = e.method === 8 && data.byteLength > HEAD_IN ? entryHead(data, HEAD_IN) : null;
+      if (head && head.byteLength > HEAD_OUT && !archiveKind(head) && decodeBytes(head.subarray(0, HEAD_OUT)).kind === 'binary') {
+        budget.left -= head.byteLength;
+        continue;
+      }
+      content = entryContent(data, e.method, limit);
     } catch (err) {
       if (!(err instanceof ZipError)) throw err;
       skipped(out, 'damaged');
@@ -142,11 +181,8 @@ function zipMembers(bytes: Uint8Array, budget: Budget, out: Opened): Member[] {
     }
     // What it gave counts, whatever it declared (a stored member's bytes are a view, not a copy).
     budget.left -= content.byteLength;
-    members.push({ name: e.name, bytes: content });
+    yield { name: e.name, bytes: content };
   }
-  // Restore the directory's order for the report (office parts look each other up by name).
-  const order = new Map(entries.map((e, i) => [e.name, i]));
-  return members.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
 }
 
 // --- gzip ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * pointing at them (2,000 entries at one 32 MiB member: out of memory) and inflates a whole stream
  * whatever size was declared (a 170 KB file ran for minutes). Pure.
  */
-import { inflateRawSync } from 'node:zlib';
+import { constants, inflateRawSync } from 'node:zlib';
 import { findEocd } from './kind.js';
 
 export interface ZipEntry {
@@ -112,5 +112,18 @@ export function entryContent(data: Uint8Array, method: number, limit: number): U
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return null;
     throw new ZipError((err as Error).message);
+  }
+}
+
+/**
+ * The start of a deflated member: its first `n` compressed bytes inflated, which give about `n`
+ * bytes at least (deflate adds a few bytes a block to what it cannot compress) and at most ~1,032
+ * times `n` (deflate's most); null when they are not deflate (the whole member then says so).
+ */
+export function entryHead(data: Uint8Array, n: number): Uint8Array | null {
+  try {
+    return inflateRawSync(data.subarray(0, n), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: n * 1040 });
+  } catch {
+    return null;
   }
 }
