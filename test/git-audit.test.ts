@@ -268,7 +268,7 @@ describe('audit', () => {
     const repo = makeRepo();
     repo.commit('a', { 'a.env': line(T.pat!) });
     repo.commit('b', { 'a.env': 'gone\n' });
-    const shallow = `${repo.dir}-shallow`;
+    const shallow = path.join(tempDir('hs-shallow-'), 'clone');
     execFileSync('git', ['clone', '-q', '--depth', '1', `file://${repo.dir}`, shallow], { env: { ...process.env, ...GIT_TEST_ENV } });
     const r = await runMain(['audit', '-f', 'json'], { cwd: shallow });
     expect(r.code).toBe(2);
@@ -294,8 +294,9 @@ describe('audit', () => {
       // git takes a filter alone, without `promisor`, as a partial clone too.
       ['blob:none', [], (dir) => git(dir, ['config', '--unset', 'remote.origin.promisor'])],
     ];
+    const partials = tempDir('hs-partial-');
     for (const [i, [filter, extra, tweak]] of clones.entries()) {
-      const clone = `${repo.dir}-partial-${i}`;
+      const clone = path.join(partials, String(i));
       execFileSync('git', ['clone', '-q', `--filter=${filter}`, '--no-checkout', ...extra, `file://${repo.dir}`, clone], { env });
       tweak(clone);
       const before = missing(clone);
@@ -309,7 +310,7 @@ describe('audit', () => {
       expect(missing(clone), `clone ${i}`).toBe(before);
     }
     // Once everything is fetched, the same clone is audited (its config still names a promisor remote).
-    const clone = `${repo.dir}-partial-0`;
+    const clone = path.join(partials, '0');
     git(clone, ['config', '--unset', 'remote.origin.partialclonefilter']);
     git(clone, ['fetch', '-q', '--refetch', 'origin']);
     expect(missing(clone)).toBe(0);
@@ -325,7 +326,7 @@ describe('audit', () => {
     git(repo.dir, ['checkout', '-q', '-b', 'feature']);
     repo.commit('b', { 'b.env': line(T.pat!) });
     git(repo.dir, ['checkout', '-q', '-']);
-    const clone = `${repo.dir}-dangling`;
+    const clone = path.join(tempDir('hs-dangling-'), 'clone');
     execFileSync('git', ['clone', '-q', '--filter=blob:none', '--no-checkout', `file://${repo.dir}`, clone], { env: { ...process.env, ...GIT_TEST_ENV } });
     // The branch goes away upstream: its commit stays in the clone, dangling, its blob never fetched.
     git(repo.dir, ['branch', '-q', '-D', 'feature']);
