@@ -4,7 +4,7 @@
  * escape found by the regex that defines it, each view character's place in the text).
  */
 import { describe, expect, it } from 'vitest';
-import { ansiView, escapedView, mapRange, urlView, type EscapeView } from '../src/core/views.js';
+import { ansiView, escapedView, mapRange, markupView, urlView, type EscapeView } from '../src/core/views.js';
 import { Rng } from './helpers/fake-tokens.js';
 
 interface Oracle {
@@ -19,7 +19,9 @@ interface Oracle {
 
 const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
 
-function oracle(text: string, kind: EscapeView['kind']): Oracle | null {
+type Kind = Exclude<EscapeView['kind'], 'markup'>;
+
+function oracle(text: string, kind: Kind): Oracle | null {
   const re =
     kind === 'escaped'
       ? /\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(\r?\n)|([\s\S]))/g
@@ -88,7 +90,7 @@ function dense(rng: Rng): string {
 
 const VIEWS = { escaped: escapedView, url: urlView, ansi: ansiView };
 
-function check(text: string, kind: EscapeView['kind']): void {
+function check(text: string, kind: Kind): void {
   const o = oracle(text, kind);
   const view = VIEWS[kind](text);
   if (o === null) {
@@ -148,5 +150,40 @@ describe('escape views', () => {
     expect(urlView('100% sure, %zz, %4')).toBeNull();
     expect(ansiView('\x1b alone, \x1b[12\x01m, unfinished \x1b[12')).toBeNull();
     expect(ansiView(`\x1b[${'1;'.repeat(200)}m`)).toBeNull();
+  });
+});
+
+describe('markup view', () => {
+  /** The view's text, and where `secret` (found in it) is in the source. */
+  const read = (html: string, secret: string): { text: string; at: string } => {
+    const view = markupView(html)!;
+    const v = view.text.indexOf(secret);
+    const r = mapRange(view, v, v + secret.length);
+    return { text: view.text, at: html.slice(r.start, r.end) };
+  };
+
+  it('reads markup as it shows: tags out, a paragraph or a break a line end, a cell a tab, the layout around blocks and cells nothing', () => {
+    expect(read('<p><b>API key:</b> K1</p>', 'K1')).toEqual({ text: 'API key: K1\n', at: 'K1' });
+    expect(read('<p>API key:</p><p>K2</p>', 'K2').text).toBe('API key:\nK2\n');
+    expect(read('API key:<br>K3', 'K3').text).toBe('API key:\nK3');
+    expect(read('<table>\n  <tr>\n    <th>\n      API key\n    </th>\n    <td>\n      K4\n    </td>\n  </tr>\n</table>', 'K4').text).toBe('API key\tK4\t\n\n');
+    expect(read('<p class=MsoNormal>secret:<o:p></o:p></p>\n<p class=MsoNormal>K5<o:p></o:p></p>', 'K5').text).toBe('secret:\nK5\n');
+    expect(read('<tr><th><p>API key</p></th><td><p>K8</p></td></tr>', 'K8').text).toBe('API key\tK8\t\n');
+    expect(read('<setting><name>API key</name><value>K9</value></setting>', 'K9').text).toBe('API key\tK9\t\t');
+    expect(read('API&nbsp;key:&nbsp;K6 <!-- note --> <![CDATA[x]]>', 'K6').text).toBe('API key: K6  x]]>');
+  });
+
+  it('joins a token split by inline tags, and maps it back over them to the source', () => {
+    const html = '<p>Token: <span>pat-na1-</span><span class="spell">0123</span>4567</p>';
+    const { text, at } = read(html, 'pat-na1-01234567');
+    expect(text).toBe('Token: pat-na1-01234567\n');
+    expect(at).toBe('pat-na1-</span><span class="spell">0123</span>4567');
+  });
+
+  it('leaves a lone < and an unclosed tag as text, and takes a tag over 255 characters out whole', () => {
+    expect(markupView('a < b and c > d')).toBeNull();
+    expect(markupView('x <b and <i>y</i>')!.text).toBe('x <b and y');
+    const long = `<span title="${'t'.repeat(600)}">K7</span>`;
+    expect(read(long, 'K7')).toEqual({ text: 'K7', at: 'K7' });
   });
 });

@@ -8,7 +8,7 @@ import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
 import { recordRange, recordView, type RecordView } from './tables.js';
-import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, urlView, type EscapeView, type View } from './views.js';
+import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, markupView, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
@@ -493,8 +493,8 @@ function scanView(ruleset: RuleSet, view: View | EscapeView, shapes: Shapes, bas
     },
     emit: (rule, secret, vs, ve) => {
       const { start, end, decoded } = mapRange(view, vs, ve);
-      // Terminal control sequences taken out leave the secret as the file holds it: plain.
-      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded && view.kind !== 'ansi' ? view.kind : 'plain' });
+      // Terminal control sequences or tags taken out leave the secret as the file holds it: plain.
+      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded && view.kind !== 'ansi' && view.kind !== 'markup' ? view.kind : 'plain' });
     },
   });
 }
@@ -522,6 +522,31 @@ function scanEscapes(kind: EscapeView['kind'], ruleset: RuleSet, shapes: Shapes,
     // sees the real characters before it; a match starting in that extra part is not the region's.
     const cut = Math.max(0, from - LOCAL_BEFORE);
     const view = build(text.slice(cut, regions[i + 1]));
+    if (view) scanView(ruleset, view, shapes, cut, path, out, from);
+  }
+}
+
+/** Files whose text is markup: HTML and XML documents and exports, mail, Markdown (inline HTML), calendar invites (an HTML description). */
+const MARKUP_PATH = /\.(?:x?html?|xml|eml|mht(?:ml)?|rss|atom|md|markdown|ics)$/i;
+
+/**
+ * A markup file's text as its reader sees it (views.ts' markupView), around the windows that hold a
+ * tag (a key's name is in the window before its value): what the rules find there that the text
+ * itself does not show.
+ */
+function scanMarkup(ruleset: RuleSet, shapes: Shapes, plan: Plan, path: string, out: Candidate[]): void {
+  if (!MARKUP_PATH.test(path)) return;
+  const text = shapes.text;
+  const marks: number[] = [];
+  for (let i = text.indexOf('<'); i !== -1; i = text.indexOf('<', i + 1)) marks.push(i);
+  for (let i = text.indexOf('&'); i !== -1; i = text.indexOf('&', i + 1)) marks.push(i);
+  if (marks.length === 0) return;
+  marks.sort((a, b) => a - b);
+  const regions = localRegions(shapes, plan, marks);
+  for (let i = 0; i < regions.length; i += 2) {
+    const from = regions[i]!;
+    const cut = Math.max(0, from - LOCAL_BEFORE);
+    const view = markupView(text.slice(cut, regions[i + 1]));
     if (view) scanView(ruleset, view, shapes, cut, path, out, from);
   }
 }
@@ -621,6 +646,7 @@ function candidates(text: string, rawBytes: Uint8Array | undefined, path: string
     scanEscapes('escaped', ruleset, shapes, plan, path, cands);
     scanEscapes('url', ruleset, shapes, plan, path, cands);
     scanEscapes('ansi', ruleset, shapes, plan, path, cands);
+    scanMarkup(ruleset, shapes, plan, path, cands);
     const view = base64View(text, interesting, shapes.runs());
     if (view) scanView(ruleset, view, shapes, 0, path, cands);
   }

@@ -203,7 +203,7 @@ export function mapRange(view: View | EscapeView, vStart: number, vEnd: number):
  * and most of its scan in those objects and their GC).
  */
 export interface EscapeView {
-  kind: 'escaped' | 'url' | 'ansi';
+  kind: 'escaped' | 'url' | 'ansi' | 'markup';
   text: string;
   count: number;
   /** Per escape: where its character is in the view (where it would be, for a line continuation). */
@@ -382,6 +382,74 @@ export function ansiView(text: string): EscapeView | null {
     i = text.indexOf('\x1b', i + Math.max(1, size));
   }
   return b.view('ansi');
+}
+
+// --- markup ----------------------------------------------------------------------------------
+
+/** Tags a reader sees as a line's end (a paragraph's, a list item's, a row's, a line break). */
+const LINE_TAG = /^<(?:\/(?:p|div|li|tr|h[1-6]|table|ul|ol|dl|dt|dd|blockquote|pre|section|article|header|footer|title|caption)|br|hr)(?![\w:-])/i;
+/** Tags that end a table cell: a tab, as a cell's end is in a .tsv file. */
+const CELL_TAG = /^<\/(?:td|th)(?![\w:-])/i;
+/** Inline markup, in a word as much as between words: taken out without a trace (a token split by a spell-check mark is one token). */
+const INLINE_TAG = /^<\/?(?:span|b|i|u|s|a|em|strong|code|font|o:p|sup|sub|small|big|mark|del|ins|abbr|kbd|tt|samp|var|cite|q|label|wbr|nobr|img)(?![\w:-])/i;
+/** The end of a cell, after blanks (a paragraph's end just before it is the cell's). */
+const CELL_NEXT = /^[ \t\r\n]*<\/(?:td|th)(?![\w:-])/i;
+/** Tags of blocks and cells, opening or closing: the blanks around them are layout (a pretty-printed export's indentation), not text. */
+const BLOCK_TAG = /^<\/?(?:p|div|li|tr|td|th|h[1-6]|table|thead|tbody|ul|ol|dl|dt|dd|blockquote|section|article|header|footer|title|caption|br|hr|body|head|html)(?![\w:-])/i;
+/** A tag longer than this is not one (a `<` in text, an unclosed tag). */
+const MAX_TAG = 4096;
+/** What is taken out of markup text: a tag, a comment, a CDATA opening, a non-breaking space. */
+const MARKUP = /<(?:[a-z/]|!--|!\[CDATA\[)|&(?:nbsp|#160|#xa0);/gi;
+
+/**
+ * Markup as its reader sees the text (HTML mail, wiki and document exports): tags and comments taken
+ * out, a paragraph's or a line break's end a line end, a cell's end (or an XML element's) a tab,
+ * inline markup nothing, `&nbsp;` a space, the
+ * blanks around a block's or a cell's tags (a pretty-printed export's layout) nothing. A
+ * key's name in one element and its value in the next (`<b>API key:</b> …`, `<p>API key:</p><p>…`,
+ * `<th>API key</th><td>…`), or a token split by a spell-check mark's `<span>`, read as they show.
+ */
+export function markupView(text: string): EscapeView | null {
+  const b = new EscapeBuilder(text);
+  const blank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+  /** Where the last thing taken out ends. */
+  let last = 0;
+  MARKUP.lastIndex = 0;
+  for (let m = MARKUP.exec(text); m !== null; m = MARKUP.exec(text)) {
+    let i = m.index;
+    let end: number;
+    let code = -1;
+    if (m[0].startsWith('&')) {
+      end = i + m[0].length;
+      code = 32;
+    } else if (m[0] === '<!--') {
+      const e = text.indexOf('-->', i + 4);
+      if (e === -1) break;
+      end = e + 3;
+    } else if (m[0] === '<![CDATA[') {
+      end = i + m[0].length;
+    } else {
+      const e = text.indexOf('>', i + 1);
+      if (e === -1 || e - i > MAX_TAG) continue;
+      const lt = text.indexOf('<', i + 1);
+      if (lt !== -1 && lt < e) continue; // `a <b and <c>`: the first is text
+      end = e + 1;
+      const head = text.slice(i, Math.min(end, i + 16));
+      // Another element's end (XML's `</name><value>…`) parts what is on either side, as a cell's does.
+      code = CELL_TAG.test(head) ? 9 : LINE_TAG.test(head) ? 10 : head[1] === '/' && !INLINE_TAG.test(head) ? 9 : -1;
+      if (code === 10 && CELL_NEXT.test(text.slice(end, end + 64))) code = -1;
+      if (BLOCK_TAG.test(head)) {
+        while (i > last && blank(text.charCodeAt(i - 1))) i--;
+        while (end < text.length && blank(text.charCodeAt(end))) end++;
+      }
+    }
+    // An escape is at most 255 source characters: a longer tag is taken out in parts.
+    let from = i;
+    for (; end - from > 255; from += 255) b.add(from, 255, -1);
+    b.add(from, end - from, code);
+    MARKUP.lastIndex = last = end;
+  }
+  return b.view('markup');
 }
 
 /** The last escape that ends at or before view offset `v` (-1 for none): escapes end in order. */
