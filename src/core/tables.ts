@@ -112,6 +112,10 @@ const WORTH = /[0-9a-f]{8}-[0-9a-f]{4}-|[a-z]{2}\d{1,2}-[0-9a-f]{4}-|[A-Za-z0-9+
 /** A column whose name may be a credential's: a table without one is not read (most data exports). */
 const CREDENTIAL = /secret|key|token|pass|pwd|credential|auth/i;
 
+/** A password manager's columns (1Password, Bitwarden, KeePass, LastPass exports): an entry's title, and its password (or token, secret, key). */
+const TITLE = /^(?:title|name|account|entry|item)$/i;
+const PASSWORD = /^(?:login[_ ]?)?(?:password|pass|pwd|token|secret|credential|api[_ ]?key|key)$/i;
+
 /** One cell: where its value is (inside its quotes, `""` left as it is). */
 interface Cell {
   start: number;
@@ -183,6 +187,8 @@ function tableRecords(text: string, delimiter: string, records: Records, offset:
   /** Per column: whether its name may be a credential's. */
   const credential: boolean[] = [];
   let header = true;
+  let title = -1;
+  let password = -1;
   rows(text, delimiter.charCodeAt(0), (cells) => {
     if (header) {
       header = false;
@@ -190,6 +196,8 @@ function tableRecords(text: string, delimiter: string, records: Records, offset:
       for (const c of cells) {
         const name = text.slice(c.start, c.end).trim();
         if (name.length === 0 || name.length > MAX_NAME || WORTH.test(name)) return false;
+        if (title < 0 && TITLE.test(name)) title = names.length;
+        if (password < 0 && PASSWORD.test(name)) password = names.length;
         names.push(name);
         credential.push(CREDENTIAL.test(name));
       }
@@ -201,6 +209,16 @@ function tableRecords(text: string, delimiter: string, records: Records, offset:
     cells.forEach((c, k) => {
       if (k < names.length && c.end > c.start) records.line(names[k]!, text.slice(c.start, c.end), offset + c.start);
     });
+    // An entry's password is named by its title, however far apart their columns: 'HubSpot API key'
+    // and its password read as HubSpot_API_key=…, 'HubSpot' and its password as HubSpot_Password=….
+    if (title >= 0 && password >= 0 && cells[title] && cells[password]) {
+      const t = text.slice(cells[title].start, cells[title].end).trim();
+      const p = cells[password];
+      if (t.length > 0 && t.length <= MAX_NAME && p.end > p.start) {
+        const name = t.replace(/\s+/g, '_') + (CREDENTIAL.test(t) ? '' : `_${names[password]}`);
+        records.line(name, text.slice(p.start, p.end), offset + p.start);
+      }
+    }
     return true;
   });
 }
