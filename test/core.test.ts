@@ -132,6 +132,18 @@ describe('detect', () => {
     expect(ids(`HUBSPOT_CLIENT_SECRET=${E}${t.uuid}`)).toEqual([]);
   });
 
+  it('reads a mail\'s quoted-printable body: a token cut by a soft line break, a name and value joined by =3D (found by a notes trial)', () => {
+    const head = 'Subject: HubSpot access\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n';
+    const body = `Here is the private app token: ${t.pat!.slice(0, 30)}=\r\n${t.pat!.slice(30)}\r\nand the legacy one: hapikey=3D${t.uuid}\r\n`;
+    expect(detect({ text: head + body, path: 'handover.eml' }, rs)).toMatchObject([
+      { ruleId: 'hubspot-private-app-token', secret: t.pat, encoding: 'quoted-printable', line: 5, column: 32, endLine: 6 },
+      { ruleId: 'hubspot-legacy-api-key', secret: t.uuid, line: 7 },
+    ]);
+    // Only mail that says it is quoted-printable: the same text in a .txt file, or mail without it, is read as it is.
+    expect(ids(body, 'notes.txt')).toEqual([]);
+    expect(ids(`Subject: x\r\n\r\n${body}`, 'plain.eml')).toEqual([]);
+  });
+
   it('joins a token split by a line continuation (a backslash at the end of a line; found by a detection trial)', () => {
     const cut = 20;
     for (const eol of ['\n', '\r\n']) {

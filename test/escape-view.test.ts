@@ -4,7 +4,7 @@
  * escape found by the regex that defines it, each view character's place in the text).
  */
 import { describe, expect, it } from 'vitest';
-import { ansiView, escapedView, mapRange, markupView, urlView, type EscapeView } from '../src/core/views.js';
+import { ansiView, escapedView, mapRange, markupView, quotedPrintableView, urlView, type EscapeView } from '../src/core/views.js';
 import { Rng } from './helpers/fake-tokens.js';
 
 interface Oracle {
@@ -19,7 +19,7 @@ interface Oracle {
 
 const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
 
-type Kind = Exclude<EscapeView['kind'], 'markup'>;
+type Kind = Exclude<EscapeView['kind'], 'markup' | 'quoted-printable'>;
 
 function oracle(text: string, kind: Kind): Oracle | null {
   const re =
@@ -185,5 +185,18 @@ describe('markup view', () => {
     expect(markupView('x <b and <i>y</i>')!.text).toBe('x <b and y');
     const long = `<span title="${'t'.repeat(600)}">K7</span>`;
     expect(read(long, 'K7')).toEqual({ text: 'K7', at: 'K7' });
+  });
+});
+
+describe('quoted-printable view', () => {
+  it('undoes =XX (ASCII) and soft line breaks, maps a token joined over a break back over it, leaves other bytes and lone = as they are', () => {
+    const mail = 'hapikey=3DK1 and pat-na1-01=\r\n23 caf=C3=A9 a =\nb x = y =ZZ';
+    const view = quotedPrintableView(mail)!;
+    expect(view.text).toBe('hapikey=K1 and pat-na1-0123 caf=C3=A9 a b x = y =ZZ');
+    const v = view.text.indexOf('pat-na1-0123');
+    const r = mapRange(view, v, v + 'pat-na1-0123'.length);
+    expect(mail.slice(r.start, r.end)).toBe('pat-na1-01=\r\n23');
+    expect(r.decoded).toBe(true);
+    expect(quotedPrintableView('no escapes = here')).toBeNull();
   });
 });

@@ -8,7 +8,7 @@ import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
 import { recordRange, recordView, type RecordView } from './tables.js';
-import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, markupView, urlView, type EscapeView, type View } from './views.js';
+import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, markupView, quotedPrintableView, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
@@ -551,6 +551,16 @@ function scanMarkup(ruleset: RuleSet, shapes: Shapes, plan: Plan, path: string, 
   }
 }
 
+/** Mail, whose body may be quoted-printable. */
+const MAIL_PATH = /\.(?:eml|mht(?:ml)?|mbox)$/i;
+
+/** A mail file that says it holds quoted-printable text, read decoded (views.ts' quotedPrintableView), whole: a soft break may cut a token anywhere. */
+function scanQuotedPrintable(ruleset: RuleSet, shapes: Shapes, path: string, out: Candidate[]): void {
+  if (!MAIL_PATH.test(path) || !/quoted-printable/i.test(shapes.text)) return;
+  const view = quotedPrintableView(shapes.text);
+  if (view) scanView(ruleset, view, shapes, 0, path, out);
+}
+
 /** Per rule set, one function (one call target for the JIT): whether a decoded payload is worth scanning. */
 const interestingOf = new WeakMap<RuleSet, (decoded: string) => boolean>();
 
@@ -647,6 +657,7 @@ function candidates(text: string, rawBytes: Uint8Array | undefined, path: string
     scanEscapes('url', ruleset, shapes, plan, path, cands);
     scanEscapes('ansi', ruleset, shapes, plan, path, cands);
     scanMarkup(ruleset, shapes, plan, path, cands);
+    scanQuotedPrintable(ruleset, shapes, path, cands);
     const view = base64View(text, interesting, shapes.runs());
     if (view) scanView(ruleset, view, shapes, 0, path, cands);
   }

@@ -96,7 +96,7 @@ export interface RuleSet {
 }
 
 /** How the secret was encoded where it was found. */
-export type Encoding = 'plain' | 'base64' | 'url' | 'escaped';
+export type Encoding = 'plain' | 'base64' | 'url' | 'escaped' | 'quoted-printable';
 
 /** What the pure core returns: offsets and positions in the text it was given. */
 export interface Match {

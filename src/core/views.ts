@@ -203,7 +203,7 @@ export function mapRange(view: View | EscapeView, vStart: number, vEnd: number):
  * and most of its scan in those objects and their GC).
  */
 export interface EscapeView {
-  kind: 'escaped' | 'url' | 'ansi' | 'markup';
+  kind: 'escaped' | 'url' | 'ansi' | 'markup' | 'quoted-printable';
   text: string;
   count: number;
   /** Per escape: where its character is in the view (where it would be, for a line continuation). */
@@ -382,6 +382,35 @@ export function ansiView(text: string): EscapeView | null {
     i = text.indexOf('\x1b', i + Math.max(1, size));
   }
   return b.view('ansi');
+}
+
+// --- quoted-printable ------------------------------------------------------------------------
+
+/**
+ * Quoted-printable text (an e-mail's body, as mail clients send it): `=XX` an ASCII character
+ * (`hapikey=3D…`), `=` at a line's end a soft break that joins the lines (a key cut at 76
+ * characters). Bytes above ASCII are left as they are: no token holds one.
+ */
+export function quotedPrintableView(text: string): EscapeView | null {
+  const b = new EscapeBuilder(text);
+  for (let i = text.indexOf('='); i !== -1; ) {
+    const c1 = text.charCodeAt(i + 1);
+    let size = 0;
+    let code = -1;
+    if (c1 === 10) size = 2;
+    else if (c1 === 13 && text.charCodeAt(i + 2) === 10) size = 3;
+    else {
+      const hi = hexValue(c1);
+      const lo = hexValue(text.charCodeAt(i + 2));
+      if (hi >= 0 && lo >= 0 && hi < 8) {
+        size = 3;
+        code = hi * 16 + lo;
+      }
+    }
+    if (size > 0) b.add(i, size, code);
+    i = text.indexOf('=', i + Math.max(1, size));
+  }
+  return b.view('quoted-printable');
 }
 
 // --- markup ----------------------------------------------------------------------------------
