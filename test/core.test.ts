@@ -144,6 +144,15 @@ describe('detect', () => {
     expect(ids(`Subject: x\r\n\r\n${body}`, 'plain.eml')).toEqual([]);
   });
 
+  it('reads folded lines as one: a token cut by an invite\'s or a contact card\'s fold (found by a notes trial)', () => {
+    const ics = `BEGIN:VEVENT\r\nDESCRIPTION:Sync kickoff. Private app token: ${t.pat!.slice(0, 20)}\r\n ${t.pat!.slice(20)}\r\nEND:VEVENT\r\n`;
+    expect(detect({ text: ics, path: 'kickoff.ics' }, rs)).toMatchObject([{ ruleId: 'hubspot-private-app-token', secret: t.pat, encoding: 'plain', line: 2, endLine: 3 }]);
+    const vcf = `BEGIN:VCARD\nNOTE:HubSpot API key: ${t.uuid!.slice(0, 10)}\n\t${t.uuid!.slice(10)}\nEND:VCARD\n`;
+    expect(ids(vcf, 'ops.vcf')).toEqual(['hubspot-legacy-api-key@2:23']);
+    // Only such files: a line that goes on behind a space elsewhere is two lines.
+    expect(ids(vcf, 'notes.txt')).toEqual([]);
+  });
+
   it('joins a token split by a line continuation (a backslash at the end of a line; found by a detection trial)', () => {
     const cut = 20;
     for (const eol of ['\n', '\r\n']) {

@@ -19,7 +19,7 @@ interface Oracle {
 
 const SIMPLE: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', '0': '\0' };
 
-type Kind = Exclude<EscapeView['kind'], 'markup' | 'quoted-printable'>;
+type Kind = Exclude<EscapeView['kind'], 'markup' | 'quoted-printable' | 'folded'>;
 
 function oracle(text: string, kind: Kind): Oracle | null {
   const re =

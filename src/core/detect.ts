@@ -8,7 +8,7 @@ import { type Gate, Shapes, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
 import { recordRange, recordView, type RecordView } from './tables.js';
-import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, markupView, quotedPrintableView, urlView, type EscapeView, type View } from './views.js';
+import { ansiView, base64View, controlSequenceAt, escapedView, hex, mapRange, markupView, quotedPrintableView, unfoldedView, urlView, type EscapeView, type View } from './views.js';
 
 export interface DetectInput {
   text: string;
@@ -493,8 +493,8 @@ function scanView(ruleset: RuleSet, view: View | EscapeView, shapes: Shapes, bas
     },
     emit: (rule, secret, vs, ve) => {
       const { start, end, decoded } = mapRange(view, vs, ve);
-      // Terminal control sequences or tags taken out leave the secret as the file holds it: plain.
-      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded && view.kind !== 'ansi' && view.kind !== 'markup' ? view.kind : 'plain' });
+      // Terminal control sequences, tags or folds taken out leave the secret as the file holds it: plain.
+      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded && view.kind !== 'ansi' && view.kind !== 'markup' && view.kind !== 'folded' ? view.kind : 'plain' });
     },
   });
 }
@@ -558,6 +558,16 @@ const MAIL_PATH = /\.(?:eml|mht(?:ml)?|mbox)$/i;
 function scanQuotedPrintable(ruleset: RuleSet, shapes: Shapes, path: string, out: Candidate[]): void {
   if (!MAIL_PATH.test(path) || !/quoted-printable/i.test(shapes.text)) return;
   const view = quotedPrintableView(shapes.text);
+  if (view) scanView(ruleset, view, shapes, 0, path, out);
+}
+
+/** Files whose long lines are folded (iCalendar, vCard, LDIF). */
+const FOLDED_PATH = /\.(?:ics|ifb|vcs|vcf|vcard|ldif)$/i;
+
+/** Such a file read unfolded (views.ts' unfoldedView), whole: a fold may cut a token anywhere. */
+function scanFolded(ruleset: RuleSet, shapes: Shapes, path: string, out: Candidate[]): void {
+  if (!FOLDED_PATH.test(path)) return;
+  const view = unfoldedView(shapes.text);
   if (view) scanView(ruleset, view, shapes, 0, path, out);
 }
 
@@ -658,6 +668,7 @@ function candidates(text: string, rawBytes: Uint8Array | undefined, path: string
     scanEscapes('ansi', ruleset, shapes, plan, path, cands);
     scanMarkup(ruleset, shapes, plan, path, cands);
     scanQuotedPrintable(ruleset, shapes, path, cands);
+    scanFolded(ruleset, shapes, path, cands);
     const view = base64View(text, interesting, shapes.runs());
     if (view) scanView(ruleset, view, shapes, 0, path, cands);
   }

@@ -203,7 +203,7 @@ export function mapRange(view: View | EscapeView, vStart: number, vEnd: number):
  * and most of its scan in those objects and their GC).
  */
 export interface EscapeView {
-  kind: 'escaped' | 'url' | 'ansi' | 'markup' | 'quoted-printable';
+  kind: 'escaped' | 'url' | 'ansi' | 'markup' | 'quoted-printable' | 'folded';
   text: string;
   count: number;
   /** Per escape: where its character is in the view (where it would be, for a line continuation). */
@@ -411,6 +411,25 @@ export function quotedPrintableView(text: string): EscapeView | null {
     i = text.indexOf('=', i + Math.max(1, size));
   }
   return b.view('quoted-printable');
+}
+
+// --- folded lines ----------------------------------------------------------------------------
+
+/**
+ * Folded lines unfolded (iCalendar and vCard write a long line on, after a line end, behind one
+ * space or tab: a key in an invite's description is cut at 75 octets). The text is as the file
+ * holds it, a fold taken out.
+ */
+export function unfoldedView(text: string): EscapeView | null {
+  const b = new EscapeBuilder(text);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    const next = text.charCodeAt(i + 1);
+    if (next !== 32 && next !== 9) continue;
+    const start = i > 0 && text.charCodeAt(i - 1) === 13 ? i - 1 : i;
+    b.add(start, i + 2 - start, -1);
+    i++;
+  }
+  return b.view('folded');
 }
 
 // --- markup ----------------------------------------------------------------------------------
