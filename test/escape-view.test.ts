@@ -170,6 +170,8 @@ describe('markup view', () => {
     expect(read('<p class=MsoNormal>secret:<o:p></o:p></p>\n<p class=MsoNormal>K5<o:p></o:p></p>', 'K5').text).toBe('secret:\nK5\n');
     expect(read('<tr><th><p>API key</p></th><td><p>K8</p></td></tr>', 'K8').text).toBe('API key\tK8\t\n');
     expect(read('<setting><name>API key</name><value>K9</value></setting>', 'K9').text).toBe('API key\tK9\t\t');
+    // A block's opening after text starts a line: a key and the words of the next block stay apart.
+    expect(read('K10\n<div class="x"><p>Reject</p></div>', 'K10').text).toBe('K10\nReject\n\n');
     expect(read('API&nbsp;key:&nbsp;K6 <!-- note --> <![CDATA[x]]>', 'K6').text).toBe('API key: K6  x]]>');
   });
 

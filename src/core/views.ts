@@ -440,6 +440,8 @@ const LINE_TAG = /^<(?:\/(?:p|div|li|tr|h[1-6]|table|ul|ol|dl|dt|dd|blockquote|p
 const CELL_TAG = /^<\/(?:td|th)(?![\w:-])/i;
 /** Inline markup, in a word as much as between words: taken out without a trace (a token split by a spell-check mark is one token). */
 const INLINE_TAG = /^<\/?(?:span|b|i|u|s|a|em|strong|code|font|o:p|sup|sub|small|big|mark|del|ins|abbr|kbd|tt|samp|var|cite|q|label|wbr|nobr|img)(?![\w:-])/i;
+/** A cell's opening: what comes before it ends a row or a cell already. */
+const CELL_OPEN = /^<(?:td|th)(?![\w:-])/i;
 /** The end of a cell, after blanks (a paragraph's end just before it is the cell's). */
 const CELL_NEXT = /^[ \t\r\n]*<\/(?:td|th)(?![\w:-])/i;
 /** Tags of blocks and cells, opening or closing: the blanks around them are layout (a pretty-printed export's indentation), not text. */
@@ -462,6 +464,8 @@ export function markupView(text: string): EscapeView | null {
   const blank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
   /** Where the last thing taken out ends. */
   let last = 0;
+  /** Whether the view so far ends apart from what comes next (its start, a line end, a tab, a cell's opening): a block's opening then adds no line. */
+  let apart = true;
   MARKUP.lastIndex = 0;
   for (let m = MARKUP.exec(text); m !== null; m = MARKUP.exec(text)) {
     let i = m.index;
@@ -487,14 +491,22 @@ export function markupView(text: string): EscapeView | null {
       code = CELL_TAG.test(head) ? 9 : LINE_TAG.test(head) ? 10 : head[1] === '/' && !INLINE_TAG.test(head) ? 9 : -1;
       if (code === 10 && CELL_NEXT.test(text.slice(end, end + 64))) code = -1;
       if (BLOCK_TAG.test(head)) {
+        // The blanks around a block's tag are layout: taken out with it, and what was on either side
+        // stays apart (a block's opening starts a line; a cell's follows its row's or the cell's end).
         while (i > last && blank(text.charCodeAt(i - 1))) i--;
         while (end < text.length && blank(text.charCodeAt(end))) end++;
+        if (i > last) apart = i === 0;
+        if (code === -1 && head[1] !== '/' && !CELL_OPEN.test(head) && !apart) code = 10;
+        if (CELL_OPEN.test(head)) apart = true;
+      } else if (i > last) {
+        apart = false;
       }
     }
     // An escape is at most 255 source characters: a longer tag is taken out in parts.
     let from = i;
     for (; end - from > 255; from += 255) b.add(from, 255, -1);
     b.add(from, end - from, code);
+    if (code === 9 || code === 10) apart = true;
     MARKUP.lastIndex = last = end;
   }
   return b.view('markup');
