@@ -140,3 +140,30 @@ describe('reports', () => {
     expect(text).not.toContain('\u001b');
   });
 });
+
+describe('a token in a file name', () => {
+  it('is masked in every report format and in the warnings, unless --show-secrets is passed', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { runMain } = await import('./helpers/cli.js');
+    const { tempDir } = await import('./helpers/tmp.js');
+    const other = fakeAll('report-name');
+    const dir = tempDir('hs-name-');
+    mkdirSync(path.join(dir, 'keys'));
+    // A file named after a token holding a finding, and one named after a refresh token that is too large (a warning).
+    writeFileSync(path.join(dir, 'keys', `${other.pat}.env`), `HUBSPOT_ACCESS_TOKEN=${t.pat}\n`);
+    writeFileSync(path.join(dir, 'keys', `backup-${other.refresh}.env`), 'x'.repeat(4096));
+    for (const format of ['text', 'json', 'sarif']) {
+      const r = await runMain(['scan', '.', '--no-config', '--max-file-size', '1k', '-f', format], { cwd: dir });
+      expect(r.code, format).toBe(1);
+      const out = r.stdout + r.stderr;
+      for (const secret of [other.pat!, other.refresh!, other.pat!.slice(8), other.refresh!.slice(4)]) expect(out.includes(secret), `${format}: ${secret.slice(0, 12)}…`).toBe(false);
+      // SARIF writes a location as a URI (the ellipsis escaped); its message names the path as it is.
+      const shown = (p: string): string => (format === 'sarif' ? encodeURI(p) : p);
+      expect(out, format).toContain(shown(`keys/pat-na1-…${other.pat!.slice(-4)}.env`));
+      if (format !== 'sarif') expect(out, format).toContain(`keys/backup-${other.refresh!.slice(0, 4)}…${other.refresh!.slice(-4)}.env`);
+    }
+    const shown = await runMain(['scan', '.', '--no-config', '--show-secrets', '-f', 'json'], { cwd: dir });
+    expect(JSON.parse(shown.stdout).findings[0].path).toBe(`keys/${other.pat}.env`);
+  });
+});

@@ -26,6 +26,7 @@ import { concatSources, type SourceEvent, type SourceOutput } from '../sources/t
 import type { PushUpdate } from '../sources/git/commits.js';
 import type { PathRules } from '../sources/git/history.js';
 import { TOOL_NAME } from '../version.js';
+import { reportedPaths } from '../report/paths.js';
 import { findingAnnotation, type AnnotationProperties } from './annotations.js';
 import { planScan, SCAN_INPUTS, type ScanInput, type ScanPlan } from './event.js';
 import { ActionGit, runGit, type GitRunner } from './git.js';
@@ -386,13 +387,15 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
       await verifyFindings(result.findings, ruleset, { baseUrl, concurrency: DEFAULT_VERIFY_CONCURRENCY, timeoutMs: DEFAULT_VERIFY_TIMEOUT_MS });
     }
 
-    await writeSarif(workspace, sarifPath, render('sarif', { result, ruleset, target }));
+    // From here on the result is what reports show: a token in a file's name masked.
+    const shown = reportedPaths(result);
+    await writeSarif(workspace, sarifPath, render('sarif', { result: shown, ruleset, target }));
 
-    for (const f of result.findings) {
+    for (const f of shown.findings) {
       const a = findingAnnotation(f);
       sink.error(a.message, a.properties);
     }
-    for (const w of result.warnings) sink.warning(`${display(w.path)}: ${display(w.message)}`);
+    for (const w of shown.warnings) sink.warning(`${display(w.path)}: ${display(w.message)}`);
 
     const failed = shouldFail(inputs.failOn, result);
     const n = result.findings.length;
@@ -400,7 +403,7 @@ export async function runAction(deps: ActionDeps): Promise<ActionOutcome> {
     sink.setOutput('findings', String(n));
     sink.setOutput('active', String(active));
     sink.setOutput('sarif-file', sarifPath);
-    await sink.summary(summaryMarkdown({ result, ruleset, target, failOn: inputs.failOn, failed, settingsChanged }));
+    await sink.summary(summaryMarkdown({ result: shown, ruleset, target, failOn: inputs.failOn, failed, settingsChanged }));
 
     const unknown = inputs.verify ? result.findings.filter((f) => failsOnActive(f) && f.verification?.status !== 'active').length : 0;
     const counts = `${n} HubSpot credential${n === 1 ? '' : 's'} found${inputs.verify ? ` (${active} active${unknown ? `, ${unknown} could not be checked` : ''})` : ''} in ${target}`;

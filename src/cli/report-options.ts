@@ -1,4 +1,5 @@
 /** Options every scanning command shares (--format, --output, --show-secrets, --quiet) and report output. */
+import { reportedPaths } from '../report/paths.js';
 import { constants } from 'node:fs';
 import { mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -76,8 +77,9 @@ async function openPipe(file: string, shown: string): Promise<FileHandle | undef
 /** Write the report where the user asked; a short summary goes to stderr when the report goes to a file. */
 export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, ruleset: RuleSet): Promise<void> {
   const toFile = args.output !== undefined && args.output !== '-' && args.output !== DASH;
+  const shown = reportedPaths(result, args['show-secrets']);
   const text = render(args.format, {
-    result,
+    result: shown,
     ruleset,
     showSuppressed: args['show-suppressed'],
     quiet: args.quiet,
@@ -116,7 +118,7 @@ export async function emitReport(io: Io, args: ReportArgs, result: ScanResult, r
     io.stdout.write(text);
   }
   if (toFile || args.format !== 'text') {
-    for (const w of result.warnings) io.stderr.write(`warning: ${display(w.path)}: ${display(w.message)}\n`);
+    for (const w of shown.warnings) io.stderr.write(`warning: ${display(w.path)}: ${display(w.message)}\n`);
   }
 }
 

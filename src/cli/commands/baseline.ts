@@ -4,6 +4,7 @@
  * entries still found are kept as recorded, new findings are added and entries no longer found are
  * pruned. Either way, entries for paths this run did not scan are kept as they are.
  */
+import { maskPath } from '../../report/paths.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
@@ -106,7 +107,7 @@ export const baselineCommand = {
         });
     // Blob findings' real paths (and the config's path rules on them), as audit gives them.
     if (hist) await hist.annotate(result, prepared.history.later);
-    for (const w of result.warnings) io.stderr.write(`warning: ${display(w.path)}: ${display(w.message)}\n`);
+    for (const w of result.warnings) io.stderr.write(`warning: ${display(maskPath(w.path))}: ${display(w.message)}\n`);
     if (result.incomplete) {
       io.stderr.write(`interrupted: ${shown} was not written\n`);
       return ExitCode.Interrupted;

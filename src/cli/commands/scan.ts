@@ -1,3 +1,4 @@
+import { maskPath } from '../../report/paths.js';
 import type { Argv } from 'yargs';
 import { ExitCode, UsageError } from '../../errors.js';
 import { display } from '../../report/display.js';
@@ -71,7 +72,7 @@ export const scanCommand = {
       if (abs !== undefined && !(await readable(abs))) unread.push(w);
     }
     if (unread.length === 0) return code;
-    for (const w of unread) io.stderr.write(`${TOOL_NAME}: ${display(w.path)}: ${display(w.message)}; it was named to be scanned, so nothing may be concluded from this run\n`);
+    for (const w of unread) io.stderr.write(`${TOOL_NAME}: ${display(maskPath(w.path))}: ${display(w.message)}; it was named to be scanned, so nothing may be concluded from this run\n`);
     return ExitCode.Error;
   },
 };
