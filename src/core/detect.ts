@@ -526,6 +526,46 @@ function scanEscapes(kind: EscapeView['kind'], ruleset: RuleSet, shapes: Shapes,
   }
 }
 
+/** How far before a possible secret markup may change how it reads (`</b> `, `</p>\n<p class=…>`, `</th>\n  <td>\n  `). */
+const MARKUP_NEAR = 64;
+
+/**
+ * Where markup can change what a possible secret reads as: around each window whose shape is not
+ * inside a tag (a form id in an attribute is gone from the view) and has markup just before it or
+ * inside it (a tag or `&nbsp;` between a name and its value, a spell-check mark in a token).
+ * Merged [start, end) pairs, as localRegions gives.
+ */
+function markupRegions(shapes: Shapes, plan: Plan): number[] {
+  const text = shapes.text;
+  const spans: [number, number][] = [];
+  for (const gate of plan.gates) {
+    const before = windowKey(gate).before;
+    for (const w of shapes.windowsFor(gate)) {
+      // A window of one shape (a UUID's or a hublet id's window ends one past its start): the shape is
+      // where it ends. A merged window, or a run's, is kept when markup is anywhere in it.
+      if (gate.kind !== 'run' && w.end - w.start <= before + 1) {
+        const at = w.end - 1;
+        const lt = text.lastIndexOf('<', at);
+        if (lt !== -1 && lt > text.lastIndexOf('>', at)) continue;
+        const near = text.slice(Math.max(0, at - MARKUP_NEAR), Math.min(text.length, at + 48));
+        if (!near.includes('<') && !near.includes('&')) continue;
+      } else {
+        const near = text.slice(w.start, Math.min(text.length, w.end + 48));
+        if (!near.includes('<') && !near.includes('&')) continue;
+      }
+      // Twice the reach before, as for escapes: tags are longer than what they stand for.
+      spans.push([Math.max(0, w.start - before - LOCAL_BEFORE), Math.min(text.length, w.end + LOCAL_AFTER)]);
+    }
+  }
+  spans.sort((x, y) => x[0] - y[0]);
+  const out: number[] = [];
+  for (const [a, b] of spans) {
+    if (out.length && a <= out[out.length - 1]!) out[out.length - 1] = Math.max(out[out.length - 1]!, b);
+    else out.push(a, b);
+  }
+  return out;
+}
+
 /** Files whose text is markup: HTML and XML documents and exports, mail, Markdown (inline HTML), calendar invites (an HTML description). */
 const MARKUP_PATH = /\.(?:x?html?|xml|eml|mht(?:ml)?|rss|atom|md|markdown|ics)$/i;
 
@@ -537,12 +577,8 @@ const MARKUP_PATH = /\.(?:x?html?|xml|eml|mht(?:ml)?|rss|atom|md|markdown|ics)$/
 function scanMarkup(ruleset: RuleSet, shapes: Shapes, plan: Plan, path: string, out: Candidate[]): void {
   if (!MARKUP_PATH.test(path)) return;
   const text = shapes.text;
-  const marks: number[] = [];
-  for (let i = text.indexOf('<'); i !== -1; i = text.indexOf('<', i + 1)) marks.push(i);
-  for (let i = text.indexOf('&'); i !== -1; i = text.indexOf('&', i + 1)) marks.push(i);
-  if (marks.length === 0) return;
-  marks.sort((a, b) => a - b);
-  const regions = localRegions(shapes, plan, marks);
+  if (text.indexOf('<') === -1 && text.indexOf('&') === -1) return;
+  const regions = markupRegions(shapes, plan);
   for (let i = 0; i < regions.length; i += 2) {
     const from = regions[i]!;
     const cut = Math.max(0, from - LOCAL_BEFORE);
