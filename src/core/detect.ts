@@ -447,6 +447,17 @@ function escapeMarks(text: string, kind: EscapeView['kind']): { token: boolean; 
 const LOCAL_BEFORE = 32;
 const LOCAL_AFTER = 96;
 
+/** [start, end) spans, sorted and merged where they touch or overlap, as a flat list of pairs. */
+function mergeSpans(spans: [number, number][]): number[] {
+  spans.sort((x, y) => x[0] - y[0]);
+  const out: number[] = [];
+  for (const [a, b] of spans) {
+    if (out.length && a <= out[out.length - 1]!) out[out.length - 1] = Math.max(out[out.length - 1]!, b);
+    else out.push(a, b);
+  }
+  return out;
+}
+
 /**
  * Where a view of escapes that end tokens can matter: around every prefilter window (twice its reach
  * before, as escapes in between are longer than what they decode to) that holds one of `marks`.
@@ -471,13 +482,7 @@ function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): num
       if (lo < marks.length && marks[lo]! < b) spans.push([a, b]);
     }
   }
-  spans.sort((x, y) => x[0] - y[0]);
-  const out: number[] = [];
-  for (const [a, b] of spans) {
-    if (out.length && a <= out[out.length - 1]!) out[out.length - 1] = Math.max(out[out.length - 1]!, b);
-    else out.push(a, b);
-  }
-  return out;
+  return mergeSpans(spans);
 }
 
 /**
@@ -557,13 +562,7 @@ function markupRegions(shapes: Shapes, plan: Plan): number[] {
       spans.push([Math.max(0, w.start - before - LOCAL_BEFORE), Math.min(text.length, w.end + LOCAL_AFTER)]);
     }
   }
-  spans.sort((x, y) => x[0] - y[0]);
-  const out: number[] = [];
-  for (const [a, b] of spans) {
-    if (out.length && a <= out[out.length - 1]!) out[out.length - 1] = Math.max(out[out.length - 1]!, b);
-    else out.push(a, b);
-  }
-  return out;
+  return mergeSpans(spans);
 }
 
 /** Files whose text is markup: HTML and XML documents and exports, mail, Markdown (inline HTML), calendar invites (an HTML description). */
