@@ -1,11 +1,15 @@
 /** Reporters are pure: findings in, text / JSON / SARIF out. SARIF is checked against the official schema. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { render } from '../src/report/index.js';
 import { BUILTIN_RULES, builtinRuleSet } from '../src/rules/index.js';
 import { compileRules } from '../src/core/rules.js';
 import { scan } from '../src/scan.js';
 import { fakeAll } from './helpers/fake-tokens.js';
+import { runMain } from './helpers/cli.js';
 import { sarifProblems } from './helpers/sarif.js';
+import { tempDir } from './helpers/tmp.js';
 
 const t = fakeAll('report');
 const ruleset = builtinRuleSet();
@@ -143,10 +147,6 @@ describe('reports', () => {
 
 describe('a token in a file name', () => {
   it('is masked in every report format and in the warnings, unless --show-secrets is passed', async () => {
-    const { mkdirSync, writeFileSync } = await import('node:fs');
-    const path = await import('node:path');
-    const { runMain } = await import('./helpers/cli.js');
-    const { tempDir } = await import('./helpers/tmp.js');
     const other = fakeAll('report-name');
     const dir = tempDir('hs-name-');
     mkdirSync(path.join(dir, 'keys'));
