@@ -189,8 +189,18 @@ function tableRecords(text: string, delimiter: string, records: Records, offset:
   let header = true;
   let title = -1;
   let password = -1;
+  /** A sheet's title above its header (`HubSpot credentials (prod)`), read with each row: its context. */
+  let caption: Cell | undefined;
+  let above = 0;
   rows(text, delimiter.charCodeAt(0), (cells) => {
     if (header) {
+      // Up to two rows above the header holding one cell at most: a title, a blank row, Excel's `sep=,`.
+      const filled = cells.filter((c) => text.slice(c.start, c.end).trim() !== '');
+      if (filled.length <= 1 && above < 2) {
+        above++;
+        if (filled[0] && filled[0].end - filled[0].start <= MAX_NAME * 2) caption = filled[0];
+        return true;
+      }
       header = false;
       if (cells.length < 2 || cells.length > MAX_COLUMNS) return false;
       for (const c of cells) {
@@ -206,6 +216,7 @@ function tableRecords(text: string, delimiter: string, records: Records, offset:
     // A row is read when a credential column's value has a secret's shape.
     if (!cells.some((c, k) => credential[k] === true && WORTH.test(text.slice(c.start, c.end)))) return true;
     records.record();
+    if (caption) records.line('title', text.slice(caption.start, caption.end), offset + caption.start);
     cells.forEach((c, k) => {
       if (k < names.length && c.end > c.start) records.line(names[k]!, text.slice(c.start, c.end), offset + c.start);
     });
