@@ -1,5 +1,4 @@
 /** Options every scanning command shares (--format, --output, --show-secrets, --quiet) and report output. */
-import { reportedPaths } from '../report/paths.js';
 import { constants } from 'node:fs';
 import { mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { FORMATS, render, type Format } from '../report/index.js';
 import type { ScanResult } from '../scan.js';
 import { DASH, useColor, type Io } from './io.js';
 import { display } from '../report/display.js';
+import { reportedPaths } from '../report/paths.js';
 
 export interface ReportArgs {
   format: Format;

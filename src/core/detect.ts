@@ -1,10 +1,10 @@
 /**
  * The detection core: text in, matches out. No I/O, no printing, no globals.
  */
-import { hasLoneCr, LineIndex } from './text.js';
+import { countBelow, hasLoneCr, LineIndex } from './text.js';
 import type { CompiledContext, CompiledRule, Encoding, Lead, Match, RuleSet } from './types.js';
 import { isDigitCode, randomPart, shannonEntropy } from './validators.js';
-import { type Gate, Shapes, windowKey } from './prefilter.js';
+import { type Gate, Shapes, type Window, windowKey } from './prefilter.js';
 import { literalsSource } from './literals.js';
 import { ByteText, literalSet, type LiteralSet } from './bytes.js';
 import { recordRange, recordView, type RecordView } from './tables.js';
@@ -459,31 +459,37 @@ function mergeSpans(spans: [number, number][]): number[] {
 }
 
 /**
- * Where a view of escapes that end tokens can matter: around every prefilter window (twice its reach
- * before, as escapes in between are longer than what they decode to) that holds one of `marks`.
- * Merged [start, end) pairs; empty when no window has one.
+ * Around each prefilter window that `keep` takes (twice its reach before, as escapes and tags are
+ * longer than what they stand for): merged [start, end) pairs, a local view's regions.
  */
-function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): number[] {
-  const text = shapes.text;
+function windowRegions(shapes: Shapes, plan: Plan, keep: (w: Window, gate: Gate, before: number, a: number, b: number) => boolean): number[] {
+  const n = shapes.text.length;
   const spans: [number, number][] = [];
   for (const gate of plan.gates) {
     const before = windowKey(gate).before;
     for (const w of shapes.windowsFor(gate)) {
       const a = Math.max(0, w.start - before - LOCAL_BEFORE);
-      const b = Math.min(text.length, w.end + LOCAL_AFTER);
-      // First mark at or after a.
-      let lo = 0;
-      let hi = marks.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (marks[mid]! < a) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < marks.length && marks[lo]! < b) spans.push([a, b]);
+      const b = Math.min(n, w.end + LOCAL_AFTER);
+      if (keep(w, gate, before, a, b)) spans.push([a, b]);
     }
   }
   return mergeSpans(spans);
 }
+
+/**
+ * Where a view of escapes that end tokens can matter: around every prefilter window that holds one
+ * of `marks` (within its region). Empty when no window has one.
+ */
+function localRegions(shapes: Shapes, plan: Plan, marks: readonly number[]): number[] {
+  return windowRegions(shapes, plan, (_w, _gate, _before, a, b) => {
+    // The first mark at or after a, before b.
+    const k = countBelow(marks, a);
+    return k < marks.length && marks[k]! < b;
+  });
+}
+
+/** Views that take out layout (colours, tags, folds) rather than decode: what they find is plain. */
+const LAYOUT_VIEWS: ReadonlySet<string> = new Set(['ansi', 'markup', 'folded']);
 
 /**
  * Scan a decoded view of `text` (or of its part at `base`), reporting positions in `text`. The text's
@@ -499,7 +505,7 @@ function scanView(ruleset: RuleSet, view: View | EscapeView, shapes: Shapes, bas
     emit: (rule, secret, vs, ve) => {
       const { start, end, decoded } = mapRange(view, vs, ve);
       // Terminal control sequences, tags or folds taken out leave the secret as the file holds it: plain.
-      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded && view.kind !== 'ansi' && view.kind !== 'markup' && view.kind !== 'folded' ? view.kind : 'plain' });
+      out.push({ rule, secret, start: start + base, end: end + base, encoding: decoded && !LAYOUT_VIEWS.has(view.kind) ? (view.kind as Encoding) : 'plain' });
     },
   });
 }
@@ -542,27 +548,19 @@ const MARKUP_NEAR = 64;
  */
 function markupRegions(shapes: Shapes, plan: Plan): number[] {
   const text = shapes.text;
-  const spans: [number, number][] = [];
-  for (const gate of plan.gates) {
-    const before = windowKey(gate).before;
-    for (const w of shapes.windowsFor(gate)) {
-      // A window of one shape (a UUID's or a hublet id's window ends one past its start): the shape is
-      // where it ends. A merged window, or a run's, is kept when markup is anywhere in it.
-      if (gate.kind !== 'run' && w.end - w.start <= before + 1) {
-        const at = w.end - 1;
-        const lt = text.lastIndexOf('<', at);
-        if (lt !== -1 && lt > text.lastIndexOf('>', at)) continue;
-        const near = text.slice(Math.max(0, at - MARKUP_NEAR), Math.min(text.length, at + 48));
-        if (!near.includes('<') && !near.includes('&')) continue;
-      } else {
-        const near = text.slice(w.start, Math.min(text.length, w.end + 48));
-        if (!near.includes('<') && !near.includes('&')) continue;
-      }
-      // Twice the reach before, as for escapes: tags are longer than what they stand for.
-      spans.push([Math.max(0, w.start - before - LOCAL_BEFORE), Math.min(text.length, w.end + LOCAL_AFTER)]);
-    }
-  }
-  return mergeSpans(spans);
+  const markupIn = (from: number, to: number): boolean => {
+    const near = text.slice(Math.max(0, from), Math.min(text.length, to));
+    return near.includes('<') || near.includes('&');
+  };
+  return windowRegions(shapes, plan, (w, gate, before) => {
+    // A window of one shape (a UUID's or a hublet id's window ends one past its start): the shape is
+    // where it ends. A merged window, or a run's, is kept when markup is anywhere in it.
+    if (gate.kind === 'run' || w.end - w.start > before + 1) return markupIn(w.start, w.end + 48);
+    const at = w.end - 1;
+    const lt = text.lastIndexOf('<', at);
+    if (lt !== -1 && lt > text.lastIndexOf('>', at)) return false;
+    return markupIn(at - MARKUP_NEAR, at + 48);
+  });
 }
 
 /** Files whose text is markup: HTML and XML documents and exports, mail, Markdown (inline HTML), calendar invites (an HTML description). */
@@ -586,24 +584,21 @@ function scanMarkup(ruleset: RuleSet, shapes: Shapes, plan: Plan, path: string, 
   }
 }
 
-/** Mail, whose body may be quoted-printable. */
-const MAIL_PATH = /\.(?:eml|mht(?:ml)?|mbox)$/i;
+/**
+ * Views read whole, by a file's kind: a soft break or a fold may cut a token anywhere. Quoted-printable
+ * mail (that says so) with `=XX` undone and soft breaks joined; iCalendar, vCard and LDIF unfolded.
+ */
+const WHOLE_VIEWS: readonly { path: RegExp; says?: RegExp; build: (text: string) => EscapeView | null }[] = [
+  { path: /\.(?:eml|mht(?:ml)?|mbox)$/i, says: /quoted-printable/i, build: quotedPrintableView },
+  { path: /\.(?:ics|ifb|vcs|vcf|vcard|ldif)$/i, build: unfoldedView },
+];
 
-/** A mail file that says it holds quoted-printable text, read decoded (views.ts' quotedPrintableView), whole: a soft break may cut a token anywhere. */
-function scanQuotedPrintable(ruleset: RuleSet, shapes: Shapes, path: string, out: Candidate[]): void {
-  if (!MAIL_PATH.test(path) || !/quoted-printable/i.test(shapes.text)) return;
-  const view = quotedPrintableView(shapes.text);
-  if (view) scanView(ruleset, view, shapes, 0, path, out);
-}
-
-/** Files whose long lines are folded (iCalendar, vCard, LDIF). */
-const FOLDED_PATH = /\.(?:ics|ifb|vcs|vcf|vcard|ldif)$/i;
-
-/** Such a file read unfolded (views.ts' unfoldedView), whole: a fold may cut a token anywhere. */
-function scanFolded(ruleset: RuleSet, shapes: Shapes, path: string, out: Candidate[]): void {
-  if (!FOLDED_PATH.test(path)) return;
-  const view = unfoldedView(shapes.text);
-  if (view) scanView(ruleset, view, shapes, 0, path, out);
+function scanWholeViews(ruleset: RuleSet, shapes: Shapes, path: string, out: Candidate[]): void {
+  for (const v of WHOLE_VIEWS) {
+    if (!v.path.test(path) || (v.says && !v.says.test(shapes.text))) continue;
+    const view = v.build(shapes.text);
+    if (view) scanView(ruleset, view, shapes, 0, path, out);
+  }
 }
 
 /** Per rule set, one function (one call target for the JIT): whether a decoded payload is worth scanning. */
@@ -702,8 +697,7 @@ function candidates(text: string, rawBytes: Uint8Array | undefined, path: string
     scanEscapes('url', ruleset, shapes, plan, path, cands);
     scanEscapes('ansi', ruleset, shapes, plan, path, cands);
     scanMarkup(ruleset, shapes, plan, path, cands);
-    scanQuotedPrintable(ruleset, shapes, path, cands);
-    scanFolded(ruleset, shapes, path, cands);
+    scanWholeViews(ruleset, shapes, path, cands);
     const view = base64View(text, interesting, shapes.runs());
     if (view) scanView(ruleset, view, shapes, 0, path, cands);
   }

@@ -35,8 +35,21 @@ export function secretHash(secret: string): string {
  * access keys). For messages that quote what the user typed (`Unknown argument: pat-na1-…`, a path
  * that does not exist): a token pasted into the wrong place of a command line is not printed back.
  */
-const CREDENTIAL_WORDS = /(?<![0-9a-z])(?:(pat-[a-z]{2}\d{1,2}-)|[a-z]{2}\d{1,2}-)?[0-9a-f]{4}(?:[0-9a-f]{4})?(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?![0-9a-z])|(?<![0-9a-z_-])C[0-9a-z_-]{59,}/gi;
+/** A UUID, or a hublet id's hex after its hublet: the body of HubSpot's token words. */
+const TOKEN_BODY = '[0-9a-f]{4}(?:[0-9a-f]{4})?(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}(?![0-9a-z])';
+const CREDENTIAL_WORDS = new RegExp(`(?<![0-9a-z])(?:(pat-[a-z]{2}\\d{1,2}-)|[a-z]{2}\\d{1,2}-)?${TOKEN_BODY}|(?<![0-9a-z_-])C[0-9a-z_-]{59,}`, 'gi');
 
 export function maskCredentials(message: string): string {
   return message.replace(CREDENTIAL_WORDS, (word, pat: string | undefined) => (pat ? `${pat}${redact(word.slice(pat.length))}` : redact(word)));
+}
+
+/** Only HubSpot's own token words, each after its prefix (a private app token, a hublet id): a UUID alone is left. */
+const HUBSPOT_WORDS = new RegExp(`(?<![0-9a-z])(pat-[a-z]{2}\\d{1,2}-|[a-z]{2}\\d{1,2}-)${TOKEN_BODY}`, 'gi');
+
+/**
+ * A file's path with HubSpot's own token words masked (`keys/pat-na1-…3c4d.env`). A UUID alone
+ * names uploads and migrations far more often than it is a key, and a report must name the file.
+ */
+export function maskTokenNames(path: string): string {
+  return path.includes('-') ? path.replace(HUBSPOT_WORDS, (word, prefix: string) => `${prefix}${redact(word.slice(prefix.length))}`) : path;
 }

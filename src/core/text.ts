@@ -175,6 +175,18 @@ function utf8Text(b: Buffer, encoding: TextEncodingName): Decoded {
   return { kind: 'text', text, encoding, bytes: text.length === b.length ? b : undefined };
 }
 
+/** How many of the ascending `sorted` are below `x` (where `x` would go): a binary search. */
+export function countBelow(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Offsets → 1-based line and column (UTF-16 code units, as SARIF and editors count). `\r\n`, `\n`, `\r` end lines. */
 /** Whether a text has a `\r` not followed by `\n`: a line end for editors, not for git. */
 export function hasLoneCr(text: string): boolean {
@@ -221,16 +233,8 @@ export class LineIndex {
 
   /** The 1-based line of `offset` as git counts lines (only `\n` ends one). */
   gitLine(offset: number): number {
-    const lfs = this.lineFeeds();
     // How many line feeds come before `offset`.
-    let lo = 0;
-    let hi = lfs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (lfs[mid]! < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + 1;
+    return countBelow(this.lineFeeds(), offset) + 1;
   }
 
   /** The full text of a 1-based line, without its line end. */

@@ -496,8 +496,9 @@ export function markupView(text: string): EscapeView | null {
         while (i > last && blank(text.charCodeAt(i - 1))) i--;
         while (end < text.length && blank(text.charCodeAt(end))) end++;
         if (i > last) apart = i === 0;
-        if (code === -1 && head[1] !== '/' && !CELL_OPEN.test(head) && !apart) code = 10;
-        if (CELL_OPEN.test(head)) apart = true;
+        const cellOpen = CELL_OPEN.test(head);
+        if (code === -1 && head[1] !== '/' && !cellOpen && !apart) code = 10;
+        if (cellOpen) apart = true;
       } else if (i > last) {
         apart = false;
       }

@@ -1,19 +1,12 @@
 /**
  * A HubSpot token in a file's name is not printed back (README "Never re-leak"): a report names the
  * file with the token masked as a preview (`keys/pat-na1-…3c4d.env`), in every format, the Action's
- * annotations and job summary too. Only HubSpot's own token shapes (a private app token, a hublet id)
- * are masked: a UUID alone names uploads and migrations far more often than it is a key, and a
- * report must name the file. Pure.
+ * annotations and job summary too (core/redact.ts' maskTokenNames). Pure.
  */
-import { redact } from '../core/redact.js';
+import { maskTokenNames as maskPath } from '../core/redact.js';
 import type { ScanResult } from '../scan.js';
 
-const PATH_TOKEN = /(?<![0-9a-z])(pat-[a-z]{2}\d{1,2}-|[a-z]{2}\d{1,2}-)([0-9a-f]{4}(?:[0-9a-f]{4})?(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})(?![0-9a-z])/gi;
-
-/** `path` with each HubSpot token in it masked. */
-export function maskPath(path: string): string {
-  return path.includes('-') ? path.replace(PATH_TOKEN, (_w, prefix: string, rest: string) => `${prefix}${redact(rest)}`) : path;
-}
+export { maskPath };
 
 /**
  * The result as a report shows it: paths masked (unless the user asked for full secrets). The

@@ -4,7 +4,6 @@
  * entries still found are kept as recorded, new findings are added and entries no longer found are
  * pruned. Either way, entries for paths this run did not scan are kept as they are.
  */
-import { maskPath } from '../../report/paths.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv } from 'yargs';
@@ -24,6 +23,7 @@ import { DASH, type Io } from '../io.js';
 import { scanRoot } from './scan.js';
 import { display } from '../../report/display.js';
 import { parseSize } from '../report-options.js';
+import { maskPath } from '../../report/paths.js';
 
 export interface BaselineArgs {
   paths?: string[];

@@ -1,4 +1,3 @@
-import { maskPath } from '../../report/paths.js';
 import type { Argv } from 'yargs';
 import { ExitCode, UsageError } from '../../errors.js';
 import { display } from '../../report/display.js';
@@ -20,6 +19,7 @@ import { withReportOptions, type ReportArgs } from '../report-options.js';
 import { runScan } from '../run-scan.js';
 import { threadsArg, withThreadsOption, type ThreadsArgs } from '../threads-option.js';
 import { verifyHooks, withVerifyOptions, type VerifyArgs } from '../verify-options.js';
+import { maskPath } from '../../report/paths.js';
 
 export interface ScanArgs extends ReportArgs, VerifyArgs, ConfigArgs, GitScanArgs, ThreadsArgs {
   paths?: string[];
