@@ -2,7 +2,7 @@
  * The executable's bundle (dist/main.cjs, which src/launch.ts runs): wires the real process to main().
  * The only place that sets the exit code.
  */
-import { bundledWorkerUrl, COMPILE_BUDGET_FLAG, dropSpares, speculate, startSpares } from './parallel/spare.js';
+import { bundledWorkerUrl, dropSpares, speculate, startSpares, WORKER_V8_FLAGS } from './parallel/spare.js';
 import { setV8Flags, v8FlagsSet } from './builtin.js';
 import { locatedByEnv, opensRepoHere, REV_PARSE_HEAD, REV_PARSE_REPO, startEarly } from './sources/git/early.js';
 
@@ -22,8 +22,8 @@ process.on('SIGTERM', () => {
 try {
   // The guess first: most runs (the hook's `scan --staged` among them) need no worker, nor its file.
   const n = speculate(process.argv.slice(2), process.cwd());
-  // Set before any worker starts and before the hot code first runs (see COMPILE_BUDGET_FLAG).
-  if (n > 0) setV8Flags(COMPILE_BUDGET_FLAG);
+  // Set before any worker starts and before the hot code first runs (see WORKER_V8_FLAGS).
+  if (n > 0) setV8Flags(WORKER_V8_FLAGS);
   const url = n > 0 ? bundledWorkerUrl() : undefined;
   if (url) startSpares(url, n);
 } catch {

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../src/core/types.js';
 import { PoolError, ScanPool } from '../src/parallel/pool.js';
-import { COMPILE_BUDGET_FLAG, dropSpares, speculate, startSpares, takeSpare } from '../src/parallel/spare.js';
+import { COMPILE_BUDGET_FLAG, dropSpares, REGEXP_NATIVE_FLAG, speculate, startSpares, takeSpare, WORKER_V8_FLAGS } from '../src/parallel/spare.js';
 import { scanInWorkers } from '../src/parallel/prescan.js';
 import { parallelFileSource } from '../src/parallel/source.js';
 import { historySource } from '../src/sources/git/history.js';
@@ -164,6 +164,13 @@ describe('workers started before the arguments are parsed (spare.ts)', () => {
     const def = new RegExp(`^\\s+${name} \\(.*\\n\\s+type: int\\s+default: ${name}=(\\d+)`, 'm').exec(options);
     expect(def, `${name} in node --v8-options`).not.toBeNull();
     expect(Number(value)).toBeGreaterThan(Number(def![1]) * (process.versions.node.startsWith('20.') ? 4 : 2));
+  });
+
+  it('with workers, regular expressions compile straight to machine code: a flag this Node has, on by default', () => {
+    const [, name] = /^--no-([a-z-]+)$/.exec(REGEXP_NATIVE_FLAG)!;
+    const options = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+    expect(options, `--${name} in node --v8-options`).toMatch(new RegExp(`^\\s+--${name} \\(.*\\n\\s+type: bool\\s+default: --${name}\\n`, 'm'));
+    expect(WORKER_V8_FLAGS.split(' ')).toEqual([COMPILE_BUDGET_FLAG, REGEXP_NATIVE_FLAG]);
   });
 
   it('a started worker is taken by the pool, configured by message, and finds what a fresh one finds', async () => {

@@ -60,6 +60,22 @@ export function threadCount(text: string): number | undefined {
  */
 export const COMPILE_BUDGET_FLAG = `--interrupt-budget=${8 * 66 * 1024}`;
 
+/**
+ * V8 compiles a regular expression twice by default: to bytecode for its first run, then to machine
+ * code when it runs again (its "tier-up"). The rules' patterns run thousands of times on every
+ * scanning thread, so each is compiled twice per thread, and their bytecode compile is the slower
+ * one: the other-service context (a lookbehind over ~260 service names) takes 50-70 ms to bytecode
+ * and then 15-20 ms to machine code, against 15-20 ms straight to machine code; all the rules'
+ * regexes 181 against 72 ms (Node 20). Compiled straight to machine code, the bench's folder scan
+ * runs 7.23 -> 6.95 G instructions and its audit 7.14 -> 6.99 G (callgrind; regex compiling was
+ * 12% and 8% of them). Not for a single thread's runs (the hook compiles Node's and yargs' regexes
+ * that run once, where bytecode is the cheaper: 0.26 against 0.28 s); set with the budget above.
+ */
+export const REGEXP_NATIVE_FLAG = '--no-regexp-tier-up';
+
+/** The V8 flags a run with scan workers sets before they start (bin.ts). */
+export const WORKER_V8_FLAGS = `${COMPILE_BUDGET_FLAG} ${REGEXP_NATIVE_FLAG}`;
+
 /** What a spare worker is started with: it waits for its configuration (`{ init }`) as first message. */
 export const DEFERRED = { deferred: true } as const;
 
