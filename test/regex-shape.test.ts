@@ -1,7 +1,8 @@
 /** Static facts about regexes, read from regexpp's syntax tree: what prefilter windows and chunk overlaps rely on. */
 import { describe, expect, it } from 'vitest';
 import { backtrackRisk, impliesKeyword, leadingLiterals, maxLengthBefore, regexReach } from '../src/core/regex-shape.js';
-import { expandMacros } from '../src/core/rules.js';
+import { expandMacros, namePart } from '../src/core/rules.js';
+import { loadFixtures } from './helpers/fixtures.js';
 import { builtinRuleSet } from '../src/rules/index.js';
 
 describe('regexReach: the longest match a pattern can make', () => {
@@ -124,6 +125,57 @@ describe('leadingLiterals: what every match starts with', () => {
     expect(led).toContain('hubspot-legacy-api-key#0:hapikey');
     expect(led).toContain('hubspot-oauth-refresh-token#0:-');
     for (const r of rs.rules) for (const l of r.leads) if (l) expect(l.sticky.flags).toContain('y');
+  });
+});
+
+describe("namePart: what every match starts with, before a pattern's {{assign}}", () => {
+  it.each([
+    ['api[_.-]?key{{assign}}(?<secret>{{uuid}})', 'api[_.-]?key'],
+    ['(?<![a-z])x\\\\{{assign}}y', '(?<![a-z])x\\\\'], // an escaped backslash, then the macro
+    ['[{]{{assign}}x', '[{]'],
+    ['(?:a|b)c{{assign}}x{{assign}}y', '(?:a|b)c'],
+  ])('%s → %s', (src, part) => {
+    expect(namePart(src)).toBe(part);
+  });
+
+  it.each([
+    'x(?<secret>{{uuid}})', // no macro
+    '{{assign}}x', // nothing before it
+    '(?:a{{assign}})x', // inside a group: not what every match starts with
+    'a{{assign}}x|y', // an alternative at the top: a match may start with y
+    'a|b{{assign}}x',
+    '[{{assign}}]x', // inside a class: the macro's text, not its place
+    'x\\{{assign}}y', // its first brace escaped
+  ])('%s has none', (src) => {
+    expect(namePart(src)).toBeNull();
+  });
+
+  it("expands the part's macros, and a top alternative inside one is not the pattern's", () => {
+    expect(namePart('{{section}}key{{assign}}x')).toBe(`${expandMacros('{{section}}')}key`);
+  });
+
+  it('matches wherever its pattern does, at every place of every fixture where a built-in pattern with a name part matches', () => {
+    const rs = builtinRuleSet();
+    const named = rs.rules.flatMap((r) => r.leads.flatMap((l) => (l?.name ? [{ id: r.id, l }] : [])));
+    // The keyword-led patterns that the bench tries most (`hubspot…`, `develop…`, `…token`) have one.
+    expect(named.map((n) => n.l.name!.source)).toEqual(expect.arrayContaining(['develop[\\w. -]{0,20}?(?:api[_. -]?)?key', 'hubspot[\\w.-]{0,30}?token', 'access[_.-]?token']));
+    expect(named.length).toBeGreaterThanOrEqual(15);
+    let matched = 0;
+    for (const f of loadFixtures()) {
+      const text = f.text;
+      for (const { id, l } of named) {
+        for (const lit of l.literals) {
+          for (let i = text.toLowerCase().indexOf(lit); i >= 0; i = text.toLowerCase().indexOf(lit, i + 1)) {
+            l.sticky.lastIndex = i;
+            if (!l.sticky.test(text)) continue;
+            matched++;
+            l.name!.lastIndex = i;
+            expect(l.name!.test(text), `${id} at ${f.rel}:${i}`).toBe(true);
+          }
+        }
+      }
+    }
+    expect(matched).toBeGreaterThan(100);
   });
 });
 

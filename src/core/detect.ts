@@ -288,6 +288,11 @@ function runGroup(group: LedGroup, applies: (k: number) => boolean, shapes: Shap
     for (const k of byLiteral.get(lit)!) {
       if (i + offset < lastEnd[k]! || !(active[k] ??= applies(k))) continue;
       const { rule, lead } = members[k]!;
+      const name = lead.name;
+      if (name !== null) {
+        name.lastIndex = i;
+        if (!name.test(sub)) continue;
+      }
       const re = lead.sticky;
       re.lastIndex = i;
       const m = re.exec(sub);

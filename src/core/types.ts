@@ -61,6 +61,12 @@ export interface Lead {
   literals: string[];
   /** The pattern with the `y` flag instead of `g`: tried at one offset. */
   sticky: RegExp;
+  /**
+   * The pattern's name part (rules.ts `namePart`: what comes before its `{{assign}}`), sticky: a place
+   * where it does not match is one where the pattern cannot, so the pattern (most of it the long
+   * macro, slow to compile) is tried only where it does. Null: the pattern has no such part.
+   */
+  name: RegExp | null;
 }
 
 export interface CompiledRule {
