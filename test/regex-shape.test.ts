@@ -179,6 +179,40 @@ describe("namePart: what every match starts with, before a pattern's {{assign}}"
   });
 });
 
+describe("a context's gate: what every match of its pattern holds", () => {
+  const gated = builtinRuleSet().rules.flatMap((r) => [...r.require, ...r.forbid].flatMap((c) => (c.gate ? [{ id: r.id, c }] : [])));
+
+  it('the other-service context has one (its pattern alone takes 30-70 ms to compile)', () => {
+    expect(gated.map((g) => g.id).sort()).toEqual(['hubspot-legacy-api-key', 'hubspot-oauth-client-secret']);
+    expect(gated.every((g) => g.c.re.source === expandMacros('{{otherservice}}') && g.c.gate!.source === expandMacros('{{service}}'))).toBe(true);
+  });
+
+  it("matches every window of every fixture, and every generated one, where its context's pattern matches", () => {
+    const { c } = gated[0]!;
+    const windows: string[] = [];
+    for (const f of loadFixtures()) {
+      for (let end = 0; end <= f.text.length; end += 7) windows.push(f.text.slice(Math.max(0, end - 200), end));
+    }
+    // Windows of pieces that make and unmake the pattern's forms (seeded: the same every run).
+    const pieces = ['stripe', 'Stripe API key: ', 'SENDGRID_KEY=', 'hubspot', 'hapikey', 'api key', 'secret', ':', '=', '=>', '\n', '\r\n', ' ', '"', "'", '[', '{', ',', '- ', 'value: ', 'provider "', "stripe's", 'live ', 'aws', 'arn:aws:', '"";a:1:{', 'zoom', '.', '_', '/', 'x', 'token', 'new_relic'];
+    let seed = 20261125;
+    const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let k = 0; k < 20_000; k++) {
+      let w = '';
+      for (let j = next(12) + 1; j > 0; j--) w += pieces[next(pieces.length)];
+      windows.push(w);
+    }
+    let matched = 0;
+    windows.forEach((w, i) => {
+      if (!c.re.test(w)) return;
+      matched++;
+      // Named by its number, not its text: a fixture's window holds a (fake) credential.
+      expect(c.gate!.test(w), `window ${i} of ${windows.length}`).toBe(true);
+    });
+    expect(matched).toBeGreaterThan(1_000);
+  });
+});
+
 describe('pattern facts baked into the bundle', () => {
   it('compiling with precomputed facts gives the rules the same gates, leads and reach as analysing them', async () => {
     const { compileRule, ruleFacts } = await import('../src/core/rules.js');

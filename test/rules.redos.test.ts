@@ -8,6 +8,9 @@ for (const r of builtinRuleSet().rules) {
   r.patterns.forEach((re, i) => regexes.push({ where: `${r.id} patterns[${i}]`, re }));
   r.require.forEach((c, i) => regexes.push({ where: `${r.id} context.require[${i}]`, re: c.re }));
   r.forbid.forEach((c, i) => regexes.push({ where: `${r.id} context.forbid[${i}]`, re: c.re }));
+  for (const [kind, list] of [['require', r.require], ['forbid', r.forbid]] as const) {
+    list.forEach((c, i) => c.gate && regexes.push({ where: `${r.id} context.${kind}[${i}].gate`, re: c.gate }));
+  }
   r.allow.forEach((re, i) => regexes.push({ where: `${r.id} allow[${i}]`, re }));
   if (r.previewPrefix) regexes.push({ where: `${r.id} previewPrefix`, re: r.previewPrefix });
 }

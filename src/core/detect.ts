@@ -91,12 +91,17 @@ function contextHolds(rule: CompiledRule, text: string, path: string, mStart: nu
     return text.slice(Math.max(reach[0], mStart - c.before), Math.min(reach[1], mEnd + c.after));
   };
   for (const c of rule.require) {
-    if (!c.re.test(window(c)) && !(c.path && path && c.re.test(path))) return false;
+    if (!contextIn(c, window(c)) && !(c.path && path && contextIn(c, path))) return false;
   }
   for (const c of rule.forbid) {
-    if (c.re.test(window(c)) || (c.path && path && c.re.test(path))) return false;
+    if (contextIn(c, window(c)) || (c.path && path && contextIn(c, path))) return false;
   }
   return true;
+}
+
+/** Whether a context's pattern matches `s`: tried only where its gate (if any) does. */
+function contextIn(c: CompiledContext, s: string): boolean {
+  return (c.gate === null || c.gate.test(s)) && c.re.test(s);
 }
 
 /** Whether a matched secret passes the rule's own checks (validators, entropy, placeholders). */

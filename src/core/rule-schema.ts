@@ -60,6 +60,8 @@ export function checkRuleSpec(spec: unknown): RuleProblem[] {
   compiled.patterns.forEach((re, i) => risky(re, `/patterns/${i}`));
   compiled.require.forEach((c, i) => risky(c.re, `/context/require/${i}/pattern`));
   compiled.forbid.forEach((c, i) => risky(c.re, `/context/forbid/${i}/pattern`));
+  compiled.require.forEach((c, i) => c.gate && risky(c.gate, `/context/require/${i}/gate`));
+  compiled.forbid.forEach((c, i) => c.gate && risky(c.gate, `/context/forbid/${i}/gate`));
   compiled.allow.forEach((re, i) => risky(re, `/allow/${i}`));
   return problems;
 }

@@ -15,6 +15,12 @@ export interface ContextSpec {
   after?: number;
   /** Also try the pattern against the file path. Default true for require, false for forbid. */
   path?: boolean;
+  /**
+   * A cheaper regular expression that every match of `pattern` holds (matched case-insensitively):
+   * where it does not match, `pattern` is not tried, nor compiled. For a long pattern that few
+   * windows get as far as needing (a test checks it holds wherever the pattern matches).
+   */
+  gate?: string;
 }
 
 /** A rule exactly as written in `rules/*.json` (and in a config's custom rules). */
@@ -52,6 +58,8 @@ export interface RuleSpec {
 
 export interface CompiledContext {
   re: RegExp;
+  /** ContextSpec's `gate`, compiled; null: none. */
+  gate: RegExp | null;
   before: number;
   after: number;
   path: boolean;
