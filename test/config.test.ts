@@ -302,6 +302,18 @@ describe('config: invalid', () => {
       ],
     ],
     [
+      'custom rule whose context gate can backtrack without end (it runs at every candidate)',
+      { customRules: [{ ...customRule('x-key', ['(?<secret>x_\\d+)']), context: { forbid: [{ pattern: 'stripe', gate: '(\\w+)+!' }] } }] },
+      [
+        '/customRules/0/context/forbid/0/gate: may backtrack catastrophically: a repetition inside a repetition (\\w+) in (\\w+)+; write it so each character can be matched one way only (e.g. [ab]+ rather than (?:a|b)+)',
+      ],
+    ],
+    [
+      'custom rule whose context gate is not a regular expression',
+      { customRules: [{ ...customRule('x-key', ['(?<secret>x_\\d+)']), context: { require: [{ pattern: 'x', gate: '(' }] } }] },
+      ['/customRules/0: rule x-key: context gate is not a valid regular expression: Unterminated group'],
+    ],
+    [
       'allow regex that can backtrack without end (it runs on every secret found: a pull request could stall CI with it)',
       { allow: [{ regex: '^([\\w-]+)+!' }] },
       [
