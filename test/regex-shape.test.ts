@@ -220,7 +220,7 @@ describe('pattern facts baked into the bundle', () => {
     const { builtinFacts } = await import('../scripts/rule-facts.js');
     const baked = JSON.parse(JSON.stringify(builtinFacts())) as Record<string, never>;
     expect(Object.keys(baked)).toHaveLength(BUILTIN_RULES.reduce((n, r) => n + r.patterns.length, 0));
-    const shape = (r: ReturnType<typeof compileRule>) => ({ gates: r.gates, leads: r.leads.map((l) => l && { literals: l.literals, sticky: String(l.sticky) }), reach: r.reach });
+    const shape = (r: ReturnType<typeof compileRule>) => ({ gates: r.gates, leads: r.leads.map((l) => l && { literals: l.literals, sticky: String(l.sticky), name: String(l.name) }), reach: r.reach });
     for (const spec of BUILTIN_RULES) {
       expect(shape(compileRule(spec, baked)), spec.id).toEqual(shape(compileRule(spec, {})));
       expect(ruleFacts(spec).every(([k]) => k in baked)).toBe(true);

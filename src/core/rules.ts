@@ -290,6 +290,8 @@ export interface PatternFacts {
   /** The literals every match starts with (null: none usable). */
   literals: string[] | null;
   reach: { match: number; look: number };
+  /** Its name part (namePart; null: none, or its flags include `v`), for a literal-led pattern. */
+  name: string | null;
 }
 
 /** Where a pattern's facts are filed: the pattern as written, its flags and its rule's keywords. */
@@ -308,7 +310,10 @@ const BAKED: Readonly<Record<string, PatternFacts>> | undefined =
   typeof __HUBSPOT_SECRETS_RULE_FACTS__ === 'undefined' ? undefined : __HUBSPOT_SECRETS_RULE_FACTS__;
 
 function computeFacts(pattern: string, re: RegExp, keywords: readonly string[]): PatternFacts {
-  return { gate: patternGate(pattern, keywords, re.flags), literals: leadingLiterals(re.source, re.flags), reach: regexReach(re.source, re.flags) };
+  const literals = leadingLiterals(re.source, re.flags);
+  // With `v`, classes nest: the part is not cut where namePart's reading says.
+  const name = literals && !re.flags.includes('v') ? namePart(pattern) : null;
+  return { gate: patternGate(pattern, keywords, re.flags), literals, reach: regexReach(re.source, re.flags), name };
 }
 
 /**
@@ -350,7 +355,7 @@ export function compileRule(spec: RuleSpec, facts: Readonly<Record<string, Patte
     keywords,
     patterns,
     gates: known.map((f) => f.gate),
-    leads: known.map((f, i) => (f.literals ? lead(f.literals, spec.patterns[i]!, patterns[i]!) : null)),
+    leads: known.map((f, i) => (f.literals ? lead(f.literals, f.name, patterns[i]!) : null)),
     reach: known.map((f) => f.reach),
     require: (spec.context?.require ?? []).map((c) => compileContext(c, spec.id, true)),
     forbid: (spec.context?.forbid ?? []).map((c) => compileContext(c, spec.id, false)),
@@ -360,11 +365,9 @@ export function compileRule(spec: RuleSpec, facts: Readonly<Record<string, Patte
   };
 }
 
-/** A literal-led pattern's sticky twin and name part (`pattern` as written, `re` compiled). */
-function lead(literals: string[], pattern: string, re: RegExp): Lead {
+/** A literal-led pattern's sticky twin and name part (`part`: PatternFacts' name; `re` compiled). */
+function lead(literals: string[], part: string | null, re: RegExp): Lead {
   const sticky = new RegExp(re.source, re.flags.replace('g', '') + 'y');
-  // With `v`, classes nest: the part is not cut where namePart's reading says.
-  const part = re.flags.includes('v') ? null : namePart(pattern);
   let name: RegExp | null = null;
   if (part !== null) {
     try {
