@@ -122,7 +122,7 @@ describe('leadingLiterals: what every match starts with', () => {
     const rs = builtinRuleSet();
     const led = rs.rules.flatMap((r) => r.leads.map((l, i) => `${r.id}#${i}:${l ? l.literals.join('|') : '-'}`));
     expect(led).toContain('hubspot-private-app-token#0:pat-');
-    expect(led).toContain('hubspot-legacy-api-key#0:hapikey');
+    expect(led).toContain('hubspot-legacy-api-key#0:hapikey|hapi key|hapi_key|hapi.key|hapi-key');
     expect(led).toContain('hubspot-oauth-refresh-token#0:-');
     for (const r of rs.rules) for (const l of r.leads) if (l) expect(l.sticky.flags).toContain('y');
   });

@@ -86,7 +86,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * the client secret beside a refresh token `na1-xxxx-…` is that app's).
    */
   hubspotcontext:
-    `hubspot|hubapi|hapikey|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)|\\bleadin[_-]|(?<![0-9a-z_-])pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}|${HUBID}`,
+    `hubspot|hubapi|hapi[ _.-]?key|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)|\\bleadin[_-]|(?<![0-9a-z_-])pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}|${HUBID}`,
   /**
    * At the end of a context window (the match's end): another service's section (`heroku:`,
    * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, opened at a line's start or after `{` / `,`,
