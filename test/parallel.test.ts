@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RuleSet } from '../src/core/types.js';
 import { PoolError, ScanPool } from '../src/parallel/pool.js';
-import { COMPILE_BUDGET_FLAG, dropSpares, REGEXP_NATIVE_FLAG, speculate, startSpares, takeSpare, WORKER_V8_FLAGS } from '../src/parallel/spare.js';
+import { COMPILE_BUDGET_FLAG, dropSpares, REGEXP_NATIVE_FLAG, speculate, startSpares, takeSpare, VALUE_OPTIONS, WORKER_V8_FLAGS } from '../src/parallel/spare.js';
 import { scanInWorkers } from '../src/parallel/prescan.js';
 import { parallelFileSource } from '../src/parallel/source.js';
 import { historySource } from '../src/sources/git/history.js';
@@ -129,7 +129,7 @@ describe('worker-thread directory scan', () => {
 });
 
 describe('workers started before the arguments are parsed (spare.ts)', () => {
-  it('are guessed for a folder scan or an audit only', () => {
+  it('are guessed for a folder scan, a baseline of a folder or a history, or an audit only', () => {
     const dir = path.join(root, 'guess');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'one.txt'), 'x\n');
@@ -140,8 +140,17 @@ describe('workers started before the arguments are parsed (spare.ts)', () => {
     expect(n(['scan', '--threads=1', '.'])).toBe(1);
     expect(n(['audit'])).toBe(3);
     expect(n(['audit', '--include-unreachable'])).toBe(3);
+    expect(n(['baseline'])).toBe(3);
+    expect(n(['baseline', '.', '--update'])).toBe(3);
+    expect(n(['baseline', 'one.txt', '--history'])).toBe(3);
+    // An option's value is not a path to scan.
+    expect(n(['scan', '--format', 'sarif', '-o', 'results.sarif'])).toBe(3);
+    expect(n(['baseline', '--output', 'accepted.json'])).toBe(3);
+    expect(n(['scan', '--config', 'one.txt', 'one.txt'])).toBe(0);
     // Not a folder scan, or no worker wanted: no guess.
     expect(n(['scan', 'one.txt'])).toBe(0);
+    expect(n(['baseline', 'one.txt'])).toBe(0);
+    expect(n(['baseline', '--threads', '2'])).toBe(0);
     expect(n(['scan', '--staged'])).toBe(0);
     expect(n(['scan', '--commits', 'a..b'])).toBe(0);
     expect(n(['scan', '-'])).toBe(0);
@@ -155,6 +164,18 @@ describe('workers started before the arguments are parsed (spare.ts)', () => {
     expect(n(['rules'])).toBe(0);
     expect(n([])).toBe(0);
     expect(speculate(['scan', '.'], dir, 1)).toBe(0);
+  });
+
+  it("knows which of scan's, audit's and baseline's options take a value (their help's)", () => {
+    for (const command of ['scan', 'audit', 'baseline']) {
+      const help = execFileSync(process.execPath, [BIN, command, '--help'], { encoding: 'utf8' });
+      for (const line of help.split('\n')) {
+        const m = /^\s+(?:(-[a-z]), )?(--[a-z-]+)\s.*\[(string|number|array|choices:[^\]]*)\]/.exec(line);
+        if (!m || m[2] === '--threads' || m[2] === '--commits') continue;
+        expect(VALUE_OPTIONS.has(m[2]!), `${command} ${m[2]}`).toBe(true);
+        if (m[1]) expect(VALUE_OPTIONS.has(m[1]), `${command} ${m[1]}`).toBe(true);
+      }
+    }
   });
 
   it('with workers, V8 optimizes later: the flag set is one this Node has, above its default (V8 ignores unknown flags)', () => {

@@ -76,18 +76,30 @@ export const REGEXP_NATIVE_FLAG = '--no-regexp-tier-up';
 /** The V8 flags a run with scan workers sets before they start (bin.ts). */
 export const WORKER_V8_FLAGS = `${COMPILE_BUDGET_FLAG} ${REGEXP_NATIVE_FLAG}`;
 
+/**
+ * The options of `scan`, `audit` and `baseline` that take a value (a test checks them against the
+ * commands' help): in `--format json` the value is not a path to scan. `--threads` and `--commits`
+ * are read on their own.
+ */
+export const VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  '--format', '-f', '--output', '-o', '--max-file-size', '--api-base-url', '--verify-concurrency', '--verify-timeout',
+  '--fail-on', '--config', '--baseline', '--stdin-filename',
+]);
+
 /** What a spare worker is started with: it waits for its configuration (`{ init }`) as first message. */
 export const DEFERRED = { deferred: true } as const;
 
 /**
- * How many workers a command line will want, guessed from the raw arguments: `audit`, or `scan` of
- * a folder (a path given that is a folder, or none: the current one), unless `--threads 0`, a git or
- * standard-input mode, or help. 0 when no worker is expected. Only the first argument is taken as
- * the command (options before it make no guess).
+ * How many workers a command line will want, guessed from the raw arguments: `audit`, or `scan` or
+ * `baseline` of a folder (a path given that is a folder, or none: the current one; `baseline
+ * --history` too), unless `--threads 0`, a git or standard-input mode, or help. 0 when no worker is
+ * expected. Only the first argument is taken as the command (options before it make no guess).
  */
 export function speculate(argv: readonly string[], cwd: string, coresGiven?: number): number {
   const [command, ...rest] = argv;
-  if (command !== 'scan' && command !== 'audit') return 0;
+  /** Commands whose positional arguments are paths to scan. */
+  const paths = command === 'scan' || command === 'baseline';
+  if (!paths && command !== 'audit') return 0;
   /** `--threads` as typed (undefined: the default). */
   let threads: number | undefined;
   let folder = command === 'audit';
@@ -97,15 +109,22 @@ export function speculate(argv: readonly string[], cwd: string, coresGiven?: num
     if (a === '--') break;
     if (a === '-h' || a === '--help' || a === '--version' || a === '-') return 0;
     if (command === 'scan' && (a === '--staged' || a.startsWith('--commits'))) return 0;
+    if (command === 'baseline' && a === '--history') folder = true;
+    if (VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
     const t = a === '--threads' ? rest[++i] : a.startsWith('--threads=') ? a.slice('--threads='.length) : undefined;
     if (t !== undefined) {
+      // baseline has no --threads: the command line is refused later.
+      if (command === 'baseline') return 0;
       // Only values the option accepts (it is checked later, with a clear error).
       const n = threadCount(t);
       if (n === undefined) return 0;
       threads = n;
       continue;
     }
-    if (command === 'scan' && !a.startsWith('-')) {
+    if (paths && !a.startsWith('-')) {
       positional = true;
       try {
         if (statSync(a.startsWith('/') ? a : `${cwd}/${a}`, { throwIfNoEntry: false })?.isDirectory()) folder = true;
@@ -114,7 +133,7 @@ export function speculate(argv: readonly string[], cwd: string, coresGiven?: num
       }
     }
   }
-  if (command === 'scan' && !positional) folder = true;
+  if (paths && !positional) folder = true;
   if (!folder) return 0;
   // Cores are counted only now: the hook (scan --staged) never loads node:os.
   const cores = coresGiven ?? os().availableParallelism();
