@@ -4,7 +4,7 @@
  * given position, whether every match holds a keyword. Used to plan prefilter windows (rules.ts) and
  * chunk overlaps (read.ts). Pure; errs on the safe side (Infinity / false).
  */
-import { RegExpParser, type AST } from '@eslint-community/regexpp';
+import { RegExpParser, visitRegExpAST, type AST } from '@eslint-community/regexpp';
 
 const parser = new RegExpParser({ ecmaVersion: 2025 });
 
@@ -112,6 +112,31 @@ export function maxLengthBefore(source: string, offset: number, flags = ''): num
     return 0;
   };
   return inAlternatives(parse(source, flags).alternatives);
+}
+
+/**
+ * `source` up to offset `offset`, when every match of the pattern starts with a match of that part
+ * alone: the pattern is one alternative whose elements split there, and no backreference before the
+ * offset names a group after it (alone, the part would read it as other text). Null otherwise, when
+ * the part is empty, or when `source` is no regex.
+ */
+export function leadingPart(source: string, offset: number, flags = ''): string | null {
+  if (offset <= 0) return null;
+  let ast: AST.Pattern;
+  try {
+    ast = parse(source, flags);
+  } catch {
+    return null;
+  }
+  const [only, ...more] = ast.alternatives;
+  if (!only || more.length > 0 || !only.elements.some((e) => e.end === offset)) return null;
+  let later = false;
+  visitRegExpAST(ast, {
+    onBackreferenceEnter: (b) => {
+      if (b.start < offset && [b.resolved].flat().some((g) => g.end > offset)) later = true;
+    },
+  });
+  return later ? null : source.slice(0, offset);
 }
 
 /**

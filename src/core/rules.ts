@@ -3,7 +3,7 @@
  * Pure: no I/O. Schema validation lives in rule-schema.ts so the hot path never loads ajv.
  */
 import { MIN_RUN, type Gate } from './prefilter.js';
-import { impliesKeyword, leadingLiterals, maxLengthBefore, regexReach } from './regex-shape.js';
+import { impliesKeyword, leadingLiterals, leadingPart, maxLengthBefore, regexReach } from './regex-shape.js';
 import type { CompiledContext, CompiledRule, ContextSpec, Lead, RuleSet, RuleSpec } from './types.js';
 import { VALIDATORS } from './validators.js';
 
@@ -172,47 +172,19 @@ export function expandMacros(source: string, ruleId = '?'): string {
 }
 
 /**
- * Calls `each` with every character of a regex's source outside its classes and escapes, and the
- * depth of groups it is in (an opening parenthesis counts in its group): until `each` returns true.
- */
-function eachTopChar(source: string, each: (c: string, i: number, depth: number) => boolean): void {
-  let depth = 0;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\') {
-      i++;
-    } else if (c === '[') {
-      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
-    } else {
-      if (c === '(') depth++;
-      if (each(c, i, depth)) return;
-      if (c === ')') depth--;
-    }
-  }
-}
-
-/**
  * A pattern's name part: what comes before its first `{{assign}}` outside every group, as a regex
  * source (macros expanded). Every match of the pattern starts with a match of it, so where it does
  * not match the pattern cannot: detect.ts tries it first (the bench's folder scan tried patterns
  * 100,000 times for 220 matches, mostly at words such as `hubspotClient` and `development`), and the
  * pattern, ~1,700 characters of which ~1,400 are the macro, is compiled only if it ever gets that
  * far (each took 2-10 ms per thread; a commit holding `hubspotToken: 'pat-…'` compiled five of them
- * for none to match). Null when the pattern has no `{{assign}}` at the top, an empty part before it,
- * or an alternative at the top (the part is then not what every match starts with).
+ * for none to match). Null when the pattern has no `{{assign}}`, or the part before its first one is
+ * not what every match starts with (regex-shape.ts leadingPart: inside a group, or an alternative at
+ * the top).
  */
-export function namePart(pattern: string): string | null {
-  let cut = -1;
-  eachTopChar(pattern, (c, i, depth) => {
-    if (depth > 0 || c !== '{' || !pattern.startsWith('{{assign}}', i)) return false;
-    cut = i;
-    return true;
-  });
-  if (cut <= 0) return null;
-  const expanded = expandMacros(pattern);
-  let alternative = false;
-  eachTopChar(expanded, (c, _i, depth) => (alternative = depth === 0 && c === '|'));
-  return alternative ? null : expandMacros(pattern.slice(0, cut));
+export function namePart(pattern: string, flags = ''): string | null {
+  const cut = pattern.indexOf('{{assign}}');
+  return cut < 0 ? null : leadingPart(expandMacros(pattern), expandMacros(pattern.slice(0, cut)).length, flags);
 }
 
 /**
@@ -290,7 +262,7 @@ export interface PatternFacts {
   /** The literals every match starts with (null: none usable). */
   literals: string[] | null;
   reach: { match: number; look: number };
-  /** Its name part (namePart; null: none, or its flags include `v`), for a literal-led pattern. */
+  /** Its name part (namePart; null: none), for a literal-led pattern. */
   name: string | null;
 }
 
@@ -311,8 +283,7 @@ const BAKED: Readonly<Record<string, PatternFacts>> | undefined =
 
 function computeFacts(pattern: string, re: RegExp, keywords: readonly string[]): PatternFacts {
   const literals = leadingLiterals(re.source, re.flags);
-  // With `v`, classes nest: the part is not cut where namePart's reading says.
-  const name = literals && !re.flags.includes('v') ? namePart(pattern) : null;
+  const name = literals ? namePart(pattern, re.flags) : null;
   return { gate: patternGate(pattern, keywords, re.flags), literals, reach: regexReach(re.source, re.flags), name };
 }
 
@@ -368,15 +339,7 @@ export function compileRule(spec: RuleSpec, facts: Readonly<Record<string, Patte
 /** A literal-led pattern's sticky twin and name part (`part`: PatternFacts' name; `re` compiled). */
 function lead(literals: string[], part: string | null, re: RegExp): Lead {
   const sticky = new RegExp(re.source, re.flags.replace('g', '') + 'y');
-  let name: RegExp | null = null;
-  if (part !== null) {
-    try {
-      name = new RegExp(part, re.flags.replace(/[gd]/g, '') + 'y');
-    } catch {
-      // A part that is no regex alone (a backreference to a group after it): the pattern is tried whole.
-    }
-  }
-  return { literals, sticky, name };
+  return { literals, sticky, name: part === null ? null : new RegExp(part, re.flags.replace(/[gd]/g, '') + 'y') };
 }
 
 /** Compile a set of rules; ids must be unique. Later specs with the same id replace earlier ones. */

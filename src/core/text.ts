@@ -187,13 +187,13 @@ export function countBelow(sorted: readonly number[], x: number): number {
   return lo;
 }
 
-/** Offsets → 1-based line and column (UTF-16 code units, as SARIF and editors count). `\r\n`, `\n`, `\r` end lines. */
 /** Whether a text has a `\r` not followed by `\n`: a line end for editors, not for git. */
 export function hasLoneCr(text: string): boolean {
   for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) return true;
   return false;
 }
 
+/** Offsets → 1-based line and column (UTF-16 code units, as SARIF and editors count). `\r\n`, `\n`, `\r` end lines. */
 export class LineIndex {
   private starts: number[] | null = null;
   constructor(private readonly text: string) {}
