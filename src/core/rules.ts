@@ -19,8 +19,15 @@ const PHP_QUOTE = '(?:""|\\\\?")';
 
 /** An HTML-escaped quote: `&quot;`, `&apos;`, `&#39;`, `&#x27;` (Jinja, Django and Pygments escape `'` so). */
 const HTML_QUOTE = '&(?:quot|apos|#0?3[49]|#x2[27]);';
-/** A note in brackets after a key's name (`API key (staging): …`). */
-const NAME_NOTE = '(?:[ \\t]{1,4}\\([\\w .,-]{1,24}\\))?';
+/**
+ * A note after a key's name: in brackets (`API key (staging): …`), or, before a colon or `=` only,
+ * in square brackets (`API key [staging]: …`), after a dash (`API key - prod: …`) or as a few words
+ * after `for` / `in` (`API key for prod: …`, `client secret for the prod app = …`). At most 30
+ * characters, whichever: a pattern's reach before its secret decides its windows (rules.ts
+ * patternGate), and the longest are 2 characters short of the next size (a test checks them).
+ */
+const NAME_NOTE =
+  '(?:[ \\t]{1,4}(?:\\([\\w .,-]{1,24}\\)|(?:[-\u2013\u2014]|for|in)[ \\t][\\w \\t.-]{1,22}(?=[*_]{0,2}[ \\t]{0,4}[:=]))|[ \\t]{0,4}\\[[\\w .,-]{1,24}\\](?=[*_]{0,2}[ \\t]{0,4}[:=]))?';
 /** Typographic quotes a word processor, a wiki or a chat puts in place of typed ones (“…”, ‘…’, „…“, «…»). */
 const SMART_QUOTES = '\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb';
 
@@ -140,7 +147,8 @@ export const MACROS: Readonly<Record<string, string>> = {
    * or a CSV cell's doubled quotes: `wp option list --format=csv`).
    * As people write them in notes, mail and wikis: a dash (`API key - …`, `–`, `—`), an arrow
    * (`->`, `→`), `is`, a dot leader (`API key ........ …`), non-breaking spaces, a note in
-   * brackets after the name (`API key (staging): …`), Markdown emphasis (`**API key:** …`,
+   * brackets after the name (`API key (staging): …`; before a colon also `[staging]`, `- prod`,
+   * `for prod`: NAME_NOTE), Markdown emphasis (`**API key:** …`,
    * `key: **…**`, Jira's `{{…}}`), the value alone on the next line after a name and a colon (a
    * blank line between at most, in a quote `> …` or a code fence too; a definition list's `: …`;
    * markup between is views.ts' markupView's). A type annotation is not one that names what the value is not (`API key ID=…`,
