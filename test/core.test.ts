@@ -553,6 +553,25 @@ describe('decodeBytes', () => {
   });
 });
 
+describe('non-breaking spaces', () => {
+  it('reads a name spelled with non-breaking spaces as with spaces, at the same offsets (a name copied from a wiki: found by a notes trial)', () => {
+    const text = `Notes\nHubSpot\u00a0API\u00a0key:\u00a0${t.uuid}\n`;
+    const found = detect({ text }, rs);
+    expect(found.map((f) => [f.ruleId, f.line, f.column, f.secret])).toEqual([['hubspot-legacy-api-key', 2, text.indexOf(t.uuid) - 5, t.uuid]]);
+    expect(text.slice(found[0]!.start, found[0]!.end)).toBe(t.uuid);
+    // Without a name, a UUID after one is nothing.
+    expect(detect({ text: `Notes\nHubSpot\u00a0portal:\u00a0${t.uuid}\n` }, rs)).toEqual([]);
+  });
+  it("reports a custom rule's secret as the text spells it, non-breaking spaces and all", () => {
+    const set = compileRules([
+      { ...BUILTIN_RULES[0]!, id: 'phrase', keywords: ['passphrase'], patterns: ['passphrase: (?<secret>[a-z]{6,12} [a-z]{6,12} [a-z]{6,12} [a-z]{6,12})'], context: {}, entropy: 0, validators: [], allow: [], previewPrefix: undefined },
+    ]);
+    const secret = 'correct\u00a0horsebattery staplers\u00a0window';
+    const found = detect({ text: `passphrase: ${secret}\n` }, set);
+    expect(found.map((f) => f.secret)).toEqual([secret]);
+  });
+});
+
 describe('redact and placeholders', () => {
   it('keeps only the prefix and the last four characters', () => {
     const rule = rs.byId.get('hubspot-private-app-token')!;

@@ -731,6 +731,17 @@ function scanRecords(view: RecordView | null, path: string, ruleset: RuleSet, op
   }
 }
 
+/** `text` with each non-breaking space (U+00A0) a space; `text` itself when it holds none. */
+function withoutNbsp(text: string): string {
+  return text.indexOf('\u00a0') === -1 ? text : text.replaceAll('\u00a0', ' ');
+}
+
+/** A candidate's secret as `original` spells it where it is found there (non-breaking spaces and all). */
+function spelled(original: string, c: Candidate): string {
+  const there = original.slice(c.start, c.end);
+  return there !== c.secret && withoutNbsp(there) === c.secret ? there : c.secret;
+}
+
 /**
  * Find every HubSpot credential in `input.text`. Offsets, lines and columns refer to `input.text`
  * (1-based lines and columns, `endColumn` exclusive). For a secret found inside an encoded run
@@ -738,7 +749,11 @@ function scanRecords(view: RecordView | null, path: string, ruleset: RuleSet, op
  * table's cell, a JSON object's value), that of the value.
  */
 export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOptions = {}): Match[] {
-  const { text } = input;
+  const original = input.text;
+  // Non-breaking spaces between a name's words (a name copied from a web page, a wiki or a document:
+  // `HubSpot API key`) read as spaces: the same length, so every offset holds, and a plain
+  // secret is reported as the text spells it. A text read as bytes holds none (UTF-8 spells it in two).
+  const text = input.bytes !== undefined && input.bytes.length === original.length ? original : withoutNbsp(original);
   // Context may come from the file name (hubspot.ts, hubspot.config.yml), not from the folders above it.
   const path = (input.path ?? '').replace(/^.*[\\/]/, '');
   const cands = candidates(text, input.bytes, path, ruleset, options);
@@ -755,7 +770,7 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
     return {
       ...(gitLine !== s.line || gitEndLine !== e.line ? { gitLine, gitEndLine } : {}),
       ruleId: c.rule.id,
-      secret: c.secret,
+      secret: text === original ? c.secret : spelled(original, c),
       start: c.start,
       end: c.end,
       line: s.line,
