@@ -96,10 +96,11 @@ export const MACROS: Readonly<Record<string, string>> = {
     `hubspot|hubapi|hapi[ _.-]?key|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)|\\bleadin[_-]|(?<![0-9a-z_-])pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}|${HUBID}`,
   /**
    * At the end of a context window (the match's end): another service's section (`heroku:`,
-   * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, opened at a line's start or after `{` / `,`,
+   * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, an Elixir or EDN atom's `:postmark,` / `:postmark {`,
+   * opened at a line's start or after `{` / `,`,
    * up to four lines above, none naming HubSpot; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
    * characters before; with no `hubspot:` section opening between) or name (`GITHUB_CLIENT_SECRET`,
-   * `/prod/heroku/api-key`, on the match's line, or on the line above a `value:` line holding it:
+   * `/prod/heroku/api-key`, `MyApp.Heroku, api_key:`, on the match's line, or on the line above a `value:` line holding it:
    * Kubernetes / ECS / Azure / Postman name-value lists)
    * holds the key, not HubSpot's, unless HubSpot is named after it on that line: `hapikey`, or a name
    * starting `hubspot` (`-e STRIPE_MODE=live -e HUBSPOT_API_KEY=…`; not `GITHUB_HUBSPOT_SYNC_TOKEN`).
@@ -114,7 +115,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * compiled it for nothing (the hook: ~290 against ~195 ms for a clean commit).
    */
   service: `(?:${SERVICES})`,
-  otherservice: `$(?<=(?:(?<=(?:^|[\\r\\n])[ \\t]{0,32}(?:-[ \\t]{1,8})?["'\\[]?|[{,\\[][ \\t]{0,8}["']?|provider[ \\t]{1,4}["'])(?:${SERVICES})(?:\\.[\\w.-]{1,32})?["']?[ \\t]{0,4}(?::|=>|=|\\{|\\[|\\])(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?<![a-z])(?:${SERVICES})(?:(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["']?value["']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?|(?:'s)?[ \\t]{1,4}(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)))`,
+  otherservice: `$(?<=(?:(?<=(?:^|[\\r\\n])[ \\t]{0,32}(?:-[ \\t]{1,8})?["'\\[:]?|[{,\\[][ \\t]{0,8}["':]?|provider[ \\t]{1,4}["'])(?:${SERVICES})(?:\\.[\\w.-]{1,32})?["']?[ \\t]{0,4}(?::|=>|=|\\{|\\[|\\]|,(?<=:[a-z][\\w-]{1,32},))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?<![a-z])(?:${SERVICES})(?:(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["']?value["']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?|(?:'s|,)?[ \\t]{1,4}(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)))`,
   /**
    * A section's opening after its name, up to its first key, starting with a `:`, a quote or `]` (so
    * that a pattern led by a name and it has literals longer than the name): `api:` then a line break
@@ -131,15 +132,16 @@ export const MACROS: Readonly<Record<string, string>> = {
   section: `hubspot(?:${PHP_QUOTE};a:\\d{1,5}:\\{s:\\d{1,5}:${PHP_QUOTE}|` + '["\'\\]]?[ \\t]{0,8}(?:(?:=>|[:=])[ \\t]{0,8})?(?:[\\[{(][ \\t]{0,8})?(?:\\r?\\n[ \\t]{0,24})?["\']?)',
   /**
    * Between a key name and its value: `=`, `:`, `:=`, `=>`, `(`, `{`, a space (CLI flags), a type
-   * annotation (`X: string = …`, `X: &'static str = …`, Go's `var X string = …`), a fallback after
+   * annotation (`X: string = …`, `X: &'static str = …`, Go's `var X string = …`, Zig's `X: []const u8 = …`), a fallback after
    * an environment variable's name (`${X:-…}`, `process.env.X || …`, `?? …`, `getenv('X') ?: …`,
    * `os.getenv("X") or …`, Perl's `$ENV{X} // …`, Ruby's `ENV.fetch('X') { … }`, make's `X ?= …`),
    * a string prefix (`@"…"`, `r'…'`, `b"…"`), HTML-escaped quotes (`&quot;X&quot;:&quot;…`, `&#39;`, `&#x27;`), `>` (XML, also
-   * `name="X">…`, .NET settings' `name="X" serializeAs="String"><value>…`, a plist's `X</key><string>…`), Terraform's
-   * `variable "X" { … default = …` and Python's `get("X", default=…)`, with optional quotes
+   * `name="X">…` and with up to two attributes after the name, Android's `translatable="false"`, .NET settings' `name="X" serializeAs="String"><value>…`, a plist's `X</key><string>…`), Terraform's
+   * `variable "X" { … default = …` and Python's `get("X", default=…)` (also Dart's `'X',` then `defaultValue:` on the next line), with optional quotes
    * (escaped, also twice or three times: JSON inside a JSON string) and brackets, a YAML block
    * scalar (`key: >-` then the value on the next line) or a YAML value on the next, indented line (either with a `# comment` after the
-   * colon), or a Kubernetes `name: X` / `value: …` pair, a JSON one (`"key": "X", "value": …`:
+   * colon), or a Kubernetes `name: X` / `value: …` pair (also `value = …`: an Xcode scheme's environment;
+   * Terraform's `secret_name = X` / `plaintext_value = …`), a JSON one (`"key": "X", "value": …`:
    * Postman environments, ECS task definitions, Azure app settings), an XML one (`key="X" value=…`:
    * web.config), a CLI's value flag after the name (`gh secret set X --body …`, `-b`, `aws ssm
    * put-parameter --name X --value …`), a Markdown table's next cell (`| X | … |`), or a PHP-serialized
@@ -155,7 +157,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * `Secret path=…`, `Key version=…`: an inventory's columns).
    */
   assign:
-    '(?:(?:' + HTML_QUOTE + '|\\\\{0,7}["\'`\\])}*' + SMART_QUOTES + '](?:\\\\{0,7}["\'`\\])}*])?)?' + NAME_NOTE + '(?:[ \\t\u00a0]{0,40}(?::=|=>|:-|->|\u2192|\\|\\||\\?[?:=]|\\/\\/|or|is:?(?=[ \\t])|[:=(,|{]|[-\u2013\u2014](?=[ \\t])|[.\u2026]{2,24})[*_]{0,2}[ \\t\u00a0]{0,40}|[ \\t\u00a0]{1,40})(?:[@rbufn]{0,2}\\\\{0,7}["\'`' + SMART_QUOTES + '](?:\\\\{0,7}["\'`])?|\\[|' + HTML_QUOTE + '|[*_]{1,2}|\\{\\{)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})&?(?:\'static[ \\t]{1,8})?(?!(?:ids?|names?|paths?|versions?|fingerprints?|refs?|references?|urls?|uris?|labels?|hints?|types?|expir\\w{0,8}|created|updated|owners?|notes?)(?![\\w.]))[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbufn]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8})(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|(?::[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|' + NAME_NOTE + '(?:(?:[*_]{1,2}[ \\t]{0,4})?:[*_]{0,2}[ \\t]{0,8}\\r?\\n(?:[ \\t]{0,8}\\r?\\n)?(?:>[ \\t]{0,4}|```[a-z]{0,12}\\r?\\n)?[ \\t]{0,8}[`*_]{0,2}|[ \\t]{0,8}\\r?\\n:[ \\t]{1,8}))|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?value[ \\t]{0,32}:[ \\t]{0,32}["\']?|' +
+    '(?:(?:' + HTML_QUOTE + '|\\\\{0,7}["\'`\\])}*' + SMART_QUOTES + '](?:\\\\{0,7}["\'`\\])}*])?)?' + NAME_NOTE + '(?:[ \\t\u00a0]{0,40}(?::=|=>|:-|->|\u2192|\\|\\||\\?[?:=]|\\/\\/|or|is:?(?=[ \\t])|[:=(,|{]|[-\u2013\u2014](?=[ \\t])|[.\u2026]{2,24})[*_]{0,2}[ \\t\u00a0]{0,40}|[ \\t\u00a0]{1,40})(?:[@rbufn]{0,2}\\\\{0,7}["\'`' + SMART_QUOTES + '](?:\\\\{0,7}["\'`])?|\\[|' + HTML_QUOTE + '|[*_]{1,2}|\\{\\{)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})(?:&|\\[\\])?(?:\'static[ \\t]{1,8}|const[ \\t]{1,8})?(?!(?:ids?|names?|paths?|versions?|fingerprints?|refs?|references?|urls?|uris?|labels?|hints?|types?|expir\\w{0,8}|created|updated|owners?|notes?)(?![\\w.]))[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbufn]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}[a-z][\\w:.-]{0,23}=["\'][\\w.:-]{0,24}["\'](?:[ \\t]{1,4}[a-z][\\w:.-]{0,23}=["\'][\\w.:-]{0,24}["\'])?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8}(?:\\r?\\n[ \\t]{0,24})?)(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|(?::[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|' + NAME_NOTE + '(?:(?:[*_]{1,2}[ \\t]{0,4})?:[*_]{0,2}[ \\t]{0,8}\\r?\\n(?:[ \\t]{0,8}\\r?\\n)?(?:>[ \\t]{0,4}|```[a-z]{0,12}\\r?\\n)?[ \\t]{0,8}[`*_]{0,2}|[ \\t]{0,8}\\r?\\n:[ \\t]{1,8}))|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?(?:plaintext_)?value[ \\t]{0,22}[:=][ \\t]{0,32}["\']?|' +
     `${PHP_QUOTE};s:\\d{1,5}:${PHP_QUOTE})`,
 };
 
