@@ -89,11 +89,11 @@ export const MACROS: Readonly<Record<string, string>> = {
    * What makes a window HubSpot context for a rule's `require` (the same words in every rule): a
    * HubSpot name, host or parameter, or a HubSpot property name (`hs_lead_status`), but not a
    * customs tariff's `hs_code` nor a JVM crash log's `hs_err_pid`; HubSpot's WordPress plugin's
-   * options (`leadin_access_token`); a HubSpot token itself (a private app token, a hublet id:
+   * options (`leadin_access_token`); HubSpot's CLI storing a secret (`hs secrets add NAME …`); a HubSpot token itself (a private app token, a hublet id:
    * the client secret beside a refresh token `na1-xxxx-…` is that app's).
    */
   hubspotcontext:
-    `hubspot|hubapi|hapi[ _.-]?key|hbspt|\\bhs_(?!codes?\\b|err_pid|tariff)|\\bleadin[_-]|(?<![0-9a-z_-])pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}|${HUBID}`,
+    `hubspot|hubapi|hapi[ _.-]?key|hbspt|\\bhs[ \\t]{1,4}secrets?[ \\t]{1,4}(?:add|update)\\b|\\bhs_(?!codes?\\b|err_pid|tariff)|\\bleadin[_-]|(?<![0-9a-z_-])pat-[a-z]{2}\\d{1,2}-[0-9a-f]{8}|${HUBID}`,
   /**
    * At the end of a context window (the match's end): another service's section (`heroku:`,
    * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, an Elixir or EDN atom's `:postmark,` / `:postmark {`,
