@@ -21,13 +21,14 @@ const PHP_QUOTE = '(?:""|\\\\?")';
 const HTML_QUOTE = '&(?:quot|apos|#0?3[49]|#x2[27]);';
 /**
  * A note after a key's name: in brackets (`API key (staging): …`), or, before a colon or `=` only,
- * in square brackets (`API key [staging]: …`), after a dash (`API key - prod: …`) or as a few words
- * after `for` / `in` (`API key for prod: …`, `client secret for the prod app = …`). At most 30
+ * in square brackets (`API key [staging]: …`), after a dash (`API key - prod: …`) or a comma
+ * (`API key, new one: …`), or as a few words after `for` / `in` (`API key for prod: …`,
+ * `client secret for the prod app = …`). At most 30
  * characters, whichever: a pattern's reach before its secret decides its windows (rules.ts
  * patternGate), and the longest are 2 characters short of the next size (a test checks them).
  */
 const NAME_NOTE =
-  '(?:[ \\t]{1,4}(?:\\([\\w .,-]{1,24}\\)|(?:[-\u2013\u2014]|for|in)[ \\t][\\w \\t.-]{1,22}(?=[*_]{0,2}[ \\t]{0,4}[:=]))|[ \\t]{0,4}\\[[\\w .,-]{1,24}\\](?=[*_]{0,2}[ \\t]{0,4}[:=]))?';
+  '(?:[ \\t]{1,4}(?:\\([\\w .,-]{1,24}\\)|(?:[-\u2013\u2014]|for|in)[ \\t][\\w \\t.-]{1,22}(?=[*_]{0,2}[ \\t]{0,4}[:=]))|,[ \\t][\\w \\t.-]{1,22}(?=[*_]{0,2}[ \\t]{0,4}[:=])|[ \\t]{0,4}\\[[\\w .,-]{1,24}\\](?=[*_]{0,2}[ \\t]{0,4}[:=]))?';
 /** Typographic quotes a word processor, a wiki or a chat puts in place of typed ones (“…”, ‘…’, „…“, «…»). */
 const SMART_QUOTES = '\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb';
 
@@ -141,6 +142,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * (escaped, also twice or three times: JSON inside a JSON string) and brackets, a YAML block
    * scalar (`key: >-` then the value on the next line) or a YAML value on the next, indented line (either with a `# comment` after the
    * colon), or a Kubernetes `name: X` / `value: …` pair (also `value = …`: an Xcode scheme's environment;
+   * GitLab's `X:` then `value: …`;
    * Terraform's `secret_name = X` / `plaintext_value = …`), a JSON one (`"key": "X", "value": …`:
    * Postman environments, ECS task definitions, Azure app settings), an XML one (`key="X" value=…`:
    * web.config), a CLI's value flag after the name (`gh secret set X --body …`, `-b`, `aws ssm
@@ -157,7 +159,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * `Secret path=…`, `Key version=…`: an inventory's columns).
    */
   assign:
-    '(?:(?:' + HTML_QUOTE + '|\\\\{0,7}["\'`\\])}*' + SMART_QUOTES + '](?:\\\\{0,7}["\'`\\])}*])?)?' + NAME_NOTE + '(?:[ \\t\u00a0]{0,40}(?::=|=>|:-|->|\u2192|\\|\\||\\?[?:=]|\\/\\/|or|is:?(?=[ \\t])|[:=(,|{]|[-\u2013\u2014](?=[ \\t])|[.\u2026]{2,24})[*_]{0,2}[ \\t\u00a0]{0,40}|[ \\t\u00a0]{1,40})(?:[@rbufn]{0,2}\\\\{0,7}["\'`' + SMART_QUOTES + '](?:\\\\{0,7}["\'`])?|\\[|' + HTML_QUOTE + '|[*_]{1,2}|\\{\\{)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})(?:&|\\[\\])?(?:\'static[ \\t]{1,8}|const[ \\t]{1,8})?(?!(?:ids?|names?|paths?|versions?|fingerprints?|refs?|references?|urls?|uris?|labels?|hints?|types?|expir\\w{0,8}|created|updated|owners?|notes?)(?![\\w.]))[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbufn]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}[a-z][\\w:.-]{0,23}=["\'][\\w.:-]{0,24}["\'](?:[ \\t]{1,4}[a-z][\\w:.-]{0,23}=["\'][\\w.:-]{0,24}["\'])?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8}(?:\\r?\\n[ \\t]{0,24})?)(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|(?::[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|' + NAME_NOTE + '(?:(?:[*_]{1,2}[ \\t]{0,4})?:[*_]{0,2}[ \\t]{0,8}\\r?\\n(?:[ \\t]{0,8}\\r?\\n)?(?:>[ \\t]{0,4}|```[a-z]{0,12}\\r?\\n)?[ \\t]{0,8}[`*_]{0,2}|[ \\t]{0,8}\\r?\\n:[ \\t]{1,8}))|["\']?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?(?:plaintext_)?value[ \\t]{0,22}[:=][ \\t]{0,32}["\']?|' +
+    '(?:(?:' + HTML_QUOTE + '|\\\\{0,7}["\'`\\])}*' + SMART_QUOTES + '](?:\\\\{0,7}["\'`\\])}*])?)?' + NAME_NOTE + '(?:[ \\t\u00a0]{0,40}(?::=|=>|:-|->|\u2192|\\|\\||\\?[?:=]|\\/\\/|or|is:?(?=[ \\t])|[:=(,|{]|[-\u2013\u2014](?=[ \\t])|[.\u2026]{2,24})[*_]{0,2}[ \\t\u00a0]{0,40}|[ \\t\u00a0]{1,40})(?:[@rbufn]{0,2}\\\\{0,7}["\'`' + SMART_QUOTES + '](?:\\\\{0,7}["\'`])?|\\[|' + HTML_QUOTE + '|[*_]{1,2}|\\{\\{)?|(?:["\'`]?\\??[ \\t]{0,8}:[ \\t]{0,8}|[ \\t]{1,8})(?:&|\\[\\])?(?:\'static[ \\t]{1,8}|const[ \\t]{1,8})?(?!(?:ids?|names?|paths?|versions?|fingerprints?|refs?|references?|urls?|uris?|labels?|hints?|types?|expir\\w{0,8}|created|updated|owners?|notes?)(?![\\w.]))[a-z_][\\w.]{0,24}(?:<[\\w., ]{0,32}>|\\[\\])?\\??[ \\t]{0,40}=[ \\t]{0,8}(?:[@rbufn]{0,2}\\\\?["\'`])?|["\']?>|["\'][ \\t]{1,4}[a-z][\\w:.-]{0,23}=["\'][\\w.:-]{0,24}["\'](?:[ \\t]{1,4}[a-z][\\w:.-]{0,23}=["\'][\\w.:-]{0,24}["\'])?>|["\'][ \\t]{1,4}serializeas=["\'][a-z]{1,16}["\']>[ \\t\\r\\n]{0,64}<value>|<\\/key>[ \\t\\r\\n]{0,64}<string>|["\']?[ \\t]{0,8}(?::[ \\t]{0,8})?(?:\\{[^{}]{0,120}?\\b|,[ \\t]{0,8}(?:\\r?\\n[ \\t]{0,24})?)(?:default(?:value)?|value)["\']?[ \\t]{0,8}[=:][ \\t]{0,8}["\']?|["\']?(?:[ \\t]{0,8},[ \\t\\r\\n]{0,32}["\']?value["\']?[ \\t]{0,8}:|[ \\t]{1,8}value[ \\t]{0,8}=|[ \\t]{1,8}(?:--body|--value|-b)(?:=|[ \\t]{1,8}))[ \\t]{0,8}["\']?|:[ \\t]{0,32}[>|][-+]?[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{0,32}|(?::[ \\t]{0,32}(?:[ \\t]#[^\\r\\n:#]{0,64})?\\r?\\n[ \\t]{1,32}|' + NAME_NOTE + '(?:(?:[*_]{1,2}[ \\t]{0,4})?:[*_]{0,2}[ \\t]{0,8}\\r?\\n(?:[ \\t]{0,8}\\r?\\n)?(?:>[ \\t]{0,4}|```[a-z]{0,12}\\r?\\n)?[ \\t]{0,8}[`*_]{0,2}|[ \\t]{0,8}\\r?\\n:[ \\t]{1,8}))|["\']?:?[ \\t]{0,32}\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,32})?(?:plaintext_)?value[ \\t]{0,21}[:=][ \\t]{0,32}["\']?|' +
     `${PHP_QUOTE};s:\\d{1,5}:${PHP_QUOTE})`,
 };
 
