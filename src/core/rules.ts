@@ -21,14 +21,17 @@ const PHP_QUOTE = '(?:""|\\\\?")';
 const HTML_QUOTE = '&(?:quot|apos|#0?3[49]|#x2[27]);';
 /**
  * A note after a key's name: in brackets (`API key (staging): …`), or, before a colon or `=` only,
- * in square brackets (`API key [staging]: …`), after a dash (`API key - prod: …`) or a comma
- * (`API key, new one: …`), or as a few words after `for` / `in` (`API key for prod: …`,
- * `client secret for the prod app = …`). At most 30
+ * in square brackets (`API key [staging]: …`), after a dash (`API key - prod: …`), as a few words
+ * after `for` / `in` (`API key for prod: …`, `client secret for the prod app = …`) or two words or
+ * more after a comma (`API key, new one: …`; one word is a list in code: `{ apiKey, requestId: … }`).
+ * Not a note ending in what names another value (`API key - item id: …`, `[request id]`: NOT_AN_ID). At most 30
  * characters, whichever: a pattern's reach before its secret decides its windows (rules.ts
  * patternGate), and the longest are 2 characters short of the next size (a test checks them).
  */
+const NOT_AN_ID = '(?<!(?:ids?|names?|uuids?|guids?|refs?|numbers?|items?|entry|entries|tickets?)[ \\t]{0,4})';
+const NOTE_END = NOT_AN_ID + '(?=[*_]{0,2}[ \\t]{0,4}[:=])';
 const NAME_NOTE =
-  '(?:[ \\t]{1,4}(?:\\([\\w .,-]{1,24}\\)|(?:[-\u2013\u2014]|for|in)[ \\t][\\w \\t.-]{1,22}(?=[*_]{0,2}[ \\t]{0,4}[:=]))|,[ \\t][\\w \\t.-]{1,22}(?=[*_]{0,2}[ \\t]{0,4}[:=])|[ \\t]{0,4}\\[[\\w .,-]{1,24}\\](?=[*_]{0,2}[ \\t]{0,4}[:=]))?';
+  '(?:[ \\t]{1,4}(?:\\([\\w .,-]{1,24}\\)|(?:[-\u2013\u2014]|for|in)[ \\t][\\w \\t.-]{1,22}' + NOTE_END + ')|,[ \\t][\\w.-]{1,14}[ \\t][\\w \\t.-]{1,13}' + NOTE_END + '|[ \\t]{0,4}\\[[\\w .,-]{1,24}' + NOT_AN_ID + '\\](?=[*_]{0,2}[ \\t]{0,4}[:=]))?';
 /** Typographic quotes a word processor, a wiki or a chat puts in place of typed ones (“…”, ‘…’, „…“, «…»). */
 const SMART_QUOTES = '\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb';
 
@@ -99,9 +102,9 @@ export const MACROS: Readonly<Record<string, string>> = {
    * At the end of a context window (the match's end): another service's section (`heroku:`,
    * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, an Elixir or EDN atom's `:postmark,` / `:postmark {`,
    * opened at a line's start or after `{` / `,`,
-   * up to four lines above, none naming HubSpot; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
+   * up to four lines above, none naming HubSpot nor opening an Elixir `config`; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
    * characters before; with no `hubspot:` section opening between) or name (`GITHUB_CLIENT_SECRET`,
-   * `/prod/heroku/api-key`, `MyApp.Heroku, api_key:`, on the match's line, or on the line above a `value:` line holding it:
+   * `/prod/heroku/api-key`, an Elixir module's `MyApp.Heroku, api_key:`, on the match's line, or on the line above a `value:` line holding it:
    * Kubernetes / ECS / Azure / Postman name-value lists)
    * holds the key, not HubSpot's, unless HubSpot is named after it on that line: `hapikey`, or a name
    * starting `hubspot` (`-e STRIPE_MODE=live -e HUBSPOT_API_KEY=…`; not `GITHUB_HUBSPOT_SYNC_TOKEN`).
@@ -116,7 +119,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * compiled it for nothing (the hook: ~290 against ~195 ms for a clean commit).
    */
   service: `(?:${SERVICES})`,
-  otherservice: `$(?<=(?:(?<=(?:^|[\\r\\n])[ \\t]{0,32}(?:-[ \\t]{1,8})?["'\\[:]?|[{,\\[][ \\t]{0,8}["':]?|provider[ \\t]{1,4}["'])(?:${SERVICES})(?:\\.[\\w.-]{1,32})?["']?[ \\t]{0,4}(?::|=>|=|\\{|\\[|\\]|,(?<=:[a-z][\\w-]{1,32},))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}["']?(?:hubspot|hubapi))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?<![a-z])(?:${SERVICES})(?:(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["']?value["']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?|(?:'s|,)?[ \\t]{1,4}(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)))`,
+  otherservice: `$(?<=(?:(?<=(?:^|[\\r\\n])[ \\t]{0,32}(?:-[ \\t]{1,8})?["'\\[:]?|[{,\\[][ \\t]{0,8}["':]?|provider[ \\t]{1,4}["'])(?:${SERVICES})(?:\\.[\\w.-]{1,32})?["']?[ \\t]{0,4}(?::(?![a-z])|=>|=|\\{|\\[|\\]|,(?<=:[a-z][\\w-]{1,32},)(?=[ \\t]{0,8}\\r?\\n))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?<![a-z])(?:${SERVICES})(?:(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["']?value["']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?|,(?<=\\.(?:${SERVICES}),)[ \\t]{1,4}(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}|(?:'s)?[ \\t]{1,4}(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)))`,
   /**
    * A section's opening after its name, up to its first key, starting with a `:`, a quote or `]` (so
    * that a pattern led by a name and it has literals longer than the name): `api:` then a line break
@@ -152,7 +155,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * As people write them in notes, mail and wikis: a dash (`API key - …`, `–`, `—`), an arrow
    * (`->`, `→`), `is`, a dot leader (`API key ........ …`), non-breaking spaces, a note in
    * brackets after the name (`API key (staging): …`; before a colon also `[staging]`, `- prod`,
-   * `for prod`: NAME_NOTE), Markdown emphasis (`**API key:** …`,
+   * `for prod`, `, new one`: NAME_NOTE), Markdown emphasis (`**API key:** …`,
    * `key: **…**`, Jira's `{{…}}`), the value alone on the next line after a name and a colon (a
    * blank line between at most, in a quote `> …` or a code fence too; a definition list's `: …`;
    * markup between is views.ts' markupView's). A type annotation is not one that names what the value is not (`API key ID=…`,
