@@ -28,7 +28,7 @@ const HTML_QUOTE = '&(?:quot|apos|#0?3[49]|#x2[27]);';
  * characters, whichever: a pattern's reach before its secret decides its windows (rules.ts
  * patternGate), and the longest are 2 characters short of the next size (a test checks them).
  */
-const NOT_AN_ID = '(?<!(?:ids?|names?|uuids?|guids?|refs?|numbers?|items?|entry|entries|tickets?)[ \\t]{0,4})';
+const NOT_AN_ID = '(?<!(?<![a-z])(?:ids?|names?|uuids?|guids?|refs?|numbers?|items?|entry|entries|tickets?)[ \\t]{0,4})';
 const NOTE_END = NOT_AN_ID + '(?=[*_]{0,2}[ \\t]{0,4}[:=])';
 const NAME_NOTE =
   '(?:[ \\t]{1,4}(?:\\([\\w .,-]{1,24}\\)|(?:[-\u2013\u2014]|for|in)[ \\t][\\w \\t.-]{1,22}' + NOTE_END + ')|,[ \\t][\\w.-]{1,14}[ \\t][\\w \\t.-]{1,13}' + NOTE_END + '|[ \\t]{0,4}\\[[\\w .,-]{1,24}' + NOT_AN_ID + '\\](?=[*_]{0,2}[ \\t]{0,4}[:=]))?';
@@ -102,7 +102,8 @@ export const MACROS: Readonly<Record<string, string>> = {
    * At the end of a context window (the match's end): another service's section (`heroku:`,
    * `"mailgun": {`, `[stripe]`, `provider "azurerm" {`, an Elixir or EDN atom's `:postmark,` / `:postmark {`,
    * opened at a line's start or after `{` / `,`,
-   * up to four lines above, none naming HubSpot nor opening an Elixir `config`; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
+   * up to four lines above, none naming HubSpot nor opening an Elixir `config :…`; Elixir's
+   * `config :app, :postmark,` and an EDN keyword `:postmark {` at a line's start; a PHP-serialized `s:8:"postmark";a:1:{`, up to 200
    * characters before; with no `hubspot:` section opening between) or name (`GITHUB_CLIENT_SECRET`,
    * `/prod/heroku/api-key`, an Elixir module's `MyApp.Heroku, api_key:`, on the match's line, or on the line above a `value:` line holding it:
    * Kubernetes / ECS / Azure / Postman name-value lists)
@@ -119,7 +120,7 @@ export const MACROS: Readonly<Record<string, string>> = {
    * compiled it for nothing (the hook: ~290 against ~195 ms for a clean commit).
    */
   service: `(?:${SERVICES})`,
-  otherservice: `$(?<=(?:(?<=(?:^|[\\r\\n])[ \\t]{0,32}(?:-[ \\t]{1,8})?["'\\[:]?|[{,\\[][ \\t]{0,8}["':]?|provider[ \\t]{1,4}["'])(?:${SERVICES})(?:\\.[\\w.-]{1,32})?["']?[ \\t]{0,4}(?::(?![a-z])|=>|=|\\{|\\[|\\]|,(?<=:[a-z][\\w-]{1,32},)(?=[ \\t]{0,8}\\r?\\n))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?<![a-z])(?:${SERVICES})(?:(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["']?value["']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?|,(?<=\\.(?:${SERVICES}),)[ \\t]{1,4}(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}|(?:'s)?[ \\t]{1,4}(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)))`,
+  otherservice: `$(?<=(?:(?<=(?:^|[\\r\\n])[ \\t]{0,32}(?:-[ \\t]{1,8})?(?:config[ \\t]{1,4}:[a-z_]\\w{0,31},[ \\t]{0,4})?["'\\[:]?|[{,\\[][ \\t]{0,8}["']?|provider[ \\t]{1,4}["'])(?:${SERVICES})(?:\\.[\\w.-]{1,32})?["']?[ \\t]{0,4}(?::|=>|=|\\{|\\[|\\]|,(?<=:[a-z][\\w-]{1,32},)(?=[ \\t]{0,8}(?:\\r?\\n|[a-z_]\\w{0,31}:)))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]{1,4}:[a-z_]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]{1,4}:[a-z_]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]{1,4}:[a-z_]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?![ \\t]{0,16}(?:["']?(?:hubspot|hubapi)|config[ \\t]{1,4}:[a-z_]))(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)?)?)?|(?<![a-z])(?:${SERVICES})(?:(?:""|\\\\{0,7}");a:\\d{1,5}:\\{(?:(?!hubspot|hapikey)[^\\r\\n]){0,200}|[_./-](?:(?![^a-z0-9_.\\r\\n-]["']?hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n[ \\t]{0,32}(?:-[ \\t]{0,8})?["']?value["']?[ \\t]{0,8}[:=][^\\r\\n]{0,100})?|,(?<=\\.(?:${SERVICES}),)[ \\t]{1,4}(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}|(?:'s)?[ \\t]{1,4}(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:(?!hubspot|hapikey)[a-z]{1,16}[ \\t]{1,4})?(?:api[ _-]?)?(?:key|secret|token)(?:(?!hubspot|hapikey)[^\\r\\n]){0,100}(?:\\r?\\n(?:(?!hubspot|hapikey)[^\\r\\n]){0,100})?)))`,
   /**
    * A section's opening after its name, up to its first key, starting with a `:`, a quote or `]` (so
    * that a pattern led by a name and it has literals longer than the name): `api:` then a line break
