@@ -686,10 +686,15 @@ export function keepBest<T extends { start: number; end: number }>(spans: readon
   return kept;
 }
 
+/** Whether a text is scanned on its bytes: they are given and each is one of its characters (see DetectInput). */
+function readAsBytes(text: string, rawBytes: Uint8Array | undefined): rawBytes is Uint8Array {
+  return rawBytes !== undefined && rawBytes.length === text.length;
+}
+
 /** What the rules find in a text itself and in its decoded views, overlapping ones and all. */
 function candidates(text: string, rawBytes: Uint8Array | undefined, path: string, ruleset: RuleSet, options: DetectOptions): Candidate[] {
   const cands: Candidate[] = [];
-  const bytes = rawBytes !== undefined && rawBytes.length === text.length ? new ByteText(rawBytes) : undefined;
+  const bytes = readAsBytes(text, rawBytes) ? new ByteText(rawBytes) : undefined;
   const shapes = new Shapes(text, undefined, bytes);
   scanText(
     ruleset,
@@ -739,7 +744,7 @@ function withoutNbsp(text: string): string {
 /** A candidate's secret as `original` spells it where it is found there (non-breaking spaces and all). */
 function spelled(original: string, c: Candidate): string {
   const there = original.slice(c.start, c.end);
-  return there !== c.secret && withoutNbsp(there) === c.secret ? there : c.secret;
+  return withoutNbsp(there) === c.secret ? there : c.secret;
 }
 
 /**
@@ -753,7 +758,7 @@ export function detect(input: DetectInput, ruleset: RuleSet, options: DetectOpti
   // Non-breaking spaces between a name's words (a name copied from a web page, a wiki or a document:
   // `HubSpot API key`) read as spaces: the same length, so every offset holds, and a plain
   // secret is reported as the text spells it. A text read as bytes holds none (UTF-8 spells it in two).
-  const text = input.bytes !== undefined && input.bytes.length === original.length ? original : withoutNbsp(original);
+  const text = readAsBytes(original, input.bytes) ? original : withoutNbsp(original);
   // Context may come from the file name (hubspot.ts, hubspot.config.yml), not from the folders above it.
   const path = (input.path ?? '').replace(/^.*[\\/]/, '');
   const cands = candidates(text, input.bytes, path, ruleset, options);
